@@ -1,0 +1,60 @@
+// Bounded JSON parsing and typed field access on RapidJSON. Every untrusted document enters
+// through parse_json, which enforces a size and a nesting limit before RapidJSON sees it.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace saphan {
+
+struct json_limits {
+  std::size_t max_bytes = 1 << 20;
+  std::size_t max_depth = 32;
+};
+
+// Parses a whole document (trailing garbage is an error). Errors: payload_too_large,
+// malformed_json (with the offset and RapidJSON's reason).
+result<rapidjson::Document> parse_json(std::string_view text, json_limits limits = {});
+
+// Serialises compactly.
+std::string write_json(const rapidjson::Value& value);
+
+// Typed access to an object's members. `where` prefixes error details (e.g. "policy.purposes[2]").
+// Missing required members and wrong types are errors with the given code.
+class json_object {
+ public:
+  json_object(const rapidjson::Value& value, std::string where, errc code = errc::malformed_json)
+      : value_(value), where_(std::move(where)), code_(code) {}
+
+  static result<json_object> of(const rapidjson::Value& value, std::string where,
+                                errc code = errc::malformed_json);
+
+  bool has(std::string_view name) const;
+  result<std::string> string(std::string_view name) const;
+  result<std::optional<std::string>> optional_string(std::string_view name) const;
+  result<std::int64_t> integer(std::string_view name) const;
+  result<std::optional<std::int64_t>> optional_integer(std::string_view name) const;
+  result<bool> boolean(std::string_view name, std::optional<bool> fallback = std::nullopt) const;
+  result<std::vector<std::string>> strings(std::string_view name) const;
+  result<std::vector<std::string>> optional_strings(std::string_view name) const;
+  result<const rapidjson::Value*> member(std::string_view name) const;  // required, any type
+  const rapidjson::Value* find(std::string_view name) const;           // optional, any type
+
+  const std::string& where() const { return where_; }
+  error fail(std::string_view name, std::string_view rule) const;
+
+ private:
+  const rapidjson::Value& value_;
+  std::string where_;
+  errc code_;
+};
+
+}  // namespace saphan

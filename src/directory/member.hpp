@@ -1,0 +1,41 @@
+// The directory: members (agencies and their subsystems) and their keys.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "catalog/classification.hpp"
+#include "core/identifiers.hpp"
+#include "core/json.hpp"
+#include "core/time.hpp"
+
+namespace saphan {
+
+struct member_record {
+  member_id id;
+  std::string name;                  // e.g. "Department of Provincial Administration"
+  std::vector<std::string> groups;   // named groups policies may refer to, e.g. "justice"
+  classification clearance = classification::open;  // highest level it may receive
+};
+
+enum class key_use { signing, encryption, tls };
+
+std::string_view to_string(key_use use) noexcept;
+result<key_use> parse_key_use(std::string_view text);
+
+struct member_key {
+  member_id member;
+  std::string key_id;       // "kid", unique per member
+  key_use use = key_use::signing;
+  std::string public_key;   // base64url raw key (Ed25519/X25519) or PEM certificate for tls
+  timestamp not_before{};
+  timestamp not_after{};
+  bool revoked = false;
+};
+
+// JSON forms (as in config/members/*.json). Parsing validates ids and names the bad field.
+result<member_record> member_from_json(const rapidjson::Value& value);
+void member_to_json(const member_record& member, rapidjson::Value& out,
+                    rapidjson::Document::AllocatorType& alloc);
+
+}  // namespace saphan

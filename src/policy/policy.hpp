@@ -1,0 +1,60 @@
+// Access policy: default deny. A dataset's policy lists grants; a grant names consumers (member
+// ids or "group:<name>"), the purposes they may ask for, and a rate limit per consumer. Each
+// purpose names the fields it may receive, the lawful bases accepted, the legal instruments that
+// justify a non-consent basis, and whether the subject is pseudonymised.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/identifiers.hpp"
+#include "core/json.hpp"
+
+namespace saphan {
+
+// PDPA section 24 bases, plus consent (section 19).
+enum class lawful_basis {
+  consent,
+  legal_obligation,
+  public_task,
+  vital_interest,
+  contract,
+  legitimate_interest,
+  research,
+};
+
+std::string_view to_string(lawful_basis basis) noexcept;
+result<lawful_basis> parse_lawful_basis(std::string_view text);
+
+struct purpose_rule {
+  std::string purpose;                       // purpose code, e.g. "legal-aid-eligibility"
+  std::set<std::string> fields;              // fields this purpose may receive
+  std::set<lawful_basis> bases;              // accepted bases
+  std::set<std::string> legal_instruments;   // accepted instruments for non-consent bases
+  bool pseudonymise_subject = false;
+};
+
+struct rate_limit {
+  std::uint32_t requests = 0;       // 0 = unlimited
+  std::uint32_t window_seconds = 60;
+};
+
+struct access_grant {
+  std::vector<std::string> consumers;  // "TH/GOV/JFO/legal-aid" or "group:justice"
+  std::vector<purpose_rule> purposes;
+  rate_limit rate;
+};
+
+struct access_policy {
+  std::vector<access_grant> grants;  // empty = nobody may ask
+};
+
+// JSON form (the "policy" member of a dataset file). Errors: invalid_policy naming the field.
+result<access_policy> policy_from_json(const rapidjson::Value& value);
+void policy_to_json(const access_policy& policy, rapidjson::Value& out,
+                    rapidjson::Document::AllocatorType& alloc);
+
+}  // namespace saphan
