@@ -1,0 +1,16 @@
+// The subcommands of the `saphan` binary. Each takes the arguments after its name and returns
+// the process exit code: 0 success, 1 failure, 2 usage error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace saphan::cli {
+
+using arguments = std::vector<std::string>;
+
+int run_admin_command(const arguments& args);
+int run_consent_command(const arguments& args);
+int run_ca_command(const arguments& args);
+
+}  // namespace saphan::cli
