@@ -20,6 +20,8 @@ struct dataset_entry {
   classification level = classification::internal;
   access_policy policy;
   timestamp published_at{};
+
+  friend bool operator==(const dataset_entry&, const dataset_entry&) = default;
 };
 
 // Parses a dataset file (config/datasets/*.json) whose "schema" member names a file under

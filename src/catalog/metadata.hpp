@@ -23,6 +23,8 @@ struct catalog_metadata {
   std::string data_category;          // หมวดหมู่ตามธรรมาภิบาลข้อมูล
   std::string license;                // สัญญาอนุญาต
   std::string access_conditions;      // เงื่อนไขในการเข้าถึง
+
+  friend bool operator==(const catalog_metadata&, const catalog_metadata&) = default;
 };
 
 // The JSON member names of the 14 fields, in the order above.

@@ -12,5 +12,8 @@ using arguments = std::vector<std::string>;
 int run_admin_command(const arguments& args);
 int run_consent_command(const arguments& args);
 int run_ca_command(const arguments& args);
+int run_hub_command(const arguments& args);
+int run_connector_command(const arguments& args);
+int run_demo_command(const arguments& args);
 
 }  // namespace saphan::cli

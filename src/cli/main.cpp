@@ -1,2 +1,59 @@
+// saphan: one binary, one subcommand per role.
 #include <cstdio>
-int main() { std::puts("saphan"); return 0; }
+#include <cstring>
+#include <map>
+#include <string>
+
+#include "cli/commands.hpp"
+
+namespace {
+
+constexpr const char* usage = R"(usage: saphan <command> [options]
+
+Saphan: a consent-aware data exchange hub for government agencies.
+
+Commands:
+  hub        run the central exchange (HTTPS, mutual TLS)
+  connector  run an agency connector (consumer API and/or provider side)
+  admin      initialise a hub directory, register members, publish datasets
+  consent    request, grant, reject, revoke and list consents
+  ca         create the certificate authority and issue member certificates
+  demo       create and inspect the demo hub (synthetic agencies and citizens)
+
+Run `saphan <command> --help` for the options of one command.
+)";
+
+using command_fn = int (*)(const saphan::cli::arguments&);
+
+const std::map<std::string, command_fn>& commands() {
+  static const std::map<std::string, command_fn> table = {
+      {"hub", saphan::cli::run_hub_command},
+      {"connector", saphan::cli::run_connector_command},
+      {"admin", saphan::cli::run_admin_command},
+      {"consent", saphan::cli::run_consent_command},
+      {"ca", saphan::cli::run_ca_command},
+      {"demo", saphan::cli::run_demo_command},
+  };
+  return table;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    std::fputs(usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  auto it = commands().find(argv[1]);
+  if (it == commands().end()) {
+    std::fprintf(stderr, "saphan: invalid_argument: unknown command %s (see saphan --help)\n", argv[1]);
+    return 2;
+  }
+  try {
+    return it->second(saphan::cli::arguments(argv + 2, argv + argc));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "saphan %s: internal: %s\n", argv[1], e.what());
+    return 1;
+  }
+}

@@ -78,7 +78,10 @@ error json_object::fail(std::string_view name, std::string_view rule) const {
 bool json_object::has(std::string_view name) const { return find(name) != nullptr; }
 
 const rapidjson::Value* json_object::find(std::string_view name) const {
-  auto it = value_.FindMember(rapidjson::StringRef(name.data(), name.size()));
+  // Through a Value, not StringRef alone: StringRef converts to `const char*`, and that
+  // FindMember overload reads up to a NUL, ignoring the string_view's length.
+  const rapidjson::Value key(rapidjson::StringRef(name.data(), name.size()));
+  auto it = value_.FindMember(key);
   return it == value_.MemberEnd() ? nullptr : &it->value;
 }
 

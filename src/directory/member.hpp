@@ -16,7 +16,12 @@ struct member_record {
   std::string name;                  // e.g. "Department of Provincial Administration"
   std::vector<std::string> groups;   // named groups policies may refer to, e.g. "justice"
   classification clearance = classification::open;  // highest level it may receive
+
+  friend bool operator==(const member_record&, const member_record&) = default;
 };
+
+// Group names, as members list them and policies name them ("group:<name>"): [a-z0-9-]{1,64}.
+bool is_group_name(std::string_view text) noexcept;
 
 enum class key_use { signing, encryption, tls };
 

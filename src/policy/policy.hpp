@@ -35,22 +35,33 @@ struct purpose_rule {
   std::set<lawful_basis> bases;              // accepted bases
   std::set<std::string> legal_instruments;   // accepted instruments for non-consent bases
   bool pseudonymise_subject = false;
+
+  friend bool operator==(const purpose_rule&, const purpose_rule&) = default;
 };
 
 struct rate_limit {
   std::uint32_t requests = 0;       // 0 = unlimited
   std::uint32_t window_seconds = 60;
+
+  friend bool operator==(const rate_limit&, const rate_limit&) = default;
 };
 
 struct access_grant {
   std::vector<std::string> consumers;  // "TH/GOV/JFO/legal-aid" or "group:justice"
   std::vector<purpose_rule> purposes;
   rate_limit rate;
+
+  friend bool operator==(const access_grant&, const access_grant&) = default;
 };
 
 struct access_policy {
   std::vector<access_grant> grants;  // empty = nobody may ask
+
+  friend bool operator==(const access_policy&, const access_policy&) = default;
 };
+
+// Purpose codes: ^[a-z0-9][a-z0-9-]{0,63}$.
+bool is_purpose_code(std::string_view text) noexcept;
 
 // JSON form (the "policy" member of a dataset file). Errors: invalid_policy naming the field.
 result<access_policy> policy_from_json(const rapidjson::Value& value);

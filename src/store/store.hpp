@@ -26,6 +26,16 @@ struct consent_filter {
   std::size_t limit = 1000;
 };
 
+// One entry of the hash-chained evidence table. Indexes start at 0 and have no gaps;
+// entry_hash = SHA-256(prev_hash || entry_json); the first entry's prev_hash is 32 zero bytes.
+// Hashes are lower-case hex.
+struct evidence_row {
+  std::int64_t index = 0;
+  std::string entry_json;
+  std::string entry_hash_hex;
+  std::string prev_hash_hex;
+};
+
 class store {
  public:
   virtual ~store() = default;
@@ -57,6 +67,14 @@ class store {
   virtual result<std::vector<consent_artefact>> list_consents(const consent_filter& filter) = 0;
 
   virtual result<void> transaction(const std::function<result<void>()>& body) = 0;
+
+  // Evidence. append_evidence takes a JSON object (its optional "kind" string is indexed),
+  // chains it to the last entry and returns the stored row. Errors: malformed_json,
+  // payload_too_large, storage_failure. read_evidence returns up to `limit` rows (capped at
+  // 10000) with index >= from_index, in order.
+  virtual result<evidence_row> append_evidence(const std::string& entry_json) = 0;
+  virtual result<std::vector<evidence_row>> read_evidence(std::int64_t from_index,
+                                                          std::size_t limit) = 0;
 
   // The schema version this store is at (after migrations).
   virtual result<int> schema_version() = 0;

@@ -1,0 +1,239 @@
+// `saphan demo`: make a demo hub with synthetic data, print its evidence trail, or run the
+// walkthrough (tools/demo).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <optional>
+
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "demo/demo_init.hpp"
+#include "demo/synthetic.hpp"
+#include "demo/trail.hpp"
+#include "store/store.hpp"
+
+namespace saphan::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* demo_usage = R"(usage: saphan demo <command> [options]
+
+Commands:
+  init   --dir DIR [--config CONFIG_DIR] [--schemas SCHEMAS_DIR] [--persons N] [--seed S]
+         [--base-port P]
+         create a demo: CA and certificates, hub directory with members, datasets, policies
+         and keys, synthetic provider data (N persons, default 10000, seed 2026) and one
+         connector configuration per member (hub on P, default 8440; providers P+1..P+4;
+         consumer APIs P+10 (JFO) and P+11 (RTP)). Refuses if DIR already holds a demo.
+  trail  --dir DIR [--from N] [--limit N | --tail N]
+         print the hub's evidence log, one line per entry, checking the hash chain
+         (DIR is the demo directory or its hub/ directory; limit defaults to 1000;
+         --tail checks the whole chain and prints only the last N entries)
+  walkthrough [--dir DIR]
+         run tools/demo against the demo in DIR (default .hub): consented query, denials,
+         revocation and the evidence trail
+
+--config and --schemas default to ./config and ./schemas, or those of the source tree.
+)";
+
+constexpr std::size_t max_trail_rows = 100000;
+
+result<std::uint64_t> parse_number(const std::string& name, const std::string& text,
+                                   std::uint64_t low, std::uint64_t high) {
+  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
+    return make_error(errc::invalid_argument, "--" + name + ": must be a whole number");
+  }
+  const std::uint64_t n = std::stoull(text);
+  if (n < low || n > high) {
+    return make_error(errc::invalid_argument, "--" + name + ": must be between " +
+                                                  std::to_string(low) + " and " +
+                                                  std::to_string(high));
+  }
+  return n;
+}
+
+// A relative folder of the working directory if present, else the source tree's.
+std::string default_dir(const char* name) {
+  std::error_code ec;
+  if (fs::is_directory(name, ec)) return name;
+  return std::string(SAPHAN_SOURCE_DIR) + "/" + name;
+}
+
+result<demo::demo_options> init_options(const parsed_args& args) {
+  demo::demo_options options;
+  auto dir = args.required("dir");
+  if (!dir) return std::move(dir).error();
+  options.dir = *dir;
+  options.config_dir = args.value("config").value_or(default_dir("config"));
+  options.schemas_dir = args.value("schemas").value_or(default_dir("schemas"));
+  if (auto text = args.value("persons")) {
+    auto n = parse_number("persons", *text, 1, demo::max_persons);
+    if (!n) return std::move(n).error();
+    options.persons = static_cast<std::size_t>(*n);
+  }
+  if (auto text = args.value("seed")) {
+    auto n = parse_number("seed", *text, 0, std::numeric_limits<std::int64_t>::max());
+    if (!n) return std::move(n).error();
+    options.seed = *n;
+  }
+  if (auto text = args.value("base-port")) {
+    auto n = parse_number("base-port", *text, demo::min_base_port, demo::max_base_port);
+    if (!n) return std::move(n).error();
+    options.base_port = static_cast<std::uint16_t>(*n);
+  }
+  return options;
+}
+
+result<void> cmd_init(const parsed_args& args) {
+  auto options = init_options(args);
+  if (!options) return std::move(options).error();
+  std::printf("saphan demo init: %s\n", options->dir.c_str());
+  return demo::init_demo(*options, [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  });
+}
+
+// The store of a demo directory or of a hub directory; never creates one.
+result<std::unique_ptr<store>> open_existing_store(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& candidate : {dir + "/hub/store.db", dir + "/store.db"}) {
+    if (fs::is_regular_file(candidate, ec)) return open_sqlite_store({candidate});
+  }
+  return make_error(errc::not_found, dir + " holds neither hub/store.db nor store.db");
+}
+
+struct trail_options {
+  std::int64_t from = 0;
+  std::size_t limit = 1000;
+  std::optional<std::size_t> tail;  // print only the last N, after checking the whole chain
+};
+
+result<trail_options> parse_trail_options(const parsed_args& args) {
+  trail_options options;
+  if (auto text = args.value("from")) {
+    auto n = parse_number("from", *text, 0, std::numeric_limits<std::int64_t>::max());
+    if (!n) return std::move(n).error();
+    options.from = static_cast<std::int64_t>(*n);
+  }
+  if (auto text = args.value("limit")) {
+    auto n = parse_number("limit", *text, 1, max_trail_rows);
+    if (!n) return std::move(n).error();
+    options.limit = static_cast<std::size_t>(*n);
+  }
+  if (auto text = args.value("tail")) {
+    if (args.value("from") || args.value("limit")) {
+      return make_error(errc::invalid_argument, "--tail: not with --from or --limit");
+    }
+    auto n = parse_number("tail", *text, 1, max_trail_rows);
+    if (!n) return std::move(n).error();
+    options.tail = static_cast<std::size_t>(*n);
+    options.limit = std::numeric_limits<std::size_t>::max();
+  }
+  return options;
+}
+
+// Starts the chain check at the entry before `from`, so the first printed link is checked too.
+result<demo::chain_state> chain_before(store& db, std::int64_t from) {
+  demo::chain_state chain;
+  chain.next_index = from;
+  if (from == 0) return chain;
+  auto before = db.read_evidence(from - 1, 1);
+  if (!before) return std::move(before).error();
+  if (!before->empty()) chain.prev_hash_hex = before->front().entry_hash_hex;
+  return chain;
+}
+
+result<void> cmd_trail(const parsed_args& args) {
+  auto dir = args.required("dir");
+  if (!dir) return std::move(dir).error();
+  auto options = parse_trail_options(args);
+  if (!options) return std::move(options).error();
+  auto db = open_existing_store(*dir);
+  if (!db) return std::move(db).error();
+  auto chain = chain_before(**db, options->from);
+  if (!chain) return std::move(chain).error();
+
+  std::deque<std::string> held;  // --tail: the last lines, printed at the end
+  std::size_t read = 0;
+  std::size_t broken = 0;
+  while (read < options->limit) {
+    const std::size_t page = std::min<std::size_t>(options->limit - read, 1000);
+    auto rows = (*db)->read_evidence(chain->next_index, page);
+    if (!rows) return std::move(rows).error();
+    if (rows->empty()) break;
+    for (const auto& line : demo::summarise_evidence(*rows, *chain)) {
+      if (!line.chain_ok) ++broken;
+      if (!options->tail) {
+        std::printf("%s\n", demo::format_trail_line(line).c_str());
+        continue;
+      }
+      held.push_back(demo::format_trail_line(line));
+      if (held.size() > *options->tail) held.pop_front();
+    }
+    read += rows->size();
+  }
+  for (const auto& line : held) std::printf("%s\n", line.c_str());
+  std::printf("%zu entries checked, %s\n", read,
+              broken == 0 ? "hash chain verified" : "HASH CHAIN BROKEN");
+  if (broken != 0) {
+    return make_error(errc::conflict, std::to_string(broken) + " entries do not chain");
+  }
+  return ok();
+}
+
+// Replaces this process with `bash tools/demo <this binary> <dir>`.
+result<void> cmd_walkthrough(const parsed_args& args) {
+  const std::string script = std::string(SAPHAN_SOURCE_DIR) + "/tools/demo";
+  const std::string dir = args.value("dir").value_or(".hub");
+  std::error_code ec;
+  const std::string self = fs::read_symlink("/proc/self/exe", ec).string();
+  if (ec) return make_error(errc::io_error, "/proc/self/exe: " + ec.message());
+  std::fflush(stdout);
+  execl("/bin/bash", "bash", script.c_str(), self.c_str(), dir.c_str(), static_cast<char*>(nullptr));
+  return make_error(errc::io_error, script + ": " + std::strerror(errno));
+}
+
+using handler = result<void> (*)(const parsed_args&);
+
+const std::map<std::string, handler>& demo_commands() {
+  static const std::map<std::string, handler> table = {
+      {"init", cmd_init},
+      {"trail", cmd_trail},
+      {"walkthrough", cmd_walkthrough},
+  };
+  return table;
+}
+
+}  // namespace
+
+int run_demo_command(const arguments& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::fputs(demo_usage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  auto it = demo_commands().find(args[0]);
+  if (it == demo_commands().end()) {
+    return report_error("demo", make_error(errc::invalid_argument, "unknown command " + args[0]));
+  }
+  auto parsed = parsed_args::parse(
+      arguments(args.begin() + 1, args.end()),
+      {{"dir", "config", "schemas", "persons", "seed", "base-port", "from", "limit", "tail"},
+       {"help"}});
+  if (!parsed) return report_error("demo " + args[0], parsed.error());
+  if (parsed->flag("help")) {
+    std::fputs(demo_usage, stdout);
+    return 0;
+  }
+  auto done = it->second(*parsed);
+  return done ? 0 : report_error("demo " + args[0], done.error());
+}
+
+}  // namespace saphan::cli

@@ -1,0 +1,53 @@
+// `saphan hub`: runs the central exchange from a hub directory.
+#include <cstdio>
+
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "cli/hub_directory.hpp"
+#include "hub/server.hpp"
+
+namespace saphan::cli {
+namespace {
+
+constexpr const char* hub_usage = R"(usage: saphan hub --dir HUB [--config FILE]
+
+Runs the exchange hub: HTTPS with TLS 1.3 and client certificates, on the address in the
+configuration (default HUB/hub.json). Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+)";
+
+result<void> run_hub(const parsed_args& args) {
+  auto dir_text = args.required("dir");
+  if (!dir_text) return std::move(dir_text).error();
+  hub_directory dir{*dir_text};
+  auto config = hub::load_hub_config(args.value("config").value_or(dir.root + "/hub.json"));
+  if (!config) return std::move(config).error();
+  auto db = open_hub_store(dir);
+  if (!db) return std::move(db).error();
+  auto identity = hub::load_hub_identity(dir.keys_dir(), config->member);
+  if (!identity) return std::move(identity).error();
+
+  hub::hub_server server(*config, **db, std::move(*identity));
+  auto port = server.start();
+  if (!port) return std::move(port).error();
+  std::printf("hub %s listening on https://%s:%u\n", to_string(config->member).c_str(),
+              config->listen_address.c_str(), static_cast<unsigned>(*port));
+  std::fflush(stdout);
+  server.wait_for_signal();
+  std::printf("hub stopped\n");
+  return ok();
+}
+
+}  // namespace
+
+int run_hub_command(const arguments& args) {
+  auto parsed = parsed_args::parse(args, {{"dir", "config"}, {"help"}});
+  if (!parsed) return report_error("hub", parsed.error());
+  if (parsed->flag("help")) {
+    std::fputs(hub_usage, stdout);
+    return 0;
+  }
+  auto done = run_hub(*parsed);
+  return done ? 0 : report_error("hub", done.error());
+}
+
+}  // namespace saphan::cli

@@ -1,0 +1,112 @@
+#include "crypto/encoding.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace saphan::crypto {
+namespace {
+
+constexpr std::string_view base64url_alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr std::string_view hex_digits = "0123456789abcdef";
+constexpr std::int8_t invalid_sextet = -1;
+
+constexpr std::array<std::int8_t, 256> make_decode_table() {
+  std::array<std::int8_t, 256> table{};
+  table.fill(invalid_sextet);
+  for (std::size_t i = 0; i < base64url_alphabet.size(); ++i) {
+    table[static_cast<unsigned char>(base64url_alphabet[i])] = static_cast<std::int8_t>(i);
+  }
+  return table;
+}
+constexpr auto decode_table = make_decode_table();
+
+error bad_base64(std::string_view rule, std::size_t offset) {
+  return make_error(errc::invalid_argument,
+                    "base64url: " + std::string(rule) + " at offset " + std::to_string(offset));
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  std::size_t i = 0;
+  auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    std::uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    out += base64url_alphabet[n >> 18 & 63];
+    out += base64url_alphabet[n >> 12 & 63];
+    out += base64url_alphabet[n >> 6 & 63];
+    out += base64url_alphabet[n & 63];
+  }
+  std::size_t rest = bytes.size() - i;
+  if (rest == 0) return out;
+  std::uint32_t n = byte(i) << 16 | (rest == 2 ? byte(i + 1) << 8 : 0);
+  out += base64url_alphabet[n >> 18 & 63];
+  out += base64url_alphabet[n >> 12 & 63];
+  if (rest == 2) out += base64url_alphabet[n >> 6 & 63];
+  return out;
+}
+
+result<std::string> base64url_decode(std::string_view text) {
+  if (text.size() % 4 == 1) return bad_base64("impossible length", text.size());
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  std::uint32_t bits = 0;
+  int bit_count = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto value = decode_table[static_cast<unsigned char>(text[i])];
+    if (value == invalid_sextet) {
+      return bad_base64(text[i] == '=' ? "padding is not allowed" : "character outside the alphabet", i);
+    }
+    bits = (bits << 6 | static_cast<std::uint32_t>(value)) & 0xffffff;
+    bit_count += 6;
+    if (bit_count >= 8) {
+      bit_count -= 8;
+      out += static_cast<char>(bits >> bit_count & 0xff);
+    }
+  }
+  // The leftover bits (2 or 4) must be zero; otherwise two texts would decode to the same bytes.
+  if (bit_count > 0 && (bits & ((1u << bit_count) - 1)) != 0) {
+    return bad_base64("non-zero trailing bits", text.size() - 1);
+  }
+  return out;
+}
+
+std::string hex_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += hex_digits[c >> 4];
+    out += hex_digits[c & 15];
+  }
+  return out;
+}
+
+result<std::string> hex_decode(std::string_view text) {
+  if (text.size() % 2 != 0) {
+    return make_error(errc::invalid_argument, "hex: length must be even");
+  }
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    int high = hex_value(text[i]);
+    int low = hex_value(text[i + 1]);
+    if (high < 0 || low < 0) {
+      return make_error(errc::invalid_argument,
+                        "hex: invalid digit at offset " + std::to_string(high < 0 ? i : i + 1));
+    }
+    out += static_cast<char>(high << 4 | low);
+  }
+  return out;
+}
+
+}  // namespace saphan::crypto

@@ -1,0 +1,26 @@
+// Byte encodings used by JOSE and the evidence log. Bytes travel in std::string throughout the
+// crypto module (one container, no copies between vector and string at every call).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace saphan::crypto {
+
+// RFC 4648 section 5 (URL- and filename-safe alphabet), without padding, as JOSE requires.
+std::string base64url_encode(std::string_view bytes);
+
+// Strict inverse of base64url_encode: rejects padding, characters outside the alphabet
+// (including whitespace), impossible lengths (4n+1) and non-zero trailing bits, so that every
+// byte string has exactly one accepted encoding. Errors: invalid_argument naming the offset.
+result<std::string> base64url_decode(std::string_view text);
+
+// Lower-case hexadecimal.
+std::string hex_encode(std::string_view bytes);
+
+// Accepts upper- or lower-case hex of even length. Errors: invalid_argument.
+result<std::string> hex_decode(std::string_view text);
+
+}  // namespace saphan::crypto

@@ -1,0 +1,98 @@
+#include "crypto/hash.hpp"
+
+#include <sodium.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "crypto/encoding.hpp"
+#include "crypto/sodium.hpp"
+
+namespace saphan::crypto {
+namespace {
+
+static_assert(sizeof(crypto_hash_sha256_state) <= 128, "sha256_hasher state buffer too small");
+static_assert(crypto_hash_sha256_BYTES == sha256_digest::size);
+static_assert(crypto_auth_hmacsha256_BYTES == sha256_digest::size);
+
+const unsigned char* data_of(std::string_view bytes) {
+  return reinterpret_cast<const unsigned char*>(bytes.data());
+}
+
+}  // namespace
+
+std::string sha256_digest::to_hex() const { return hex_encode(view()); }
+
+std::string to_hex(const sha256_digest& digest) { return digest.to_hex(); }
+
+result<sha256_digest> sha256_from_bytes(std::string_view bytes) {
+  if (bytes.size() != sha256_digest::size) {
+    return make_error(errc::invalid_argument, "sha256 digest: must be exactly 32 bytes, got " +
+                                                  std::to_string(bytes.size()));
+  }
+  sha256_digest digest;
+  std::memcpy(digest.bytes.data(), bytes.data(), bytes.size());
+  return digest;
+}
+
+result<sha256_digest> parse_sha256_hex(std::string_view text) {
+  if (text.size() != 2 * sha256_digest::size) {
+    return make_error(errc::invalid_argument, "sha256 digest: must be 64 hex digits");
+  }
+  auto raw = hex_decode(text);
+  if (!raw) return raw.error();
+  return sha256_from_bytes(*raw);
+}
+
+sha256_digest sha256(std::string_view bytes) {
+  return sha256_hasher().update(bytes).finish();
+}
+
+sha256_hasher::sha256_hasher() {
+  detail::ensure_sodium();
+  // crypto_hash_sha256_init always returns 0; checked anyway, as for every libsodium call.
+  if (crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_.data())) != 0) {
+    std::abort();
+  }
+}
+
+sha256_hasher& sha256_hasher::update(std::string_view bytes) {
+  auto* state = reinterpret_cast<crypto_hash_sha256_state*>(state_.data());
+  if (crypto_hash_sha256_update(state, data_of(bytes), bytes.size()) != 0) std::abort();
+  return *this;
+}
+
+sha256_digest sha256_hasher::finish() {
+  sha256_digest digest;
+  auto* state = reinterpret_cast<crypto_hash_sha256_state*>(state_.data());
+  if (crypto_hash_sha256_final(state, digest.bytes.data()) != 0) std::abort();
+  sodium_memzero(state_.data(), state_.size());
+  return digest;
+}
+
+sha256_digest hmac_sha256(std::string_view key, std::string_view data) {
+  detail::ensure_sodium();
+  crypto_auth_hmacsha256_state state;
+  sha256_digest mac;
+  // These calls cannot fail for in-memory input; a non-zero return means a broken library.
+  if (crypto_auth_hmacsha256_init(&state, data_of(key), key.size()) != 0 ||
+      crypto_auth_hmacsha256_update(&state, data_of(data), data.size()) != 0 ||
+      crypto_auth_hmacsha256_final(&state, mac.bytes.data()) != 0) {
+    std::abort();
+  }
+  sodium_memzero(&state, sizeof state);
+  return mac;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  detail::ensure_sodium();
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool constant_time_equal(const sha256_digest& a, const sha256_digest& b) {
+  return constant_time_equal(a.view(), b.view());
+}
+
+}  // namespace saphan::crypto

@@ -1,0 +1,44 @@
+// JWS (RFC 7515) in compact serialization with a DETACHED payload (RFC 7515 Appendix F):
+// "<protected header>..<signature>". Algorithm EdDSA with Ed25519 (RFC 8037) only. The payload
+// is signed in the standard way (base64url, "b64" is never used), so any JOSE library verifies
+// it by putting the payload back in the middle.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+#include "crypto/jose.hpp"
+#include "crypto/keys.hpp"
+
+namespace saphan::crypto {
+
+inline constexpr std::string_view jws_algorithm = "EdDSA";
+
+// Signs `payload`; the header is {"alg":"EdDSA","kid":kid, ...extra} (kid left out when empty).
+// Reserved extra names: "alg" and "kid" are the library's; "crit", "b64", "jku", "jwk", "x5u",
+// "x5c", "x5t", "x5t#S256" would change how (or with which key) a verifier processes it.
+// Errors: invalid_argument (reserved or malformed extra member names, invalid UTF-8, header over
+// max_protected_header_bytes), payload_too_large (payload over max_jose_input_bytes).
+result<std::string> sign_detached(std::string_view payload, const ed25519_secret_key& key,
+                                  std::string_view kid, const header_members& extra = {});
+
+struct jws_header_info {
+  std::string kid;         // empty when the header has none
+  header_members members;  // every other string-valued member ("alg" and "kid" excluded)
+  std::string header_json; // the decoded protected header, for members of other types
+};
+
+// Verifies a detached compact JWS over `payload` with `key`. Refuses: an "alg" other than
+// "EdDSA" (including "none" and "HS256"), a non-empty payload part, a header that is not a JSON
+// object or names a member twice, "crit" or "b64" members, malformed base64url, a signature
+// that is not 64 bytes or does not verify, and inputs over the limits in jose.hpp.
+// Errors: bad_signature naming the rule; payload_too_large.
+result<jws_header_info> verify_detached(std::string_view jws, std::string_view payload,
+                                        const ed25519_public_key& key);
+
+// Reads the protected header WITHOUT verifying anything, only to choose the key to verify with
+// (by kid). Never act on what it returns before verify_detached succeeds. Errors: bad_signature.
+result<jws_header_info> peek_jws_header(std::string_view jws);
+
+}  // namespace saphan::crypto

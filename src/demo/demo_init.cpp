@@ -1,0 +1,555 @@
+#include "demo/demo_init.hpp"
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <filesystem>
+#include <map>
+#include <system_error>
+#include <vector>
+
+#include "catalog/dataset.hpp"
+#include "connector/config.hpp"
+#include "connectors/sqlite/sqlite_writer.hpp"
+#include "core/files.hpp"
+#include "core/json.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/keys.hpp"
+#include "demo/synthetic.hpp"
+#include "directory/member.hpp"
+#include "hub/config.hpp"
+#include "pki/pki.hpp"
+#include "store/store.hpp"
+
+namespace saphan::demo {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::array<demo_role, 5> roles{{
+    {"DOPA", 1, 0}, {"DBD", 2, 0}, {"DOE", 3, 0}, {"RTP", 4, 11}, {"JFO", 0, 10},
+}};
+
+constexpr std::string_view incomplete_marker = ".saphan-demo-incomplete";
+constexpr int ca_validity_days = 3650;
+constexpr int certificate_validity_days = 825;
+constexpr std::size_t max_config_files = 256;
+
+struct demo_config {
+  std::vector<member_record> members;
+  std::vector<dataset_entry> datasets;
+};
+
+result<rapidjson::Document> read_json_file(const std::string& path) {
+  auto text = read_file(path, 1 << 20);
+  if (!text) return std::move(text).error();
+  auto doc = parse_json(*text);
+  if (!doc) return make_error(doc.error().code, path + ": " + doc.error().detail);
+  return doc;
+}
+
+result<std::vector<std::string>> json_files_in(const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::string> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".json") files.push_back(it->path().string());
+    if (files.size() > max_config_files) {
+      return make_error(errc::invalid_argument, dir + ": more than " +
+                                                    std::to_string(max_config_files) + " files");
+    }
+  }
+  if (ec) return make_error(errc::io_error, dir + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+result<demo_config> load_demo_config(const demo_options& options) {
+  demo_config config;
+  auto member_files = json_files_in(options.config_dir + "/members");
+  if (!member_files) return std::move(member_files).error();
+  for (const auto& file : *member_files) {
+    auto doc = read_json_file(file);
+    if (!doc) return std::move(doc).error();
+    auto member = member_from_json(*doc);
+    if (!member) return make_error(member.error().code, file + ": " + member.error().detail);
+    config.members.push_back(std::move(*member));
+  }
+  auto dataset_files = json_files_in(options.config_dir + "/datasets");
+  if (!dataset_files) return std::move(dataset_files).error();
+  for (const auto& file : *dataset_files) {
+    auto doc = read_json_file(file);
+    if (!doc) return std::move(doc).error();
+    auto entry = dataset_from_json(*doc, options.schemas_dir);
+    if (!entry) return make_error(entry.error().code, file + ": " + entry.error().detail);
+    entry->published_at = now_utc();
+    config.datasets.push_back(std::move(*entry));
+  }
+  if (config.members.empty()) {
+    return make_error(errc::invalid_argument, options.config_dir + "/members: no member files");
+  }
+  return config;
+}
+
+// ---- JSON output ---------------------------------------------------------------------------
+
+using pretty_writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void put(pretty_writer& w, std::string_view key, std::string_view value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void put_int(pretty_writer& w, std::string_view key, std::int64_t value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.Int64(value);
+}
+
+std::string loopback(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
+
+std::uint16_t port_at(const demo_options& options, int offset) {
+  return static_cast<std::uint16_t>(options.base_port + offset);
+}
+
+// ---- Files and directories -----------------------------------------------------------------
+
+result<void> make_dirs(const fs::path& dir, fs::perms perms = fs::perms::owner_all |
+                                                              fs::perms::group_read |
+                                                              fs::perms::group_exec |
+                                                              fs::perms::others_read |
+                                                              fs::perms::others_exec) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!ec) fs::permissions(dir, perms, fs::perm_options::replace, ec);
+  if (ec) return make_error(errc::io_error, dir.string() + ": " + ec.message());
+  return ok();
+}
+
+bool path_exists(const fs::path& p) {
+  std::error_code ec;
+  return fs::exists(p, ec);
+}
+
+// Prepares DIR.tmp. A leftover of an interrupted init (it carries our marker) is removed; any
+// other DIR.tmp is somebody's data and is left alone.
+result<void> prepare_staging(const fs::path& staging) {
+  std::error_code ec;
+  if (path_exists(staging)) {
+    if (!path_exists(staging / incomplete_marker)) {
+      return make_error(errc::already_exists,
+                        staging.string() + " exists and is not an unfinished demo; remove it");
+    }
+    fs::remove_all(staging, ec);
+    if (ec) return make_error(errc::io_error, staging.string() + ": " + ec.message());
+  }
+  SAPHAN_TRY_VOID(make_dirs(staging));
+  return write_file_atomic((staging / incomplete_marker).string(), "saphan demo init\n");
+}
+
+result<void> check_target(const fs::path& dir) {
+  if (holds_demo(dir.string())) {
+    return make_error(errc::already_exists, dir.string() + " already holds a demo");
+  }
+  std::error_code ec;
+  if (!path_exists(dir)) return ok();
+  if (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec) || ec) {
+    return make_error(errc::already_exists,
+                      dir.string() + " exists and is not an empty directory; choose another --dir");
+  }
+  return ok();
+}
+
+// ---- PKI and keys --------------------------------------------------------------------------
+
+result<void> make_pki(const fs::path& root, const demo_config& config, const progress_fn& progress) {
+  const auto pki_dir = (root / "pki").string();
+  auto ca = pki::create_ca(pki_dir, "Saphan Demo CA", ca_validity_days);
+  if (!ca) return std::move(ca).error();
+  progress("  pki/ca.crt  demo certificate authority (SHA-256 " + ca->fingerprint.substr(0, 16) +
+           "...)");
+  auto hub_id = parse_member_id(hub_member_text);
+  if (!hub_id) return std::move(hub_id).error();
+  auto hub_cert = pki::issue_certificate(pki_dir, *hub_id, pki_dir + "/hub",
+                                         certificate_validity_days);
+  if (!hub_cert) return std::move(hub_cert).error();
+  progress("  pki/hub.crt  " + std::string(hub_member_text));
+  for (const auto& m : config.members) {
+    const auto slug = member_slug(m.id);
+    auto cert = pki::issue_certificate(pki_dir, m.id, pki_dir + "/" + slug,
+                                       certificate_validity_days);
+    if (!cert) return std::move(cert).error();
+    progress("  pki/" + slug + ".crt  " + to_string(m.id));
+  }
+  return ok();
+}
+
+std::string random_secret_text() { return crypto::base64url_encode(crypto::random_bytes(32)); }
+
+// Writes a member's key files and returns the public halves to register at the hub.
+result<std::vector<member_key>> make_member_keys(const fs::path& root, const member_id& member,
+                                                 timestamp now) {
+  const auto slug = member_slug(member);
+  const auto keys_dir = root / "members" / slug / "keys";
+  SAPHAN_TRY_VOID(make_dirs(keys_dir, fs::perms::owner_all));
+  const std::string sig_kid = slug + "-sig-1";
+  const std::string enc_kid = slug + "-enc-1";
+  const auto signing = crypto::generate_signing_key();
+  const auto encryption = crypto::generate_encryption_key();
+  SAPHAN_TRY_VOID(crypto::write_private_key_file((keys_dir / "signing.jwk").string(), signing, sig_kid));
+  SAPHAN_TRY_VOID(
+      crypto::write_public_key_file((keys_dir / "signing.pub.jwk").string(), signing.public_key, sig_kid));
+  SAPHAN_TRY_VOID(
+      crypto::write_private_key_file((keys_dir / "encryption.jwk").string(), encryption, enc_kid));
+  SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "encryption.pub.jwk").string(),
+                                                encryption.public_key, enc_kid));
+  SAPHAN_TRY_VOID(write_file_atomic((keys_dir / "pseudonym.key").string(), random_secret_text(), 0600));
+  return std::vector<member_key>{
+      {member, sig_kid, key_use::signing, crypto::to_base64url(signing.public_key), now, timestamp{}, false},
+      {member, enc_kid, key_use::encryption, crypto::to_base64url(encryption.public_key), now,
+       timestamp{}, false},
+  };
+}
+
+// What `saphan admin init` does: the hub's signing key (and its public half for connectors),
+// the secret that keys subject pseudonyms in the log, and the store.
+result<std::unique_ptr<store>> make_hub_directory(const fs::path& hub_dir) {
+  const auto keys_dir = hub_dir / "keys";
+  SAPHAN_TRY_VOID(make_dirs(keys_dir, fs::perms::owner_all));
+  const auto signing = crypto::generate_signing_key();
+  const std::string kid = "hub-sig-1";
+  SAPHAN_TRY_VOID(crypto::write_private_key_file((keys_dir / "hub-signing.jwk").string(), signing, kid));
+  SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "hub-signing.pub.jwk").string(),
+                                                signing.public_key, kid));
+  SAPHAN_TRY_VOID(write_file_atomic((keys_dir / "pseudonym.key").string(), random_secret_text(), 0600));
+  return open_sqlite_store({(hub_dir / "store.db").string()});
+}
+
+// What `saphan admin apply` + `add-key` do, in one transaction.
+result<void> register_everything(store& db, const demo_config& config,
+                                 const std::vector<member_key>& keys) {
+  return db.transaction([&]() -> result<void> {
+    for (const auto& m : config.members) SAPHAN_TRY_VOID(db.add_member(m));
+    for (const auto& d : config.datasets) SAPHAN_TRY_VOID(db.publish_dataset(d));
+    for (const auto& k : keys) SAPHAN_TRY_VOID(db.add_key(k));
+    return ok();
+  });
+}
+
+// ---- Provider data -------------------------------------------------------------------------
+
+const std::vector<keyed_record>* records_for(const synthetic_data& data, std::string_view dataset) {
+  if (dataset == "person") return &data.persons;
+  if (dataset == "house-registration") return &data.house_registrations;
+  if (dataset == "juristic-person") return &data.juristic_persons;
+  if (dataset == "foreign-worker") return &data.foreign_workers;
+  if (dataset == "criminal-record") return &data.criminal_records;
+  return nullptr;
+}
+
+std::vector<const dataset_entry*> datasets_of(const demo_config& config, const member_id& owner) {
+  std::vector<const dataset_entry*> out;
+  for (const auto& d : config.datasets) {
+    if (d.id.owner == owner) out.push_back(&d);
+  }
+  return out;
+}
+
+result<void> write_provider_data(const fs::path& root, const demo_config& config,
+                                 const synthetic_data& data, const progress_fn& progress) {
+  SAPHAN_TRY_VOID(make_dirs(root / "data"));
+  for (const auto& m : config.members) {
+    std::vector<connector::table_rows> tables;
+    for (const auto* d : datasets_of(config, m.id)) {
+      const auto* records = records_for(data, d->id.name);
+      if (records == nullptr) {
+        return make_error(errc::invalid_argument,
+                          to_string(d->id) + ": the demo has no synthetic data for this dataset");
+      }
+      connector::table_rows table{to_snake_case(d->id.name), to_snake_case(d->subject_field),
+                                  "record", {}};
+      table.rows.reserve(records->size());
+      for (const auto& r : *records) table.rows.emplace_back(r.key, r.json);
+      tables.push_back(std::move(table));
+    }
+    if (tables.empty()) continue;
+    const auto path = (root / "data" / (member_slug(m.id) + ".db")).string();
+    SAPHAN_TRY_VOID(connector::write_tables(path, tables));
+    std::string summary;
+    for (const auto& t : tables) summary += " " + t.table + "(" + std::to_string(t.rows.size()) + ")";
+    progress("  data/" + member_slug(m.id) + ".db " + summary);
+  }
+  return ok();
+}
+
+std::string schema_file_name(const dataset_entry& d) {
+  return member_slug(d.id.owner) + "-" + d.id.name + ".schema.json";
+}
+
+result<void> write_schemas(const fs::path& root, const demo_config& config) {
+  SAPHAN_TRY_VOID(make_dirs(root / "schemas"));
+  for (const auto& d : config.datasets) {
+    SAPHAN_TRY_VOID(write_file_atomic((root / "schemas" / schema_file_name(d)).string(), d.schema));
+  }
+  return ok();
+}
+
+// ---- Configuration files -------------------------------------------------------------------
+
+std::string hub_config_json(const demo_options& options, const demo_config& config) {
+  rapidjson::StringBuffer buffer;
+  pretty_writer w(buffer);
+  w.SetIndent(' ', 2);
+  w.StartObject();
+  put(w, "member", hub_member_text);
+  put(w, "listen", loopback(options.base_port));
+  w.Key("tls");
+  w.StartObject();
+  put(w, "certificate", "../pki/hub.crt");
+  put(w, "key", "../pki/hub.key");
+  put(w, "ca", "../pki/ca.crt");
+  w.EndObject();
+  w.Key("providers");
+  w.StartObject();
+  for (const auto& m : config.members) {
+    auto role = find_demo_role(m.id.code);
+    if (!role || role->provider_offset == 0 || datasets_of(config, m.id).empty()) continue;
+    put(w, to_string(m.id), "https://" + loopback(port_at(options, role->provider_offset)));
+  }
+  w.EndObject();
+  put_int(w, "freshnessSeconds", 300);
+  put_int(w, "providerTimeoutMs", 5000);
+  put_int(w, "ioThreads", 1);
+  put_int(w, "workerThreads", 2);
+  w.EndObject();
+  return std::string(buffer.GetString()) + "\n";
+}
+
+void write_provider_section(pretty_writer& w, const demo_options& options, const demo_config& config,
+                            const member_record& m, const demo_role& role) {
+  w.Key("provider");
+  w.StartObject();
+  put(w, "listen", loopback(port_at(options, role.provider_offset)));
+  put(w, "pseudonymKey", "keys/pseudonym.key");
+  w.Key("datasets");
+  w.StartObject();
+  for (const auto* d : datasets_of(config, m.id)) {
+    w.Key(to_string(d->id).c_str());
+    w.StartObject();
+    put(w, "schema", "../../schemas/" + schema_file_name(*d));
+    put(w, "subjectField", d->subject_field);
+    w.Key("adapter");
+    w.StartObject();
+    put(w, "type", "sqlite");
+    put(w, "path", "../../data/" + member_slug(m.id) + ".db");
+    put(w, "table", to_snake_case(d->id.name));
+    put(w, "keyColumn", to_snake_case(d->subject_field));
+    put(w, "recordColumn", "record");
+    w.EndObject();
+    w.EndObject();
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
+std::string connector_config_json(const demo_options& options, const demo_config& config,
+                                  const member_record& m, const demo_role& role) {
+  const auto slug = member_slug(m.id);
+  rapidjson::StringBuffer buffer;
+  pretty_writer w(buffer);
+  w.SetIndent(' ', 2);
+  w.StartObject();
+  put(w, "member", to_string(m.id));
+  put(w, "hub", "https://" + loopback(options.base_port));
+  w.Key("tls");
+  w.StartObject();
+  put(w, "certificate", "../../pki/" + slug + ".crt");
+  put(w, "key", "../../pki/" + slug + ".key");
+  put(w, "ca", "../../pki/ca.crt");
+  w.EndObject();
+  put(w, "signingKey", "keys/signing.jwk");
+  put(w, "encryptionKey", "keys/encryption.jwk");
+  put(w, "hubKey", "../../hub/keys/hub-signing.pub.jwk");
+  put(w, "hubMember", hub_member_text);
+  put_int(w, "freshnessSeconds", 300);
+  put_int(w, "timeoutMs", 10000);
+  put_int(w, "threads", 2);
+  if (role.consumer_offset != 0) {
+    w.Key("consumer");
+    w.StartObject();
+    put(w, "listen", loopback(port_at(options, role.consumer_offset)));
+    w.EndObject();
+  }
+  if (role.provider_offset != 0 && !datasets_of(config, m.id).empty()) {
+    write_provider_section(w, options, config, m, role);
+  }
+  w.EndObject();
+  return std::string(buffer.GetString()) + "\n";
+}
+
+// Writes one connector.json per member with a role; returns their slugs in start order.
+result<std::vector<std::string>> write_connector_configs(const fs::path& root,
+                                                         const demo_options& options,
+                                                         const demo_config& config,
+                                                         const progress_fn& progress) {
+  std::vector<std::string> slugs;
+  for (const auto& m : config.members) {
+    auto role = find_demo_role(m.id.code);
+    if (!role) continue;
+    const auto path = root / "members" / member_slug(m.id) / "connector.json";
+    SAPHAN_TRY_VOID(write_file_atomic(path.string(), connector_config_json(options, config, m, *role)));
+    // Parse it back with the connector's own parser, so a demo never ships a config the
+    // connector would refuse.
+    auto parsed = connector::read_connector_config(path.string());
+    if (!parsed) return make_error(parsed.error().code, path.string() + ": " + parsed.error().detail);
+    slugs.push_back(member_slug(m.id));
+    progress("  members/" + member_slug(m.id) + "/connector.json");
+  }
+  return slugs;
+}
+
+std::string demo_env(const demo_options& options, const synthetic_data& data,
+                     const std::vector<std::string>& connectors) {
+  std::string members;
+  for (const auto& s : connectors) members += (members.empty() ? "" : " ") + s;
+  std::string env = "# Written by `saphan demo init`; read by tools/run and tools/demo.\n";
+  env += "SAPHAN_DEMO_BASE_PORT=" + std::to_string(options.base_port) + "\n";
+  env += "SAPHAN_DEMO_HUB_URL=https://" + loopback(options.base_port) + "\n";
+  env += "SAPHAN_DEMO_JFO_API=http://" + loopback(port_at(options, 10)) + "\n";
+  env += "SAPHAN_DEMO_RTP_API=http://" + loopback(port_at(options, 11)) + "\n";
+  env += "SAPHAN_DEMO_SUBJECT=" + data.persons.front().key + "\n";
+  env += "SAPHAN_DEMO_PERSONS=" + std::to_string(options.persons) + "\n";
+  env += "SAPHAN_DEMO_SEED=" + std::to_string(options.seed) + "\n";
+  env += "SAPHAN_DEMO_CONNECTORS=\"" + members + "\"\n";
+  return env;
+}
+
+result<void> build_demo(const fs::path& root, const demo_options& options, const demo_config& config,
+                        const synthetic_data& data, const progress_fn& progress) {
+  progress("certificates (pki/)");
+  SAPHAN_TRY_VOID(make_pki(root, config, progress));
+
+  progress("member keys (signing Ed25519, encryption X25519)");
+  const auto now = now_utc();
+  std::vector<member_key> keys;
+  for (const auto& m : config.members) {
+    auto made = make_member_keys(root, m.id, now);
+    if (!made) return std::move(made).error();
+    keys.insert(keys.end(), made->begin(), made->end());
+    progress("  members/" + member_slug(m.id) + "/keys  " + made->front().key_id + ", " +
+             made->back().key_id);
+  }
+
+  progress("hub directory (store, keys, members, datasets, policies)");
+  auto db = make_hub_directory(root / "hub");
+  if (!db) return std::move(db).error();
+  SAPHAN_TRY_VOID(register_everything(**db, config, keys));
+  progress("  registered " + std::to_string(config.members.size()) + " members, " +
+           std::to_string(keys.size()) + " keys, published " +
+           std::to_string(config.datasets.size()) + " datasets");
+  const auto hub_json = (root / "hub" / "hub.json").string();
+  SAPHAN_TRY_VOID(write_file_atomic(hub_json, hub_config_json(options, config)));
+  auto hub_config = hub::load_hub_config(hub_json);
+  if (!hub_config) return make_error(hub_config.error().code, hub_json + ": " + hub_config.error().detail);
+
+  progress("provider data (SQLite)");
+  SAPHAN_TRY_VOID(write_schemas(root, config));
+  SAPHAN_TRY_VOID(write_provider_data(root, config, data, progress));
+
+  progress("connector configurations");
+  auto connectors = write_connector_configs(root, options, config, progress);
+  if (!connectors) return std::move(connectors).error();
+  SAPHAN_TRY_VOID(make_dirs(root / "logs"));
+  return write_file_atomic((root / "demo.env").string(), demo_env(options, data, *connectors));
+}
+
+result<void> publish_staging(const fs::path& staging, const fs::path& dir) {
+  std::error_code ec;
+  fs::remove(staging / incomplete_marker, ec);
+  if (ec) return make_error(errc::io_error, staging.string() + ": " + ec.message());
+  fs::rename(staging, dir, ec);
+  if (ec) return make_error(errc::io_error, "rename " + staging.string() + " to " + dir.string() + ": " + ec.message());
+  return ok();
+}
+
+}  // namespace
+
+std::optional<demo_role> find_demo_role(std::string_view code) {
+  for (const auto& r : roles) {
+    if (r.code == code) return r;
+  }
+  return std::nullopt;
+}
+
+std::string member_slug(const member_id& member) {
+  std::string slug;
+  for (char c : member.code) slug.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return slug;
+}
+
+std::string to_snake_case(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (std::isupper(static_cast<unsigned char>(c))) {
+      out.push_back('_');
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    } else {
+      out.push_back(c == '-' || c == '.' ? '_' : c);
+    }
+  }
+  return out;
+}
+
+result<void> validate_demo_options(const demo_options& options) {
+  if (options.dir.empty()) return make_error(errc::invalid_argument, "--dir is required");
+  if (options.config_dir.empty()) return make_error(errc::invalid_argument, "--config is required");
+  if (options.schemas_dir.empty()) return make_error(errc::invalid_argument, "--schemas is required");
+  if (options.persons == 0 || options.persons > max_persons) {
+    return make_error(errc::invalid_argument,
+                      "--persons: must be between 1 and " + std::to_string(max_persons));
+  }
+  if (options.base_port < min_base_port || options.base_port > max_base_port) {
+    return make_error(errc::invalid_argument, "--base-port: must be between " +
+                                                  std::to_string(min_base_port) + " and " +
+                                                  std::to_string(max_base_port));
+  }
+  return ok();
+}
+
+bool holds_demo(const std::string& dir) { return path_exists(fs::path(dir) / "demo.env"); }
+
+result<void> init_demo(const demo_options& options, const progress_fn& progress) {
+  SAPHAN_TRY_VOID(validate_demo_options(options));
+  fs::path dir = fs::absolute(options.dir).lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();
+  SAPHAN_TRY_VOID(check_target(dir));
+
+  progress("configuration (" + options.config_dir + ")");
+  auto config = load_demo_config(options);
+  if (!config) return std::move(config).error();
+  progress("  " + std::to_string(config->members.size()) + " members, " +
+           std::to_string(config->datasets.size()) + " datasets");
+
+  progress("synthetic data: " + std::to_string(options.persons) + " persons (seed " +
+           std::to_string(options.seed) + ")");
+  auto data = generate_synthetic_data({options.persons, options.seed});
+  if (!data) return std::move(data).error();
+  progress("  " + std::to_string(data->juristic_persons.size()) + " juristic persons, " +
+           std::to_string(data->foreign_workers.size()) + " foreign workers");
+
+  const fs::path staging = dir.string() + ".tmp";
+  SAPHAN_TRY_VOID(prepare_staging(staging));
+  auto built = build_demo(staging, options, *config, *data, progress);
+  if (built) built = publish_staging(staging, dir);
+  if (!built) {
+    std::error_code ec;
+    fs::remove_all(staging, ec);  // best effort: the error that matters is `built`
+    return built;
+  }
+  progress("demo ready in " + dir.string());
+  return ok();
+}
+
+}  // namespace saphan::demo

@@ -1,0 +1,116 @@
+#include "directory/member.hpp"
+
+#include <array>
+#include <set>
+
+namespace saphan {
+namespace {
+
+// Bounds on what a member file may carry; a directory entry is small, anything larger is a
+// mistake or an attack.
+constexpr std::size_t max_name_bytes = 512;
+constexpr std::size_t max_groups = 64;
+
+constexpr std::array<std::string_view, 3> key_use_names = {"signing", "encryption", "tls"};
+
+result<std::vector<std::string>> parse_groups(const json_object& obj) {
+  auto groups = obj.optional_strings("groups");
+  if (!groups)
+    return std::move(groups).error();
+  if (groups->size() > max_groups) {
+    return obj.fail("groups", "at most " + std::to_string(max_groups) + " groups");
+  }
+  std::set<std::string_view> seen;
+  for (std::size_t i = 0; i < groups->size(); ++i) {
+    const auto& group = (*groups)[i];
+    auto where = "groups[" + std::to_string(i) + "]";
+    if (!is_group_name(group))
+      return obj.fail(where, "must match [a-z0-9-]{1,64}");
+    if (!seen.insert(group).second)
+      return obj.fail(where, "duplicate group");
+  }
+  return groups;
+}
+
+}  // namespace
+
+bool is_group_name(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 64)
+    return false;
+  for (char c : text) {
+    bool allowed = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+    if (!allowed)
+      return false;
+  }
+  return true;
+}
+
+std::string_view to_string(key_use use) noexcept {
+  auto index = static_cast<std::size_t>(use);
+  return index < key_use_names.size() ? key_use_names[index] : "invalid";
+}
+
+result<key_use> parse_key_use(std::string_view text) {
+  for (std::size_t i = 0; i < key_use_names.size(); ++i) {
+    if (key_use_names[i] == text)
+      return static_cast<key_use>(i);
+  }
+  return make_error(errc::invalid_argument, "use: must be one of signing, encryption, tls");
+}
+
+result<member_record> member_from_json(const rapidjson::Value& value) {
+  auto obj = json_object::of(value, "", errc::invalid_argument);
+  if (!obj)
+    return std::move(obj).error();
+  member_record member;
+
+  auto id_text = obj->string("id");
+  if (!id_text)
+    return std::move(id_text).error();
+  auto id = parse_member_id(*id_text);
+  if (!id)
+    return make_error(errc::invalid_member_id, "id: " + id.error().detail);
+  member.id = std::move(*id);
+
+  auto name = obj->string("name");
+  if (!name)
+    return std::move(name).error();
+  if (name->empty())
+    return obj->fail("name", "must not be empty");
+  if (name->size() > max_name_bytes) {
+    return obj->fail("name", "at most " + std::to_string(max_name_bytes) + " bytes");
+  }
+  member.name = std::move(*name);
+
+  auto groups = parse_groups(*obj);
+  if (!groups)
+    return std::move(groups).error();
+  member.groups = std::move(*groups);
+
+  auto clearance = obj->optional_string("clearance");
+  if (!clearance)
+    return std::move(clearance).error();
+  if (*clearance) {
+    auto level = parse_classification(**clearance);
+    if (!level)
+      return obj->fail("clearance",
+                       "must be one of open, internal, confidential, secret, top_secret");
+    member.clearance = *level;
+  }
+  return member;
+}
+
+void member_to_json(const member_record& member, rapidjson::Value& out,
+                    rapidjson::Document::AllocatorType& alloc) {
+  out.SetObject();
+  out.AddMember("id", rapidjson::Value(to_string(member.id), alloc), alloc);
+  out.AddMember("name", rapidjson::Value(member.name, alloc), alloc);
+  rapidjson::Value groups(rapidjson::kArrayType);
+  for (const auto& group : member.groups)
+    groups.PushBack(rapidjson::Value(group, alloc), alloc);
+  out.AddMember("groups", groups, alloc);
+  out.AddMember("clearance", rapidjson::Value(std::string(to_string(member.clearance)), alloc),
+                alloc);
+}
+
+}  // namespace saphan

@@ -1,0 +1,374 @@
+#include "exchange/envelope.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "core/citizen_id.hpp"
+
+namespace saphan {
+namespace {
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void key(json_writer& w, std::string_view name) {
+  w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+}
+void string(json_writer& w, std::string_view value) {
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+void member(json_writer& w, std::string_view name, std::string_view value) {
+  key(w, name);
+  string(w, value);
+}
+void string_array(json_writer& w, std::string_view name, const std::set<std::string>& values) {
+  key(w, name);
+  w.StartArray();
+  for (const auto& v : values) string(w, v);
+  w.EndArray();
+}
+
+constexpr std::size_t max_fields = 256;
+constexpr std::size_t max_text = 256;
+
+result<std::set<std::string>> read_field_set(const json_object& obj, std::string_view name) {
+  auto list = obj.optional_strings(name);
+  if (!list) return std::move(list).error();
+  if (list->size() > max_fields) return obj.fail(name, "at most 256 fields");
+  std::set<std::string> out;
+  for (auto& f : *list) {
+    if (f.empty() || f.size() > 64) return obj.fail(name, "field names have 1..64 characters");
+    if (!out.insert(std::move(f)).second) return obj.fail(name, "fields must be unique");
+  }
+  return out;
+}
+
+result<std::string> bounded_string(const json_object& obj, std::string_view name,
+                                   std::size_t max, bool required) {
+  auto v = obj.optional_string(name);
+  if (!v) return std::move(v).error();
+  if (!*v) {
+    if (required) return obj.fail(name, "is required");
+    return std::string{};
+  }
+  if ((*v)->size() > max) return obj.fail(name, "longer than " + std::to_string(max));
+  return std::move(**v);
+}
+
+result<rapidjson::Document> parse_object(std::string_view body, json_limits limits) {
+  auto doc = parse_json(body, limits);
+  if (!doc) {
+    if (doc.error().code == errc::malformed_json) {
+      return make_error(errc::malformed_body, doc.error().detail);
+    }
+    return std::move(doc).error();
+  }
+  if (!doc->IsObject()) return make_error(errc::malformed_body, "body must be a JSON object");
+  return doc;
+}
+
+}  // namespace
+
+bool is_valid_request_id(std::string_view id) {
+  if (id.size() < 8 || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+result<request_envelope> parse_request_envelope(std::string_view body, json_limits limits) {
+  auto doc = parse_object(body, limits);
+  if (!doc) return std::move(doc).error();
+  json_object obj(*doc, "", errc::malformed_body);
+  request_envelope r;
+
+  auto id = obj.string("requestId");
+  if (!id) return std::move(id).error();
+  if (!is_valid_request_id(*id)) return obj.fail("requestId", "8..64 characters of A-Z a-z 0-9 - _");
+  r.request_id = *id;
+
+  auto issued = obj.string("issuedAt");
+  if (!issued) return std::move(issued).error();
+  auto t = parse_rfc3339(*issued);
+  if (!t) return obj.fail("issuedAt", t.error().detail);
+  r.issued_at = *t;
+
+  auto consumer = obj.string("consumer");
+  if (!consumer) return std::move(consumer).error();
+  auto consumer_id = parse_member_id(*consumer);
+  if (!consumer_id) return std::move(consumer_id).error();
+  r.consumer = *consumer_id;
+
+  auto dataset = obj.string("dataset");
+  if (!dataset) return std::move(dataset).error();
+  auto dataset_id = parse_dataset_id(*dataset);
+  if (!dataset_id) return std::move(dataset_id).error();
+  r.dataset = *dataset_id;
+
+  auto purpose = bounded_string(obj, "purpose", 64, true);
+  if (!purpose) return std::move(purpose).error();
+  r.purpose = *purpose;
+
+  auto basis_text = obj.string("lawfulBasis");
+  if (!basis_text) return std::move(basis_text).error();
+  auto basis = parse_lawful_basis(*basis_text);
+  if (!basis) return obj.fail("lawfulBasis", basis.error().detail);
+  r.basis = *basis;
+
+  auto consent = bounded_string(obj, "consentId", 128, false);
+  if (!consent) return std::move(consent).error();
+  if (!consent->empty()) r.consent_id = *consent;
+  auto instrument = bounded_string(obj, "legalInstrument", 200, false);
+  if (!instrument) return std::move(instrument).error();
+  if (!instrument->empty()) r.legal_instrument = *instrument;
+
+  auto subject = obj.string("subject");
+  if (!subject) return std::move(subject).error();
+  auto valid_subject = validate_thai_id(*subject);
+  if (!valid_subject) return make_error(errc::invalid_citizen_id, "subject: " + valid_subject.error().detail);
+  r.subject = *subject;
+
+  auto fields = read_field_set(obj, "fields");
+  if (!fields) return std::move(fields).error();
+  r.fields = std::move(*fields);
+
+  auto reply = obj.member("replyKey");
+  if (!reply) return std::move(reply).error();
+  if (!(*reply)->IsObject()) return obj.fail("replyKey", "must be a JWK object");
+  r.reply_key = write_json(**reply);
+
+  auto user = bounded_string(obj, "userId", max_text, false);
+  if (!user) return std::move(user).error();
+  r.user_id = *user;
+  auto issue = bounded_string(obj, "issue", max_text, false);
+  if (!issue) return std::move(issue).error();
+  r.issue = *issue;
+  return r;
+}
+
+std::string serialize(const request_envelope& r) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  member(w, "requestId", r.request_id);
+  member(w, "issuedAt", format_rfc3339(r.issued_at));
+  member(w, "consumer", to_string(r.consumer));
+  member(w, "dataset", to_string(r.dataset));
+  member(w, "purpose", r.purpose);
+  member(w, "lawfulBasis", to_string(r.basis));
+  if (r.consent_id) member(w, "consentId", *r.consent_id);
+  if (r.legal_instrument) member(w, "legalInstrument", *r.legal_instrument);
+  member(w, "subject", r.subject);
+  string_array(w, "fields", r.fields);
+  key(w, "replyKey");
+  w.RawValue(r.reply_key.data(), r.reply_key.size(), rapidjson::kObjectType);
+  if (!r.user_id.empty()) member(w, "userId", r.user_id);
+  if (!r.issue.empty()) member(w, "issue", r.issue);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+result<forwarded_request> parse_forwarded_request(std::string_view body, json_limits limits) {
+  auto doc = parse_object(body, limits);
+  if (!doc) return std::move(doc).error();
+  json_object obj(*doc, "", errc::malformed_body);
+  forwarded_request f;
+  auto request = obj.string("request");
+  if (!request) return std::move(request).error();
+  f.request = std::move(*request);
+  auto sig = obj.string("consumerSignature");
+  if (!sig) return std::move(sig).error();
+  f.consumer_signature = std::move(*sig);
+  auto ckey = obj.member("consumerKey");
+  if (!ckey) return std::move(ckey).error();
+  if (!(*ckey)->IsObject()) return obj.fail("consumerKey", "must be a JWK object");
+  f.consumer_key = write_json(**ckey);
+
+  auto grant_value = obj.member("grant");
+  if (!grant_value) return std::move(grant_value).error();
+  auto grant = json_object::of(**grant_value, "grant", errc::malformed_body);
+  if (!grant) return std::move(grant).error();
+  auto rid = grant->string("requestId");
+  if (!rid) return std::move(rid).error();
+  f.grant.request_id = *rid;
+  auto hash = grant->string("requestHash");
+  if (!hash) return std::move(hash).error();
+  f.grant.request_hash = *hash;
+  auto fields = read_field_set(*grant, "fields");
+  if (!fields) return std::move(fields).error();
+  f.grant.fields = std::move(*fields);
+  auto pseudo = grant->boolean("pseudonymiseSubject", false);
+  if (!pseudo) return std::move(pseudo).error();
+  f.grant.pseudonymise_subject = *pseudo;
+  auto purpose = grant->string("purpose");
+  if (!purpose) return std::move(purpose).error();
+  f.grant.purpose = *purpose;
+  auto index = grant->integer("logIndex");
+  if (!index) return std::move(index).error();
+  f.grant.log_index = *index;
+  auto at = grant->string("grantedAt");
+  if (!at) return std::move(at).error();
+  auto t = parse_rfc3339(*at);
+  if (!t) return grant->fail("grantedAt", t.error().detail);
+  f.grant.granted_at = *t;
+  return f;
+}
+
+std::string serialize(const forwarded_request& f) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  member(w, "request", f.request);
+  member(w, "consumerSignature", f.consumer_signature);
+  key(w, "consumerKey");
+  w.RawValue(f.consumer_key.data(), f.consumer_key.size(), rapidjson::kObjectType);
+  key(w, "grant");
+  w.StartObject();
+  member(w, "requestId", f.grant.request_id);
+  member(w, "requestHash", f.grant.request_hash);
+  string_array(w, "fields", f.grant.fields);
+  key(w, "pseudonymiseSubject");
+  w.Bool(f.grant.pseudonymise_subject);
+  member(w, "purpose", f.grant.purpose);
+  key(w, "logIndex");
+  w.Int64(f.grant.log_index);
+  member(w, "grantedAt", format_rfc3339(f.grant.granted_at));
+  w.EndObject();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+result<provider_response> parse_provider_response(std::string_view body, json_limits limits) {
+  auto doc = parse_object(body, limits);
+  if (!doc) return std::move(doc).error();
+  json_object obj(*doc, "", errc::malformed_body);
+  provider_response p;
+  auto rid = obj.string("requestId");
+  if (!rid) return std::move(rid).error();
+  p.request_id = *rid;
+  auto hash = obj.string("requestHash");
+  if (!hash) return std::move(hash).error();
+  p.request_hash = *hash;
+  auto ct = obj.string("ciphertext");
+  if (!ct) return std::move(ct).error();
+  p.ciphertext = std::move(*ct);
+  return p;
+}
+
+std::string serialize(const provider_response& p) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  member(w, "requestId", p.request_id);
+  member(w, "requestHash", p.request_hash);
+  member(w, "ciphertext", p.ciphertext);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+result<hub_response> parse_hub_response(std::string_view body, json_limits limits) {
+  auto doc = parse_object(body, limits);
+  if (!doc) return std::move(doc).error();
+  json_object obj(*doc, "", errc::malformed_body);
+  hub_response h;
+  auto rid = obj.string("requestId");
+  if (!rid) return std::move(rid).error();
+  h.request_id = *rid;
+  auto pbody = obj.string("providerBody");
+  if (!pbody) return std::move(pbody).error();
+  h.provider_body = std::move(*pbody);
+  auto psig = obj.string("providerSignature");
+  if (!psig) return std::move(psig).error();
+  h.provider_signature = *psig;
+  auto pkey = obj.member("providerKey");
+  if (!pkey) return std::move(pkey).error();
+  if (!(*pkey)->IsObject()) return obj.fail("providerKey", "must be a JWK object");
+  h.provider_key = write_json(**pkey);
+
+  auto ev_value = obj.member("evidence");
+  if (!ev_value) return std::move(ev_value).error();
+  auto ev = json_object::of(**ev_value, "evidence", errc::malformed_body);
+  if (!ev) return std::move(ev).error();
+  auto di = ev->integer("decisionIndex");
+  if (!di) return std::move(di).error();
+  h.evidence.decision_index = *di;
+  auto oi = ev->integer("outcomeIndex");
+  if (!oi) return std::move(oi).error();
+  h.evidence.outcome_index = *oi;
+  auto rh = ev->string("requestHash");
+  if (!rh) return std::move(rh).error();
+  h.evidence.request_hash = *rh;
+  auto ch = ev->string("ciphertextHash");
+  if (!ch) return std::move(ch).error();
+  h.evidence.ciphertext_hash = *ch;
+  auto fields = read_field_set(*ev, "grantedFields");
+  if (!fields) return std::move(fields).error();
+  h.evidence.granted_fields = std::move(*fields);
+  auto pseudo = ev->boolean("pseudonymised", false);
+  if (!pseudo) return std::move(pseudo).error();
+  h.evidence.pseudonymised = *pseudo;
+  return h;
+}
+
+std::string serialize(const hub_response& h) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  member(w, "requestId", h.request_id);
+  member(w, "providerBody", h.provider_body);
+  member(w, "providerSignature", h.provider_signature);
+  key(w, "providerKey");
+  w.RawValue(h.provider_key.data(), h.provider_key.size(), rapidjson::kObjectType);
+  key(w, "evidence");
+  w.StartObject();
+  key(w, "decisionIndex");
+  w.Int64(h.evidence.decision_index);
+  key(w, "outcomeIndex");
+  w.Int64(h.evidence.outcome_index);
+  member(w, "requestHash", h.evidence.request_hash);
+  member(w, "ciphertextHash", h.evidence.ciphertext_hash);
+  string_array(w, "grantedFields", h.evidence.granted_fields);
+  key(w, "pseudonymised");
+  w.Bool(h.evidence.pseudonymised);
+  w.EndObject();
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+jwe_binding binding_for(const request_envelope& r) {
+  return {r.request_id, to_string(r.consumer), to_string(r.dataset.owner), to_string(r.dataset)};
+}
+
+std::string problem_json(const error& e, std::string_view instance) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  auto code = to_string(e.code);
+  member(w, "type", "urn:saphan:problem:" + std::string(code));
+  member(w, "title", title(e.code));
+  key(w, "status");
+  w.Int(http_status(e.code));
+  member(w, "code", code);
+  if (!e.detail.empty()) member(w, "detail", e.detail);
+  if (!instance.empty()) member(w, "instance", instance);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+error parse_problem(std::string_view body, int status) {
+  auto doc = parse_json(body, {64 * 1024, 8});
+  if (doc && doc->IsObject()) {
+    json_object obj(*doc, "");
+    auto code = obj.optional_string("code");
+    auto detail = obj.optional_string("detail");
+    errc parsed{};
+    if (code && *code && parse_errc(**code, parsed)) {
+      return make_error(parsed, detail && *detail ? **detail : std::string{});
+    }
+  }
+  return make_error(errc::provider_error, "HTTP status " + std::to_string(status));
+}
+
+}  // namespace saphan

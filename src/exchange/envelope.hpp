@@ -1,0 +1,117 @@
+// The exchange protocol's messages. Pure data and JSON; signing and encryption happen at the
+// edges (hub, connector) with crypto/jws and crypto/jwe.
+//
+//   consumer connector --POST /v1/exchange-->  hub  --POST /v1/provide-->  provider connector
+//   body: request_envelope                          body: forwarded_request
+//   X-Saphan-Signature: consumer JWS                X-Saphan-Signature: hub JWS
+//
+//   provider answers provider_response (signed by the provider; record encrypted to the consumer)
+//   hub answers hub_response (signed by the hub): the provider's signed answer, plus evidence.
+//
+// Signed bodies travel as exact bytes: a message that embeds another embeds it as a JSON string,
+// so every signature can be checked again later over the very bytes that were signed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/identifiers.hpp"
+#include "core/json.hpp"
+#include "core/time.hpp"
+#include "policy/policy.hpp"
+
+namespace saphan {
+
+inline constexpr std::string_view signature_header = "X-Saphan-Signature";
+inline constexpr std::string_view exchange_path = "/v1/exchange";
+inline constexpr std::string_view provide_path = "/v1/provide";
+
+struct request_envelope {
+  std::string request_id;  // unique, 8..64 chars [A-Za-z0-9_-]
+  timestamp issued_at{};
+  member_id consumer;
+  dataset_id dataset;      // the provider is dataset.owner
+  std::string purpose;
+  lawful_basis basis = lawful_basis::consent;
+  std::optional<std::string> consent_id;
+  std::optional<std::string> legal_instrument;
+  std::string subject;
+  std::set<std::string> fields;  // empty = every field the purpose allows
+  std::string reply_key;         // the consumer's X25519 public JWK, as JSON text
+  std::string user_id;           // X-Road-UserId: the officer (optional, may be empty)
+  std::string issue;             // X-Road-Issue: the case reference (optional)
+};
+
+// Errors: malformed_body naming the member; invalid ids keep their own codes.
+result<request_envelope> parse_request_envelope(std::string_view body, json_limits limits = {});
+std::string serialize(const request_envelope& request);
+
+struct grant_info {
+  std::string request_id;
+  std::string request_hash;  // hex SHA-256 of the consumer's envelope bytes
+  std::set<std::string> fields;
+  bool pseudonymise_subject = false;
+  std::string purpose;
+  std::int64_t log_index = -1;  // the evidence entry that recorded the decision
+  timestamp granted_at{};
+};
+
+struct forwarded_request {
+  std::string request;             // the consumer's envelope bytes
+  std::string consumer_signature;  // the consumer's detached JWS over `request`
+  std::string consumer_key;        // the consumer's Ed25519 public JWK (JSON text), per the hub
+  grant_info grant;
+};
+
+result<forwarded_request> parse_forwarded_request(std::string_view body, json_limits limits = {});
+std::string serialize(const forwarded_request& forwarded);
+
+struct provider_response {
+  std::string request_id;
+  std::string request_hash;
+  std::string ciphertext;  // compact JWE to the consumer's reply key
+};
+
+result<provider_response> parse_provider_response(std::string_view body, json_limits limits = {});
+std::string serialize(const provider_response& response);
+
+struct exchange_evidence {
+  std::int64_t decision_index = -1;
+  std::int64_t outcome_index = -1;
+  std::string request_hash;
+  std::string ciphertext_hash;
+  std::set<std::string> granted_fields;
+  bool pseudonymised = false;
+};
+
+struct hub_response {
+  std::string request_id;
+  std::string provider_body;       // provider_response bytes
+  std::string provider_signature;  // provider's detached JWS over provider_body
+  std::string provider_key;        // provider's Ed25519 public JWK (JSON text), per the hub
+  exchange_evidence evidence;
+};
+
+result<hub_response> parse_hub_response(std::string_view body, json_limits limits = {});
+std::string serialize(const hub_response& response);
+
+// The binding members of the response JWE's protected header (checked on decryption).
+struct jwe_binding {
+  std::string request_id;
+  std::string consumer;
+  std::string provider;
+  std::string dataset;
+};
+jwe_binding binding_for(const request_envelope& request);
+
+// Request ids: 8..64 characters of [A-Za-z0-9_-].
+bool is_valid_request_id(std::string_view id);
+
+// RFC 9457 problem+json body for an error.
+std::string problem_json(const error& e, std::string_view instance = {});
+// Reads the code back from a problem+json body (errc::internal when absent or unknown).
+error parse_problem(std::string_view body, int http_status);
+
+}  // namespace saphan

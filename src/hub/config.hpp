@@ -1,0 +1,44 @@
+// The hub's configuration file (JSON). Paths are relative to the file's directory.
+//   {"member": "TH/GOV/SAPHAN/hub",
+//    "listen": "127.0.0.1:8443",
+//    "tls": {"certificate": "pki/hub.crt", "key": "pki/hub.key", "ca": "pki/ca.crt"},
+//    "providers": {"TH/GOV/DOPA/civil-registry": "https://127.0.0.1:9443"},
+//    "freshnessSeconds": 300, "providerTimeoutMs": 5000, "ioThreads": 1, "workerThreads": 2,
+//    "limits": {"maxHeaderBytes": 8192, "maxBodyBytes": 1048576, "requestTimeoutMs": 10000,
+//               "maxConnections": 4096, "maxInFlight": 1024}}
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "core/identifiers.hpp"
+#include "core/result.hpp"
+#include "net/http.hpp"
+
+namespace saphan::hub {
+
+struct tls_files {
+  std::string certificate;
+  std::string key;
+  std::string ca;
+};
+
+struct hub_config {
+  member_id member;
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t listen_port = 8443;
+  tls_files tls;
+  std::map<member_id, net::endpoint> providers;
+  std::chrono::seconds freshness{300};
+  std::chrono::milliseconds provider_timeout{5000};
+  int io_threads = 1;
+  int worker_threads = 2;
+  net::http_limits limits;
+  std::size_t replay_capacity = 1 << 22;
+};
+
+// Errors: invalid_argument naming the field, io_error for an unreadable file.
+result<hub_config> load_hub_config(const std::string& path);
+
+}  // namespace saphan::hub

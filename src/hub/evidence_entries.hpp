@@ -1,0 +1,50 @@
+// The evidence the hub records for each exchange, as JSON entries for the log. Never a record
+// payload; the subject only as a keyed pseudonym (HMAC with the hub's secret), so an export
+// reveals no citizen ID while a lookup by citizen ID still works (recompute the pseudonym).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "core/error.hpp"
+#include "core/identifiers.hpp"
+#include "core/time.hpp"
+#include "exchange/envelope.hpp"
+#include "policy/decision.hpp"
+
+namespace saphan::hub {
+
+// A request refused before a policy decision (bad signature, replay, stale, certificate).
+struct rejection_facts {
+  timestamp received_at{};
+  std::string peer;        // the TLS member, or the address when there is none
+  std::string request_id;  // when it could be read
+  std::string request_hash;
+  error reason;
+};
+
+struct decision_facts {
+  timestamp received_at{};
+  const request_envelope* request = nullptr;
+  std::string request_hash;
+  std::string subject_pseudonym;
+  const access_decision* decision = nullptr;
+};
+
+struct outcome_facts {
+  timestamp at{};
+  std::string request_id;
+  std::int64_t decision_index = -1;
+  std::optional<error> failure;  // none: the provider answered and the answer verified
+  std::string ciphertext_hash;
+  std::int64_t provider_micros = 0;
+  std::int64_t total_micros = 0;
+};
+
+std::string rejection_entry(const rejection_facts& facts);
+std::string decision_entry(const decision_facts& facts);
+std::string outcome_entry(const outcome_facts& facts);
+
+}  // namespace saphan::hub

@@ -1,0 +1,306 @@
+#include "hub/exchange.hpp"
+
+#include <algorithm>
+
+#include "core/files.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/jws.hpp"
+#include "hub/evidence_entries.hpp"
+
+namespace saphan::hub {
+namespace {
+
+std::int64_t micros_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
+}
+
+bool key_valid_at(const member_key& key, timestamp now) {
+  if (key.revoked) return false;
+  if (key.not_before != timestamp{} && now < key.not_before) return false;
+  if (key.not_after != timestamp{} && now >= key.not_after) return false;
+  return true;
+}
+
+// The longest rate window among the policy's grants: the counter keeps one history per
+// consumer and dataset, and the decision compares it with the matched grant's limit.
+std::chrono::seconds rate_window(const access_policy& policy) {
+  std::uint32_t longest = 60;
+  for (const auto& g : policy.grants) longest = std::max(longest, g.rate.window_seconds);
+  return std::chrono::seconds(longest);
+}
+
+std::size_t rate_cap(const access_policy& policy) {
+  std::size_t cap = 1;
+  for (const auto& g : policy.grants) cap = std::max<std::size_t>(cap, g.rate.requests);
+  return cap;
+}
+
+}  // namespace
+
+result<hub_identity> load_hub_identity(const std::string& keys_dir, const member_id& id) {
+  auto signing = crypto::read_signing_key_file(keys_dir + "/hub-signing.jwk");
+  if (!signing) return std::move(signing).error();
+  auto secret_text = read_file(keys_dir + "/pseudonym.key", 1024);
+  if (!secret_text) return std::move(secret_text).error();
+  auto secret = crypto::base64url_decode(*secret_text);
+  if (!secret || secret->size() < 32) {
+    return make_error(errc::invalid_argument, keys_dir + "/pseudonym.key: need 32 base64url bytes");
+  }
+  return hub_identity{id, std::move(*signing), std::move(*secret)};
+}
+
+exchange_service::exchange_service(store& db, const hub_config& config, hub_identity identity)
+    : db_(db),
+      config_(config),
+      identity_(std::move(identity)),
+      replays_(config.freshness, config.replay_capacity) {}
+
+std::string exchange_service::pseudonym(std::string_view subject) const {
+  return crypto::hmac_sha256(identity_.pseudonym_secret, subject).to_hex();
+}
+
+result<crypto::ed25519_public_jwk> exchange_service::member_signing_key(const member_id& member,
+                                                                        std::string_view kid,
+                                                                        timestamp now) {
+  auto keys = db_.list_keys(member);
+  if (!keys) return std::move(keys).error();
+  for (const auto& key : *keys) {
+    if (key.use != key_use::signing || key.key_id != kid || !key_valid_at(key, now)) continue;
+    auto parsed = crypto::parse_ed25519_public_key(key.public_key);
+    if (!parsed) return make_error(errc::internal, "stored key of " + to_string(member) + " unreadable");
+    return crypto::ed25519_public_jwk{*parsed, key.key_id};
+  }
+  return make_error(errc::bad_signature,
+                    "no valid signing key '" + std::string(kid) + "' for " + to_string(member));
+}
+
+error exchange_service::reject(const net::peer_info& peer, std::string request_id,
+                               std::string request_hash, error reason, timestamp now) {
+  rejection_facts facts{now, peer.member ? to_string(*peer.member) : peer.address,
+                        std::move(request_id), std::move(request_hash), reason};
+  auto logged = db_.append_evidence(rejection_entry(facts));
+  if (!logged) return make_error(errc::evidence_unavailable, logged.error().detail);
+  return reason;
+}
+
+result<admitted_request> exchange_service::admit(const net::peer_info& peer,
+                                                 std::string_view body,
+                                                 std::string_view signature, timestamp now) {
+  auto request_hash = crypto::sha256(body).to_hex();
+  auto request = parse_request_envelope(body, {config_.limits.max_body_bytes, 16});
+  if (!request) return reject(peer, "", request_hash, std::move(request).error(), now);
+  const std::string id = request->request_id;
+
+  // Who is asking: the TLS certificate must name the member the envelope claims to be.
+  if (!peer.member) {
+    return reject(peer, id, request_hash, make_error(errc::unauthenticated, peer.member_error), now);
+  }
+  if (*peer.member != request->consumer) {
+    return reject(peer, id, request_hash,
+                  make_error(errc::certificate_mismatch,
+                             "certificate of " + to_string(*peer.member) + " used for " +
+                                 to_string(request->consumer)),
+                  now);
+  }
+  if (auto member = db_.find_member(request->consumer); !member) {
+    return reject(peer, id, request_hash,
+                  make_error(errc::unknown_member, to_string(request->consumer) + " is not registered"),
+                  now);
+  }
+
+  // The signature, with the consumer's registered key named by the JWS kid.
+  auto header = crypto::peek_jws_header(signature);
+  if (!header) return reject(peer, id, request_hash, std::move(header).error(), now);
+  auto key = member_signing_key(request->consumer, header->kid, now);
+  if (!key) return reject(peer, id, request_hash, std::move(key).error(), now);
+  if (auto verified = crypto::verify_detached(signature, body, key->key); !verified) {
+    return reject(peer, id, request_hash, std::move(verified).error(), now);
+  }
+
+  // Freshness, then replay (only signed requests may spend a request id).
+  auto skew = request->issued_at > now ? request->issued_at - now : now - request->issued_at;
+  if (skew > config_.freshness) {
+    return reject(peer, id, request_hash,
+                  make_error(errc::stale_request, "issuedAt " + format_rfc3339(request->issued_at) +
+                                                      " is outside the accepted window"),
+                  now);
+  }
+  switch (replays_.remember(id, request->issued_at, now)) {
+    case replay_guard::verdict::replayed:
+      return reject(peer, id, request_hash, make_error(errc::replay, "request id " + id + " seen before"), now);
+    case replay_guard::verdict::full:
+      return reject(peer, id, request_hash, make_error(errc::overloaded, "replay cache full"), now);
+    case replay_guard::verdict::fresh:
+      break;
+  }
+
+  auto admitted = decide_and_log(*request, request_hash, now);
+  if (!admitted) return admitted;
+  admitted->request = std::move(*request);
+  admitted->received_at = now;
+
+  forwarded_request forward;
+  forward.request = std::string(body);
+  forward.consumer_signature = std::string(signature);
+  forward.consumer_key = crypto::to_public_jwk(key->key, key->kid);
+  forward.grant = {id,
+                   request_hash,
+                   admitted->decision.granted_fields,
+                   admitted->decision.pseudonymise_subject,
+                   admitted->decision.purpose,
+                   admitted->decision_index,
+                   now};
+  admitted->forward_body = serialize(forward);
+  auto hub_signature = crypto::sign_detached(admitted->forward_body, identity_.signing.keys.secret_key,
+                                             identity_.signing.kid);
+  if (!hub_signature) return std::move(hub_signature).error();
+  admitted->forward_signature = std::move(*hub_signature);
+  return admitted;
+}
+
+result<admitted_request> exchange_service::decide_and_log(const request_envelope& request,
+                                                          std::string request_hash,
+                                                          timestamp now) {
+  admitted_request admitted;
+  admitted.request_hash = std::move(request_hash);
+  admitted.started = std::chrono::steady_clock::now();
+
+  auto consumer = db_.find_member(request.consumer);
+  if (!consumer) return std::move(consumer).error();
+  access_request ask{request.consumer,
+                     consumer->groups,
+                     consumer->clearance,
+                     request.dataset,
+                     request.purpose,
+                     request.basis,
+                     request.consent_id ? std::optional<consent_id>(consent_id{*request.consent_id})
+                                        : std::nullopt,
+                     request.legal_instrument,
+                     request.subject,
+                     request.fields};
+
+  auto dataset = db_.find_dataset(request.dataset);
+  std::optional<consent_artefact> consent;
+  if (dataset && request.consent_id) {
+    if (auto found = db_.find_consent(consent_id{*request.consent_id})) consent = std::move(*found);
+  }
+  const auto rate_key = to_string(request.consumer) + "|" + unversioned(request.dataset);
+  if (dataset) {
+    auto recent = rates_.recent(rate_key, rate_window(dataset->policy), now);
+    admitted.decision = decide(ask, *dataset, consent ? &*consent : nullptr, now, recent);
+  } else {
+    admitted.decision.allowed = false;
+    admitted.decision.reason = errc::unknown_dataset;
+    admitted.decision.detail = to_string(request.dataset) + " is not published";
+  }
+
+  decision_facts facts{now, &request, admitted.request_hash, pseudonym(request.subject),
+                       &admitted.decision};
+  auto entry = decision_entry(facts);
+  auto written = db_.transaction([&]() -> result<void> {
+    auto row = db_.append_evidence(entry);
+    if (!row) return std::move(row).error();
+    admitted.decision_index = row->index;
+    // A consented exchange spends one use, in the same transaction as its evidence.
+    if (admitted.decision.allowed && request.basis == lawful_basis::consent && consent) {
+      auto used = record_use(*consent, now);
+      if (!used) return std::move(used).error();
+      SAPHAN_TRY_VOID(db_.update_consent(*used, consent->status));
+    }
+    return ok();
+  });
+  if (!written) {
+    if (written.error().code == errc::conflict) {
+      return make_error(errc::consent_mismatch, "consent changed while deciding; try again");
+    }
+    return make_error(errc::evidence_unavailable, written.error().detail);
+  }
+  if (!admitted.decision.allowed) {
+    return make_error(admitted.decision.reason, admitted.decision.detail);
+  }
+  rates_.record(rate_key, now, rate_cap(dataset->policy));
+
+  auto route = config_.providers.find(request.dataset.owner);
+  if (route == config_.providers.end()) {
+    admitted.request = request;
+    return record_failure(admitted,
+                          make_error(errc::provider_unreachable,
+                                     "no route to " + to_string(request.dataset.owner)),
+                          now);
+  }
+  admitted.provider = route->second;
+  return admitted;
+}
+
+result<std::int64_t> exchange_service::log_outcome(const admitted_request& admitted,
+                                                   std::optional<error> failure,
+                                                   std::string ciphertext_hash, timestamp now) {
+  outcome_facts facts{now,
+                      admitted.request.request_id,
+                      admitted.decision_index,
+                      std::move(failure),
+                      std::move(ciphertext_hash),
+                      0,
+                      micros_since(admitted.started)};
+  auto row = db_.append_evidence(outcome_entry(facts));
+  if (!row) return make_error(errc::evidence_unavailable, row.error().detail);
+  return row->index;
+}
+
+error exchange_service::record_failure(const admitted_request& admitted, const error& failure,
+                                       timestamp now) {
+  auto logged = log_outcome(admitted, failure, "", now);
+  if (!logged) return std::move(logged).error();
+  return failure;
+}
+
+result<signed_answer> exchange_service::conclude(const admitted_request& admitted, int status,
+                                                 std::string_view body,
+                                                 std::string_view signature, timestamp now) {
+  const auto& provider = admitted.request.dataset.owner;
+  if (status != 200) return record_failure(admitted, parse_problem(body, status), now);
+
+  auto header = crypto::peek_jws_header(signature);
+  if (!header) {
+    return record_failure(admitted, make_error(errc::provider_error, "provider answer unsigned"), now);
+  }
+  auto key = member_signing_key(provider, header->kid, now);
+  if (!key || !crypto::verify_detached(signature, body, key->key)) {
+    return record_failure(
+        admitted, make_error(errc::provider_error, "provider signature does not verify"), now);
+  }
+  auto answer = parse_provider_response(body, {config_.limits.max_body_bytes, 8});
+  if (!answer || answer->request_id != admitted.request.request_id ||
+      answer->request_hash != admitted.request_hash) {
+    return record_failure(
+        admitted, make_error(errc::provider_error, "provider answer does not match the request"), now);
+  }
+
+  hub_response response;
+  response.request_id = admitted.request.request_id;
+  response.provider_body = std::string(body);
+  response.provider_signature = std::string(signature);
+  response.provider_key = crypto::to_public_jwk(key->key, key->kid);
+  response.evidence.decision_index = admitted.decision_index;
+  response.evidence.request_hash = admitted.request_hash;
+  response.evidence.ciphertext_hash = crypto::sha256(answer->ciphertext).to_hex();
+  response.evidence.granted_fields = admitted.decision.granted_fields;
+  response.evidence.pseudonymised = admitted.decision.pseudonymise_subject;
+
+  auto outcome_index = log_outcome(admitted, std::nullopt, response.evidence.ciphertext_hash, now);
+  if (!outcome_index) return std::move(outcome_index).error();
+  response.evidence.outcome_index = *outcome_index;
+
+  signed_answer out;
+  out.body = serialize(response);
+  auto hub_signature = crypto::sign_detached(out.body, identity_.signing.keys.secret_key,
+                                             identity_.signing.kid);
+  if (!hub_signature) return std::move(hub_signature).error();
+  out.signature = std::move(*hub_signature);
+  return out;
+}
+
+}  // namespace saphan::hub

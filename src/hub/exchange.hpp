@@ -1,0 +1,86 @@
+// The hub's exchange checks, as synchronous steps that run on the worker pool (never on an I/O
+// thread): admit() authenticates, decides and durably logs a request; conclude() verifies and
+// logs the provider's answer. Every path that answers has written its evidence first; when the
+// log cannot be written the answer is `evidence_unavailable` and nothing is forwarded.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "crypto/keys.hpp"
+#include "exchange/envelope.hpp"
+#include "hub/config.hpp"
+#include "hub/guards.hpp"
+#include "net/http.hpp"
+#include "policy/decision.hpp"
+#include "store/store.hpp"
+
+namespace saphan::hub {
+
+// The hub's own secrets, loaded from <hub dir>/keys.
+struct hub_identity {
+  member_id id;
+  crypto::signing_jwk signing;
+  std::string pseudonym_secret;  // key of the subject pseudonyms in the log
+};
+
+result<hub_identity> load_hub_identity(const std::string& keys_dir, const member_id& id);
+
+// A request the hub decided to forward.
+struct admitted_request {
+  request_envelope request;
+  std::string request_hash;
+  std::int64_t decision_index = -1;
+  access_decision decision;
+  net::endpoint provider;
+  std::string forward_body;       // forwarded_request bytes
+  std::string forward_signature;  // the hub's JWS over them
+  timestamp received_at{};
+  std::chrono::steady_clock::time_point started{};
+};
+
+struct signed_answer {
+  std::string body;
+  std::string signature;
+};
+
+class exchange_service {
+ public:
+  exchange_service(store& db, const hub_config& config, hub_identity identity);
+
+  result<admitted_request> admit(const net::peer_info& peer, std::string_view body,
+                                 std::string_view signature, timestamp now);
+
+  result<signed_answer> conclude(const admitted_request& admitted, int status,
+                                 std::string_view body, std::string_view signature,
+                                 timestamp now);
+
+  // The provider could not be reached or timed out: log it, and return the error to answer.
+  error record_failure(const admitted_request& admitted, const error& failure, timestamp now);
+
+  // Keyed pseudonym of a subject: hex HMAC-SHA-256(pseudonym secret, subject).
+  std::string pseudonym(std::string_view subject) const;
+
+  const crypto::ed25519_public_key& public_key() const { return identity_.signing.keys.public_key; }
+  const std::string& key_id() const { return identity_.signing.kid; }
+
+ private:
+  result<crypto::ed25519_public_jwk> member_signing_key(const member_id& member,
+                                                        std::string_view kid, timestamp now);
+  result<admitted_request> decide_and_log(const request_envelope& request,
+                                          std::string request_hash, timestamp now);
+  error reject(const net::peer_info& peer, std::string request_id, std::string request_hash,
+               error reason, timestamp now);
+  result<std::int64_t> log_outcome(const admitted_request& admitted, std::optional<error> failure,
+                                   std::string ciphertext_hash, timestamp now);
+
+  store& db_;
+  const hub_config& config_;
+  hub_identity identity_;
+  replay_guard replays_;
+  rate_counter rates_;
+};
+
+}  // namespace saphan::hub

@@ -1,0 +1,212 @@
+#include "hub/server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstdio>
+#include <optional>
+
+#include "catalog/dataset.hpp"
+
+namespace saphan::hub {
+
+namespace asio = net::asio;
+namespace http = net::http;
+
+hub_server::hub_server(const hub_config& config, store& db, hub_identity identity)
+    : config_(config),
+      db_(db),
+      service_(db, config, std::move(identity)),
+      workers_(static_cast<std::size_t>(config.worker_threads)) {}
+
+hub_server::~hub_server() { stop(); }
+
+// Runs blocking work (storage, signatures) on the worker pool and resumes on the I/O thread.
+// co_spawn needs a default-constructible result, hence the optional.
+template <class F>
+asio::awaitable<std::invoke_result_t<F>> hub_server::on_worker(F work) {
+  using value = std::invoke_result_t<F>;
+  auto done = co_await asio::co_spawn(
+      workers_.get_executor(),
+      [work = std::move(work)]() mutable -> asio::awaitable<std::optional<value>> {
+        co_return std::optional<value>(work());
+      },
+      asio::use_awaitable);
+  co_return std::move(*done);
+}
+
+result<std::uint16_t> hub_server::start() {
+  pki::tls_files files{config_.tls.certificate, config_.tls.key, config_.tls.ca};
+  auto server_tls = net::make_server_tls(files);
+  if (!server_tls) return std::move(server_tls).error();
+  auto client_tls = net::make_client_tls(files);
+  if (!client_tls) return std::move(client_tls).error();
+
+  net::http_limits provider_limits = config_.limits;
+  provider_limits.max_body_bytes = config_.limits.max_body_bytes * 2;  // a JWE is ~4/3 of a record
+  client_ = std::make_unique<net::http_client>(io_.get_executor(), *client_tls, provider_limits);
+  server_ = std::make_unique<net::http_server>(
+      io_, *server_tls, config_.limits,
+      [this](net::http_request& request, const net::peer_info& peer) {
+        return handle(request, peer);
+      });
+  auto port = server_->listen(config_.listen_address, config_.listen_port);
+  if (!port) return port;
+  for (int i = 0; i < config_.io_threads; ++i) {
+    io_threads_.emplace_back([this] { io_.run(); });
+  }
+  return port;
+}
+
+void hub_server::wait_for_signal() {
+  asio::io_context signals_io;
+  asio::signal_set signals(signals_io, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int) {});
+  signals_io.run();
+  stop();
+}
+
+void hub_server::stop() {
+  if (server_) server_->stop();
+  io_.stop();
+  for (auto& t : io_threads_) {
+    if (t.joinable()) t.join();
+  }
+  io_threads_.clear();
+  workers_.join();
+}
+
+void hub_server::count(errc code, bool ok) {
+  if (ok) {
+    exchanges_ok_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  auto index = static_cast<std::size_t>(code);
+  if (index < failures_.size()) failures_[index].fetch_add(1, std::memory_order_relaxed);
+}
+
+hub_server::awaitable_response hub_server::handle(net::http_request& request,
+                                                  const net::peer_info& peer) {
+  const auto target = std::string_view(request.target().data(), request.target().size());
+  const bool get = request.method() == http::verb::get;
+  const bool keep = request.keep_alive();
+  if (target == exchange_path) {
+    if (request.method() != http::verb::post) {
+      co_return net::make_problem(request.version(), keep,
+                                  make_error(errc::method_not_allowed, "use POST"));
+    }
+    co_return co_await exchange(request, peer);
+  }
+  if (get && target == "/healthz") {
+    co_return net::make_response(request.version(), keep, http::status::ok, "ok\n", "text/plain");
+  }
+  if (get && target == "/readyz") co_return co_await ready(request);
+  if (get && target == "/metrics") co_return metrics(request);
+  if (get && (target == "/v1/catalog" || target.rfind("/v1/catalog/", 0) == 0)) {
+    co_return co_await catalog(request);
+  }
+  co_return net::make_problem(request.version(), keep,
+                              make_error(errc::not_found, "no such endpoint"));
+}
+
+hub_server::awaitable_response hub_server::exchange(net::http_request& request,
+                                                    const net::peer_info& peer) {
+  const auto version = request.version();
+  const bool keep = request.keep_alive();
+  auto signature = std::string(request[std::string(signature_header)]);
+  auto admitted = co_await on_worker([&] {
+    return service_.admit(peer, request.body(), signature, now_utc());
+  });
+  if (!admitted) {
+    count(admitted.error().code, false);
+    co_return net::make_problem(version, keep, admitted.error());
+  }
+
+  net::http_request forward{http::verb::post, std::string(provide_path), 11};
+  forward.set(http::field::content_type, "application/json");
+  forward.set(std::string(signature_header), admitted->forward_signature);
+  if (auto trace = request.find("traceparent"); trace != request.end()) {
+    forward.set("traceparent", trace->value());
+  }
+  forward.body() = std::move(admitted->forward_body);
+  auto answer = co_await client_->send(admitted->provider, std::move(forward),
+                                       config_.provider_timeout);
+  if (!answer) {
+    auto failure = co_await on_worker([&] {
+      return service_.record_failure(*admitted, answer.error(), now_utc());
+    });
+    count(failure.code, false);
+    co_return net::make_problem(version, keep, failure);
+  }
+  auto concluded = co_await on_worker([&] {
+    auto provider_signature = std::string((*answer)[std::string(signature_header)]);
+    return service_.conclude(*admitted, answer->result_int(), answer->body(), provider_signature,
+                             now_utc());
+  });
+  if (!concluded) {
+    count(concluded.error().code, false);
+    co_return net::make_problem(version, keep, concluded.error());
+  }
+  count(errc::internal, true);
+  auto response = net::make_response(version, keep, http::status::ok, std::move(concluded->body),
+                                     "application/json");
+  response.set(std::string(signature_header), concluded->signature);
+  co_return response;
+}
+
+hub_server::awaitable_response hub_server::catalog(net::http_request& request) {
+  const auto version = request.version();
+  const bool keep = request.keep_alive();
+  auto target = std::string(request.target());
+  auto body = co_await on_worker([&]() -> result<std::string> {
+    if (target == "/v1/catalog") {
+      auto all = db_.list_datasets();
+      if (!all) return std::move(all).error();
+      std::string out = "[";
+      for (const auto& d : *all) {
+        if (out.size() > 1) out += ",";
+        out += dataset_to_json(d);
+      }
+      return out + "]";
+    }
+    auto id = parse_dataset_id(std::string_view(target).substr(std::string_view("/v1/catalog/").size()));
+    if (!id) return std::move(id).error();
+    auto entry = db_.find_dataset(*id);
+    if (!entry) return std::move(entry).error();
+    return dataset_to_json(*entry);
+  });
+  if (!body) co_return net::make_problem(version, keep, body.error());
+  co_return net::make_response(version, keep, http::status::ok, std::move(*body),
+                               "application/json");
+}
+
+hub_server::awaitable_response hub_server::ready(net::http_request& request) {
+  const auto version = request.version();
+  const bool keep = request.keep_alive();
+  auto store_ok = co_await on_worker([&] { return db_.schema_version(); });
+  if (!store_ok) {
+    co_return net::make_problem(version, keep,
+                                make_error(errc::storage_failure, store_ok.error().detail));
+  }
+  co_return net::make_response(version, keep, http::status::ok, "ready\n", "text/plain");
+}
+
+net::http_response hub_server::metrics(const net::http_request& request) const {
+  std::string out;
+  out += "# HELP saphan_exchanges_total Exchanges answered, by outcome.\n";
+  out += "# TYPE saphan_exchanges_total counter\n";
+  out += "saphan_exchanges_total{outcome=\"ok\"} " + std::to_string(exchanges_ok_.load()) + "\n";
+  for (std::size_t i = 0; i < failures_.size(); ++i) {
+    auto n = failures_[i].load();
+    if (n == 0) continue;
+    out += "saphan_exchanges_total{outcome=\"" + std::string(to_string(static_cast<errc>(i))) +
+           "\"} " + std::to_string(n) + "\n";
+  }
+  out += "# HELP saphan_open_connections Client connections open now.\n";
+  out += "# TYPE saphan_open_connections gauge\n";
+  out += "saphan_open_connections " + std::to_string(server_ ? server_->open_connections() : 0) + "\n";
+  return net::make_response(request.version(), request.keep_alive(), http::status::ok,
+                            std::move(out), "text/plain; version=0.0.4");
+}
+
+}  // namespace saphan::hub

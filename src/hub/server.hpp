@@ -1,0 +1,56 @@
+// `saphan hub`: the HTTPS front of the exchange. Routes requests, runs the checks of
+// exchange_service on a worker pool, relays to providers through a pooled client.
+//
+//   POST /v1/exchange          a consumer connector's signed request (mutual TLS)
+//   GET  /v1/catalog           published datasets (id, title, classification)
+//   GET  /v1/catalog/<id>      one dataset: schema, metadata, policy
+//   GET  /healthz /readyz /metrics
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+
+#include "hub/config.hpp"
+#include "hub/exchange.hpp"
+#include "net/http.hpp"
+
+namespace saphan::hub {
+
+class hub_server {
+ public:
+  hub_server(const hub_config& config, store& db, hub_identity identity);
+  ~hub_server();
+
+  // Binds the listener and starts the I/O and worker threads. Returns the bound port.
+  result<std::uint16_t> start();
+  // Blocks until SIGINT/SIGTERM, then stops cleanly.
+  void wait_for_signal();
+  void stop();
+
+ private:
+  using awaitable_response = net::asio::awaitable<net::http_response>;
+  awaitable_response handle(net::http_request& request, const net::peer_info& peer);
+  awaitable_response exchange(net::http_request& request, const net::peer_info& peer);
+  awaitable_response catalog(net::http_request& request);
+  awaitable_response ready(net::http_request& request);
+  net::http_response metrics(const net::http_request& request) const;
+
+  template <class F>
+  net::asio::awaitable<std::invoke_result_t<F>> on_worker(F work);
+
+  void count(errc code, bool ok);
+
+  const hub_config& config_;
+  store& db_;
+  exchange_service service_;
+  net::asio::io_context io_;
+  net::asio::thread_pool workers_;
+  std::unique_ptr<net::http_server> server_;
+  std::unique_ptr<net::http_client> client_;
+  std::vector<std::thread> io_threads_;
+  std::atomic<std::uint64_t> exchanges_ok_{0};
+  std::array<std::atomic<std::uint64_t>, 128> failures_{};
+};
+
+}  // namespace saphan::hub

@@ -1,0 +1,370 @@
+#include "net/http.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "exchange/envelope.hpp"
+#include "pki/pki.hpp"
+
+namespace saphan::net {
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Counts a live object in an atomic for as long as it lives.
+class counted {
+ public:
+  explicit counted(std::atomic<std::size_t>& n) : n_(n) { n_.fetch_add(1); }
+  ~counted() { n_.fetch_sub(1); }
+  counted(const counted&) = delete;
+  counted& operator=(const counted&) = delete;
+
+ private:
+  std::atomic<std::size_t>& n_;
+};
+
+// Read errors that only mean "the peer went away".
+bool is_quiet_close(const beast::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::ssl::error::stream_truncated || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted || ec == beast::error::timeout;
+}
+
+std::optional<error> read_error_to_problem(const beast::error_code& ec) {
+  if (ec == http::error::body_limit) return make_error(errc::payload_too_large, "body over limit");
+  if (ec == http::error::header_limit) {
+    return make_error(errc::header_too_large, "header over limit");
+  }
+  if (is_quiet_close(ec)) return std::nullopt;
+  // Any other parse error of Beast's HTTP category means the bytes were not HTTP we accept.
+  if (ec.category() == beast::error_code(http::error::bad_target).category()) {
+    return make_error(errc::malformed_body, "malformed HTTP request: " + ec.message());
+  }
+  return std::nullopt;
+}
+
+template <class Stream>
+asio::awaitable<void> run_session(const http_limits& limits, const request_handler& handler,
+                                  std::atomic<std::size_t>& in_flight, Stream& stream,
+                                  const peer_info& peer) {
+  beast::flat_buffer buffer;
+  bool first = true;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    beast::get_lowest_layer(stream).expires_after(first ? limits.request_timeout
+                                                        : limits.idle_timeout);
+    first = false;
+    auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    if (read_ec) {
+      // Answer what deserves an answer (limits, garbage), then close.
+      if (auto problem = read_error_to_problem(read_ec)) {
+        auto res = make_problem(11, false, *problem);
+        beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
+        co_await http::async_write(stream, res, use_tuple);
+      }
+      break;
+    }
+    auto request = parser.release();
+    http_response response;
+    if (in_flight.load() >= limits.max_in_flight) {
+      response = make_problem(request.version(), request.keep_alive(),
+                              make_error(errc::overloaded, "too many requests in flight"));
+      response.set(http::field::retry_after, "1");
+    } else {
+      counted busy(in_flight);
+      try {
+        response = co_await handler(request, peer);
+      } catch (const std::exception& e) {
+        response = make_problem(request.version(), false,
+                                make_error(errc::internal, "request handler failed"));
+      }
+    }
+    response.keep_alive(request.keep_alive() && response.keep_alive());
+    response.prepare_payload();
+    beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
+    auto [write_ec, write_n] = co_await http::async_write(stream, response, use_tuple);
+    if (write_ec || !response.keep_alive()) break;
+  }
+}
+
+error connect_failure(const beast::error_code& ec, std::string_view step, const endpoint& to) {
+  auto where = to.host + ":" + std::to_string(to.port);
+  if (ec == beast::error::timeout) {
+    return make_error(errc::provider_timeout, std::string(step) + " " + where + " timed out");
+  }
+  return make_error(errc::provider_unreachable,
+                    std::string(step) + " " + where + " failed: " + ec.message());
+}
+
+}  // namespace
+
+http_response make_response(unsigned version, bool keep_alive, http::status status,
+                            std::string body, std::string_view content_type) {
+  http_response res{status, version};
+  res.set(http::field::server, "saphan");
+  res.set(http::field::content_type, content_type);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+http_response make_problem(unsigned version, bool keep_alive, const error& e) {
+  return make_response(version, keep_alive, static_cast<http::status>(http_status(e.code)),
+                       problem_json(e), "application/problem+json");
+}
+
+http_server::http_server(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
+                         http_limits limits, request_handler handler)
+    : state_(std::make_shared<state>(io, std::move(tls), limits, std::move(handler))) {}
+
+http_server::~http_server() { stop(); }
+
+result<std::uint16_t> http_server::listen(const std::string& address, std::uint16_t port) {
+  beast::error_code ec;
+  auto ip = asio::ip::make_address(address, ec);
+  if (ec) return make_error(errc::invalid_argument, "listen address " + address + ": " + ec.message());
+  auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(state_->io));
+  tcp::endpoint ep{ip, port};
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(errc::io_error,
+                      "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message());
+  }
+  auto bound = acceptor->local_endpoint().port();
+  state_->acceptor = std::move(acceptor);
+  asio::co_spawn(state_->acceptor->get_executor(), accept_loop(state_), asio::detached);
+  return bound;
+}
+
+void http_server::stop() {
+  state_->stopping = true;
+  if (state_->acceptor) {
+    asio::post(state_->acceptor->get_executor(), [s = state_] {
+      beast::error_code ignored;
+      if (s->acceptor) s->acceptor->close(ignored);
+    });
+  }
+}
+
+asio::awaitable<void> http_server::accept_loop(std::shared_ptr<state> s) {
+  while (!s->stopping) {
+    auto [ec, socket] = co_await s->acceptor->async_accept(asio::make_strand(s->io), use_tuple);
+    if (ec) {
+      if (s->stopping || ec == asio::error::operation_aborted) co_return;
+      continue;  // e.g. EMFILE: keep serving the connections we have
+    }
+    if (s->open_connections.load() >= s->limits.max_connections) {
+      beast::error_code ignored;
+      socket.close(ignored);  // shed before spending a TLS handshake on it
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true));
+    auto executor = socket.get_executor();
+    if (s->tls) {
+      asio::co_spawn(executor, serve_tls(s, std::move(socket)), asio::detached);
+    } else {
+      asio::co_spawn(executor, serve_plain(s, std::move(socket)), asio::detached);
+    }
+  }
+}
+
+asio::awaitable<void> http_server::serve_plain(std::shared_ptr<state> s, tcp::socket socket) {
+  counted open(s->open_connections);
+  try {
+    beast::tcp_stream stream(std::move(socket));
+    peer_info peer;
+    beast::error_code ec;
+    peer.address = stream.socket().remote_endpoint(ec).address().to_string();
+    co_await run_session(s->limits, s->handler, s->in_flight, stream, peer);
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  } catch (const std::exception&) {
+    // One broken connection never ends the server.
+  }
+}
+
+asio::awaitable<void> http_server::serve_tls(std::shared_ptr<state> s, tcp::socket socket) {
+  counted open(s->open_connections);
+  try {
+    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *s->tls);
+    beast::get_lowest_layer(stream).expires_after(s->limits.handshake_timeout);
+    auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    if (hs_ec) co_return;
+    peer_info peer;
+    beast::error_code ec;
+    peer.address = beast::get_lowest_layer(stream).socket().remote_endpoint(ec).address().to_string();
+    auto member = pki::peer_member(stream.native_handle());
+    if (member) {
+      peer.member = *member;
+    } else {
+      peer.member_error = member.error().detail;
+    }
+    co_await run_session(s->limits, s->handler, s->in_flight, stream, peer);
+    beast::get_lowest_layer(stream).expires_after(s->limits.handshake_timeout);
+    co_await stream.async_shutdown(use_tuple);
+  } catch (const std::exception&) {
+  }
+}
+
+result<endpoint> parse_endpoint(std::string_view url) {
+  endpoint ep;
+  std::string_view rest;
+  if (url.rfind("https://", 0) == 0) {
+    rest = url.substr(8);
+  } else if (url.rfind("http://", 0) == 0) {
+    ep.tls = false;
+    rest = url.substr(7);
+  } else {
+    return make_error(errc::invalid_argument, "endpoint must start with https:// or http://");
+  }
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  auto colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return make_error(errc::invalid_argument, "endpoint needs host:port");
+  }
+  ep.host = std::string(rest.substr(0, colon));
+  auto port_text = rest.substr(colon + 1);
+  if (port_text.empty() || port_text.size() > 5 ||
+      port_text.find_first_not_of("0123456789") != std::string_view::npos) {
+    return make_error(errc::invalid_argument, "endpoint port must be a number");
+  }
+  auto port = std::stoul(std::string(port_text));
+  if (port == 0 || port > 65535) return make_error(errc::invalid_argument, "endpoint port out of range");
+  ep.port = static_cast<std::uint16_t>(port);
+  return ep;
+}
+
+http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
+                         http_limits limits, std::size_t max_idle_per_endpoint)
+    : executor_(std::move(executor)),
+      tls_(std::move(tls)),
+      limits_(limits),
+      max_idle_(max_idle_per_endpoint) {}
+
+std::optional<http_client::connection> http_client::take_idle(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = idle_.find(key);
+  if (it == idle_.end() || it->second.empty()) return std::nullopt;
+  auto c = std::move(it->second.back());
+  it->second.pop_back();
+  return c;
+}
+
+void http_client::give_back(const std::string& key, connection c) {
+  std::lock_guard lock(mutex_);
+  auto& list = idle_[key];
+  if (list.size() < max_idle_) list.push_back(std::move(c));
+}
+
+asio::awaitable<result<http_client::connection>> http_client::connect(
+    const endpoint& to, std::chrono::steady_clock::time_point deadline) {
+  tcp::resolver resolver(executor_);
+  auto [resolve_ec, results] =
+      co_await resolver.async_resolve(to.host, std::to_string(to.port), use_tuple);
+  if (resolve_ec) co_return connect_failure(resolve_ec, "resolve", to);
+  connection c;
+  if (!to.tls) {
+    c.plain = std::make_unique<beast::tcp_stream>(asio::make_strand(executor_));
+    c.plain->expires_at(deadline);
+    auto [ec, ep] = co_await c.plain->async_connect(results, use_tuple);
+    if (ec) co_return connect_failure(ec, "connect", to);
+    c.plain->socket().set_option(tcp::no_delay(true));
+    co_return c;
+  }
+  if (!tls_) co_return make_error(errc::internal, "no TLS context for " + to.host);
+  c.secure = std::make_unique<tls_stream>(asio::make_strand(executor_), *tls_);
+  auto& lowest = beast::get_lowest_layer(*c.secure);
+  lowest.expires_at(deadline);
+  auto [ec, ep] = co_await lowest.async_connect(results, use_tuple);
+  if (ec) co_return connect_failure(ec, "connect", to);
+  lowest.socket().set_option(tcp::no_delay(true));
+  // The server's certificate must name the host we dialled.
+  if (auto named = pki::set_peer_host(c.secure->native_handle(), to.host); !named) {
+    co_return std::move(named).error();
+  }
+  auto [hs_ec] = co_await c.secure->async_handshake(asio::ssl::stream_base::client, use_tuple);
+  if (hs_ec) co_return connect_failure(hs_ec, "TLS handshake with", to);
+  co_return c;
+}
+
+namespace {
+
+template <class Stream>
+asio::awaitable<std::pair<beast::error_code, bool>> round_trip(
+    Stream& stream, http_request& request, http::response_parser<http::string_body>& parser,
+    std::chrono::steady_clock::time_point deadline) {
+  beast::get_lowest_layer(stream).expires_at(deadline);
+  auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
+  if (write_ec) co_return std::pair{write_ec, false};
+  beast::flat_buffer buffer;
+  auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
+  co_return std::pair{read_ec, read > 0 || parser.got_some()};
+}
+
+}  // namespace
+
+asio::awaitable<result<http_response>> http_client::send(const endpoint& to, http_request request,
+                                                         std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto key = (to.tls ? "https://" : "http://") + to.host + ":" + std::to_string(to.port);
+  request.set(http::field::host, to.host + ":" + std::to_string(to.port));
+  request.keep_alive(true);
+  request.prepare_payload();
+
+  // A kept-alive connection may have been closed by the server meanwhile: if it fails before
+  // any answer arrives, try once more on a fresh connection.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto idle = take_idle(key);
+    bool reused = idle.has_value();
+    connection c;
+    if (idle) {
+      c = std::move(*idle);
+    } else {
+      auto fresh = co_await connect(to, deadline);
+      if (!fresh) co_return std::move(fresh).error();
+      c = std::move(*fresh);
+    }
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    parser.body_limit(limits_.max_body_bytes);
+    auto [ec, answered] = c.secure ? co_await round_trip(*c.secure, request, parser, deadline)
+                                   : co_await round_trip(*c.plain, request, parser, deadline);
+    if (ec) {
+      if (reused && !answered && ec != beast::error::timeout) continue;
+      if (ec == beast::error::timeout) {
+        co_return make_error(errc::provider_timeout,
+                             key + " did not answer within " + std::to_string(timeout.count()) + " ms");
+      }
+      if (ec == http::error::body_limit) {
+        co_return make_error(errc::payload_too_large, key + " answered over the body limit");
+      }
+      co_return make_error(answered ? errc::provider_error : errc::provider_unreachable,
+                           key + ": " + ec.message());
+    }
+    auto response = parser.release();
+    if (response.keep_alive()) give_back(key, std::move(c));
+    co_return response;
+  }
+  co_return make_error(errc::provider_unreachable, key + ": connection lost");
+}
+
+result<std::shared_ptr<asio::ssl::context>> make_server_tls(const pki::tls_files& files) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  SAPHAN_TRY_VOID(pki::configure_server_context(context->native_handle(), files));
+  return context;
+}
+
+result<std::shared_ptr<asio::ssl::context>> make_client_tls(const pki::tls_files& files) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  SAPHAN_TRY_VOID(pki::configure_client_context(context->native_handle(), files));
+  return context;
+}
+
+}  // namespace saphan::net

@@ -1,0 +1,137 @@
+// HTTP(S) server and pooled client on Boost.Beast with C++20 coroutines.
+// Shared by the hub and the connectors; the only place besides tests that touches Beast/Asio.
+//
+// Every step is bounded: a deadline on each handshake, read and write, a fresh parser per message
+// with header and body limits, a cap on open connections (beyond it: 503 with Retry-After).
+#pragma once
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/identifiers.hpp"
+#include "core/result.hpp"
+#include "pki/pki.hpp"
+
+namespace saphan::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+using http_request = http::request<http::string_body>;
+using http_response = http::response<http::string_body>;
+
+struct http_limits {
+  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds handshake_timeout{5000};
+  std::chrono::milliseconds request_timeout{10000};  // reading one request, and writing its answer
+  std::chrono::milliseconds idle_timeout{30000};      // between requests on a kept-alive connection
+  std::size_t max_connections = 4096;
+  std::size_t max_in_flight = 1024;  // requests being handled at once; beyond: 503 + Retry-After
+};
+
+// What a handler sees of the connection.
+struct peer_info {
+  std::optional<member_id> member;  // from the verified client certificate (TLS servers only)
+  std::string member_error;         // why there is no member, when there is none
+  std::string address;
+};
+
+using request_handler =
+    std::function<asio::awaitable<http_response>(http_request&, const peer_info&)>;
+
+// Builds a response; `problem` bodies are RFC 9457 problem+json.
+http_response make_response(unsigned version, bool keep_alive, http::status status,
+                            std::string body, std::string_view content_type);
+http_response make_problem(unsigned version, bool keep_alive, const error& e);
+
+class http_server {
+ public:
+  // `tls` null: plain HTTP (the connector's local API on loopback). Otherwise TLS with whatever
+  // the context requires (the hub and provider connectors require client certificates).
+  http_server(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, http_limits limits,
+              request_handler handler);
+  ~http_server();
+
+  // Binds and listens; port 0 picks a free port. Returns the bound port.
+  result<std::uint16_t> listen(const std::string& address, std::uint16_t port);
+  void stop();
+  std::size_t open_connections() const { return state_->open_connections.load(); }
+
+ private:
+  struct state {
+    asio::io_context& io;
+    std::shared_ptr<asio::ssl::context> tls;
+    http_limits limits;
+    request_handler handler;
+    std::atomic<std::size_t> open_connections{0};
+    std::atomic<std::size_t> in_flight{0};
+    std::atomic<bool> stopping{false};
+    std::unique_ptr<tcp::acceptor> acceptor;
+  };
+  std::shared_ptr<state> state_;
+
+  static asio::awaitable<void> accept_loop(std::shared_ptr<state> s);
+  static asio::awaitable<void> serve_plain(std::shared_ptr<state> s, tcp::socket socket);
+  static asio::awaitable<void> serve_tls(std::shared_ptr<state> s, tcp::socket socket);
+};
+
+struct endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  bool tls = true;
+};
+
+// Parses "https://host:port" or "http://host:port" (no path). Errors: invalid_argument.
+result<endpoint> parse_endpoint(std::string_view url);
+
+// A client that keeps idle connections per endpoint and reuses them (keep-alive).
+// Errors: provider_unreachable (connect or handshake failed), provider_timeout (deadline),
+// payload_too_large (answer over the body limit), provider_error (broken answer).
+class http_client {
+ public:
+  http_client(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
+              http_limits limits, std::size_t max_idle_per_endpoint = 64);
+
+  asio::awaitable<result<http_response>> send(const endpoint& to, http_request request,
+                                              std::chrono::milliseconds timeout);
+
+ private:
+  using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+  struct connection {
+    std::unique_ptr<beast::tcp_stream> plain;
+    std::unique_ptr<tls_stream> secure;
+  };
+
+  asio::awaitable<result<connection>> connect(const endpoint& to,
+                                              std::chrono::steady_clock::time_point deadline);
+  std::optional<connection> take_idle(const std::string& key);
+  void give_back(const std::string& key, connection c);
+
+  asio::any_io_executor executor_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  http_limits limits_;
+  std::size_t max_idle_;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<connection>> idle_;
+};
+
+// TLS contexts configured by pki: TLS 1.3 only, certificates both ways.
+result<std::shared_ptr<asio::ssl::context>> make_server_tls(const pki::tls_files& files);
+result<std::shared_ptr<asio::ssl::context>> make_client_tls(const pki::tls_files& files);
+
+}  // namespace saphan::net

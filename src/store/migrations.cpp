@@ -1,0 +1,145 @@
+#include "store/migrations.hpp"
+
+#include "store/sqlite_statement.hpp"
+
+namespace saphan::sqlite {
+namespace {
+
+// Version 1: the directory, the catalog and the consent registry. Domain objects are stored as
+// their JSON documents (`doc`) next to the key columns that lookups use; the consent event
+// history lives inside the consent document (at most three events), so it needs no table.
+constexpr std::string_view migration_1 = R"sql(
+CREATE TABLE members (
+  id  TEXT PRIMARY KEY NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE TABLE member_keys (
+  member_id  TEXT NOT NULL REFERENCES members(id),
+  key_id     TEXT NOT NULL,
+  use        TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  not_before TEXT NOT NULL,
+  not_after  TEXT NOT NULL,
+  revoked    INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (member_id, key_id)
+);
+CREATE TABLE datasets (
+  id      TEXT PRIMARY KEY NOT NULL,
+  name    TEXT NOT NULL,
+  version TEXT NOT NULL,
+  owner   TEXT NOT NULL REFERENCES members(id),
+  doc     TEXT NOT NULL
+);
+CREATE INDEX datasets_by_owner ON datasets(owner);
+CREATE INDEX datasets_by_name ON datasets(name, version);
+CREATE TABLE consents (
+  id       TEXT PRIMARY KEY NOT NULL,
+  subject  TEXT NOT NULL,
+  consumer TEXT NOT NULL,
+  status   TEXT NOT NULL,
+  doc      TEXT NOT NULL
+);
+CREATE INDEX consents_by_subject ON consents(subject);
+CREATE INDEX consents_by_consumer ON consents(consumer);
+CREATE INDEX consents_by_status ON consents(status);
+PRAGMA user_version = 1;
+)sql";
+
+// Version 2: the hash-chained evidence log. idx is the rowid, so appends and range reads by
+// index are B-tree walks.
+constexpr std::string_view migration_2 = R"sql(
+CREATE TABLE evidence (
+  idx         INTEGER PRIMARY KEY,
+  recorded_at TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  entry       TEXT NOT NULL,
+  prev_hash   BLOB NOT NULL,
+  entry_hash  BLOB NOT NULL
+);
+CREATE INDEX evidence_by_kind ON evidence(kind);
+PRAGMA user_version = 2;
+)sql";
+
+error in_migration(const migration& m, const error& e) {
+  return make_error(errc::storage_failure, "migration " + std::to_string(m.version) + " (" +
+                                               std::string(m.name) + "): " + e.detail);
+}
+
+// Runs inside the migration's transaction. Re-reads the version there: another process may have
+// migrated the file between our first look and taking the write lock.
+result<void> apply_locked(sqlite3* db, const migration& m) {
+  auto before = read_user_version(db);
+  if (!before) return before.error();
+  if (*before >= m.version) return ok();
+  if (*before != m.version - 1) {
+    return make_error(errc::storage_failure,
+                      "file is at version " + std::to_string(*before) + ", expected " +
+                          std::to_string(m.version - 1));
+  }
+  SAPHAN_TRY_VOID(execute_script(db, m.sql));
+  auto after = read_user_version(db);
+  if (!after) return after.error();
+  if (*after != m.version) {
+    return make_error(errc::storage_failure, "did not set user_version");
+  }
+  return ok();
+}
+
+result<void> rollback(sqlite3* db) {
+  // After some errors (SQLITE_FULL, SQLITE_IOERR) SQLite has rolled back already.
+  if (sqlite3_get_autocommit(db) != 0) return ok();
+  return execute_script(db, "ROLLBACK");
+}
+
+result<void> apply(sqlite3* db, const migration& m) {
+  auto begun = execute_script(db, "BEGIN IMMEDIATE");
+  if (!begun) return in_migration(m, begun.error());
+  auto applied = apply_locked(db, m);
+  if (applied) applied = execute_script(db, "COMMIT");
+  if (applied) return ok();
+  auto undone = rollback(db);
+  if (!undone) {
+    return in_migration(m, make_error(errc::storage_failure, applied.error().detail +
+                                                                 "; rollback failed: " +
+                                                                 undone.error().detail));
+  }
+  return in_migration(m, applied.error());
+}
+
+}  // namespace
+
+const std::vector<migration>& migrations() {
+  static const std::vector<migration> list = {
+      {1, "directory, catalog and consents", migration_1},
+      {2, "evidence log", migration_2},
+  };
+  return list;
+}
+
+int latest_schema_version() { return migrations().back().version; }
+
+result<int> read_user_version(sqlite3* db) {
+  auto s = statement::prepare(db, "PRAGMA user_version");
+  if (!s) return s.error();
+  auto row = s->step();
+  if (!row) return row.error();
+  if (!*row) return make_error(errc::storage_failure, "PRAGMA user_version returned no row");
+  return static_cast<int>(s->integer(0));
+}
+
+result<void> migrate(sqlite3* db) {
+  auto current = read_user_version(db);
+  if (!current) return current.error();
+  if (*current > latest_schema_version()) {
+    return make_error(errc::storage_failure,
+                      "database schema version " + std::to_string(*current) +
+                          " is newer than this program supports (" +
+                          std::to_string(latest_schema_version()) + ")");
+  }
+  for (const auto& m : migrations()) {
+    if (m.version > *current) SAPHAN_TRY_VOID(apply(db, m));
+  }
+  return ok();
+}
+
+}  // namespace saphan::sqlite

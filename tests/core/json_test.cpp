@@ -1,0 +1,161 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "core/json.hpp"
+
+using namespace saphan;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::string nested_arrays(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
+
+rapidjson::Document parse_ok(std::string_view text) {
+  auto r = parse_json(text);
+  REQUIRE(r);
+  return std::move(r).value();
+}
+
+}  // namespace
+
+TEST_CASE("parse_json accepts documents and write_json prints them compactly", "[core][json]") {
+  auto doc = parse_ok(R"( { "a" : [1, 2.5, "x", true, null], "b": {"c": "ไทย"} } )");
+  CHECK(write_json(doc) == R"({"a":[1,2.5,"x",true,null],"b":{"c":"ไทย"}})");
+  CHECK(parse_json("42"));
+  CHECK(parse_json("\"text\""));
+}
+
+TEST_CASE("parse_json rejects malformed JSON with the offset", "[core][json]") {
+  for (const char* text :
+       {"", "{", "{\"a\":}", "[1,]", "{'a':1}", "nul", "{\"a\":1} x", "[1] [2]"}) {
+    INFO(text);
+    auto r = parse_json(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.code() == errc::malformed_json);
+    CHECK_THAT(r.error().detail, Contains("offset"));
+  }
+}
+
+TEST_CASE("parse_json rejects invalid UTF-8", "[core][json]") {
+  auto r = parse_json("{\"a\":\"\xff\xfe\"}");
+  REQUIRE_FALSE(r);
+  CHECK(r.code() == errc::malformed_json);
+}
+
+TEST_CASE("parse_json enforces the size limit on both sides", "[core][json]") {
+  json_limits limits;
+  limits.max_bytes = 10;
+  CHECK(parse_json("[1,2,3,44]", limits));  // exactly 10 bytes
+  auto r = parse_json("[1,2,3,444]", limits);
+  REQUIRE_FALSE(r);
+  CHECK(r.code() == errc::payload_too_large);
+}
+
+TEST_CASE("parse_json enforces the depth limit on both sides", "[core][json]") {
+  json_limits limits;
+  limits.max_depth = 5;
+  CHECK(parse_json(nested_arrays(5), limits));
+  auto deep = parse_json(nested_arrays(6), limits);
+  REQUIRE_FALSE(deep);
+  CHECK(deep.code() == errc::malformed_json);
+  CHECK_THAT(deep.error().detail, Contains("deeper than 5"));
+
+  // The default limit is 32.
+  CHECK(parse_json(nested_arrays(32)));
+  CHECK_FALSE(parse_json(nested_arrays(33)));
+  // Objects count too.
+  CHECK_FALSE(parse_json(R"({"a":{"b":{"c":{"d":{"e":{"f":1}}}}}})", limits));
+}
+
+TEST_CASE("brackets inside strings do not count towards depth", "[core][json]") {
+  json_limits limits;
+  limits.max_depth = 2;
+  CHECK(parse_json(R"({"a":"[[[[{{{{", "b":["\"[[[["]})", limits));
+  CHECK(parse_json(R"(["\\", [1]])", limits));  // an escaped backslash ends before the quote
+}
+
+TEST_CASE("json_object reads typed members", "[core][json]") {
+  auto doc = parse_ok(R"({"s":"text","i":-7,"b":true,"list":["x","y"],"n":null,"d":1.5,"o":{}})");
+  auto obj = json_object::of(doc, "policy");
+  REQUIRE(obj);
+  CHECK(obj->has("s"));
+  CHECK_FALSE(obj->has("missing"));
+  CHECK(*obj->string("s") == "text");
+  CHECK(*obj->integer("i") == -7);
+  CHECK(*obj->boolean("b") == true);
+  CHECK(*obj->boolean("missing", false) == false);
+  CHECK(*obj->strings("list") == std::vector<std::string>{"x", "y"});
+  CHECK(obj->optional_strings("missing")->empty());
+  CHECK_FALSE(obj->optional_string("missing")->has_value());
+  CHECK_FALSE(obj->optional_string("n")->has_value());
+  CHECK(*obj->optional_string("s") == std::optional<std::string>("text"));
+  CHECK(*obj->optional_integer("i") == std::optional<std::int64_t>(-7));
+  CHECK_FALSE(obj->optional_integer("missing")->has_value());
+  REQUIRE(obj->member("o"));
+  CHECK((*obj->member("o"))->IsObject());
+  CHECK(obj->find("missing") == nullptr);
+}
+
+TEST_CASE("json_object errors name the field and the rule", "[core][json]") {
+  auto doc = parse_ok(R"({"s":1,"i":"x","d":1.5,"b":"yes","list":["x",2],"notlist":"x"})");
+  json_object obj(doc, "policy.purposes[2]", errc::invalid_policy);
+
+  auto check_fails = [](const auto& r, const std::string& wanted) {
+    INFO(wanted);
+    REQUIRE_FALSE(r);
+    CHECK(r.code() == errc::invalid_policy);
+    CHECK_THAT(r.error().detail, Contains(wanted));
+  };
+  check_fails(obj.string("missing"), "policy.purposes[2].missing: is required");
+  check_fails(obj.string("s"), "policy.purposes[2].s: must be a string");
+  check_fails(obj.integer("i"), "policy.purposes[2].i: must be an integer");
+  check_fails(obj.integer("d"), "policy.purposes[2].d: must be an integer");
+  check_fails(obj.integer("missing"), "is required");
+  check_fails(obj.boolean("b"), "policy.purposes[2].b: must be true or false");
+  check_fails(obj.boolean("missing"), "is required");
+  check_fails(obj.strings("list"), "policy.purposes[2].list: must be an array of strings");
+  check_fails(obj.strings("notlist"), "must be an array of strings");
+  check_fails(obj.optional_strings("list"), "must be an array of strings");
+  check_fails(obj.optional_string("s"), "must be a string");
+  check_fails(obj.optional_integer("i"), "must be an integer");
+  check_fails(obj.member("missing"), "policy.purposes[2].missing: is required");
+}
+
+TEST_CASE("json_object without a prefix names the bare field", "[core][json]") {
+  auto doc = parse_ok(R"({})");
+  json_object obj(doc, "");
+  auto r = obj.string("name");
+  REQUIRE_FALSE(r);
+  CHECK(r.code() == errc::malformed_json);
+  CHECK(r.error().detail == "name: is required");
+}
+
+TEST_CASE("json_object::of rejects non-objects", "[core][json]") {
+  auto doc = parse_ok("[1]");
+  auto r = json_object::of(doc, "", errc::invalid_policy);
+  REQUIRE_FALSE(r);
+  CHECK(r.code() == errc::invalid_policy);
+  CHECK_THAT(r.error().detail, Contains("document: must be an object"));
+  auto named = json_object::of(doc, "policy");
+  REQUIRE_FALSE(named);
+  CHECK_THAT(named.error().detail, Contains("policy: must be an object"));
+}
+
+// Regression: member lookup used to go through RapidJSON's `const char*` overload, which reads
+// up to a NUL and so ignored the string_view's length.
+TEST_CASE("json_object looks members up by the exact name, not up to a NUL", "[core][json]") {
+  auto doc = parse_ok(R"({"name":"short","nameSuffix":"long"})");
+  json_object obj(doc, "");
+  const std::string buffer = "nameSuffix";
+  std::string_view prefix = std::string_view(buffer).substr(0, 4);  // "name", no NUL after it
+  auto r = obj.string(prefix);
+  REQUIRE(r);
+  CHECK(*r == "short");
+
+  auto only_long = parse_ok(R"({"nameSuffix":"long"})");
+  json_object other(only_long, "");
+  CHECK_FALSE(other.has(prefix));
+}

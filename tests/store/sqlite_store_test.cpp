@@ -1,0 +1,685 @@
+#include <catch2/catch.hpp>
+
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <filesystem>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include "core/citizen_id.hpp"
+#include "store/migrations.hpp"
+#include "store/store.hpp"
+
+using namespace saphan;
+using namespace std::chrono_literals;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// A fresh directory per test, removed afterwards.
+struct temp_dir {
+  fs::path path;
+  temp_dir() {
+    std::random_device rd;
+    path = fs::temp_directory_path() /
+           ("saphan-store-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
+    fs::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string file(const std::string& name = "hub.db") const { return (path / name).string(); }
+};
+
+std::unique_ptr<store> open_at(const std::string& path) {
+  auto s = open_sqlite_store(sqlite_options{path, 5000});
+  if (!s) FAIL("open_sqlite_store: " << s.error().detail);
+  return std::move(*s);
+}
+
+member_record member(const std::string& id, const std::string& name) {
+  return member_record{*parse_member_id(id), name, {"justice"}, classification::secret};
+}
+member_record dopa() { return member("TH/GOV/DOPA/civil-registry", "Department of Provincial Administration"); }
+member_record jfo() { return member("TH/GOV/JFO/legal-aid", "Justice Fund Office"); }
+
+member_key key(const member_record& owner, const std::string& id) {
+  return member_key{owner.id,
+                    id,
+                    key_use::signing,
+                    "MCowBQYDK2VwAyEA-example-key-" + id,
+                    *parse_rfc3339("2026-01-01T00:00:00Z"),
+                    *parse_rfc3339("2027-01-01T00:00:00.5Z"),
+                    false};
+}
+
+// The stored form of a small dataset (schema embedded), parsed by the catalog's own reader.
+dataset_entry dataset(const std::string& version) {
+  const std::string text = R"({
+    "id": "TH/GOV/DOPA/civil-registry/person@)" + version + R"(",
+    "schemaText": "{\"type\":\"object\",\"properties\":{\"citizenId\":{\"type\":\"string\"},\"firstNameTh\":{\"type\":\"string\"},\"birthDate\":{\"type\":\"string\"}}}",
+    "subjectField": "citizenId",
+    "classification": "confidential",
+    "metadata": {
+      "title": "Person", "ownerAgency": "DOPA", "contactName": "Registry desk",
+      "contactEmail": "registry@dopa.example.go.th", "objective": "Identity checks",
+      "keywords": ["citizen"], "description": "One record per citizen",
+      "updateFrequency": "daily", "geographicCoverage": "Thailand", "source": "CRD",
+      "format": "JSON", "dataCategory": "personal data", "license": "Restricted",
+      "accessConditions": "Policy"
+    },
+    "policy": {"grants": [{
+      "consumers": ["TH/GOV/JFO/legal-aid"],
+      "rateLimit": {"requests": 100, "windowSeconds": 60},
+      "purposes": [{"purpose": "legal-aid-eligibility", "fields": ["citizenId", "firstNameTh"],
+                    "lawfulBases": ["consent"], "pseudonymiseSubject": false}]
+    }]},
+    "publishedAt": "2026-01-05T10:00:00Z"
+  })";
+  auto entry = dataset_from_stored_json(text);
+  if (!entry) FAIL("test dataset does not parse: " << entry.error().detail);
+  return *entry;
+}
+
+consent_artefact consent(const std::string& id, const std::string& subject_prefix = "110370012345",
+                         const member_record& consumer = jfo()) {
+  consent_terms t;
+  t.subject = complete_thai_id(subject_prefix);
+  t.consumer = consumer.id;
+  t.datasets = {dataset("1.0").id};
+  t.purpose = "legal-aid-eligibility";
+  t.fields = {"firstNameTh"};
+  t.valid_from = *parse_rfc3339("2026-01-01T00:00:00Z");
+  t.valid_until = *parse_rfc3339("2026-12-31T00:00:00Z");
+  t.max_uses = 10;
+  t.collection_method = "web-form";
+  return *request_consent(consent_id{id}, t, *parse_rfc3339("2025-12-01T00:00:00Z"), "portal");
+}
+
+std::string sha256_hex(const std::string& bytes) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  REQUIRE(EVP_Digest(bytes.data(), bytes.size(), out, &size, EVP_sha256(), nullptr) == 1);
+  static const char* digits = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    hex += digits[out[i] >> 4];
+    hex += digits[out[i] & 0xf];
+  }
+  return hex;
+}
+
+std::string unhex(const std::string& hex) {
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+const std::string zero_hash_hex(64, '0');
+
+// Checks indexes 0..n-1 without gaps and every link of the chain, computed independently.
+void verify_chain(const std::vector<evidence_row>& rows) {
+  std::string prev = zero_hash_hex;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    INFO("row " << i);
+    REQUIRE(rows[i].index == static_cast<std::int64_t>(i));
+    REQUIRE(rows[i].prev_hash_hex == prev);
+    REQUIRE(rows[i].entry_hash_hex == sha256_hex(unhex(prev) + rows[i].entry_json));
+    prev = rows[i].entry_hash_hex;
+  }
+}
+
+std::vector<evidence_row> read_all_evidence(store& s) {
+  std::vector<evidence_row> all;
+  while (true) {
+    auto page = s.read_evidence(static_cast<std::int64_t>(all.size()), 100);
+    REQUIRE(page);
+    if (page->empty()) return all;
+    all.insert(all.end(), page->begin(), page->end());
+  }
+}
+
+std::string entry(int n) {
+  return R"({"kind":"exchange.decision","n":)" + std::to_string(n) + "}";
+}
+
+// Raw SQLite access for what the store deliberately does not expose.
+struct raw_db {
+  sqlite3* db = nullptr;
+  explicit raw_db(const std::string& path) { REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK); }
+  ~raw_db() { sqlite3_close(db); }
+  void exec(const std::string& sql) {
+    char* message = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+    std::string text = message != nullptr ? message : "";
+    sqlite3_free(message);
+    INFO(text);
+    REQUIRE(rc == SQLITE_OK);
+  }
+  std::string text(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+    std::string out(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+    sqlite3_finalize(stmt);
+    return out;
+  }
+  void insert(const std::string& sql, const std::vector<std::string>& values) {
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      REQUIRE(sqlite3_bind_text(stmt, static_cast<int>(i + 1), values[i].c_str(), -1,
+                                SQLITE_TRANSIENT) == SQLITE_OK);
+    }
+    REQUIRE(sqlite3_step(stmt) == SQLITE_DONE);
+    sqlite3_finalize(stmt);
+  }
+};
+
+std::string member_json(const member_record& m) {
+  rapidjson::Document doc;
+  member_to_json(m, doc, doc.GetAllocator());
+  return write_json(doc);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Opening and migrations
+
+TEST_CASE("a new file store is at the latest schema in WAL mode", "[store]") {
+  temp_dir dir;
+  {
+    auto s = open_at(dir.file());
+    auto version = s->schema_version();
+    REQUIRE(version);
+    CHECK(*version == 2);
+    CHECK(*version == sqlite::latest_schema_version());
+  }
+  raw_db raw(dir.file());
+  CHECK(raw.text("PRAGMA journal_mode") == "wal");
+  CHECK(raw.text("PRAGMA user_version") == "2");
+}
+
+TEST_CASE("an in-memory store works", "[store]") {
+  auto s = open_at(":memory:");
+  REQUIRE(s->add_member(dopa()));
+  CHECK(s->find_member(dopa().id));
+  CHECK(*s->schema_version() == 2);
+}
+
+TEST_CASE("opening refuses bad options and unusable files", "[store]") {
+  temp_dir dir;
+  CHECK(open_sqlite_store(sqlite_options{"", 5000}).code() == errc::invalid_argument);
+  CHECK(open_sqlite_store(sqlite_options{dir.file(), -1}).code() == errc::invalid_argument);
+  auto missing_dir = open_sqlite_store(sqlite_options{dir.file("no/such/dir/hub.db"), 5000});
+  REQUIRE_FALSE(missing_dir);
+  CHECK(missing_dir.code() == errc::storage_failure);
+  {
+    std::FILE* f = std::fopen(dir.file("garbage.db").c_str(), "wb");
+    REQUIRE(f != nullptr);
+    std::fputs("this is not an SQLite database, just some text that is long enough", f);
+    REQUIRE(std::fclose(f) == 0);
+  }
+  auto garbage = open_sqlite_store(sqlite_options{dir.file("garbage.db"), 5000});
+  REQUIRE_FALSE(garbage);
+  CHECK(garbage.code() == errc::storage_failure);
+}
+
+TEST_CASE("a version-1 file is migrated and keeps its data", "[store][migration]") {
+  temp_dir dir;
+  const auto c = consent("c-old");
+  {
+    raw_db raw(dir.file());
+    raw.exec(std::string(sqlite::migrations().at(0).sql));
+    CHECK(raw.text("PRAGMA user_version") == "1");
+    raw.insert("INSERT INTO members(id, doc) VALUES(?, ?)",
+               {"TH/GOV/JFO/legal-aid", member_json(jfo())});
+    raw.insert("INSERT INTO consents(id, subject, consumer, status, doc) VALUES(?, ?, ?, ?, ?)",
+               {"c-old", c.subject, "TH/GOV/JFO/legal-aid", "requested", consent_to_json(c)});
+    CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE name = 'evidence'") == "0");
+  }
+  auto s = open_at(dir.file());
+  CHECK(*s->schema_version() == 2);
+  auto m = s->find_member(jfo().id);
+  REQUIRE(m);
+  CHECK(*m == jfo());
+  auto found = s->find_consent(consent_id{"c-old"});
+  REQUIRE(found);
+  CHECK(consent_to_json(*found) == consent_to_json(c));
+  auto appended = s->append_evidence(entry(0));
+  REQUIRE(appended);
+  CHECK(appended->index == 0);
+}
+
+TEST_CASE("a file newer than this program is refused", "[store][migration]") {
+  temp_dir dir;
+  {
+    raw_db raw(dir.file());
+    raw.exec("PRAGMA user_version = 99");
+  }
+  auto s = open_sqlite_store(sqlite_options{dir.file(), 5000});
+  REQUIRE_FALSE(s);
+  CHECK(s.code() == errc::storage_failure);
+  CHECK_THAT(s.error().detail, Catch::Matchers::Contains("99"));
+}
+
+TEST_CASE("migrations are numbered 1..N without gaps", "[store][migration]") {
+  const auto& list = sqlite::migrations();
+  REQUIRE_FALSE(list.empty());
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    CHECK(list[i].version == static_cast<int>(i + 1));
+    CHECK_THAT(std::string(list[i].sql),
+               Catch::Matchers::Contains("PRAGMA user_version = " + std::to_string(i + 1)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Directory
+
+TEST_CASE("members round-trip; duplicates and unknown ids are refused", "[store][members]") {
+  auto s = open_at(":memory:");
+  REQUIRE(s->add_member(dopa()));
+  REQUIRE(s->add_member(jfo()));
+  auto found = s->find_member(dopa().id);
+  REQUIRE(found);
+  CHECK(*found == dopa());
+
+  auto again = s->add_member(dopa());
+  CHECK(again.code() == errc::already_exists);
+
+  auto missing = s->find_member(*parse_member_id("TH/GOV/RTP/records"));
+  CHECK(missing.code() == errc::unknown_member);
+
+  auto changed = dopa();
+  changed.name = "DOPA (renamed)";
+  changed.groups = {"registry", "interior"};
+  REQUIRE(s->update_member(changed));
+  CHECK(*s->find_member(dopa().id) == changed);
+  CHECK(s->update_member(member("TH/GOV/RTP/records", "Police")).code() == errc::unknown_member);
+
+  auto all = s->list_members();
+  REQUIRE(all);
+  REQUIRE(all->size() == 2);
+  CHECK((*all)[0] == changed);  // ordered by id
+  CHECK((*all)[1] == jfo());
+
+  auto bad = dopa();
+  bad.id.member_class = "gov";
+  CHECK(s->add_member(bad).code() == errc::invalid_member_id);
+}
+
+TEST_CASE("keys: unique per member, revocable, listed", "[store][keys]") {
+  auto s = open_at(":memory:");
+  CHECK(s->add_key(key(dopa(), "k1")).code() == errc::unknown_member);
+  REQUIRE(s->add_member(dopa()));
+  REQUIRE(s->add_member(jfo()));
+  REQUIRE(s->add_key(key(dopa(), "k1")));
+  REQUIRE(s->add_key(key(dopa(), "k2")));
+  REQUIRE(s->add_key(key(jfo(), "k1")));  // the same kid under another member is fine
+  CHECK(s->add_key(key(dopa(), "k1")).code() == errc::already_exists);
+  CHECK(s->add_key(key(dopa(), "")).code() == errc::invalid_argument);
+
+  REQUIRE(s->revoke_key(dopa().id, "k2"));
+  CHECK(s->revoke_key(dopa().id, "k9").code() == errc::not_found);
+
+  auto keys = s->list_keys(dopa().id);
+  REQUIRE(keys);
+  REQUIRE(keys->size() == 2);
+  const auto expected = key(dopa(), "k1");
+  CHECK((*keys)[0].member == expected.member);
+  CHECK((*keys)[0].key_id == "k1");
+  CHECK((*keys)[0].use == expected.use);
+  CHECK((*keys)[0].public_key == expected.public_key);
+  CHECK((*keys)[0].not_before == expected.not_before);
+  CHECK((*keys)[0].not_after == expected.not_after);
+  CHECK_FALSE((*keys)[0].revoked);
+  CHECK((*keys)[1].key_id == "k2");
+  CHECK((*keys)[1].revoked);
+
+  auto none = s->list_keys(*parse_member_id("TH/GOV/RTP/records"));
+  REQUIRE(none);
+  CHECK(none->empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog
+
+TEST_CASE("datasets round-trip; owner must be registered; versions are distinct",
+          "[store][datasets]") {
+  auto s = open_at(":memory:");
+  const auto v1 = dataset("1.0");
+  CHECK(s->publish_dataset(v1).code() == errc::unknown_member);
+  REQUIRE(s->add_member(dopa()));
+  REQUIRE(s->publish_dataset(v1));
+  CHECK(s->publish_dataset(v1).code() == errc::already_exists);
+  REQUIRE(s->publish_dataset(dataset("1.1")));
+
+  auto found = s->find_dataset(v1.id);
+  REQUIRE(found);
+  CHECK(*found == v1);
+  auto other_version = v1.id;
+  other_version.version = "2.0";
+  CHECK(s->find_dataset(other_version).code() == errc::unknown_dataset);
+
+  auto all = s->list_datasets();
+  REQUIRE(all);
+  REQUIRE(all->size() == 2);
+  CHECK((*all)[0].id.version == "1.0");
+  CHECK((*all)[1].id.version == "1.1");
+}
+
+TEST_CASE("update_policy replaces the policy only when it is valid", "[store][datasets]") {
+  auto s = open_at(":memory:");
+  REQUIRE(s->add_member(dopa()));
+  const auto v1 = dataset("1.0");
+  REQUIRE(s->publish_dataset(v1));
+
+  auto policy = v1.policy;
+  policy.grants[0].purposes[0].fields = {"citizenId", "birthDate"};
+  REQUIRE(s->update_policy(v1.id, policy));
+  auto found = s->find_dataset(v1.id);
+  REQUIRE(found);
+  CHECK(found->policy.grants[0].purposes[0].fields == std::set<std::string>{"birthDate", "citizenId"});
+
+  auto bad = policy;
+  bad.grants[0].purposes[0].fields.insert("noSuchField");
+  CHECK(s->update_policy(v1.id, bad).code() == errc::invalid_policy);
+  CHECK(s->find_dataset(v1.id)->policy.grants[0].purposes[0].fields.count("noSuchField") == 0);
+
+  auto unknown = v1.id;
+  unknown.name = "marriage";
+  CHECK(s->update_policy(unknown, policy).code() == errc::unknown_dataset);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consents
+
+TEST_CASE("consents round-trip; duplicates and unknown ids are refused", "[store][consents]") {
+  auto s = open_at(":memory:");
+  const auto c = consent("c-1");
+  REQUIRE(s->add_consent(c));
+  CHECK(s->add_consent(c).code() == errc::already_exists);
+  auto found = s->find_consent(c.id);
+  REQUIRE(found);
+  CHECK(consent_to_json(*found) == consent_to_json(c));
+  CHECK(s->find_consent(consent_id{"c-404"}).code() == errc::consent_not_found);
+
+  auto bad = consent("c-2");
+  bad.subject = "1234567890123";
+  CHECK(s->add_consent(bad).code() == errc::invalid_citizen_id);
+  CHECK(s->find_consent(consent_id{"c-2"}).code() == errc::consent_not_found);
+}
+
+TEST_CASE("update_consent wins only from the expected status", "[store][consents]") {
+  auto s = open_at(":memory:");
+  const auto c = consent("c-1");
+  REQUIRE(s->add_consent(c));
+  const auto t = *parse_rfc3339("2026-01-02T00:00:00Z");
+  auto granted = *grant(c, t, c.subject);
+  auto rejected = *reject(c, t, c.subject);
+
+  REQUIRE(s->update_consent(granted, consent_status::requested));
+  // A second, concurrent transition computed from the same `requested` artefact loses.
+  auto lost = s->update_consent(rejected, consent_status::requested);
+  REQUIRE_FALSE(lost);
+  CHECK(lost.code() == errc::conflict);
+  CHECK_THAT(lost.error().detail, Catch::Matchers::Contains("active"));
+  auto stored = s->find_consent(c.id);
+  REQUIRE(stored);
+  CHECK(stored->status == consent_status::active);
+  CHECK(stored->events.size() == 2);
+
+  auto used = *record_use(granted, *parse_rfc3339("2026-02-01T00:00:00Z"));
+  REQUIRE(s->update_consent(used, consent_status::active));
+  CHECK(s->find_consent(c.id)->uses == 1);
+
+  CHECK(s->update_consent(consent("c-404"), consent_status::requested).code() ==
+        errc::consent_not_found);
+}
+
+TEST_CASE("list_consents filters by subject, consumer and status, with a limit",
+          "[store][consents]") {
+  auto s = open_at(":memory:");
+  const auto other_consumer = member("TH/GOV/DSI/cases", "DSI");
+  REQUIRE(s->add_consent(consent("c-1", "110370012345")));
+  REQUIRE(s->add_consent(consent("c-2", "110370012345", other_consumer)));
+  REQUIRE(s->add_consent(consent("c-3", "310100012345")));
+  auto active = *grant(consent("c-4", "110370012345"), *parse_rfc3339("2026-01-02T00:00:00Z"), "x");
+  REQUIRE(s->add_consent(active));
+
+  auto ids = [&](const consent_filter& f) {
+    auto listed = s->list_consents(f);
+    REQUIRE(listed);
+    std::vector<std::string> out;
+    for (const auto& c : *listed) out.push_back(c.id.value);
+    return out;
+  };
+  using list = std::vector<std::string>;
+  consent_filter all;
+  CHECK(ids(all) == list{"c-1", "c-2", "c-3", "c-4"});
+  consent_filter by_subject;
+  by_subject.subject = complete_thai_id("110370012345");
+  CHECK(ids(by_subject) == list{"c-1", "c-2", "c-4"});
+  consent_filter by_consumer;
+  by_consumer.consumer = other_consumer.id;
+  CHECK(ids(by_consumer) == list{"c-2"});
+  consent_filter by_status;
+  by_status.status = consent_status::active;
+  CHECK(ids(by_status) == list{"c-4"});
+  consent_filter combined = by_subject;
+  combined.consumer = jfo().id;
+  combined.status = consent_status::requested;
+  CHECK(ids(combined) == list{"c-1"});
+  consent_filter limited;
+  limited.limit = 2;
+  CHECK(ids(limited) == list{"c-1", "c-2"});
+  limited.limit = 0;
+  CHECK(ids(limited).empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+
+TEST_CASE("a transaction commits all of its writes", "[store][transaction]") {
+  auto s = open_at(":memory:");
+  auto done = s->transaction([&]() -> result<void> {
+    SAPHAN_TRY_VOID(s->add_member(dopa()));
+    SAPHAN_TRY_VOID(s->add_member(jfo()));
+    return ok();
+  });
+  REQUIRE(done);
+  CHECK(s->list_members()->size() == 2);
+}
+
+TEST_CASE("a transaction whose body fails leaves no trace", "[store][transaction]") {
+  temp_dir dir;
+  auto s = open_at(dir.file());
+  auto failed = s->transaction([&]() -> result<void> {
+    SAPHAN_TRY_VOID(s->add_member(dopa()));
+    auto row = s->append_evidence(entry(0));
+    if (!row) return row.error();
+    return make_error(errc::conflict, "changed my mind");
+  });
+  REQUIRE_FALSE(failed);
+  CHECK(failed.code() == errc::conflict);
+  CHECK(s->find_member(dopa().id).code() == errc::unknown_member);
+  CHECK(s->read_evidence(0, 10)->empty());
+  // The rolled-back index is reused: the log has no gap.
+  auto next = s->append_evidence(entry(1));
+  REQUIRE(next);
+  CHECK(next->index == 0);
+}
+
+TEST_CASE("a transaction whose body throws leaves no trace and rethrows", "[store][transaction]") {
+  auto s = open_at(":memory:");
+  CHECK_THROWS_AS(s->transaction([&]() -> result<void> {
+                    SAPHAN_TRY_VOID(s->add_member(dopa()));
+                    SAPHAN_TRY_VOID(s->add_member(jfo()));
+                    throw std::runtime_error("boom");
+                  }),
+                  std::runtime_error);
+  CHECK(s->list_members()->empty());
+  // The store is usable afterwards: no transaction was left open.
+  REQUIRE(s->add_member(dopa()));
+  CHECK(s->transaction([&]() -> result<void> { return s->add_member(jfo()); }));
+  CHECK(s->list_members()->size() == 2);
+}
+
+TEST_CASE("a nested transaction undoes only itself", "[store][transaction]") {
+  auto s = open_at(":memory:");
+  auto outer = s->transaction([&]() -> result<void> {
+    SAPHAN_TRY_VOID(s->add_member(dopa()));
+    auto inner = s->transaction([&]() -> result<void> {
+      SAPHAN_TRY_VOID(s->add_member(jfo()));
+      return make_error(errc::conflict, "inner fails");
+    });
+    CHECK(inner.code() == errc::conflict);
+    return ok();
+  });
+  REQUIRE(outer);
+  CHECK(s->find_member(dopa().id));
+  CHECK(s->find_member(jfo().id).code() == errc::unknown_member);
+}
+
+TEST_CASE("a failing call inside a transaction does not end it", "[store][transaction]") {
+  auto s = open_at(":memory:");
+  auto outer = s->transaction([&]() -> result<void> {
+    SAPHAN_TRY_VOID(s->add_member(jfo()));
+    // publish_dataset runs its own atomic step (a savepoint here) and fails: owner unknown.
+    CHECK(s->publish_dataset(dataset("1.0")).code() == errc::unknown_member);
+    return s->add_member(dopa());
+  });
+  REQUIRE(outer);
+  CHECK(s->list_members()->size() == 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence
+
+TEST_CASE("evidence entries are chained and read back in order", "[store][evidence]") {
+  auto s = open_at(":memory:");
+  for (int i = 0; i < 3; ++i) {
+    auto row = s->append_evidence(entry(i));
+    REQUIRE(row);
+    CHECK(row->index == i);
+    CHECK(row->entry_json == entry(i));
+  }
+  auto rows = s->read_evidence(0, 10);
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 3);
+  CHECK((*rows)[0].prev_hash_hex == zero_hash_hex);
+  verify_chain(*rows);
+
+  auto middle = s->read_evidence(1, 1);
+  REQUIRE(middle);
+  REQUIRE(middle->size() == 1);
+  CHECK((*middle)[0].index == 1);
+  CHECK((*middle)[0].entry_hash_hex == (*rows)[1].entry_hash_hex);
+  CHECK(s->read_evidence(3, 10)->empty());
+  CHECK(s->read_evidence(0, 0)->empty());
+  CHECK(s->read_evidence(-1, 10).code() == errc::invalid_argument);
+}
+
+TEST_CASE("evidence entries must be bounded JSON objects", "[store][evidence]") {
+  auto s = open_at(":memory:");
+  CHECK(s->append_evidence("not json").code() == errc::malformed_json);
+  CHECK(s->append_evidence("[1,2]").code() == errc::malformed_json);
+  CHECK(s->append_evidence(R"({"kind":5})").code() == errc::malformed_json);
+  CHECK(s->append_evidence(R"({"kind":")" + std::string(65, 'k') + "\"}").code() ==
+        errc::invalid_argument);
+  CHECK(s->append_evidence(R"({"kind":")" + std::string(64, 'k') + "\"}"));
+  CHECK(s->append_evidence("{}"));
+  std::string big = R"({"pad":")" + std::string(64 * 1024, 'x') + "\"}";
+  CHECK(s->append_evidence(big).code() == errc::payload_too_large);
+  CHECK(s->read_evidence(0, 10)->size() == 2);
+}
+
+TEST_CASE("evidence indexes have no gaps after many appends", "[store][evidence]") {
+  temp_dir dir;
+  auto s = open_at(dir.file());
+  // Batched in transactions (as the hub's group commit does) and singly.
+  for (int batch = 0; batch < 3; ++batch) {
+    REQUIRE(s->transaction([&]() -> result<void> {
+      for (int i = 0; i < 100; ++i) {
+        auto row = s->append_evidence(entry(batch * 100 + i));
+        if (!row) return row.error();
+      }
+      return ok();
+    }));
+  }
+  for (int i = 0; i < 20; ++i) REQUIRE(s->append_evidence(entry(300 + i)));
+  auto all = read_all_evidence(*s);
+  REQUIRE(all.size() == 320);
+  verify_chain(all);
+  auto capped = s->read_evidence(0, 1000000);
+  REQUIRE(capped);
+  CHECK(capped->size() == 320);
+}
+
+TEST_CASE("concurrent appends from two threads keep one gap-free chain", "[store][evidence]") {
+  auto s = open_at(":memory:");
+  std::atomic<int> failures{0};
+  auto worker = [&](int base) {
+    for (int i = 0; i < 100; ++i) {
+      if (!s->append_evidence(entry(base + i))) ++failures;
+    }
+  };
+  std::thread a(worker, 0);
+  std::thread b(worker, 1000);
+  a.join();
+  b.join();
+  CHECK(failures == 0);
+  auto all = read_all_evidence(*s);
+  CHECK(all.size() == 200);
+  verify_chain(all);
+}
+
+TEST_CASE("two connections to one file keep one chain", "[store][evidence]") {
+  temp_dir dir;
+  auto first = open_at(dir.file());
+  auto second = open_at(dir.file());
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE((i % 2 == 0 ? first : second)->append_evidence(entry(i)));
+  }
+  auto all = read_all_evidence(*first);
+  CHECK(all.size() == 10);
+  verify_chain(all);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Durability
+
+TEST_CASE("reopening a file keeps everything", "[store]") {
+  temp_dir dir;
+  const auto c = consent("c-1");
+  {
+    auto s = open_at(dir.file());
+    REQUIRE(s->add_member(dopa()));
+    REQUIRE(s->add_member(jfo()));
+    REQUIRE(s->add_key(key(dopa(), "k1")));
+    REQUIRE(s->publish_dataset(dataset("1.0")));
+    REQUIRE(s->add_consent(c));
+    for (int i = 0; i < 5; ++i) REQUIRE(s->append_evidence(entry(i)));
+  }
+  auto s = open_at(dir.file());
+  CHECK(*s->schema_version() == 2);
+  CHECK(*s->find_member(dopa().id) == dopa());
+  CHECK(s->list_members()->size() == 2);
+  CHECK(s->list_keys(dopa().id)->size() == 1);
+  CHECK(*s->find_dataset(dataset("1.0").id) == dataset("1.0"));
+  CHECK(consent_to_json(*s->find_consent(c.id)) == consent_to_json(c));
+  auto next = s->append_evidence(entry(5));
+  REQUIRE(next);
+  CHECK(next->index == 5);
+  auto all = read_all_evidence(*s);
+  CHECK(all.size() == 6);
+  verify_chain(all);
+}
