@@ -1,5 +1,7 @@
 #include "connector/service.hpp"
 
+#include "core/log.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -98,6 +100,7 @@ struct connector_service::state {
   std::unique_ptr<net::http_server> provider_server;
   std::optional<std::uint16_t> consumer_port;
   std::optional<std::uint16_t> provider_port;
+  std::unique_ptr<asio::signal_set> signals;
 
   std::mutex schema_mutex;
   std::map<std::string, std::shared_ptr<const answer_schema>> schema_cache;
@@ -228,13 +231,20 @@ struct connector_service::state {
     if (request.method() != http::verb::post) {
       co_return net::make_problem(version, keep, make_error(errc::method_not_allowed, "use POST"));
     }
+    // Every request that reaches the provider side is logged, whether it is served or refused:
+    // this is the provider's own record of what the hub forwarded.
+    log_event(log_level::info, "provide.received",
+              {{"peer", peer.member ? to_string(*peer.member) : peer.address}});
     auto caller = check_hub_peer(peer);
     if (!caller) co_return net::make_problem(version, keep, caller.error());
     auto signature = header_text(request, signature_header);
     auto sealed = co_await on_worker([this, &request, &signature] {
       return provide(request.body(), signature, now_utc());
     });
-    if (!sealed) co_return net::make_problem(version, keep, sealed.error());
+    if (!sealed) {
+      log_event(log_level::warn, "provide.refused", {{"code", to_string(sealed.error().code)}});
+      co_return net::make_problem(version, keep, sealed.error());
+    }
     auto response = net::make_response(version, keep, http::status::ok, std::move(sealed->body),
                                        "application/json");
     response.set(signature_header, sealed->signature);
@@ -332,6 +342,7 @@ connector_service::~connector_service() {
   state_->workers.join();
   state_->consumer_server.reset();
   state_->provider_server.reset();
+  state_->signals.reset();
 }
 
 result<std::unique_ptr<connector_service>> connector_service::create(const connector_config& config) {
@@ -342,6 +353,12 @@ result<std::unique_ptr<connector_service>> connector_service::create(const conne
 
 result<void> connector_service::start() {
   auto* s = state_.get();
+  // Before anything is announced: a supervisor that reads the address line and at once sends
+  // SIGTERM must get a clean stop, not the default action.
+  s->signals = std::make_unique<asio::signal_set>(s->io, SIGINT, SIGTERM);
+  s->signals->async_wait([this](const boost::system::error_code& ec, int) {
+    if (!ec) stop();
+  });
   net::http_limits limits;
   limits.request_timeout = s->config.timeout + std::chrono::milliseconds(5000);
   if (s->config.consumer) {
@@ -382,10 +399,6 @@ std::string connector_service::describe() const {
 
 void connector_service::run() {
   auto* s = state_.get();
-  asio::signal_set signals(s->io, SIGINT, SIGTERM);
-  signals.async_wait([this](const boost::system::error_code& ec, int) {
-    if (!ec) stop();
-  });
   std::vector<std::thread> threads;
   for (int i = 1; i < s->config.threads; ++i) threads.emplace_back([s] { s->io.run(); });
   s->io.run();

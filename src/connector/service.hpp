@@ -23,7 +23,9 @@ class connector_service {
   connector_service(const connector_service&) = delete;
   connector_service& operator=(const connector_service&) = delete;
 
-  // Binds the listeners (port 0 picks a free port). Errors: io_error naming the address.
+  // Binds the listeners (port 0 picks a free port) and takes over SIGINT/SIGTERM, so a signal
+  // that arrives once the addresses are announced stops the connector cleanly.
+  // Errors: io_error naming the address.
   result<void> start();
   std::optional<std::uint16_t> consumer_port() const;
   std::optional<std::uint16_t> provider_port() const;

@@ -5,7 +5,8 @@
 // - revoke applies only to an `active` artefact (one step). A `requested` artefact that the
 //   subject does not want is `reject`ed instead, so the history says "never agreed" rather than
 //   "agreed, then withdrew". Revoking an active artefact whose window has passed is still allowed:
-//   withdrawal must always be honoured and a revoked artefact is no more usable than an expired one.
+//   withdrawal must always be honoured and a revoked artefact is no more usable than an expired
+//   one.
 // - grant does not look at the window; an artefact granted after valid_until simply reads as
 //   expired (effective_status) and check_consent refuses it.
 // - record_use counts uses in `uses` and appends no "used" event, so the event history stays
@@ -29,7 +30,8 @@ constexpr std::array<std::string_view, 6> event_names = {"requested", "granted",
 // Echoing hostile input into an error detail must not make the detail unbounded.
 std::string clip(std::string_view text) {
   constexpr std::size_t max_echo = 64;
-  if (text.size() <= max_echo) return std::string(text);
+  if (text.size() <= max_echo)
+    return std::string(text);
   return std::string(text.substr(0, max_echo)) + "...";
 }
 
@@ -38,7 +40,9 @@ bool is_control(char c) {
   return u < 0x20 || u == 0x7f;
 }
 
-bool is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool is_lower_or_digit(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
 
 bool is_id_char(char c) {
   return is_lower_or_digit(c) || (c >= 'A' && c <= 'Z') || c == '.' || c == '_' || c == ':' ||
@@ -50,12 +54,14 @@ error invalid(std::string_view term, std::string_view rule) {
 }
 
 result<void> check_text(std::string_view text, std::string_view term, std::size_t max) {
-  if (text.empty()) return invalid(term, "must not be empty");
+  if (text.empty())
+    return invalid(term, "must not be empty");
   if (text.size() > max) {
     return invalid(term, "must be at most " + std::to_string(max) + " bytes");
   }
   for (char c : text) {
-    if (is_control(c)) return invalid(term, "must not contain control characters");
+    if (is_control(c))
+      return invalid(term, "must not contain control characters");
   }
   return ok();
 }
@@ -67,33 +73,39 @@ result<void> check_purpose(std::string_view purpose) {
     return invalid("purpose", rule);
   }
   for (char c : purpose) {
-    if (!is_lower_or_digit(c) && c != '-') return invalid("purpose", rule);
+    if (!is_lower_or_digit(c) && c != '-')
+      return invalid("purpose", rule);
   }
   return ok();
 }
 
 result<void> check_subject(std::string_view subject) {
   auto valid = validate_thai_id(subject);
-  if (!valid) return make_error(errc::invalid_citizen_id, "subject: " + valid.error().detail);
+  if (!valid)
+    return make_error(errc::invalid_citizen_id, "subject: " + valid.error().detail);
   return ok();
 }
 
 result<void> check_consumer(const member_id& consumer) {
   auto valid = validate(consumer);
-  if (!valid) return make_error(errc::invalid_member_id, "consumer " + valid.error().detail);
+  if (!valid)
+    return make_error(errc::invalid_member_id, "consumer " + valid.error().detail);
   return ok();
 }
 
 result<void> check_datasets(const std::vector<dataset_id>& datasets) {
-  if (datasets.empty()) return invalid("datasets", "at least one dataset is required");
+  if (datasets.empty())
+    return invalid("datasets", "at least one dataset is required");
   if (datasets.size() > consent_rules::max_datasets) {
-    return invalid("datasets", "at most " + std::to_string(consent_rules::max_datasets) + " allowed");
+    return invalid("datasets",
+                   "at most " + std::to_string(consent_rules::max_datasets) + " allowed");
   }
   std::set<dataset_id> seen;
   for (std::size_t i = 0; i < datasets.size(); ++i) {
     const std::string where = "datasets[" + std::to_string(i) + "]";
     auto valid = validate(datasets[i]);
-    if (!valid) return make_error(valid.code(), where + ": " + valid.error().detail);
+    if (!valid)
+      return make_error(valid.code(), where + ": " + valid.error().detail);
     if (!seen.insert(datasets[i]).second) {
       return invalid(where, "duplicate dataset " + to_string(datasets[i]));
     }
@@ -102,7 +114,8 @@ result<void> check_datasets(const std::vector<dataset_id>& datasets) {
 }
 
 result<void> check_fields(const std::set<std::string>& fields) {
-  if (fields.empty()) return invalid("fields", "at least one field is required");
+  if (fields.empty())
+    return invalid("fields", "at least one field is required");
   if (fields.size() > consent_rules::max_fields) {
     return invalid("fields", "at most " + std::to_string(consent_rules::max_fields) + " allowed");
   }
@@ -113,26 +126,29 @@ result<void> check_fields(const std::set<std::string>& fields) {
 }
 
 result<void> check_window(timestamp from, timestamp until) {
-  if (!(from < until)) return invalid("valid_until", "must be later than valid_from");
+  if (!(from < until))
+    return invalid("valid_until", "must be later than valid_from");
   return ok();
 }
 
 result<void> check_max_uses(const std::optional<std::uint32_t>& max_uses) {
-  if (max_uses && *max_uses == 0) return invalid("max_uses", "must be at least 1 when given");
+  if (max_uses && *max_uses == 0)
+    return invalid("max_uses", "must be at least 1 when given");
   return ok();
 }
 
 error illegal(const consent_artefact& c, std::string_view action) {
-  return make_error(errc::illegal_transition, "cannot " + std::string(action) +
-                                                  " a consent in state " +
-                                                  std::string(to_string(c.status)));
+  return make_error(
+      errc::illegal_transition,
+      "cannot " + std::string(action) + " a consent in state " + std::string(to_string(c.status)));
 }
 
 // The one shape of every life-cycle step: check the source state, append the event.
 result<consent_artefact> step(const consent_artefact& c, consent_status from, consent_status to,
                               consent_event_type event, std::string_view action, timestamp now,
                               std::string actor) {
-  if (c.status != from) return illegal(c, action);
+  if (c.status != from)
+    return illegal(c, action);
   SAPHAN_TRY_VOID(consent_rules::validate_actor(actor));
   if (c.events.size() >= consent_rules::max_events) {
     return invalid("events", "history is full (" + std::to_string(consent_rules::max_events) + ")");
@@ -158,23 +174,24 @@ result<void> check_usable(const consent_artefact& c, timestamp now) {
       break;
   }
   if (now >= c.valid_until) {
-    return make_error(errc::consent_expired, "validUntil: consent ended at " +
-                                                 format_rfc3339(c.valid_until));
+    return make_error(errc::consent_expired,
+                      "validUntil: consent ended at " + format_rfc3339(c.valid_until));
   }
   if (now < c.valid_from) {
-    return make_error(errc::consent_not_yet_valid, "validFrom: consent starts at " +
-                                                       format_rfc3339(c.valid_from));
+    return make_error(errc::consent_not_yet_valid,
+                      "validFrom: consent starts at " + format_rfc3339(c.valid_from));
   }
   if (c.max_uses && c.uses >= *c.max_uses) {
-    return make_error(errc::consent_exhausted, "maxUses: all " + std::to_string(*c.max_uses) +
-                                                   " uses have been consumed");
+    return make_error(errc::consent_exhausted,
+                      "maxUses: all " + std::to_string(*c.max_uses) + " uses have been consumed");
   }
   return ok();
 }
 
 result<void> check_dataset_covered(const consent_artefact& c, const dataset_id& dataset) {
   for (const auto& covered : c.datasets) {
-    if (covered == dataset) return ok();  // full id, version included
+    if (covered == dataset)
+      return ok();  // full id, version included
   }
   return make_error(errc::consent_mismatch,
                     "dataset: " + to_string(dataset) + " is not covered by the consent");
@@ -202,8 +219,8 @@ result<void> check_use_matches(const consent_artefact& c, const consent_use& use
   }
   SAPHAN_TRY_VOID(check_dataset_covered(c, use.dataset));
   if (use.purpose != c.purpose) {
-    return make_error(errc::consent_mismatch, "purpose: consent is for '" + c.purpose +
-                                                  "', not '" + clip(use.purpose) + "'");
+    return make_error(errc::consent_mismatch, "purpose: consent is for '" + c.purpose + "', not '" +
+                                                  clip(use.purpose) + "'");
   }
   return check_fields_covered(c, use.fields);
 }
@@ -212,10 +229,12 @@ template <std::size_t N>
 result<std::size_t> find_name(const std::array<std::string_view, N>& names, std::string_view text,
                               std::string_view what) {
   for (std::size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == text) return i;
+    if (names[i] == text)
+      return i;
   }
   std::string expected;
-  for (auto name : names) expected += (expected.empty() ? "" : ", ") + std::string(name);
+  for (auto name : names)
+    expected += (expected.empty() ? "" : ", ") + std::string(name);
   return invalid(what, "unknown value '" + clip(text) + "' (expected one of " + expected + ")");
 }
 
@@ -228,7 +247,8 @@ result<void> validate_id(const consent_id& id) {
     return invalid("consent id", "length must be 1.." + std::to_string(max_consent_id_length));
   }
   for (char c : id.value) {
-    if (!is_id_char(c)) return invalid("consent id", "allowed characters are A-Z a-z 0-9 . _ : -");
+    if (!is_id_char(c))
+      return invalid("consent id", "allowed characters are A-Z a-z 0-9 . _ : -");
   }
   return ok();
 }
@@ -245,8 +265,7 @@ result<void> validate_terms(const consent_terms& terms) {
   SAPHAN_TRY_VOID(check_fields(terms.fields));
   SAPHAN_TRY_VOID(check_window(terms.valid_from, terms.valid_until));
   SAPHAN_TRY_VOID(check_max_uses(terms.max_uses));
-  return check_text(terms.collection_method, "collection_method",
-                    max_collection_method_length);
+  return check_text(terms.collection_method, "collection_method", max_collection_method_length);
 }
 
 }  // namespace consent_rules
@@ -263,13 +282,15 @@ std::string_view to_string(consent_event_type type) noexcept {
 
 result<consent_status> parse_consent_status(std::string_view text) {
   auto index = find_name(status_names, text, "status");
-  if (!index) return index.error();
+  if (!index)
+    return index.error();
   return static_cast<consent_status>(*index);
 }
 
 result<consent_event_type> parse_consent_event_type(std::string_view text) {
   auto index = find_name(event_names, text, "event");
-  if (!index) return index.error();
+  if (!index)
+    return index.error();
   return static_cast<consent_event_type>(*index);
 }
 
@@ -300,8 +321,8 @@ result<consent_artefact> grant(const consent_artefact& c, timestamp now, std::st
 }
 
 result<consent_artefact> reject(const consent_artefact& c, timestamp now, std::string actor) {
-  return step(c, consent_status::requested, consent_status::rejected,
-              consent_event_type::rejected, "reject", now, std::move(actor));
+  return step(c, consent_status::requested, consent_status::rejected, consent_event_type::rejected,
+              "reject", now, std::move(actor));
 }
 
 result<consent_artefact> revoke(const consent_artefact& c, timestamp now, std::string actor) {
@@ -311,9 +332,8 @@ result<consent_artefact> revoke(const consent_artefact& c, timestamp now, std::s
 
 result<consent_artefact> expire(const consent_artefact& c, timestamp now) {
   if (c.status == consent_status::active && now < c.valid_until) {
-    return make_error(errc::illegal_transition,
-                      "cannot expire a consent before its validUntil " +
-                          format_rfc3339(c.valid_until));
+    return make_error(errc::illegal_transition, "cannot expire a consent before its validUntil " +
+                                                    format_rfc3339(c.valid_until));
   }
   return step(c, consent_status::active, consent_status::expired, consent_event_type::expired,
               "expire", now, "hub");
@@ -330,7 +350,8 @@ result<consent_artefact> record_use(const consent_artefact& c, timestamp now) {
 }
 
 consent_status effective_status(const consent_artefact& c, timestamp now) {
-  if (c.status == consent_status::active && now >= c.valid_until) return consent_status::expired;
+  if (c.status == consent_status::active && now >= c.valid_until)
+    return consent_status::expired;
   return c.status;
 }
 

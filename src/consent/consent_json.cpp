@@ -18,9 +18,9 @@ using allocator = rapidjson::Document::AllocatorType;
 constexpr json_limits consent_json_limits{256 * 1024, 4};
 
 constexpr std::array<std::string_view, 13> artefact_members = {
-    "consentId",  "piiPrincipalId", "piiController", "piiProviders",     "purpose",
-    "piiCategories", "validFrom",   "validUntil",    "maxUses",          "uses",
-    "collectionMethod", "status",   "eventHistory"};
+    "consentId",        "piiPrincipalId", "piiController", "piiProviders", "purpose",
+    "piiCategories",    "validFrom",      "validUntil",    "maxUses",      "uses",
+    "collectionMethod", "status",         "eventHistory"};
 constexpr std::array<std::string_view, 3> event_members = {"event", "time", "actor"};
 
 Value text(std::string_view s, allocator& alloc) {
@@ -37,7 +37,8 @@ Value event_to_json(const consent_event& e, allocator& alloc) {
 
 template <class T, class U>
 result<void> assign_to(result<T> r, U& out) {
-  if (!r) return std::move(r).error();
+  if (!r)
+    return std::move(r).error();
   out = std::move(*r);
   return ok();
 }
@@ -49,11 +50,11 @@ result<void> check_known_members(const Value& object, const std::array<std::stri
   for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
     std::string_view name(m->name.GetString(), m->name.GetStringLength());
     bool found = false;
-    for (auto k : known) found = found || k == name;
+    for (auto k : known)
+      found = found || k == name;
     if (!found) {
-      return make_error(errc::invalid_argument,
-                        std::string(where) + ": unknown member '" +
-                            std::string(name.substr(0, 64)) + "'");
+      return make_error(errc::invalid_argument, std::string(where) + ": unknown member '" +
+                                                    std::string(name.substr(0, 64)) + "'");
     }
   }
   return ok();
@@ -61,9 +62,11 @@ result<void> check_known_members(const Value& object, const std::array<std::stri
 
 result<timestamp> read_time(const json_object& o, std::string_view name) {
   auto s = o.string(name);
-  if (!s) return s.error();
+  if (!s)
+    return s.error();
   auto t = parse_rfc3339(*s);
-  if (!t) return make_error(t.code(), o.where() + "." + std::string(name) + ": " + t.error().detail);
+  if (!t)
+    return make_error(t.code(), o.where() + "." + std::string(name) + ": " + t.error().detail);
   return *t;
 }
 
@@ -77,25 +80,28 @@ result<std::uint32_t> read_count(std::optional<std::int64_t> value, const json_o
 
 result<member_id> read_consumer(const json_object& o) {
   auto s = o.string("piiController");
-  if (!s) return s.error();
+  if (!s)
+    return s.error();
   auto id = parse_member_id(*s);
-  if (!id) return make_error(id.code(), "consent.piiController: " + id.error().detail);
+  if (!id)
+    return make_error(id.code(), "consent.piiController: " + id.error().detail);
   return *id;
 }
 
 result<std::vector<dataset_id>> read_datasets(const json_object& o) {
   auto names = o.strings("piiProviders");
-  if (!names) return names.error();
+  if (!names)
+    return names.error();
   if (names->size() > consent_rules::max_datasets) {
-    return o.fail("piiProviders", "at most " + std::to_string(consent_rules::max_datasets) +
-                                      " datasets allowed");
+    return o.fail("piiProviders",
+                  "at most " + std::to_string(consent_rules::max_datasets) + " datasets allowed");
   }
   std::vector<dataset_id> out;
   for (std::size_t i = 0; i < names->size(); ++i) {
     auto id = parse_dataset_id((*names)[i]);
     if (!id) {
-      return make_error(id.code(), "consent.piiProviders[" + std::to_string(i) +
-                                       "]: " + id.error().detail);
+      return make_error(id.code(),
+                        "consent.piiProviders[" + std::to_string(i) + "]: " + id.error().detail);
     }
     out.push_back(std::move(*id));
   }
@@ -104,59 +110,73 @@ result<std::vector<dataset_id>> read_datasets(const json_object& o) {
 
 result<std::set<std::string>> read_fields(const json_object& o) {
   auto names = o.strings("piiCategories");
-  if (!names) return names.error();
+  if (!names)
+    return names.error();
   std::set<std::string> out;
   for (auto& name : *names) {
-    if (!out.insert(std::move(name)).second) return o.fail("piiCategories", "duplicate field");
+    if (!out.insert(std::move(name)).second)
+      return o.fail("piiCategories", "duplicate field");
   }
   return out;
 }
 
 result<std::optional<std::uint32_t>> read_max_uses(const json_object& o) {
   auto value = o.optional_integer("maxUses");
-  if (!value) return value.error();
-  if (!*value) return std::optional<std::uint32_t>{};
+  if (!value)
+    return value.error();
+  if (!*value)
+    return std::optional<std::uint32_t>{};
   auto count = read_count(*value, o, "maxUses");
-  if (!count) return count.error();
+  if (!count)
+    return count.error();
   return std::optional<std::uint32_t>{*count};
 }
 
 result<std::uint32_t> read_uses(const json_object& o) {
   auto value = o.integer("uses");
-  if (!value) return value.error();
+  if (!value)
+    return value.error();
   return read_count(*value, o, "uses");
 }
 
 result<consent_status> read_status(const json_object& o) {
   auto s = o.string("status");
-  if (!s) return s.error();
+  if (!s)
+    return s.error();
   auto status = parse_consent_status(*s);
-  if (!status) return make_error(status.code(), "consent." + status.error().detail);
+  if (!status)
+    return make_error(status.code(), "consent." + status.error().detail);
   return *status;
 }
 
 result<consent_event> read_event(const Value& value, std::string where) {
   auto o = json_object::of(value, where, errc::invalid_argument);
-  if (!o) return o.error();
+  if (!o)
+    return o.error();
   SAPHAN_TRY_VOID(check_known_members(value, event_members, where));
   consent_event e;
   auto name = o->string("event");
-  if (!name) return name.error();
+  if (!name)
+    return name.error();
   auto type = parse_consent_event_type(*name);
-  if (!type) return make_error(type.code(), where + "." + type.error().detail);
+  if (!type)
+    return make_error(type.code(), where + "." + type.error().detail);
   e.type = *type;
   SAPHAN_TRY_VOID(assign_to(read_time(*o, "time"), e.at));
   SAPHAN_TRY_VOID(assign_to(o->string("actor"), e.actor));
   auto actor_ok = consent_rules::validate_actor(e.actor);
-  if (!actor_ok) return make_error(actor_ok.code(), where + "." + actor_ok.error().detail);
+  if (!actor_ok)
+    return make_error(actor_ok.code(), where + "." + actor_ok.error().detail);
   return e;
 }
 
 result<std::vector<consent_event>> read_events(const json_object& o) {
   auto member = o.member("eventHistory");
-  if (!member) return member.error();
+  if (!member)
+    return member.error();
   const Value& array = **member;
-  if (!array.IsArray()) return o.fail("eventHistory", "must be an array of events");
+  if (!array.IsArray())
+    return o.fail("eventHistory", "must be an array of events");
   if (array.Size() > consent_rules::max_events) {
     return o.fail("eventHistory",
                   "at most " + std::to_string(consent_rules::max_events) + " events allowed");
@@ -164,7 +184,8 @@ result<std::vector<consent_event>> read_events(const json_object& o) {
   std::vector<consent_event> out;
   for (SizeType i = 0; i < array.Size(); ++i) {
     auto e = read_event(array[i], "consent.eventHistory[" + std::to_string(i) + "]");
-    if (!e) return e.error();
+    if (!e)
+      return e.error();
     out.push_back(std::move(*e));
   }
   return out;
@@ -184,8 +205,8 @@ result<void> read_terms(const json_object& o, consent_artefact& c) {
 }
 
 consent_terms terms_of(const consent_artefact& c) {
-  return consent_terms{c.subject,      c.consumer,    c.datasets, c.purpose,          c.fields,
-                       c.valid_from,   c.valid_until, c.max_uses, c.collection_method};
+  return consent_terms{c.subject,    c.consumer,    c.datasets, c.purpose,          c.fields,
+                       c.valid_from, c.valid_until, c.max_uses, c.collection_method};
 }
 
 // Rules the artefact must obey beyond its terms.
@@ -207,29 +228,35 @@ std::string consent_to_json(const consent_artefact& c) {
   doc.AddMember("piiPrincipalId", text(c.subject, alloc), alloc);
   doc.AddMember("piiController", text(to_string(c.consumer), alloc), alloc);
   Value providers(rapidjson::kArrayType);
-  for (const auto& d : c.datasets) providers.PushBack(text(to_string(d), alloc), alloc);
+  for (const auto& d : c.datasets)
+    providers.PushBack(text(to_string(d), alloc), alloc);
   doc.AddMember("piiProviders", providers, alloc);
   doc.AddMember("purpose", text(c.purpose, alloc), alloc);
   Value categories(rapidjson::kArrayType);
-  for (const auto& f : c.fields) categories.PushBack(text(f, alloc), alloc);
+  for (const auto& f : c.fields)
+    categories.PushBack(text(f, alloc), alloc);
   doc.AddMember("piiCategories", categories, alloc);
   doc.AddMember("validFrom", text(format_rfc3339(c.valid_from), alloc), alloc);
   doc.AddMember("validUntil", text(format_rfc3339(c.valid_until), alloc), alloc);
-  if (c.max_uses) doc.AddMember("maxUses", Value(*c.max_uses), alloc);
+  if (c.max_uses)
+    doc.AddMember("maxUses", Value(*c.max_uses), alloc);
   doc.AddMember("uses", Value(c.uses), alloc);
   doc.AddMember("collectionMethod", text(c.collection_method, alloc), alloc);
   doc.AddMember("status", text(to_string(c.status), alloc), alloc);
   Value events(rapidjson::kArrayType);
-  for (const auto& e : c.events) events.PushBack(event_to_json(e, alloc), alloc);
+  for (const auto& e : c.events)
+    events.PushBack(event_to_json(e, alloc), alloc);
   doc.AddMember("eventHistory", events, alloc);
   return write_json(doc);
 }
 
 result<consent_artefact> consent_from_json(std::string_view text_in) {
   auto doc = parse_json(text_in, consent_json_limits);
-  if (!doc) return doc.error();
+  if (!doc)
+    return doc.error();
   auto o = json_object::of(*doc, "consent", errc::invalid_argument);
-  if (!o) return o.error();
+  if (!o)
+    return o.error();
   SAPHAN_TRY_VOID(check_known_members(*doc, artefact_members, "consent"));
   consent_artefact c;
   SAPHAN_TRY_VOID(assign_to(o->string("consentId"), c.id.value));

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "catalog/dataset.hpp"
+#include "core/log.hpp"
 
 namespace saphan::hub {
 
@@ -119,8 +120,12 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
   });
   if (!admitted) {
     count(admitted.error().code, false);
+    log_event(log_level::info, "exchange.refused",
+              {{"peer", peer.member ? to_string(*peer.member) : peer.address},
+               {"code", to_string(admitted.error().code)}});
     co_return net::make_problem(version, keep, admitted.error());
   }
+  const auto request_id = admitted->request.request_id;
 
   net::http_request forward{http::verb::post, std::string(provide_path), 11};
   forward.set(http::field::content_type, "application/json");
@@ -136,6 +141,8 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
       return service_.record_failure(*admitted, answer.error(), now_utc());
     });
     count(failure.code, false);
+    log_event(log_level::warn, "exchange.failed",
+              {{"requestId", request_id}, {"code", to_string(failure.code)}, {"detail", failure.detail}});
     co_return net::make_problem(version, keep, failure);
   }
   auto concluded = co_await on_worker([&] {
@@ -145,9 +152,12 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
   });
   if (!concluded) {
     count(concluded.error().code, false);
+    log_event(log_level::warn, "exchange.failed",
+              {{"requestId", request_id}, {"code", to_string(concluded.error().code)}});
     co_return net::make_problem(version, keep, concluded.error());
   }
   count(errc::internal, true);
+  log_event(log_level::info, "exchange.ok", {{"requestId", request_id}});
   auto response = net::make_response(version, keep, http::status::ok, std::move(concluded->body),
                                      "application/json");
   response.set(std::string(signature_header), concluded->signature);

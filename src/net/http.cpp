@@ -1,5 +1,7 @@
 #include "net/http.hpp"
 
+#include <array>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -45,6 +47,22 @@ std::optional<error> read_error_to_problem(const beast::error_code& ec) {
   return std::nullopt;
 }
 
+// After refusing a request whose body is still arriving (e.g. over the size limit), read and
+// discard what the client keeps sending for a short, bounded while before closing. Closing with
+// unread data makes the kernel reset the connection, and many clients then lose the answer.
+template <class Stream>
+asio::awaitable<void> drain(Stream& stream) {
+  constexpr std::size_t max_drained = 32 << 20;
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  std::array<char, 16384> sink;
+  std::size_t drained = 0;
+  while (drained < max_drained) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
+    if (ec) break;
+    drained += n;
+  }
+}
+
 template <class Stream>
 asio::awaitable<void> run_session(const http_limits& limits, const request_handler& handler,
                                   std::atomic<std::size_t>& in_flight, Stream& stream,
@@ -64,7 +82,8 @@ asio::awaitable<void> run_session(const http_limits& limits, const request_handl
       if (auto problem = read_error_to_problem(read_ec)) {
         auto res = make_problem(11, false, *problem);
         beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
-        co_await http::async_write(stream, res, use_tuple);
+        auto [write_ec, written] = co_await http::async_write(stream, res, use_tuple);
+        if (!write_ec) co_await drain(stream);
       }
       break;
     }

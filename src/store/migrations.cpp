@@ -69,16 +69,18 @@ error in_migration(const migration& m, const error& e) {
 // migrated the file between our first look and taking the write lock.
 result<void> apply_locked(sqlite3* db, const migration& m) {
   auto before = read_user_version(db);
-  if (!before) return before.error();
-  if (*before >= m.version) return ok();
+  if (!before)
+    return before.error();
+  if (*before >= m.version)
+    return ok();
   if (*before != m.version - 1) {
-    return make_error(errc::storage_failure,
-                      "file is at version " + std::to_string(*before) + ", expected " +
-                          std::to_string(m.version - 1));
+    return make_error(errc::storage_failure, "file is at version " + std::to_string(*before) +
+                                                 ", expected " + std::to_string(m.version - 1));
   }
   SAPHAN_TRY_VOID(execute_script(db, m.sql));
   auto after = read_user_version(db);
-  if (!after) return after.error();
+  if (!after)
+    return after.error();
   if (*after != m.version) {
     return make_error(errc::storage_failure, "did not set user_version");
   }
@@ -87,21 +89,25 @@ result<void> apply_locked(sqlite3* db, const migration& m) {
 
 result<void> rollback(sqlite3* db) {
   // After some errors (SQLITE_FULL, SQLITE_IOERR) SQLite has rolled back already.
-  if (sqlite3_get_autocommit(db) != 0) return ok();
+  if (sqlite3_get_autocommit(db) != 0)
+    return ok();
   return execute_script(db, "ROLLBACK");
 }
 
 result<void> apply(sqlite3* db, const migration& m) {
   auto begun = execute_script(db, "BEGIN IMMEDIATE");
-  if (!begun) return in_migration(m, begun.error());
+  if (!begun)
+    return in_migration(m, begun.error());
   auto applied = apply_locked(db, m);
-  if (applied) applied = execute_script(db, "COMMIT");
-  if (applied) return ok();
+  if (applied)
+    applied = execute_script(db, "COMMIT");
+  if (applied)
+    return ok();
   auto undone = rollback(db);
   if (!undone) {
-    return in_migration(m, make_error(errc::storage_failure, applied.error().detail +
-                                                                 "; rollback failed: " +
-                                                                 undone.error().detail));
+    return in_migration(
+        m, make_error(errc::storage_failure,
+                      applied.error().detail + "; rollback failed: " + undone.error().detail));
   }
   return in_migration(m, applied.error());
 }
@@ -116,28 +122,34 @@ const std::vector<migration>& migrations() {
   return list;
 }
 
-int latest_schema_version() { return migrations().back().version; }
+int latest_schema_version() {
+  return migrations().back().version;
+}
 
 result<int> read_user_version(sqlite3* db) {
   auto s = statement::prepare(db, "PRAGMA user_version");
-  if (!s) return s.error();
+  if (!s)
+    return s.error();
   auto row = s->step();
-  if (!row) return row.error();
-  if (!*row) return make_error(errc::storage_failure, "PRAGMA user_version returned no row");
+  if (!row)
+    return row.error();
+  if (!*row)
+    return make_error(errc::storage_failure, "PRAGMA user_version returned no row");
   return static_cast<int>(s->integer(0));
 }
 
 result<void> migrate(sqlite3* db) {
   auto current = read_user_version(db);
-  if (!current) return current.error();
+  if (!current)
+    return current.error();
   if (*current > latest_schema_version()) {
-    return make_error(errc::storage_failure,
-                      "database schema version " + std::to_string(*current) +
-                          " is newer than this program supports (" +
-                          std::to_string(latest_schema_version()) + ")");
+    return make_error(errc::storage_failure, "database schema version " + std::to_string(*current) +
+                                                 " is newer than this program supports (" +
+                                                 std::to_string(latest_schema_version()) + ")");
   }
   for (const auto& m : migrations()) {
-    if (m.version > *current) SAPHAN_TRY_VOID(apply(db, m));
+    if (m.version > *current)
+      SAPHAN_TRY_VOID(apply(db, m));
   }
   return ok();
 }

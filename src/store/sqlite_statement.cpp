@@ -16,12 +16,13 @@ bool fits_int(std::size_t size) {
 error failure(sqlite3* db, std::string_view what) {
   const int code = db != nullptr ? sqlite3_extended_errcode(db) : SQLITE_NOMEM;
   const char* message = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
-  return make_error(errc::storage_failure, std::string(what) + ": " + message + " (code " +
-                                               std::to_string(code) + ")");
+  return make_error(errc::storage_failure,
+                    std::string(what) + ": " + message + " (code " + std::to_string(code) + ")");
 }
 
 result<statement> statement::prepare(sqlite3* db, std::string_view sql) {
-  if (!fits_int(sql.size())) return make_error(errc::storage_failure, "prepare: SQL too long");
+  if (!fits_int(sql.size()))
+    return make_error(errc::storage_failure, "prepare: SQL too long");
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()),
@@ -30,17 +31,20 @@ result<statement> statement::prepare(sqlite3* db, std::string_view sql) {
     sqlite3_finalize(raw);
     return failure(db, "prepare");
   }
-  if (raw == nullptr) return make_error(errc::storage_failure, "prepare: empty SQL");
+  if (raw == nullptr)
+    return make_error(errc::storage_failure, "prepare: empty SQL");
   return statement(db, raw);
 }
 
 result<void> statement::check_bind(int rc, int index) {
-  if (rc == SQLITE_OK) return ok();
+  if (rc == SQLITE_OK)
+    return ok();
   return failure(db_, "bind parameter " + std::to_string(index));
 }
 
 result<void> statement::bind(int index, std::string_view text) {
-  if (!fits_int(text.size())) return make_error(errc::storage_failure, "bind: text too long");
+  if (!fits_int(text.size()))
+    return make_error(errc::storage_failure, "bind: text too long");
   return check_bind(sqlite3_bind_text(stmt_.get(), index, text.data(),
                                       static_cast<int>(text.size()), SQLITE_TRANSIENT),
                     index);
@@ -51,7 +55,8 @@ result<void> statement::bind(int index, std::int64_t value) {
 }
 
 result<void> statement::bind_blob(int index, std::string_view bytes) {
-  if (!fits_int(bytes.size())) return make_error(errc::storage_failure, "bind: blob too long");
+  if (!fits_int(bytes.size()))
+    return make_error(errc::storage_failure, "bind: blob too long");
   return check_bind(sqlite3_bind_blob(stmt_.get(), index, bytes.data(),
                                       static_cast<int>(bytes.size()), SQLITE_TRANSIENT),
                     index);
@@ -63,16 +68,20 @@ result<void> statement::bind_null(int index) {
 
 result<bool> statement::step() {
   int rc = sqlite3_step(stmt_.get());
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
+  if (rc == SQLITE_ROW)
+    return true;
+  if (rc == SQLITE_DONE)
+    return false;
   return failure(db_, "step");
 }
 
 result<int> statement::execute() {
   while (true) {
     auto row = step();
-    if (!row) return row.error();
-    if (!*row) break;
+    if (!row)
+      return row.error();
+    if (!*row)
+      break;
   }
   return sqlite3_changes(db_);
 }
@@ -80,14 +89,16 @@ result<int> statement::execute() {
 std::string statement::text(int column) const {
   const auto* data = sqlite3_column_text(stmt_.get(), column);
   const int size = sqlite3_column_bytes(stmt_.get(), column);
-  if (data == nullptr || size <= 0) return {};
+  if (data == nullptr || size <= 0)
+    return {};
   return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(size));
 }
 
 std::string statement::blob(int column) const {
   const auto* data = sqlite3_column_blob(stmt_.get(), column);
   const int size = sqlite3_column_bytes(stmt_.get(), column);
-  if (data == nullptr || size <= 0) return {};
+  if (data == nullptr || size <= 0)
+    return {};
   return std::string(static_cast<const char*>(data), static_cast<std::size_t>(size));
 }
 
@@ -109,7 +120,8 @@ result<statement*> statement_cache::get(std::string_view sql) {
   auto found = statements_.find(sql);
   if (found == statements_.end()) {
     auto prepared = statement::prepare(db_, sql);
-    if (!prepared) return prepared.error();
+    if (!prepared)
+      return prepared.error();
     found = statements_.emplace(std::string(sql), std::move(*prepared)).first;
   }
   found->second.reset();
@@ -120,7 +132,8 @@ result<void> execute_script(sqlite3* db, std::string_view sql) {
   while (!sql.empty()) {
     sqlite3_stmt* raw = nullptr;
     const char* tail = nullptr;
-    if (!fits_int(sql.size())) return make_error(errc::storage_failure, "script: too long");
+    if (!fits_int(sql.size()))
+      return make_error(errc::storage_failure, "script: too long");
     int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &raw, &tail);
     if (rc != SQLITE_OK) {
       sqlite3_finalize(raw);
@@ -131,7 +144,8 @@ result<void> execute_script(sqlite3* db, std::string_view sql) {
     if (owned != nullptr) {
       while ((rc = sqlite3_step(owned.get())) == SQLITE_ROW) {
       }
-      if (rc != SQLITE_DONE) return failure(db, "execute script");
+      if (rc != SQLITE_DONE)
+        return failure(db, "execute script");
     }
     sql.remove_prefix(static_cast<std::size_t>(tail - sql.data()));
   }

@@ -35,7 +35,9 @@ class statement {
   static result<statement> prepare(sqlite3* db, std::string_view sql);
 
   result<void> bind(int index, std::string_view text);
-  result<void> bind(int index, const std::string& text) { return bind(index, std::string_view(text)); }
+  result<void> bind(int index, const std::string& text) {
+    return bind(index, std::string_view(text));
+  }
   result<void> bind(int index, const char* text) { return bind(index, std::string_view(text)); }
   result<void> bind(int index, std::int64_t value);
   result<void> bind(int index, int value) { return bind(index, static_cast<std::int64_t>(value)); }

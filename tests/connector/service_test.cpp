@@ -42,7 +42,7 @@ struct connector_setup {
   std::string config_path;
 
   explicit connector_setup(bool start = true) {
-    REQUIRE(pki::create_ca(dir.file("ca"), "Test CA", 30));
+    REQUIRE(pki::create_ca(dir.file("ca"), "Test CA", 365));
     REQUIRE(pki::issue_certificate(dir.file("ca"), *parse_member_id("TH/GOV/SAPHAN/hub"), dir.file("hub"), 30));
     REQUIRE(pki::issue_certificate(dir.file("ca"), *parse_member_id("TH/GOV/DOPA/civil-registry"),
                                    dir.file("dopa"), 30));

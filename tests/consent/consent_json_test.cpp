@@ -12,7 +12,9 @@ using rapidjson::Value;
 
 namespace {
 
-timestamp at(std::string_view text) { return *parse_rfc3339(text); }
+timestamp at(std::string_view text) {
+  return *parse_rfc3339(text);
+}
 
 consent_artefact sample() {
   consent_terms t;
@@ -125,9 +127,9 @@ TEST_CASE("consent JSON uses the ISO/IEC TS 27560-inspired names", "[consent][js
 }
 
 TEST_CASE("consent JSON: every required member is required", "[consent][json]") {
-  for (const char* name : {"consentId", "piiPrincipalId", "piiController", "piiProviders",
-                           "purpose", "piiCategories", "validFrom", "validUntil", "uses",
-                           "collectionMethod", "status", "eventHistory"}) {
+  for (const char* name :
+       {"consentId", "piiPrincipalId", "piiController", "piiProviders", "purpose", "piiCategories",
+        "validFrom", "validUntil", "uses", "collectionMethod", "status", "eventHistory"}) {
     INFO(name);
     auto text = mutated([&](rapidjson::Document& d) { d.RemoveMember(name); });
     auto r = consent_from_json(text);
@@ -135,7 +137,8 @@ TEST_CASE("consent JSON: every required member is required", "[consent][json]") 
     CHECK(r.code() == errc::invalid_argument);
     CHECK_THAT(r.error().detail, Contains(name));
   }
-  auto optional = consent_from_json(mutated([](rapidjson::Document& d) { d.RemoveMember("maxUses"); }));
+  auto optional =
+      consent_from_json(mutated([](rapidjson::Document& d) { d.RemoveMember("maxUses"); }));
   REQUIRE(optional);
   CHECK_FALSE(optional->max_uses);
 }
@@ -150,32 +153,31 @@ TEST_CASE("consent JSON: malformed members give their codes", "[consent][json]")
   const std::vector<row> rows = {
       {"consentId type", [](auto& d) { d["consentId"].SetInt(5); }, errc::invalid_argument,
        "consentId"},
-      {"consentId chars", [](auto& d) { d["consentId"] = str(d, "a/b"); },
-       errc::invalid_argument, "consent id"},
+      {"consentId chars", [](auto& d) { d["consentId"] = str(d, "a/b"); }, errc::invalid_argument,
+       "consent id"},
       {"subject", [](auto& d) { d["piiPrincipalId"] = str(d, "1234567890123"); },
        errc::invalid_citizen_id, "subject"},
       {"controller", [](auto& d) { d["piiController"] = str(d, "TH/GOV/JFO"); },
        errc::invalid_member_id, "piiController"},
       {"provider", [](auto& d) { d["piiProviders"][0] = str(d, "TH/GOV/DOPA/x/person"); },
        errc::invalid_dataset_id, "piiProviders[0]"},
-      {"providers type", [](auto& d) { d["piiProviders"] = str(d, "x"); },
-       errc::invalid_argument, "piiProviders"},
+      {"providers type", [](auto& d) { d["piiProviders"] = str(d, "x"); }, errc::invalid_argument,
+       "piiProviders"},
       {"providers empty", [](auto& d) { d["piiProviders"].Clear(); }, errc::invalid_argument,
        "datasets"},
-      {"purpose", [](auto& d) { d["purpose"] = str(d, "Bad Purpose"); },
-       errc::invalid_argument, "purpose"},
+      {"purpose", [](auto& d) { d["purpose"] = str(d, "Bad Purpose"); }, errc::invalid_argument,
+       "purpose"},
       {"categories item type", [](auto& d) { d["piiCategories"][0].SetBool(true); },
        errc::invalid_argument, "piiCategories"},
       {"categories duplicate",
        [](auto& d) { d["piiCategories"].PushBack(str(d, "birthDate"), d.GetAllocator()); },
        errc::invalid_argument, "duplicate"},
-      {"validFrom", [](auto& d) { d["validFrom"] = str(d, "2026-01-01"); },
-       errc::invalid_timestamp, "validFrom"},
+      {"validFrom", [](auto& d) { d["validFrom"] = str(d, "2026-01-01"); }, errc::invalid_timestamp,
+       "validFrom"},
       {"validUntil before validFrom",
-       [](auto& d) { d["validUntil"] = str(d, "2025-01-01T00:00:00Z"); },
-       errc::invalid_argument, "valid_until"},
-      {"maxUses zero", [](auto& d) { d["maxUses"].SetInt(0); }, errc::invalid_argument,
-       "max_uses"},
+       [](auto& d) { d["validUntil"] = str(d, "2025-01-01T00:00:00Z"); }, errc::invalid_argument,
+       "valid_until"},
+      {"maxUses zero", [](auto& d) { d["maxUses"].SetInt(0); }, errc::invalid_argument, "max_uses"},
       {"maxUses negative", [](auto& d) { d["maxUses"].SetInt(-1); }, errc::invalid_argument,
        "maxUses"},
       {"maxUses too big", [](auto& d) { d["maxUses"].SetInt64(4294967296LL); },
@@ -183,8 +185,7 @@ TEST_CASE("consent JSON: malformed members give their codes", "[consent][json]")
       {"maxUses fraction", [](auto& d) { d["maxUses"].SetDouble(1.5); }, errc::invalid_argument,
        "maxUses"},
       {"uses negative", [](auto& d) { d["uses"].SetInt(-1); }, errc::invalid_argument, "uses"},
-      {"uses above maxUses", [](auto& d) { d["uses"].SetInt(6); }, errc::invalid_argument,
-       "uses"},
+      {"uses above maxUses", [](auto& d) { d["uses"].SetInt(6); }, errc::invalid_argument, "uses"},
       {"collectionMethod", [](auto& d) { d["collectionMethod"] = str(d, ""); },
        errc::invalid_argument, "collection_method"},
       {"status unknown", [](auto& d) { d["status"] = str(d, "paused"); }, errc::invalid_argument,
@@ -192,8 +193,8 @@ TEST_CASE("consent JSON: malformed members give their codes", "[consent][json]")
       {"status type", [](auto& d) { d["status"].SetNull(); }, errc::invalid_argument, "status"},
       {"events type", [](auto& d) { d["eventHistory"].SetObject(); }, errc::invalid_argument,
        "eventHistory"},
-      {"event not object", [](auto& d) { d["eventHistory"][0].SetInt(1); },
-       errc::invalid_argument, "eventHistory[0]"},
+      {"event not object", [](auto& d) { d["eventHistory"][0].SetInt(1); }, errc::invalid_argument,
+       "eventHistory[0]"},
       {"event unknown type", [](auto& d) { d["eventHistory"][1]["event"] = str(d, "paused"); },
        errc::invalid_argument, "eventHistory[1]"},
       {"event time", [](auto& d) { d["eventHistory"][0]["time"] = str(d, "yesterday"); },
@@ -237,7 +238,8 @@ TEST_CASE("consent JSON: event history is bounded", "[consent][json][boundary]")
       auto& events = d["eventHistory"];
       Value first(events[0], d.GetAllocator());
       events.Clear();
-      for (std::size_t i = 0; i < n; ++i) events.PushBack(Value(first, d.GetAllocator()), d.GetAllocator());
+      for (std::size_t i = 0; i < n; ++i)
+        events.PushBack(Value(first, d.GetAllocator()), d.GetAllocator());
     });
   };
   CHECK(consent_from_json(with_events(64)));

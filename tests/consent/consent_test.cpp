@@ -12,16 +12,26 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-timestamp at(std::string_view text) { return *parse_rfc3339(text); }
+timestamp at(std::string_view text) {
+  return *parse_rfc3339(text);
+}
 
 const timestamp t_from = at("2026-01-01T00:00:00Z");
 const timestamp t_until = at("2026-01-31T00:00:00Z");
 const timestamp t_mid = at("2026-01-15T12:00:00Z");
 
-member_id jfo() { return *parse_member_id("TH/GOV/JFO/legal-aid"); }
-dataset_id person() { return *parse_dataset_id("TH/GOV/DOPA/civil-registry/person@1.0"); }
-dataset_id house() { return *parse_dataset_id("TH/GOV/DOPA/civil-registry/house@1.0"); }
-std::string subject() { return complete_thai_id("110370012345"); }
+member_id jfo() {
+  return *parse_member_id("TH/GOV/JFO/legal-aid");
+}
+dataset_id person() {
+  return *parse_dataset_id("TH/GOV/DOPA/civil-registry/person@1.0");
+}
+dataset_id house() {
+  return *parse_dataset_id("TH/GOV/DOPA/civil-registry/house@1.0");
+}
+std::string subject() {
+  return complete_thai_id("110370012345");
+}
 
 consent_terms good_terms() {
   consent_terms t;
@@ -40,15 +50,22 @@ consent_terms good_terms() {
 consent_artefact requested() {
   return *request_consent(consent_id{"c-0001"}, good_terms(), t_from - 1h, subject());
 }
-consent_artefact active() { return *grant(requested(), t_from, subject()); }
+consent_artefact active() {
+  return *grant(requested(), t_from, subject());
+}
 
 consent_artefact in_state(consent_status s) {
   switch (s) {
-    case consent_status::requested: return requested();
-    case consent_status::active: return active();
-    case consent_status::rejected: return *reject(requested(), t_from, subject());
-    case consent_status::revoked: return *revoke(active(), t_mid, subject());
-    case consent_status::expired: return *expire(active(), t_until);
+    case consent_status::requested:
+      return requested();
+    case consent_status::active:
+      return active();
+    case consent_status::rejected:
+      return *reject(requested(), t_from, subject());
+    case consent_status::revoked:
+      return *revoke(active(), t_mid, subject());
+    case consent_status::expired:
+      return *expire(active(), t_until);
   }
   return requested();
 }
@@ -106,10 +123,14 @@ TEST_CASE("every transition from every state", "[consent][lifecycle]") {
     REQUIRE(before.status == r.from);
     result<consent_artefact> after = [&]() -> result<consent_artefact> {
       switch (r.action) {
-        case op::grant: return grant(before, when, "actor-x");
-        case op::reject: return reject(before, when, "actor-x");
-        case op::revoke: return revoke(before, when, "actor-x");
-        case op::expire: return expire(before, when);
+        case op::grant:
+          return grant(before, when, "actor-x");
+        case op::reject:
+          return reject(before, when, "actor-x");
+        case op::revoke:
+          return revoke(before, when, "actor-x");
+        case op::expire:
+          return expire(before, when);
       }
       return make_error(errc::internal);
     }();
@@ -188,7 +209,7 @@ TEST_CASE("check_consent accepts a matching use inside the window", "[consent][c
   CHECK(check_consent(active(), all_fields, t_mid));
 }
 
-TEST_CASE("validity window is [valid_from, valid_until)", "[consent][check][boundary]") {
+TEST_CASE("the validity window includes valid_from and excludes valid_until", "[consent][check][boundary]") {
   CHECK(check_consent(active(), good_use(), t_from));
   CHECK(check_consent(active(), good_use(), t_until - 1us));
   auto at_end = check_consent(active(), good_use(), t_until);
@@ -236,8 +257,7 @@ TEST_CASE("check_consent names each mismatch", "[consent][check]") {
   const std::vector<row> rows = {
       {"subject", [](consent_use& u) { u.subject = complete_thai_id("310100012345"); }, "subject"},
       {"consumer", [](consent_use& u) { u.consumer.subsystem = "other"; }, "consumer"},
-      {"dataset version",
-       [](consent_use& u) { u.dataset.version = "2.0"; }, "person@2.0"},
+      {"dataset version", [](consent_use& u) { u.dataset.version = "2.0"; }, "person@2.0"},
       {"dataset name", [](consent_use& u) { u.dataset.name = "marriage"; }, "dataset"},
       {"purpose", [](consent_use& u) { u.purpose = "welfare-check"; }, "purpose"},
       {"field", [](consent_use& u) { u.fields.insert("facialImage"); }, "facialImage"},
@@ -315,8 +335,8 @@ TEST_CASE("request_consent refuses each bad term, naming it", "[consent][request
        errc::invalid_citizen_id, "subject"},
       {"subject length", [](consent_terms& t) { t.subject = "123"; }, errc::invalid_citizen_id,
        "subject"},
-      {"consumer", [](consent_terms& t) { t.consumer.member_class = "g"; },
-       errc::invalid_member_id, "consumer"},
+      {"consumer", [](consent_terms& t) { t.consumer.member_class = "g"; }, errc::invalid_member_id,
+       "consumer"},
       {"no dataset", [](consent_terms& t) { t.datasets.clear(); }, errc::invalid_argument,
        "datasets"},
       {"bad dataset", [](consent_terms& t) { t.datasets[1].version = "x"; },
@@ -325,8 +345,8 @@ TEST_CASE("request_consent refuses each bad term, naming it", "[consent][request
        errc::invalid_argument, "duplicate"},
       {"empty purpose", [](consent_terms& t) { t.purpose.clear(); }, errc::invalid_argument,
        "purpose"},
-      {"purpose upper case", [](consent_terms& t) { t.purpose = "Legal"; },
-       errc::invalid_argument, "purpose"},
+      {"purpose upper case", [](consent_terms& t) { t.purpose = "Legal"; }, errc::invalid_argument,
+       "purpose"},
       {"purpose leading dash", [](consent_terms& t) { t.purpose = "-legal"; },
        errc::invalid_argument, "purpose"},
       {"purpose 65 chars", [](consent_terms& t) { t.purpose = std::string(65, 'a'); },
@@ -340,13 +360,12 @@ TEST_CASE("request_consent refuses each bad term, naming it", "[consent][request
        errc::invalid_argument, "valid_until"},
       {"window reversed", [](consent_terms& t) { t.valid_until = t.valid_from - 1us; },
        errc::invalid_argument, "valid_until"},
-      {"max_uses 0", [](consent_terms& t) { t.max_uses = 0; }, errc::invalid_argument,
-       "max_uses"},
+      {"max_uses 0", [](consent_terms& t) { t.max_uses = 0; }, errc::invalid_argument, "max_uses"},
       {"collection method", [](consent_terms& t) { t.collection_method.clear(); },
        errc::invalid_argument, "collection_method"},
       {"collection method 65 chars",
-       [](consent_terms& t) { t.collection_method = std::string(65, 'm'); },
-       errc::invalid_argument, "collection_method"},
+       [](consent_terms& t) { t.collection_method = std::string(65, 'm'); }, errc::invalid_argument,
+       "collection_method"},
   };
   for (const auto& r : rows) {
     INFO(r.name);
@@ -386,7 +405,8 @@ TEST_CASE("request_consent bounds datasets and fields", "[consent][request][boun
 
   terms = good_terms();
   terms.fields.clear();
-  for (int i = 0; i < 256; ++i) terms.fields.insert("f" + std::to_string(i));
+  for (int i = 0; i < 256; ++i)
+    terms.fields.insert("f" + std::to_string(i));
   CHECK(request_consent(consent_id{"c-1"}, terms, t_mid, "portal"));
   terms.fields.insert("one-more");
   CHECK(request_consent(consent_id{"c-1"}, terms, t_mid, "portal").code() ==
@@ -394,16 +414,14 @@ TEST_CASE("request_consent bounds datasets and fields", "[consent][request][boun
 }
 
 TEST_CASE("request_consent validates the id and the actor", "[consent][request][boundary]") {
-  CHECK(request_consent(consent_id{""}, good_terms(), t_mid, "p").code() ==
-        errc::invalid_argument);
+  CHECK(request_consent(consent_id{""}, good_terms(), t_mid, "p").code() == errc::invalid_argument);
   CHECK(request_consent(consent_id{"a b"}, good_terms(), t_mid, "p").code() ==
         errc::invalid_argument);
   CHECK(request_consent(consent_id{std::string(129, 'c')}, good_terms(), t_mid, "p").code() ==
         errc::invalid_argument);
   CHECK(request_consent(consent_id{std::string(128, 'c')}, good_terms(), t_mid, "p"));
   CHECK(request_consent(consent_id{"urn:c.1_x-2"}, good_terms(), t_mid, "p"));
-  CHECK(request_consent(consent_id{"c"}, good_terms(), t_mid, "").code() ==
-        errc::invalid_argument);
+  CHECK(request_consent(consent_id{"c"}, good_terms(), t_mid, "").code() == errc::invalid_argument);
 }
 
 TEST_CASE("status and event names round-trip", "[consent][names]") {
@@ -413,9 +431,9 @@ TEST_CASE("status and event names round-trip", "[consent][names]") {
     REQUIRE(parsed);
     CHECK(*parsed == s);
   }
-  for (auto e : {consent_event_type::requested, consent_event_type::granted,
-                 consent_event_type::rejected, consent_event_type::revoked,
-                 consent_event_type::expired, consent_event_type::used}) {
+  for (auto e :
+       {consent_event_type::requested, consent_event_type::granted, consent_event_type::rejected,
+        consent_event_type::revoked, consent_event_type::expired, consent_event_type::used}) {
     auto parsed = parse_consent_event_type(to_string(e));
     REQUIRE(parsed);
     CHECK(*parsed == e);

@@ -316,7 +316,7 @@ TEST_CASE("the earliest failing check gives the reason", "[policy][decision]") {
   require_denied(decide_with(r, nullptr, 0), errc::consent_required);
 }
 
-TEST_CASE("the first matching grant with the purpose decides; grants are not merged",
+TEST_CASE("the first matching grant with the purpose decides, grants are not merged",
           "[policy][decision]") {
   auto dataset = person_dataset();
   purpose_rule narrow{

@@ -38,15 +38,20 @@ struct temp_dir {
 
 std::unique_ptr<store> open_at(const std::string& path) {
   auto s = open_sqlite_store(sqlite_options{path, 5000});
-  if (!s) FAIL("open_sqlite_store: " << s.error().detail);
+  if (!s)
+    FAIL("open_sqlite_store: " << s.error().detail);
   return std::move(*s);
 }
 
 member_record member(const std::string& id, const std::string& name) {
   return member_record{*parse_member_id(id), name, {"justice"}, classification::secret};
 }
-member_record dopa() { return member("TH/GOV/DOPA/civil-registry", "Department of Provincial Administration"); }
-member_record jfo() { return member("TH/GOV/JFO/legal-aid", "Justice Fund Office"); }
+member_record dopa() {
+  return member("TH/GOV/DOPA/civil-registry", "Department of Provincial Administration");
+}
+member_record jfo() {
+  return member("TH/GOV/JFO/legal-aid", "Justice Fund Office");
+}
 
 member_key key(const member_record& owner, const std::string& id) {
   return member_key{owner.id,
@@ -61,7 +66,8 @@ member_key key(const member_record& owner, const std::string& id) {
 // The stored form of a small dataset (schema embedded), parsed by the catalog's own reader.
 dataset_entry dataset(const std::string& version) {
   const std::string text = R"({
-    "id": "TH/GOV/DOPA/civil-registry/person@)" + version + R"(",
+    "id": "TH/GOV/DOPA/civil-registry/person@)" +
+                           version + R"(",
     "schemaText": "{\"type\":\"object\",\"properties\":{\"citizenId\":{\"type\":\"string\"},\"firstNameTh\":{\"type\":\"string\"},\"birthDate\":{\"type\":\"string\"}}}",
     "subjectField": "citizenId",
     "classification": "confidential",
@@ -82,7 +88,8 @@ dataset_entry dataset(const std::string& version) {
     "publishedAt": "2026-01-05T10:00:00Z"
   })";
   auto entry = dataset_from_stored_json(text);
-  if (!entry) FAIL("test dataset does not parse: " << entry.error().detail);
+  if (!entry)
+    FAIL("test dataset does not parse: " << entry.error().detail);
   return *entry;
 }
 
@@ -141,7 +148,8 @@ std::vector<evidence_row> read_all_evidence(store& s) {
   while (true) {
     auto page = s.read_evidence(static_cast<std::int64_t>(all.size()), 100);
     REQUIRE(page);
-    if (page->empty()) return all;
+    if (page->empty())
+      return all;
     all.insert(all.end(), page->begin(), page->end());
   }
 }
@@ -153,7 +161,9 @@ std::string entry(int n) {
 // Raw SQLite access for what the store deliberately does not expose.
 struct raw_db {
   sqlite3* db = nullptr;
-  explicit raw_db(const std::string& path) { REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK); }
+  explicit raw_db(const std::string& path) {
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  }
   ~raw_db() { sqlite3_close(db); }
   void exec(const std::string& sql) {
     char* message = nullptr;
@@ -284,7 +294,7 @@ TEST_CASE("migrations are numbered 1..N without gaps", "[store][migration]") {
 // ---------------------------------------------------------------------------------------------
 // Directory
 
-TEST_CASE("members round-trip; duplicates and unknown ids are refused", "[store][members]") {
+TEST_CASE("members round-trip, duplicates and unknown ids are refused", "[store][members]") {
   auto s = open_at(":memory:");
   REQUIRE(s->add_member(dopa()));
   REQUIRE(s->add_member(jfo()));
@@ -352,7 +362,7 @@ TEST_CASE("keys: unique per member, revocable, listed", "[store][keys]") {
 // ---------------------------------------------------------------------------------------------
 // Catalog
 
-TEST_CASE("datasets round-trip; owner must be registered; versions are distinct",
+TEST_CASE("datasets round-trip, owner must be registered, versions are distinct",
           "[store][datasets]") {
   auto s = open_at(":memory:");
   const auto v1 = dataset("1.0");
@@ -387,7 +397,8 @@ TEST_CASE("update_policy replaces the policy only when it is valid", "[store][da
   REQUIRE(s->update_policy(v1.id, policy));
   auto found = s->find_dataset(v1.id);
   REQUIRE(found);
-  CHECK(found->policy.grants[0].purposes[0].fields == std::set<std::string>{"birthDate", "citizenId"});
+  CHECK(found->policy.grants[0].purposes[0].fields ==
+        std::set<std::string>{"birthDate", "citizenId"});
 
   auto bad = policy;
   bad.grants[0].purposes[0].fields.insert("noSuchField");
@@ -402,7 +413,7 @@ TEST_CASE("update_policy replaces the policy only when it is valid", "[store][da
 // ---------------------------------------------------------------------------------------------
 // Consents
 
-TEST_CASE("consents round-trip; duplicates and unknown ids are refused", "[store][consents]") {
+TEST_CASE("consents round-trip, duplicates and unknown ids are refused", "[store][consents]") {
   auto s = open_at(":memory:");
   const auto c = consent("c-1");
   REQUIRE(s->add_consent(c));
@@ -459,7 +470,8 @@ TEST_CASE("list_consents filters by subject, consumer and status, with a limit",
     auto listed = s->list_consents(f);
     REQUIRE(listed);
     std::vector<std::string> out;
-    for (const auto& c : *listed) out.push_back(c.id.value);
+    for (const auto& c : *listed)
+      out.push_back(c.id.value);
     return out;
   };
   using list = std::vector<std::string>;
@@ -505,7 +517,8 @@ TEST_CASE("a transaction whose body fails leaves no trace", "[store][transaction
   auto failed = s->transaction([&]() -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(dopa()));
     auto row = s->append_evidence(entry(0));
-    if (!row) return row.error();
+    if (!row)
+      return row.error();
     return make_error(errc::conflict, "changed my mind");
   });
   REQUIRE_FALSE(failed);
@@ -521,10 +534,10 @@ TEST_CASE("a transaction whose body fails leaves no trace", "[store][transaction
 TEST_CASE("a transaction whose body throws leaves no trace and rethrows", "[store][transaction]") {
   auto s = open_at(":memory:");
   CHECK_THROWS_AS(s->transaction([&]() -> result<void> {
-                    SAPHAN_TRY_VOID(s->add_member(dopa()));
-                    SAPHAN_TRY_VOID(s->add_member(jfo()));
-                    throw std::runtime_error("boom");
-                  }),
+    SAPHAN_TRY_VOID(s->add_member(dopa()));
+    SAPHAN_TRY_VOID(s->add_member(jfo()));
+    throw std::runtime_error("boom");
+  }),
                   std::runtime_error);
   CHECK(s->list_members()->empty());
   // The store is usable afterwards: no transaction was left open.
@@ -610,12 +623,14 @@ TEST_CASE("evidence indexes have no gaps after many appends", "[store][evidence]
     REQUIRE(s->transaction([&]() -> result<void> {
       for (int i = 0; i < 100; ++i) {
         auto row = s->append_evidence(entry(batch * 100 + i));
-        if (!row) return row.error();
+        if (!row)
+          return row.error();
       }
       return ok();
     }));
   }
-  for (int i = 0; i < 20; ++i) REQUIRE(s->append_evidence(entry(300 + i)));
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(s->append_evidence(entry(300 + i)));
   auto all = read_all_evidence(*s);
   REQUIRE(all.size() == 320);
   verify_chain(all);
@@ -629,7 +644,8 @@ TEST_CASE("concurrent appends from two threads keep one gap-free chain", "[store
   std::atomic<int> failures{0};
   auto worker = [&](int base) {
     for (int i = 0; i < 100; ++i) {
-      if (!s->append_evidence(entry(base + i))) ++failures;
+      if (!s->append_evidence(entry(base + i)))
+        ++failures;
     }
   };
   std::thread a(worker, 0);
@@ -667,7 +683,8 @@ TEST_CASE("reopening a file keeps everything", "[store]") {
     REQUIRE(s->add_key(key(dopa(), "k1")));
     REQUIRE(s->publish_dataset(dataset("1.0")));
     REQUIRE(s->add_consent(c));
-    for (int i = 0; i < 5; ++i) REQUIRE(s->append_evidence(entry(i)));
+    for (int i = 0; i < 5; ++i)
+      REQUIRE(s->append_evidence(entry(i)));
   }
   auto s = open_at(dir.file());
   CHECK(*s->schema_version() == 2);

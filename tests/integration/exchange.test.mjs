@@ -1,0 +1,533 @@
+// End-to-end tests of the exchange path: a real hub and real connectors as separate processes,
+// real TLS 1.3 on loopback, the demo's members and synthetic data. Run by exchange_test.sh.
+//
+// Each deny reason is checked for its stable code and for nothing reaching the provider (the
+// provider connector logs every /v1/provide it receives; the count must not move).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+
+const saphan = process.env.SAPHAN;
+const source = process.env.SAPHAN_SOURCE;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'saphan-e2e-'));
+const demo = path.join(work, 'demo');
+
+const JFO = 'TH/GOV/JFO/legal-aid';
+const RTP = 'TH/GOV/RTP/criminal-records';
+const PERSON = 'TH/GOV/DOPA/civil-registry/person@1.0';
+const HOUSE = 'TH/GOV/DOPA/civil-registry/house-registration@1.0';
+const JURISTIC = 'TH/GOV/DBD/juristic-registry/juristic-person@1.0';
+const WORKER = 'TH/GOV/DOE/foreign-workers/foreign-worker@1.0';
+
+let base = 0;
+const children = new Map();  // name -> { proc, log: string }
+
+// ---------------------------------------------------------------- processes and ports
+
+async function portFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+async function findBasePort() {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const candidate = 20000 + Math.floor(Math.random() * 40000);
+    let free = true;
+    for (let p = candidate; p <= candidate + 12 && free; p++) free = await portFree(p);
+    if (free) return candidate;
+  }
+  throw new Error('no free port range');
+}
+
+function start(name, args, readyPattern) {
+  const proc = spawn(saphan, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = { proc, log: '' };
+  children.set(name, child);
+  proc.stdout.on('data', (d) => { child.log += d.toString(); });
+  proc.stderr.on('data', (d) => { child.log += d.toString(); });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready:\n${child.log}`)), 15000);
+    const check = () => {
+      if (readyPattern.test(child.log)) { clearTimeout(timer); resolve(child); }
+    };
+    proc.stdout.on('data', check);
+    proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited ${code}:\n${child.log}`)); });
+  });
+}
+
+async function stop(name) {
+  const child = children.get(name);
+  if (!child || child.proc.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.proc.once('exit', resolve));
+  child.proc.kill('SIGTERM');
+  const timer = setTimeout(() => child.proc.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function cli(...args) {
+  return execFileSync(saphan, args, { encoding: 'utf8' }).trim();
+}
+
+function providerRequests(name) {
+  return (children.get(name).log.match(/"event":"provide.received"/g) || []).length;
+}
+
+// ---------------------------------------------------------------- clients
+
+async function query(port, dataset, body, client = JFO, extraHeaders = {}) {
+  const res = await fetch(`http://127.0.0.1:${port}/r1/${dataset}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Road-Client': client,
+               'X-Road-UserId': 'officer-01', 'X-Road-Issue': 'CASE-1', ...extraHeaders },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: res.status, json, text, type: res.headers.get('content-type') };
+}
+
+const jfoQuery = (dataset, body) => query(base + 10, dataset, body, JFO);
+const rtpQuery = (dataset, body) => query(base + 11, dataset, body, RTP);
+
+function pki(name) { return path.join(demo, 'pki', name); }
+
+// A direct HTTPS call to the hub, as a consumer connector would make it.
+function hubCall({ body, signature, cert = 'jfo', ca = pki('ca.crt'), certDir = path.join(demo, 'pki') }) {
+  return new Promise((resolve, reject) => {
+    const options = {
+      host: '127.0.0.1', port: base, method: 'POST', path: '/v1/exchange',
+      ca: fs.readFileSync(ca), minVersion: 'TLSv1.3',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+    };
+    if (signature) options.headers['X-Saphan-Signature'] = signature;
+    if (cert) {
+      options.cert = fs.readFileSync(path.join(certDir, `${cert}.crt`));
+      options.key = fs.readFileSync(path.join(certDir, `${cert}.key`));
+    }
+    const req = https.request(options, (res) => {
+      let data = '';
+      res.on('data', (d) => { data += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(data); } catch { /* not JSON */ }
+        resolve({ status: res.statusCode, json, text: data });
+      });
+    });
+    req.on('error', reject);
+    req.setTimeout(10000, () => req.destroy(new Error('timeout')));
+    req.end(body);
+  });
+}
+
+const b64url = (buf) => Buffer.from(buf).toString('base64url');
+
+function readJwk(file) { return JSON.parse(fs.readFileSync(file, 'utf8')); }
+
+// Builds and signs a request envelope with the JFO keys from the demo (detached JWS, EdDSA).
+function signedEnvelope(overrides = {}) {
+  const keys = path.join(demo, 'members', 'jfo', 'keys');
+  const signing = readJwk(path.join(keys, 'signing.jwk'));
+  const encryption = readJwk(path.join(keys, 'encryption.jwk'));
+  const { d, ...replyKey } = encryption;
+  const envelope = {
+    requestId: crypto.randomBytes(12).toString('base64url'),
+    issuedAt: new Date().toISOString(),
+    consumer: JFO, dataset: PERSON, purpose: 'legal-aid-eligibility', lawfulBasis: 'consent',
+    consentId: 'cns-none', subject: subjects[0], fields: ['firstNameTh'], replyKey,
+    ...overrides,
+  };
+  const body = JSON.stringify(envelope);
+  const header = b64url(JSON.stringify({ alg: 'EdDSA', kid: signing.kid }));
+  const key = crypto.createPrivateKey({ key: signing, format: 'jwk' });
+  const sig = crypto.sign(null, Buffer.from(`${header}.${b64url(body)}`), key);
+  return { body, signature: `${header}..${b64url(sig)}`, envelope };
+}
+
+// ---------------------------------------------------------------- fixtures
+
+let subjects = [];
+let consentId = '';
+
+function sqlite(db, sql) {
+  return execFileSync('sqlite3', [path.join(demo, 'data', db), sql], { encoding: 'utf8' }).trim();
+}
+
+function requestConsent(subject, { dataset = PERSON, purpose = 'legal-aid-eligibility',
+                                  fields = 'firstNameTh,lastNameTh,birthDate,address',
+                                  extra = [] } = {}) {
+  const id = cli('consent', 'request', '--dir', path.join(demo, 'hub'), '--subject', subject,
+                 '--consumer', JFO, '--dataset', dataset, '--purpose', purpose,
+                 '--fields', fields, ...(extra.length ? extra : ['--days', '30']));
+  cli('consent', 'grant', '--dir', path.join(demo, 'hub'), '--id', id);
+  return id;
+}
+
+function trail() {
+  return cli('demo', 'trail', '--dir', demo, '--limit', '100000');
+}
+
+before(async () => {
+  base = await findBasePort();
+  execFileSync(saphan, ['demo', 'init', '--dir', demo, '--persons', '300', '--base-port', String(base),
+                        '--config', path.join(source, 'config'), '--schemas', path.join(source, 'schemas')],
+               { encoding: 'utf8' });
+  // Short provider deadline so the slow-provider test stays quick.
+  const hubConfig = path.join(demo, 'hub', 'hub.json');
+  const config = JSON.parse(fs.readFileSync(hubConfig, 'utf8'));
+  config.providerTimeoutMs = 1500;
+  fs.writeFileSync(hubConfig, JSON.stringify(config, null, 2));
+
+  await start('hub', ['hub', '--dir', path.join(demo, 'hub')], /listening on/);
+  for (const m of ['dopa', 'dbd', 'doe', 'rtp', 'jfo']) {
+    await start(m, ['connector', '--config', path.join(demo, 'members', m, 'connector.json')], /^connector /m);
+  }
+  subjects = sqlite('dopa.db', 'select citizen_id from person order by citizen_id limit 20').split('\n');
+  consentId = requestConsent(subjects[0]);
+});
+
+after(async () => {
+  for (const name of [...children.keys()].reverse()) await stop(name);
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------- the happy path
+
+test('a consented query returns the provider record restricted to the granted fields', async () => {
+  const fields = ['firstNameTh', 'lastNameTh', 'birthDate', 'address'];
+  const served = providerRequests('dopa');
+  const res = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                       lawfulBasis: 'consent', consentId, fields });
+  assert.equal(res.status, 200, res.text);
+  const stored = JSON.parse(sqlite('dopa.db', `select record from person where citizen_id='${subjects[0]}'`));
+  const expected = Object.fromEntries(fields.filter((f) => f in stored).map((f) => [f, stored[f]]));
+  assert.deepEqual(res.json.record, expected);
+  // The provider log counts what reached it; the deny tests rely on it moving when it should.
+  assert.equal(providerRequests('dopa'), served + 1);
+  assert.deepEqual([...res.json.evidence.grantedFields].sort(), [...fields].sort());
+  assert.ok(res.json.evidence.decisionIndex >= 0);
+  assert.ok(res.json.evidence.outcomeIndex > res.json.evidence.decisionIndex);
+  assert.match(res.json.evidence.ciphertextHash, /^[0-9a-f]{64}$/);
+  // The evidence log holds the decision and the outcome for this request, and no citizen ID.
+  const log = trail();
+  assert.match(log, new RegExp(`request=${res.json.evidence.requestId}.*allow`));
+  assert.ok(!log.includes(subjects[0]), 'the trail must not show the citizen ID');
+});
+
+test('X-Road-Id becomes the request id, and a second use of it is a replay', async () => {
+  const id = 'case-' + crypto.randomBytes(6).toString('hex');
+  const body = { subject: subjects[0], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent',
+                 consentId, fields: ['firstNameTh'] };
+  const first = await query(base + 10, PERSON, body, JFO, { 'X-Road-Id': id });
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.json.evidence.requestId, id);
+  const again = await query(base + 10, PERSON, body, JFO, { 'X-Road-Id': id });
+  assert.equal(again.json?.code, 'replay', again.text);
+});
+
+test('an empty field list receives every field the purpose and consent allow', async () => {
+  const res = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                       lawfulBasis: 'consent', consentId,
+                                       fields: ['firstNameTh', 'lastNameTh', 'birthDate', 'address'] });
+  assert.equal(res.status, 200);
+});
+
+// ---------------------------------------------------------------- deny reasons
+
+async function expectDenied(run, code, provider = 'dopa') {
+  const before = providerRequests(provider);
+  const res = await run();
+  assert.equal(res.json?.code, code, `expected ${code}, got ${res.status} ${res.text}`);
+  assert.equal(res.type, 'application/problem+json');
+  assert.equal(providerRequests(provider), before, `${code}: the provider must not be called`);
+  return res;
+}
+
+test('deny: no consent given', () => expectDenied(() => jfoQuery(PERSON, {
+  subject: subjects[1], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent', fields: ['firstNameTh'] }),
+'consent_required'));
+
+test('deny: consent id unknown', () => expectDenied(() => jfoQuery(PERSON, {
+  subject: subjects[1], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent', consentId: 'cns-unknown',
+  fields: ['firstNameTh'] }), 'consent_not_found'));
+
+test('deny: consent of another subject', () => expectDenied(() => jfoQuery(PERSON, {
+  subject: subjects[1], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent', consentId,
+  fields: ['firstNameTh'] }), 'consent_mismatch'));
+
+test('deny: purpose not allowed', () => expectDenied(() => jfoQuery(PERSON, {
+  subject: subjects[0], purpose: 'marketing', lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] }),
+'purpose_not_allowed'));
+
+test('deny: field outside the purpose', () => expectDenied(() => jfoQuery(PERSON, {
+  subject: subjects[0], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent', consentId,
+  fields: ['firstNameTh', 'nationality'] }), 'field_not_allowed'));
+
+test('deny: field allowed by policy but outside the consent', () => expectDenied(() => jfoQuery(PERSON, {
+  subject: subjects[0], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent', consentId,
+  fields: ['lifeStatus'] }), 'consent_mismatch'));
+
+test('deny: lawful basis not accepted for the purpose', () => expectDenied(() => jfoQuery(PERSON, {
+  subject: subjects[0], purpose: 'legal-aid-eligibility', lawfulBasis: 'public_task',
+  legalInstrument: 'Digital Government Administration Act B.E. 2562', fields: ['firstNameTh'] }),
+'lawful_basis_not_allowed'));
+
+test('deny: a non-consent basis needs a legal instrument', () => expectDenied(() => rtpQuery(PERSON, {
+  subject: subjects[0], purpose: 'identity-verification', lawfulBasis: 'public_task', fields: ['firstNameTh'] }),
+'legal_instrument_required'));
+
+test('deny: legal instrument not accepted', () => expectDenied(() => rtpQuery(PERSON, {
+  subject: subjects[0], purpose: 'identity-verification', lawfulBasis: 'public_task',
+  legalInstrument: 'Some Other Act', fields: ['firstNameTh'] }), 'legal_instrument_not_accepted'));
+
+test('allow: a legal instrument instead of consent', async () => {
+  const res = await rtpQuery(PERSON, { subject: subjects[0], purpose: 'identity-verification',
+    lawfulBasis: 'public_task', legalInstrument: 'Digital Government Administration Act B.E. 2562',
+    fields: ['firstNameTh', 'lifeStatus'] });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(Object.keys(res.json.record).sort(), ['firstNameTh', 'lifeStatus']);
+});
+
+test('deny: consumer not in the policy', () => expectDenied(() => rtpQuery(HOUSE, {
+  subject: subjects[0], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent', consentId,
+  fields: ['houseId'] }), 'consumer_not_allowed'));
+
+test('deny: unknown dataset', () => expectDenied(() => jfoQuery('TH/GOV/DOPA/civil-registry/nothing@1.0', {
+  subject: subjects[0], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent', consentId,
+  fields: ['firstNameTh'] }), 'unknown_dataset'));
+
+test('deny: consent revoked takes effect from the next request on', async () => {
+  const id = requestConsent(subjects[2], { fields: 'firstNameTh' });
+  const body = { subject: subjects[2], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent',
+                 consentId: id, fields: ['firstNameTh'] };
+  assert.equal((await jfoQuery(PERSON, body)).status, 200);
+  cli('consent', 'revoke', '--dir', path.join(demo, 'hub'), '--id', id);
+  await expectDenied(() => jfoQuery(PERSON, body), 'consent_revoked');
+});
+
+test('deny: consent expired', async () => {
+  const id = requestConsent(subjects[3], { fields: 'firstNameTh',
+    extra: ['--from', '2024-01-01T00:00:00Z', '--until', '2025-01-01T00:00:00Z'] });
+  await expectDenied(() => jfoQuery(PERSON, { subject: subjects[3], purpose: 'legal-aid-eligibility',
+    lawfulBasis: 'consent', consentId: id, fields: ['firstNameTh'] }), 'consent_expired');
+});
+
+test('deny: consent used up (max uses)', async () => {
+  const id = requestConsent(subjects[4], { fields: 'firstNameTh', extra: ['--days', '30', '--max-uses', '1'] });
+  const body = { subject: subjects[4], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent',
+                 consentId: id, fields: ['firstNameTh'] };
+  assert.equal((await jfoQuery(PERSON, body)).status, 200);
+  await expectDenied(() => jfoQuery(PERSON, body), 'consent_exhausted');
+});
+
+test('deny: rate limited', async () => {
+  // Lower DBD's limit to 3 requests a minute for the justice group, while the hub runs.
+  const policy = { grants: [{ consumers: ['group:justice'], rateLimit: { requests: 3, windowSeconds: 60 },
+    purposes: [{ purpose: 'due-diligence', fields: ['juristicId', 'nameTh'], lawfulBases: ['public_task'],
+                 legalInstruments: ['Electronic Government Operations Act B.E. 2565'] }] }] };
+  const file = path.join(work, 'policy.json');
+  fs.writeFileSync(file, JSON.stringify(policy));
+  cli('admin', 'set-policy', '--dir', path.join(demo, 'hub'), '--dataset', JURISTIC, '--file', file);
+  const juristic = sqlite('dbd.db', 'select juristic_id from juristic_person limit 1');
+  const body = { subject: juristic, purpose: 'due-diligence', lawfulBasis: 'public_task',
+                 legalInstrument: 'Electronic Government Operations Act B.E. 2565', fields: ['nameTh'] };
+  for (let i = 0; i < 3; i++) assert.equal((await rtpQuery(JURISTIC, body)).status, 200);
+  await expectDenied(() => rtpQuery(JURISTIC, body), 'rate_limited', 'dbd');
+});
+
+test('deny: malformed and oversized bodies at the consumer API', async () => {
+  const before = providerRequests('dopa');
+  const bad = await query(base + 10, PERSON, '{"subject": ');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.code, 'malformed_body');
+  const big = await query(base + 10, PERSON, JSON.stringify({ subject: 'x'.repeat(2 << 20) }));
+  assert.equal(big.status, 413);
+  assert.equal(providerRequests('dopa'), before);
+});
+
+// ---------------------------------------------------------------- authentication at the hub
+
+test('the hub refuses a client without a certificate', async () => {
+  const { body, signature } = signedEnvelope({ consentId });
+  await assert.rejects(hubCall({ body, signature, cert: null }));
+});
+
+test('the hub refuses a certificate from another CA', async () => {
+  const other = path.join(work, 'other-ca');
+  cli('ca', 'init', '--dir', other);
+  cli('ca', 'issue', '--dir', other, '--member', JFO, '--out', path.join(other, 'jfo'));
+  const { body, signature } = signedEnvelope({ consentId });
+  await assert.rejects(hubCall({ body, signature, certDir: other }));
+});
+
+test("the hub refuses a valid certificate claiming another member's identity", async () => {
+  const { body, signature } = signedEnvelope({ consentId });
+  const res = await hubCall({ body, signature, cert: 'rtp' });
+  assert.equal(res.status, 403);
+  assert.equal(res.json.code, 'certificate_mismatch');
+});
+
+test('the hub accepts a correctly signed direct request, then refuses its replay', async () => {
+  const before = providerRequests('dopa');
+  const { body, signature, envelope } = signedEnvelope({ consentId });
+  const first = await hubCall({ body, signature });
+  assert.equal(first.status, 200, first.text);
+  assert.equal(providerRequests('dopa'), before + 1);
+  const replay = await hubCall({ body, signature });
+  assert.equal(replay.json?.code, 'replay', replay.text);
+  assert.equal(providerRequests('dopa'), before + 1);
+  assert.match(trail(), new RegExp(`rejected.*${envelope.requestId}.*replay`));
+});
+
+test('the hub refuses and logs a tampered request signature', async () => {
+  const { body, signature, envelope } = signedEnvelope({ consentId });
+  const [h, , s] = signature.split('.');
+  const raw = Buffer.from(s, 'base64url');
+  raw[5] ^= 0x01;
+  const res = await hubCall({ body, signature: `${h}..${b64url(raw)}` });
+  assert.equal(res.status, 401);
+  assert.equal(res.json.code, 'bad_signature');
+  // The same signature over a changed body fails too.
+  const changed = body.replace('"firstNameTh"', '"lastNameTh"');
+  const res2 = await hubCall({ body: changed, signature });
+  assert.equal(res2.json.code, 'bad_signature');
+  assert.match(trail(), new RegExp(`rejected.*${envelope.requestId}.*bad_signature`));
+});
+
+test('the hub refuses and logs a stale request', async () => {
+  const old = new Date(Date.now() - 3600 * 1000).toISOString();
+  const { body, signature, envelope } = signedEnvelope({ consentId, issuedAt: old });
+  const res = await hubCall({ body, signature });
+  assert.equal(res.json?.code, 'stale_request', res.text);
+  assert.match(trail(), new RegExp(`rejected.*${envelope.requestId}.*stale_request`));
+});
+
+test('the hub answers oversized and malformed bodies with clear errors and keeps serving', async () => {
+  const big = await hubCall({ body: 'x'.repeat(2 << 20), signature: 'a..b' });
+  assert.equal(big.status, 413);
+  assert.equal(big.json.code, 'payload_too_large');
+  const bad = await hubCall({ body: '{"requestId": [', signature: 'a..b' });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.code, 'malformed_body');
+  const ok = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                      lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
+  assert.equal(ok.status, 200);
+});
+
+// ---------------------------------------------------------------- tampering on the way back
+
+// A man in the middle between the JFO connector and the hub that flips one character of the
+// provider's ciphertext in every answer. The connector must refuse the answer.
+async function startTamperingProxy(listenPort) {
+  const ca = fs.readFileSync(pki('ca.crt'));
+  const server = tls.createServer({ cert: fs.readFileSync(pki('hub.crt')), key: fs.readFileSync(pki('hub.key')),
+                                    ca, requestCert: true, minVersion: 'TLSv1.3' }, (client) => {
+    const upstream = tls.connect({ host: '127.0.0.1', port: base, ca, minVersion: 'TLSv1.3',
+                                   cert: fs.readFileSync(pki('jfo.crt')), key: fs.readFileSync(pki('jfo.key')),
+                                   checkServerIdentity: () => undefined });
+    client.pipe(upstream);
+    let pending = Buffer.alloc(0);
+    upstream.on('data', (chunk) => {
+      pending = Buffer.concat([pending, chunk]);
+      const text = pending.toString('latin1');
+      const headerEnd = text.indexOf('\r\n\r\n');
+      if (headerEnd < 0) return;
+      const length = Number((/content-length:\s*(\d+)/i.exec(text) || [])[1] || 0);
+      if (pending.length < headerEnd + 4 + length) return;
+      const marker = text.indexOf('ciphertext', headerEnd);
+      if (marker > 0) {
+        const at = marker + 40;
+        pending[at] = pending[at] === 0x41 ? 0x42 : 0x41;
+      }
+      client.write(pending);
+      pending = Buffer.alloc(0);
+    });
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
+  return server;
+}
+
+test('a tampered response ciphertext is refused by the consumer connector', async () => {
+  const proxyPort = base + 12;
+  const proxy = await startTamperingProxy(proxyPort);
+  const configFile = path.join(demo, 'members', 'jfo', 'connector.json');
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  config.hub = `https://127.0.0.1:${proxyPort}`;
+  config.consumer.listen = '127.0.0.1:0';
+  const tampered = path.join(demo, 'members', 'jfo', 'connector-via-proxy.json');
+  fs.writeFileSync(tampered, JSON.stringify(config));
+  const child = await start('jfo-proxied', ['connector', '--config', tampered], /^connector /m);
+  const port = Number(/consumer http:\/\/127\.0\.0\.1:(\d+)/.exec(child.log)[1]);
+  try {
+    const res = await query(port, PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                            lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
+    assert.equal(res.status, 502, res.text);
+    assert.ok(['bad_signature', 'bad_encryption'].includes(res.json.code), res.text);
+    assert.ok(!res.text.includes('firstNameTh":"'), 'no record may be returned');
+  } finally {
+    await stop('jfo-proxied');
+    proxy.close();
+  }
+});
+
+// ---------------------------------------------------------------- providers down and slow
+
+test('a provider that is down gives provider_unreachable, and the hub keeps serving others', async () => {
+  await stop('doe');
+  const worker = sqlite('doe.db', 'select worker_id from foreign_worker limit 1');
+  const res = await rtpQuery(WORKER, { subject: worker, purpose: 'law-enforcement', lawfulBasis: 'legal_obligation',
+    legalInstrument: 'Royal Ordinance on Managing the Employment of Foreign Workers B.E. 2560',
+    fields: ['workerId', 'nationality'] });
+  assert.equal(res.status, 502, res.text);
+  assert.equal(res.json.code, 'provider_unreachable');
+  const ok = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                      lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
+  assert.equal(ok.status, 200);
+});
+
+test('a provider that is too slow gives provider_timeout, while other exchanges go on', async () => {
+  await stop('dbd');
+  // A TLS server with DBD's certificate that accepts requests and never answers.
+  const sockets = [];
+  const silent = tls.createServer({ cert: fs.readFileSync(pki('dbd.crt')), key: fs.readFileSync(pki('dbd.key')),
+                                    ca: fs.readFileSync(pki('ca.crt')), requestCert: true, minVersion: 'TLSv1.3' },
+                                  (socket) => { sockets.push(socket); socket.on('error', () => {}); });
+  await new Promise((resolve) => silent.listen(base + 2, '127.0.0.1', resolve));
+  try {
+    const juristic = sqlite('dbd.db', 'select juristic_id from juristic_person limit 1 offset 1');
+    const started = Date.now();
+    const slow = jfoQuery(JURISTIC, { subject: juristic, purpose: 'due-diligence', lawfulBasis: 'public_task',
+      legalInstrument: 'Electronic Government Operations Act B.E. 2565', fields: ['nameTh'] });
+    const meanwhile = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                               lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
+    assert.equal(meanwhile.status, 200);
+    assert.ok(Date.now() - started < 1500, 'the other exchange must not wait for the slow provider');
+    const res = await slow;
+    assert.equal(res.json?.code, 'provider_timeout', res.text);
+    assert.equal(res.status, 504);
+  } finally {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  }
+});
+
+test('every exchange and refusal is in the hash-chained evidence log', () => {
+  const log = trail();
+  assert.match(log, /hash chain verified/);
+  assert.match(log, /provider_unreachable/);
+  assert.match(log, /provider_timeout/);
+  assert.match(log, /certificate_mismatch/);
+});
