@@ -15,5 +15,6 @@ int run_ca_command(const arguments& args);
 int run_hub_command(const arguments& args);
 int run_connector_command(const arguments& args);
 int run_demo_command(const arguments& args);
+int run_tsa_command(const arguments& args);
 
 }  // namespace saphan::cli

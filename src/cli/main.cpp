@@ -19,6 +19,7 @@ Commands:
   consent    request, grant, reject, revoke and list consents
   ca         create the certificate authority and issue member certificates
   demo       create and inspect the demo hub (synthetic agencies and citizens)
+  tsa        a small RFC 3161 time-stamping authority (demo and tests)
 
 Run `saphan <command> --help` for the options of one command.
 )";
@@ -33,6 +34,7 @@ const std::map<std::string, command_fn>& commands() {
       {"consent", saphan::cli::run_consent_command},
       {"ca", saphan::cli::run_ca_command},
       {"demo", saphan::cli::run_demo_command},
+      {"tsa", saphan::cli::run_tsa_command},
   };
   return table;
 }

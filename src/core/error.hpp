@@ -67,7 +67,12 @@ namespace saphan {
   X(evidence_unavailable, 503, "Evidence log unavailable; exchange refused")                  \
   X(overloaded, 503, "Hub overloaded")                                                        \
   X(request_timeout, 408, "Request took too long")                                            \
-  X(method_not_allowed, 405, "Method not allowed")
+  X(method_not_allowed, 405, "Method not allowed")                                            \
+  /* evidence log (Merkle proofs) */                                                          \
+  X(proof_invalid, 422, "Proof does not verify")                                              \
+  X(root_mismatch, 422, "Recomputed tree root does not match")                                \
+  /* RFC 3161 time-stamping */                                                                \
+  X(timestamp_invalid, 502, "Timestamp token invalid")
 
 enum class errc : std::uint16_t {
 #define SAPHAN_ERRC_ENUM(name, status, title) name,

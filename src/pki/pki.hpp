@@ -138,4 +138,24 @@ result<member_id> peer_member(SSL* connection);
 // certificate_mismatch (the certificate names another member; the detail names both).
 result<void> require_peer_member(SSL* connection, const member_id& expected);
 
+// ---- time-stamping authority (RFC 3161) --------------------------------------------------
+
+// A TSA certificate outlives the tokens it is used to verify today, so it may be longer-lived
+// than a member certificate; it never outlives the CA that issues it.
+inline constexpr int max_tsa_certificate_validity_days = 3650;
+
+// Issues a TSA signing certificate from the CA in <ca_dir>: extendedKeyUsage timeStamping and
+// nothing else, marked CRITICAL (RFC 3161 section 2.3; OpenSSL refuses to sign or verify
+// tokens otherwise), keyUsage digitalSignature+nonRepudiation (critical), basicConstraints
+// CA:FALSE (critical), subject and authority key identifiers, a random 128-bit serial, subject
+// CN = common_name, no subjectAltName. Key: ECDSA P-256, written to <prefix>.key (mode 0600).
+// Errors: invalid_argument (common_name empty, over 64 bytes or with control characters;
+// validity_days outside 1..max_tsa_certificate_validity_days or past the CA's own expiry),
+// not_found (no CA in ca_dir), already_exists (<prefix>.key or <prefix>.crt present and
+// !overwrite), io_error, internal. A failed run leaves no new files behind.
+result<issued_certificate> issue_tsa_certificate(const std::string& ca_dir,
+                                                 const std::string& common_name,
+                                                 const std::string& out_prefix, int validity_days,
+                                                 bool overwrite = false);
+
 }  // namespace saphan::pki

@@ -1,0 +1,271 @@
+// The hub's exchange checks without a network: a real SQLite store, real keys and signatures.
+// A store wrapper fails the evidence log on demand, to show the hub fails closed.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/files.hpp"
+#include "crypto/jws.hpp"
+#include "crypto/keys.hpp"
+#include "hub/exchange.hpp"
+
+using namespace saphan;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Delegates to a real store; append_evidence fails while `fail_log` is set.
+class failing_log_store : public store {
+ public:
+  explicit failing_log_store(std::unique_ptr<store> inner) : inner_(std::move(inner)) {}
+  bool fail_log = false;
+
+  result<void> add_member(const member_record& m) override { return inner_->add_member(m); }
+  result<void> update_member(const member_record& m) override { return inner_->update_member(m); }
+  result<member_record> find_member(const member_id& id) override { return inner_->find_member(id); }
+  result<std::vector<member_record>> list_members() override { return inner_->list_members(); }
+  result<void> add_key(const member_key& k) override { return inner_->add_key(k); }
+  result<void> revoke_key(const member_id& m, const std::string& k) override {
+    return inner_->revoke_key(m, k);
+  }
+  result<std::vector<member_key>> list_keys(const member_id& m) override { return inner_->list_keys(m); }
+  result<void> publish_dataset(const dataset_entry& e) override { return inner_->publish_dataset(e); }
+  result<void> update_policy(const dataset_id& id, const access_policy& p) override {
+    return inner_->update_policy(id, p);
+  }
+  result<dataset_entry> find_dataset(const dataset_id& id) override { return inner_->find_dataset(id); }
+  result<std::vector<dataset_entry>> list_datasets() override { return inner_->list_datasets(); }
+  result<void> add_consent(const consent_artefact& c) override { return inner_->add_consent(c); }
+  result<void> update_consent(const consent_artefact& c, consent_status s) override {
+    return inner_->update_consent(c, s);
+  }
+  result<consent_artefact> find_consent(const consent_id& id) override { return inner_->find_consent(id); }
+  result<std::vector<consent_artefact>> list_consents(const consent_filter& f) override {
+    return inner_->list_consents(f);
+  }
+  result<void> transaction(const std::function<result<void>()>& body) override {
+    return inner_->transaction(body);
+  }
+  result<evidence_row> append_evidence(const std::string& entry) override {
+    if (fail_log) return make_error(errc::storage_failure, "disk full (injected)");
+    return inner_->append_evidence(entry);
+  }
+  result<std::vector<evidence_row>> read_evidence(std::int64_t from, std::size_t limit) override {
+    return inner_->read_evidence(from, limit);
+  }
+  result<int> schema_version() override { return inner_->schema_version(); }
+
+ private:
+  std::unique_ptr<store> inner_;
+};
+
+struct fixture {
+  fs::path dir;
+  std::unique_ptr<failing_log_store> db;
+  hub::hub_config config;
+  crypto::signing_key_pair consumer_keys = crypto::generate_signing_key();
+  crypto::encryption_key_pair reply_keys = crypto::generate_encryption_key();
+  member_id consumer = *parse_member_id("TH/GOV/JFO/legal-aid");
+  member_id other = *parse_member_id("TH/GOV/RTP/criminal-records");
+  dataset_id dataset = *parse_dataset_id("TH/GOV/DOPA/civil-registry/person@1.0");
+  std::string subject = "1101700230708";
+  std::string consent = "cns-test-1";
+  timestamp now = *parse_rfc3339("2026-11-21T10:00:00Z");
+
+  fixture() {
+    dir = fs::temp_directory_path() / ("saphan-hub-test-" + crypto::random_id());
+    fs::create_directories(dir);
+    auto opened = open_sqlite_store({(dir / "store.db").string()});
+    REQUIRE(opened);
+    db = std::make_unique<failing_log_store>(std::move(*opened));
+    register_members();
+    publish_dataset();
+    add_consent();
+    config.member = *parse_member_id("TH/GOV/SAPHAN/hub");
+    config.providers[dataset.owner] = {"127.0.0.1", 9, true};
+  }
+  ~fixture() {
+    db.reset();
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+
+  void register_members() {
+    for (const auto* text : {"TH/GOV/JFO/legal-aid", "TH/GOV/RTP/criminal-records",
+                             "TH/GOV/DOPA/civil-registry"}) {
+      member_record m{*parse_member_id(text), "member", {"justice"}, classification::secret};
+      REQUIRE(db->add_member(m));
+    }
+    REQUIRE(db->add_key({consumer, "jfo-sig-1", key_use::signing,
+                         crypto::to_base64url(consumer_keys.public_key), timestamp{}, timestamp{}, false}));
+  }
+
+  void publish_dataset() {
+    auto file = read_file(std::string(SAPHAN_SOURCE_DIR) + "/config/datasets/dopa-person.json");
+    REQUIRE(file);
+    auto doc = parse_json(*file);
+    REQUIRE(doc);
+    auto entry = dataset_from_json(*doc, std::string(SAPHAN_SOURCE_DIR) + "/schemas");
+    REQUIRE(entry);
+    REQUIRE(db->publish_dataset(*entry));
+  }
+
+  void add_consent() {
+    consent_terms terms{subject, consumer, {dataset}, "legal-aid-eligibility", {"firstNameTh"},
+                        now - std::chrono::hours(1), now + std::chrono::hours(24), 5, "test"};
+    auto requested = request_consent(consent_id{consent}, terms, now - std::chrono::hours(1), "jfo");
+    REQUIRE(requested);
+    auto granted = grant(*requested, now - std::chrono::hours(1), "subject");
+    REQUIRE(granted);
+    REQUIRE(db->add_consent(*granted));
+  }
+
+  hub::hub_identity identity() {
+    return {config.member, {crypto::generate_signing_key(), "hub-1"}, std::string(32, 'k')};
+  }
+
+  request_envelope envelope(std::string id) {
+    request_envelope r;
+    r.request_id = std::move(id);
+    r.issued_at = now;
+    r.consumer = consumer;
+    r.dataset = dataset;
+    r.purpose = "legal-aid-eligibility";
+    r.basis = lawful_basis::consent;
+    r.consent_id = consent;
+    r.subject = subject;
+    r.fields = {"firstNameTh"};
+    r.reply_key = crypto::to_public_jwk(reply_keys.public_key, "jfo-enc-1");
+    return r;
+  }
+
+  std::pair<std::string, std::string> signed_body(const request_envelope& r) {
+    auto body = serialize(r);
+    auto sig = crypto::sign_detached(body, consumer_keys.secret_key, "jfo-sig-1");
+    REQUIRE(sig);
+    return {body, *sig};
+  }
+
+  net::peer_info peer(const member_id& who) {
+    net::peer_info p;
+    p.member = who;
+    return p;
+  }
+
+  std::size_t log_size() {
+    auto rows = db->read_evidence(0, 10000);
+    REQUIRE(rows);
+    return rows->size();
+  }
+
+  std::uint32_t consent_uses() {
+    auto c = db->find_consent(consent_id{consent});
+    REQUIRE(c);
+    return c->uses;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("an allowed request is logged, spends one consent use, and is signed for the provider",
+          "[hub][exchange]") {
+  fixture f;
+  hub::exchange_service service(*f.db, f.config, f.identity());
+  auto [body, sig] = f.signed_body(f.envelope("request-0001"));
+  auto admitted = service.admit(f.peer(f.consumer), body, sig, f.now);
+  REQUIRE(admitted);
+  CHECK(admitted->decision.allowed);
+  CHECK(admitted->decision.granted_fields == std::set<std::string>{"firstNameTh"});
+  CHECK(admitted->decision_index == 0);
+  CHECK(f.log_size() == 1);
+  CHECK(f.consent_uses() == 1);
+  CHECK(crypto::verify_detached(admitted->forward_signature, admitted->forward_body, service.public_key()));
+  auto forwarded = parse_forwarded_request(admitted->forward_body);
+  REQUIRE(forwarded);
+  CHECK(forwarded->request == body);
+  CHECK(forwarded->grant.request_id == "request-0001");
+  CHECK(forwarded->grant.fields == std::set<std::string>{"firstNameTh"});
+}
+
+TEST_CASE("the hub fails closed: no evidence, no exchange, no consent use", "[hub][exchange]") {
+  fixture f;
+  hub::exchange_service service(*f.db, f.config, f.identity());
+  f.db->fail_log = true;
+  auto [body, sig] = f.signed_body(f.envelope("request-0002"));
+  auto admitted = service.admit(f.peer(f.consumer), body, sig, f.now);
+  REQUIRE_FALSE(admitted);
+  CHECK(admitted.error().code == errc::evidence_unavailable);
+  CHECK(f.consent_uses() == 0);
+  f.db->fail_log = false;
+  CHECK(f.log_size() == 0);
+}
+
+TEST_CASE("a denial the hub cannot log is answered evidence_unavailable", "[hub][exchange]") {
+  fixture f;
+  hub::exchange_service service(*f.db, f.config, f.identity());
+  f.db->fail_log = true;
+  auto r = f.envelope("request-0003");
+  r.purpose = "marketing";
+  auto [body, sig] = f.signed_body(r);
+  auto admitted = service.admit(f.peer(f.consumer), body, sig, f.now);
+  REQUIRE_FALSE(admitted);
+  CHECK(admitted.error().code == errc::evidence_unavailable);
+}
+
+TEST_CASE("refusals before the decision are each logged with their code", "[hub][exchange]") {
+  fixture f;
+  hub::exchange_service service(*f.db, f.config, f.identity());
+  auto [body, sig] = f.signed_body(f.envelope("request-0004"));
+
+  auto mismatch = service.admit(f.peer(f.other), body, sig, f.now);
+  CHECK(mismatch.code() == errc::certificate_mismatch);
+
+  net::peer_info anonymous;
+  anonymous.member_error = "no certificate";
+  CHECK(service.admit(anonymous, body, sig, f.now).code() == errc::unauthenticated);
+
+  auto tampered = sig;
+  tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
+  CHECK(service.admit(f.peer(f.consumer), body, tampered, f.now).code() == errc::bad_signature);
+
+  auto late = f.now + f.config.freshness + std::chrono::seconds(1);
+  CHECK(service.admit(f.peer(f.consumer), body, sig, late).code() == errc::stale_request);
+  auto early = f.now - f.config.freshness - std::chrono::seconds(1);
+  CHECK(service.admit(f.peer(f.consumer), body, sig, early).code() == errc::stale_request);
+
+  CHECK(service.admit(f.peer(f.consumer), "{not json", sig, f.now).code() == errc::malformed_body);
+
+  REQUIRE(service.admit(f.peer(f.consumer), body, sig, f.now));
+  CHECK(service.admit(f.peer(f.consumer), body, sig, f.now).code() == errc::replay);
+
+  // Seven refusals and one decision: every one of them is in the log.
+  auto rows = f.db->read_evidence(0, 100);
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 8);
+  int rejected = 0;
+  for (const auto& row : *rows) {
+    if (row.entry_json.find("\"kind\":\"exchange.rejected\"") != std::string::npos) ++rejected;
+  }
+  CHECK(rejected == 7);
+  CHECK(rows->back().entry_json.find("\"reason\":\"replay\"") != std::string::npos);
+}
+
+TEST_CASE("the freshness window is inclusive at its edges", "[hub][exchange]") {
+  fixture f;
+  hub::exchange_service service(*f.db, f.config, f.identity());
+  auto [body, sig] = f.signed_body(f.envelope("request-0005"));
+  CHECK(service.admit(f.peer(f.consumer), body, sig, f.now + f.config.freshness));
+}
+
+TEST_CASE("the evidence never holds the citizen id, only its keyed pseudonym", "[hub][exchange]") {
+  fixture f;
+  hub::exchange_service service(*f.db, f.config, f.identity());
+  auto [body, sig] = f.signed_body(f.envelope("request-0006"));
+  REQUIRE(service.admit(f.peer(f.consumer), body, sig, f.now));
+  auto rows = f.db->read_evidence(0, 10);
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 1);
+  CHECK(rows->front().entry_json.find(f.subject) == std::string::npos);
+  CHECK(rows->front().entry_json.find(service.pseudonym(f.subject)) != std::string::npos);
+}

@@ -1,0 +1,40 @@
+#include <catch2/catch.hpp>
+
+#include "hub/guards.hpp"
+
+using namespace saphan;
+using namespace std::chrono_literals;
+
+TEST_CASE("the replay guard refuses a seen id and forgets it after the window", "[hub][guards]") {
+  hub::replay_guard guard(60s, 100);
+  auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
+  CHECK(guard.remember("id-1", t0, t0) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.remember("id-1", t0, t0 + 1s) == hub::replay_guard::verdict::replayed);
+  CHECK(guard.remember("id-1", t0, t0 + 60s) == hub::replay_guard::verdict::replayed);
+  // Past issued_at + window the request would be stale anyway, so the id may go.
+  CHECK(guard.remember("id-2", t0 + 61s, t0 + 61s) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.size() == 1);
+}
+
+TEST_CASE("a full replay guard fails closed instead of forgetting live ids", "[hub][guards]") {
+  hub::replay_guard guard(60s, 2);
+  auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
+  CHECK(guard.remember("a", t0, t0) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.remember("b", t0, t0) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.remember("c", t0, t0) == hub::replay_guard::verdict::full);
+  CHECK(guard.remember("a", t0, t0) == hub::replay_guard::verdict::replayed);
+  CHECK(guard.remember("c", t0 + 61s, t0 + 61s) == hub::replay_guard::verdict::fresh);
+}
+
+TEST_CASE("the rate counter counts within a sliding window", "[hub][guards]") {
+  hub::rate_counter counter;
+  auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
+  CHECK(counter.recent("k", 60s, t0) == 0);
+  counter.record("k", t0, 10);
+  counter.record("k", t0 + 30s, 10);
+  CHECK(counter.recent("k", 60s, t0 + 59s) == 2);
+  CHECK(counter.recent("k", 60s, t0 + 60s) == 1);
+  CHECK(counter.recent("other", 60s, t0 + 60s) == 0);
+  for (int i = 0; i < 50; ++i) counter.record("k", t0 + 61s, 10);
+  CHECK(counter.recent("k", 60s, t0 + 61s) == 10);  // bounded by the cap
+}
