@@ -4,6 +4,8 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "cli/hub_directory.hpp"
+#include "evidence/checkpointer.hpp"
+#include "evidence/writer.hpp"
 #include "hub/server.hpp"
 
 namespace saphan::cli {
@@ -21,18 +23,33 @@ result<void> run_hub(const parsed_args& args) {
   hub_directory dir{*dir_text};
   auto config = hub::load_hub_config(args.value("config").value_or(dir.root + "/hub.json"));
   if (!config) return std::move(config).error();
-  auto db = open_hub_store(dir);
+  auto db = open_hub_store_unaudited(dir);
   if (!db) return std::move(db).error();
   auto identity = hub::load_hub_identity(dir.keys_dir(), config->member);
   if (!identity) return std::move(identity).error();
 
-  hub::hub_server server(*config, **db, std::move(*identity));
+  auto log_key = load_or_create_log_key(dir);
+  if (!log_key) return std::move(log_key).error();
+  evidence::log_identity log_identity{"saphan/" + to_string(config->member), *log_key};
+  // The evidence writer and the checkpointer each get their own connection: the group commit's
+  // fsync never holds up the readers of the exchange path (WAL lets them read meanwhile).
+  auto writer_db = open_hub_store_unaudited(dir);
+  if (!writer_db) return std::move(writer_db).error();
+  evidence::log_writer writer(std::move(*writer_db));
+  auto checkpoint_db = open_hub_store_unaudited(dir);
+  if (!checkpoint_db) return std::move(checkpoint_db).error();
+  evidence::checkpointer heads(std::move(*checkpoint_db), log_identity, config->checkpoint_interval);
+
+  hub::hub_server server(*config, **db, writer, std::move(*identity), log_identity);
   auto port = server.start();
   if (!port) return std::move(port).error();
+  heads.start();
   std::printf("hub %s listening on https://%s:%u\n", to_string(config->member).c_str(),
               config->listen_address.c_str(), static_cast<unsigned>(*port));
   std::fflush(stdout);
   server.wait_for_signal();
+  heads.stop();
+  writer.stop();
   std::printf("hub stopped\n");
   return ok();
 }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "crypto/keys.hpp"
 #include "store/store.hpp"
 
 namespace saphan::cli {
@@ -16,13 +17,25 @@ struct hub_directory {
   std::string hub_signing_key() const { return keys_dir() + "/hub-signing.jwk"; }
   std::string hub_public_key() const { return keys_dir() + "/hub-signing.pub.jwk"; }
   std::string pseudonym_key() const { return keys_dir() + "/pseudonym.key"; }
+  // The evidence log's own key: it signs tree heads, and auditors pin its public half.
+  std::string log_signing_key() const { return keys_dir() + "/log-signing.jwk"; }
+  std::string log_public_key() const { return keys_dir() + "/log-signing.pub.jwk"; }
 };
 
 // Creates the directory, the store and the hub's keys: an Ed25519 signing key (with its
 // public half for connectors) and the secret that keys subject pseudonyms in the log. Errors: already_exists if it holds a store.
 result<void> init_hub_directory(const hub_directory& dir);
 
-// Opens an initialised hub. Errors: not_found when `dir` is not a hub directory.
-result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir);
+// The log key, created on first use so hub directories made before the Merkle log keep working.
+result<crypto::signing_jwk> load_or_create_log_key(const hub_directory& dir);
+
+// Opens an initialised hub for administration: every registry change (members, keys, datasets,
+// policies, consents) commits together with its evidence entry. `actor` names who changes.
+// Errors: not_found when `dir` is not a hub directory.
+result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir,
+                                              std::string actor = "admin-cli");
+
+// The plain store, for the hub's own connections (the exchange path writes its own entries).
+result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir);
 
 }  // namespace saphan::cli

@@ -72,7 +72,10 @@ namespace saphan {
   X(proof_invalid, 422, "Proof does not verify")                                              \
   X(root_mismatch, 422, "Recomputed tree root does not match")                                \
   /* RFC 3161 time-stamping */                                                                \
-  X(timestamp_invalid, 502, "Timestamp token invalid")
+  X(timestamp_invalid, 502, "Timestamp token invalid")                                        \
+  X(timestamp_overdue, 503, "Tree heads not timestamped within the grace period")             \
+  /* evidence log read API */                                                                 \
+  X(forbidden, 403, "Not permitted for this member")
 
 enum class errc : std::uint16_t {
 #define SAPHAN_ERRC_ENUM(name, status, title) name,

@@ -20,6 +20,7 @@
 #include "crypto/keys.hpp"
 #include "demo/synthetic.hpp"
 #include "directory/member.hpp"
+#include "evidence/audited_store.hpp"
 #include "hub/config.hpp"
 #include "pki/pki.hpp"
 #include "store/store.hpp"
@@ -223,8 +224,14 @@ result<std::unique_ptr<store>> make_hub_directory(const fs::path& hub_dir) {
   SAPHAN_TRY_VOID(crypto::write_private_key_file((keys_dir / "hub-signing.jwk").string(), signing, kid));
   SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "hub-signing.pub.jwk").string(),
                                                 signing.public_key, kid));
-  SAPHAN_TRY_VOID(write_file_atomic((keys_dir / "pseudonym.key").string(), random_secret_text(), 0600));
-  return open_sqlite_store({(hub_dir / "store.db").string()});
+  const auto secret_text = random_secret_text();
+  SAPHAN_TRY_VOID(write_file_atomic((keys_dir / "pseudonym.key").string(), secret_text, 0600));
+  auto opened = open_sqlite_store({(hub_dir / "store.db").string()});
+  if (!opened) return opened;
+  auto secret = crypto::base64url_decode(secret_text);
+  if (!secret) return std::move(secret).error();
+  // Registering the demo agencies is evidence too, like every registry change.
+  return evidence::make_audited_store(std::move(*opened), std::move(*secret), "demo-init");
 }
 
 // What `saphan admin apply` + `add-key` do, in one transaction.

@@ -1,8 +1,6 @@
 #include "demo/trail.hpp"
 
 #include "core/json.hpp"
-#include "crypto/encoding.hpp"
-#include "crypto/hash.hpp"
 
 namespace saphan::demo {
 namespace {
@@ -21,13 +19,6 @@ std::string member_text(const rapidjson::Value& doc, const char* name) {
     return joined;
   }
   return {};
-}
-
-bool link_holds(const evidence_row& row, const chain_state& state) {
-  if (row.index != state.next_index || row.prev_hash_hex != state.prev_hash_hex) return false;
-  auto prev = crypto::hex_decode(row.prev_hash_hex);
-  if (!prev || prev->size() != 32) return false;
-  return crypto::sha256(*prev + row.entry_json).to_hex() == row.entry_hash_hex;
 }
 
 void describe(const rapidjson::Value& doc, trail_line& line) {
@@ -54,36 +45,25 @@ void describe(const rapidjson::Value& doc, trail_line& line) {
 
 }  // namespace
 
-std::vector<trail_line> summarise_evidence(const std::vector<evidence_row>& rows,
-                                           chain_state& state) {
-  std::vector<trail_line> lines;
-  lines.reserve(rows.size());
-  for (const auto& row : rows) {
-    trail_line line;
-    line.index = row.index;
-    line.chain_ok = link_holds(row, state);
-    auto doc = parse_json(row.entry_json);
-    if (doc && doc->IsObject()) {
-      describe(*doc, line);
-    } else {
-      line.kind = "(unreadable)";
-    }
-    // Continue from what the row claims, so one bad link is reported once, not for every
-    // later entry too.
-    state.next_index = row.index + 1;
-    state.prev_hash_hex = row.entry_hash_hex;
-    lines.push_back(std::move(line));
+trail_line summarise_entry(const log_row& row) {
+  trail_line line;
+  line.index = row.index;
+  auto doc = parse_json(row.entry);
+  if (doc && doc->IsObject()) {
+    describe(*doc, line);
+  } else {
+    line.kind = "(unreadable)";
   }
-  return lines;
+  return line;
 }
 
-std::string format_trail_line(const trail_line& line) {
+std::string format_trail_line(const trail_line& line, std::string_view proof_note) {
   std::string out = "#" + std::to_string(line.index) + "  " + line.kind + "  " + line.at;
   if (!line.request_id.empty()) out += "  request=" + line.request_id;
   if (!line.outcome.empty()) out += "  " + line.outcome;
   if (!line.reason.empty()) out += " (" + line.reason + ")";
   if (!line.detail.empty()) out += "  " + line.detail;
-  out += line.chain_ok ? "  chain ok" : "  CHAIN BROKEN";
+  if (!proof_note.empty()) out += "  " + std::string(proof_note);
   return out;
 }
 

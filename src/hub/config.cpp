@@ -113,9 +113,14 @@ result<hub_config> load_hub_config(const std::string& path) {
   auto io_threads = bounded(*root, "ioThreads", 1, 1, 64);
   if (!io_threads) return std::move(io_threads).error();
   config.io_threads = static_cast<int>(*io_threads);
-  auto workers = bounded(*root, "workerThreads", 2, 1, 64);
+  // Workers block while their evidence waits for the group commit, so there are many of them:
+  // the more exchanges wait together, the more entries share one fsync.
+  auto workers = bounded(*root, "workerThreads", 32, 1, 256);
   if (!workers) return std::move(workers).error();
   config.worker_threads = static_cast<int>(*workers);
+  auto checkpoint_ms = bounded(*root, "checkpointIntervalMs", 1000, 10, 60000);
+  if (!checkpoint_ms) return std::move(checkpoint_ms).error();
+  config.checkpoint_interval = std::chrono::milliseconds(*checkpoint_ms);
 
   if (const auto* limits = root->find("limits")) {
     auto obj = json_object::of(*limits, "config.limits", errc::invalid_argument);

@@ -3,7 +3,8 @@
 //    "listen": "127.0.0.1:8443",
 //    "tls": {"certificate": "pki/hub.crt", "key": "pki/hub.key", "ca": "pki/ca.crt"},
 //    "providers": {"TH/GOV/DOPA/civil-registry": "https://127.0.0.1:9443"},
-//    "freshnessSeconds": 300, "providerTimeoutMs": 5000, "ioThreads": 1, "workerThreads": 2,
+//    "freshnessSeconds": 300, "providerTimeoutMs": 5000, "ioThreads": 1, "workerThreads": 32,
+//    "checkpointIntervalMs": 1000,
 //    "limits": {"maxHeaderBytes": 8192, "maxBodyBytes": 1048576, "requestTimeoutMs": 10000,
 //               "maxConnections": 4096, "maxInFlight": 1024}}
 #pragma once
@@ -33,9 +34,10 @@ struct hub_config {
   std::chrono::seconds freshness{300};
   std::chrono::milliseconds provider_timeout{5000};
   int io_threads = 1;
-  int worker_threads = 2;
+  int worker_threads = 32;
   net::http_limits limits;
   std::size_t replay_capacity = 1 << 22;
+  std::chrono::milliseconds checkpoint_interval{1000};
 };
 
 // Errors: invalid_argument naming the field, io_error for an unreadable file.

@@ -47,7 +47,7 @@ class entry_writer {
 
 }  // namespace
 
-std::string rejection_entry(const rejection_facts& f) {
+log_append rejection_entry(const rejection_facts& f) {
   entry_writer w;
   w.text("kind", "exchange.rejected")
       .text("receivedAt", format_rfc3339(f.received_at))
@@ -56,10 +56,16 @@ std::string rejection_entry(const rejection_facts& f) {
       .text("requestHash", f.request_hash)
       .text("reason", to_string(f.reason.code))
       .text("detail", f.reason.detail.substr(0, 200));
-  return w.finish();
+  log_terms terms;
+  terms.at = f.received_at;
+  terms.kind = "exchange.rejected";
+  terms.request_id = f.request_id.substr(0, 128);
+  terms.consumer = f.peer.substr(0, 128);
+  terms.status = to_string(f.reason.code);
+  return {w.finish(), std::move(terms)};
 }
 
-std::string decision_entry(const decision_facts& f) {
+log_append decision_entry(const decision_facts& f) {
   const auto& r = *f.request;
   const auto& d = *f.decision;
   entry_writer w;
@@ -83,10 +89,19 @@ std::string decision_entry(const decision_facts& f) {
       .text("requestHash", f.request_hash)
       .text("userId", r.user_id)
       .text("issue", r.issue);
-  return w.finish();
+  log_terms terms;
+  terms.at = f.received_at;
+  terms.kind = "exchange.decision";
+  terms.request_id = r.request_id;
+  terms.consumer = to_string(r.consumer);
+  terms.provider = to_string(r.dataset.owner);
+  terms.dataset = to_string(r.dataset);
+  terms.status = d.allowed ? "allow" : to_string(d.reason);
+  terms.subject = f.subject_pseudonym;
+  return {w.finish(), std::move(terms)};
 }
 
-std::string outcome_entry(const outcome_facts& f) {
+log_append outcome_entry(const outcome_facts& f) {
   entry_writer w;
   w.text("kind", "exchange.outcome")
       .text("at", format_rfc3339(f.at))
@@ -96,7 +111,16 @@ std::string outcome_entry(const outcome_facts& f) {
       .text("ciphertextHash", f.ciphertext_hash)
       .number("providerMicros", f.provider_micros)
       .number("totalMicros", f.total_micros);
-  return w.finish();
+  log_terms terms;
+  terms.at = f.at;
+  terms.kind = "exchange.outcome";
+  terms.request_id = f.request_id;
+  terms.consumer = f.consumer;
+  terms.provider = f.provider;
+  terms.dataset = f.dataset;
+  terms.status = f.failure ? to_string(f.failure->code) : "ok";
+  terms.subject = f.subject_pseudonym;
+  return {w.finish(), std::move(terms)};
 }
 
 }  // namespace saphan::hub

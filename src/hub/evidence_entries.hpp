@@ -13,6 +13,7 @@
 #include "core/time.hpp"
 #include "exchange/envelope.hpp"
 #include "policy/decision.hpp"
+#include "store/store.hpp"
 
 namespace saphan::hub {
 
@@ -36,6 +37,10 @@ struct decision_facts {
 struct outcome_facts {
   timestamp at{};
   std::string request_id;
+  std::string consumer;  // repeated from the decision so a search by member or subject finds both
+  std::string dataset;
+  std::string provider;
+  std::string subject_pseudonym;
   std::int64_t decision_index = -1;
   std::optional<error> failure;  // none: the provider answered and the answer verified
   std::string ciphertext_hash;
@@ -43,8 +48,9 @@ struct outcome_facts {
   std::int64_t total_micros = 0;
 };
 
-std::string rejection_entry(const rejection_facts& facts);
-std::string decision_entry(const decision_facts& facts);
-std::string outcome_entry(const outcome_facts& facts);
+// Each returns the entry bytes and the terms it is found by.
+log_append rejection_entry(const rejection_facts& facts);
+log_append decision_entry(const decision_facts& facts);
+log_append outcome_entry(const outcome_facts& facts);
 
 }  // namespace saphan::hub

@@ -52,8 +52,10 @@ result<hub_identity> load_hub_identity(const std::string& keys_dir, const member
   return hub_identity{id, std::move(*signing), std::move(*secret)};
 }
 
-exchange_service::exchange_service(store& db, const hub_config& config, hub_identity identity)
+exchange_service::exchange_service(store& db, evidence::log_writer& log, const hub_config& config,
+                                   hub_identity identity)
     : db_(db),
+      log_(log),
       config_(config),
       identity_(std::move(identity)),
       replays_(config.freshness, config.replay_capacity) {}
@@ -81,7 +83,7 @@ error exchange_service::reject(const net::peer_info& peer, std::string request_i
                                std::string request_hash, error reason, timestamp now) {
   rejection_facts facts{now, peer.member ? to_string(*peer.member) : peer.address,
                         std::move(request_id), std::move(request_hash), reason};
-  auto logged = db_.append_evidence(rejection_entry(facts));
+  auto logged = log_.append(rejection_entry(facts));
   if (!logged) return make_error(errc::evidence_unavailable, logged.error().detail);
   return reason;
 }
@@ -199,25 +201,32 @@ result<admitted_request> exchange_service::decide_and_log(const request_envelope
 
   decision_facts facts{now, &request, admitted.request_hash, pseudonym(request.subject),
                        &admitted.decision};
-  auto entry = decision_entry(facts);
-  auto written = db_.transaction([&]() -> result<void> {
-    auto row = db_.append_evidence(entry);
-    if (!row) return std::move(row).error();
-    admitted.decision_index = row->index;
-    // A consented exchange spends one use, in the same transaction as its evidence.
-    if (admitted.decision.allowed && request.basis == lawful_basis::consent && consent) {
-      auto used = record_use(*consent, now);
+  evidence::log_writer::item item{decision_entry(facts), {}, {}};
+  // A consented exchange spends one use, committed with its evidence. The writer re-reads the
+  // artefact inside its transaction, so two exchanges racing for the last use cannot both win;
+  // the loser is logged (and answered) as a denial with the consent's reason.
+  if (admitted.decision.allowed && request.basis == lawful_basis::consent && consent) {
+    item.effect = [id = consent->id, now](store& writer) -> result<void> {
+      auto fresh = writer.find_consent(id);
+      if (!fresh) return std::move(fresh).error();
+      auto used = record_use(*fresh, now);
       if (!used) return std::move(used).error();
-      SAPHAN_TRY_VOID(db_.update_consent(*used, consent->status));
-    }
-    return ok();
-  });
-  if (!written) {
-    if (written.error().code == errc::conflict) {
-      return make_error(errc::consent_mismatch, "consent changed while deciding; try again");
-    }
-    return make_error(errc::evidence_unavailable, written.error().detail);
+      return writer.update_consent(*used, fresh->status);
+    };
+    item.on_failure = [&](const error& failure) {
+      admitted.decision.allowed = false;
+      admitted.decision.reason =
+          failure.code == errc::conflict ? errc::consent_mismatch : failure.code;
+      admitted.decision.detail = failure.code == errc::conflict
+                                     ? "consent changed while deciding; try again"
+                                     : failure.detail;
+      admitted.decision.granted_fields.clear();
+      return decision_entry(facts);
+    };
   }
+  auto written = log_.append(std::move(item));
+  if (!written) return std::move(written).error();
+  admitted.decision_index = static_cast<std::int64_t>(written->index);
   if (!admitted.decision.allowed) {
     return make_error(admitted.decision.reason, admitted.decision.detail);
   }
@@ -238,16 +247,20 @@ result<admitted_request> exchange_service::decide_and_log(const request_envelope
 result<std::int64_t> exchange_service::log_outcome(const admitted_request& admitted,
                                                    std::optional<error> failure,
                                                    std::string ciphertext_hash, timestamp now) {
-  outcome_facts facts{now,
-                      admitted.request.request_id,
-                      admitted.decision_index,
-                      std::move(failure),
-                      std::move(ciphertext_hash),
-                      0,
-                      micros_since(admitted.started)};
-  auto row = db_.append_evidence(outcome_entry(facts));
-  if (!row) return make_error(errc::evidence_unavailable, row.error().detail);
-  return row->index;
+  outcome_facts facts;
+  facts.at = now;
+  facts.request_id = admitted.request.request_id;
+  facts.consumer = to_string(admitted.request.consumer);
+  facts.dataset = to_string(admitted.request.dataset);
+  facts.provider = to_string(admitted.request.dataset.owner);
+  facts.subject_pseudonym = pseudonym(admitted.request.subject);
+  facts.decision_index = admitted.decision_index;
+  facts.failure = std::move(failure);
+  facts.ciphertext_hash = std::move(ciphertext_hash);
+  facts.total_micros = micros_since(admitted.started);
+  auto index = log_.append(outcome_entry(facts));
+  if (!index) return std::move(index).error();
+  return static_cast<std::int64_t>(*index);
 }
 
 error exchange_service::record_failure(const admitted_request& admitted, const error& failure,

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "crypto/keys.hpp"
+#include "evidence/writer.hpp"
 #include "exchange/envelope.hpp"
 #include "hub/config.hpp"
 #include "hub/guards.hpp"
@@ -48,7 +49,9 @@ struct signed_answer {
 
 class exchange_service {
  public:
-  exchange_service(store& db, const hub_config& config, hub_identity identity);
+  // `db` is read from the worker threads; every evidence entry goes through `log` (group commit).
+  exchange_service(store& db, evidence::log_writer& log, const hub_config& config,
+                   hub_identity identity);
 
   result<admitted_request> admit(const net::peer_info& peer, std::string_view body,
                                  std::string_view signature, timestamp now);
@@ -77,6 +80,7 @@ class exchange_service {
                                    std::string ciphertext_hash, timestamp now);
 
   store& db_;
+  evidence::log_writer& log_;
   const hub_config& config_;
   hub_identity identity_;
   replay_guard replays_;

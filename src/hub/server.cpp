@@ -8,16 +8,19 @@
 
 #include "catalog/dataset.hpp"
 #include "core/log.hpp"
+#include "hub/log_api.hpp"
 
 namespace saphan::hub {
 
 namespace asio = net::asio;
 namespace http = net::http;
 
-hub_server::hub_server(const hub_config& config, store& db, hub_identity identity)
+hub_server::hub_server(const hub_config& config, store& db, evidence::log_writer& log,
+                       hub_identity identity, evidence::log_identity log_identity)
     : config_(config),
       db_(db),
-      service_(db, config, std::move(identity)),
+      service_(db, log, config, std::move(identity)),
+      log_identity_(std::move(log_identity)),
       workers_(static_cast<std::size_t>(config.worker_threads)) {}
 
 hub_server::~hub_server() { stop(); }
@@ -106,8 +109,33 @@ hub_server::awaitable_response hub_server::handle(net::http_request& request,
   if (get && (target == "/v1/catalog" || target.rfind("/v1/catalog/", 0) == 0)) {
     co_return co_await catalog(request);
   }
+  if (is_log_api_path(target.substr(0, target.find('?')))) co_return co_await log_api(request, peer);
   co_return net::make_problem(request.version(), keep,
                               make_error(errc::not_found, "no such endpoint"));
+}
+
+hub_server::awaitable_response hub_server::log_api(net::http_request& request,
+                                                   const net::peer_info& peer) {
+  const auto version = request.version();
+  const bool keep = request.keep_alive();
+  const bool post = request.method() == http::verb::post;
+  if (!post && request.method() != http::verb::get) {
+    co_return net::make_problem(version, keep, make_error(errc::method_not_allowed, "use GET"));
+  }
+  auto target = std::string(request.target());
+  auto body = co_await on_worker([&]() -> result<std::string> {
+    if (!peer.member) return make_error(errc::unauthenticated, peer.member_error);
+    auto caller = db_.find_member(*peer.member);
+    if (!caller) return make_error(errc::unknown_member, to_string(*peer.member) + " is not registered");
+    auto parsed = parse_target(target);
+    if (!parsed) return std::move(parsed).error();
+    log_api_context context{db_, log_identity_,
+                            [this](std::string_view id) { return service_.pseudonym(id); }};
+    return answer_log_api(context, post, *parsed, *caller, now_utc());
+  });
+  if (!body) co_return net::make_problem(version, keep, body.error());
+  co_return net::make_response(version, keep, http::status::ok, std::move(*body),
+                               "application/json");
 }
 
 hub_server::awaitable_response hub_server::exchange(net::http_request& request,

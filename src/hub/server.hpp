@@ -4,6 +4,7 @@
 //   POST /v1/exchange          a consumer connector's signed request (mutual TLS)
 //   GET  /v1/catalog           published datasets (id, title, classification)
 //   GET  /v1/catalog/<id>      one dataset: schema, metadata, policy
+//   GET  /v1/log/..., /v1/citizen/<id>/accesses   the evidence log (see log_api.hpp)
 //   GET  /healthz /readyz /metrics
 #pragma once
 
@@ -12,6 +13,7 @@
 #include <memory>
 
 #include "hub/config.hpp"
+#include "evidence/log.hpp"
 #include "hub/exchange.hpp"
 #include "net/http.hpp"
 
@@ -19,7 +21,8 @@ namespace saphan::hub {
 
 class hub_server {
  public:
-  hub_server(const hub_config& config, store& db, hub_identity identity);
+  hub_server(const hub_config& config, store& db, evidence::log_writer& log, hub_identity identity,
+             evidence::log_identity log_identity);
   ~hub_server();
 
   // Binds the listener and starts the I/O and worker threads. Returns the bound port.
@@ -34,6 +37,7 @@ class hub_server {
   awaitable_response exchange(net::http_request& request, const net::peer_info& peer);
   awaitable_response catalog(net::http_request& request);
   awaitable_response ready(net::http_request& request);
+  awaitable_response log_api(net::http_request& request, const net::peer_info& peer);
   net::http_response metrics(const net::http_request& request) const;
 
   template <class F>
@@ -44,6 +48,7 @@ class hub_server {
   const hub_config& config_;
   store& db_;
   exchange_service service_;
+  evidence::log_identity log_identity_;
   net::asio::io_context io_;
   net::asio::thread_pool workers_;
   std::unique_ptr<net::http_server> server_;

@@ -60,6 +60,46 @@ CREATE INDEX evidence_by_kind ON evidence(kind);
 PRAGMA user_version = 2;
 )sql";
 
+// Version 3: the RFC 9162 Merkle log replaces the hash chain. The chain of version 2 is kept,
+// renamed and read-only, so evidence written by earlier versions is never dropped. Entries carry
+// their search terms in columns; the complete tree nodes (leaves included, level 0) are stored so
+// proofs and roots of any past size are index lookups; checkpoints wait for their RFC 3161 token.
+constexpr std::string_view migration_3 = R"sql(
+ALTER TABLE evidence RENAME TO evidence_chain_v2;
+CREATE TABLE log_entries (
+  idx        INTEGER PRIMARY KEY,
+  at_us      INTEGER NOT NULL,
+  kind       TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  consumer   TEXT NOT NULL,
+  provider   TEXT NOT NULL,
+  dataset    TEXT NOT NULL,
+  status     TEXT NOT NULL,
+  subject    TEXT NOT NULL,
+  entry      BLOB NOT NULL
+);
+CREATE INDEX log_by_time ON log_entries(at_us);
+CREATE INDEX log_by_subject ON log_entries(subject) WHERE subject <> '';
+CREATE INDEX log_by_consumer ON log_entries(consumer);
+CREATE INDEX log_by_provider ON log_entries(provider);
+CREATE INDEX log_by_dataset ON log_entries(dataset);
+CREATE INDEX log_by_request ON log_entries(request_id) WHERE request_id <> '';
+CREATE TABLE log_nodes (
+  level INTEGER NOT NULL,
+  idx   INTEGER NOT NULL,
+  hash  BLOB NOT NULL,
+  PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE log_checkpoints (
+  tree_size  INTEGER PRIMARY KEY,
+  created_us INTEGER NOT NULL,
+  checkpoint TEXT NOT NULL,
+  tsa_token  BLOB
+);
+CREATE INDEX log_checkpoints_waiting ON log_checkpoints(tree_size) WHERE tsa_token IS NULL;
+PRAGMA user_version = 3;
+)sql";
+
 error in_migration(const migration& m, const error& e) {
   return make_error(errc::storage_failure, "migration " + std::to_string(m.version) + " (" +
                                                std::string(m.name) + "): " + e.detail);
@@ -118,6 +158,7 @@ const std::vector<migration>& migrations() {
   static const std::vector<migration> list = {
       {1, "directory, catalog and consents", migration_1},
       {2, "evidence log", migration_2},
+      {3, "merkle evidence log", migration_3},
   };
   return list;
 }

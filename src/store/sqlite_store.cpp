@@ -33,8 +33,9 @@ using sqlite::statement_use;
 constexpr std::size_t max_page = 10000;
 constexpr std::int64_t max_directory_rows = 100000;
 // Evidence entries are small JSON facts; anything larger is a bug or an attack.
-constexpr json_limits evidence_limits{64 * 1024, 16};
-constexpr std::size_t max_kind_length = 64;
+constexpr std::size_t max_log_entry_bytes = 64 * 1024;
+constexpr std::size_t max_term_length = 256;
+constexpr std::size_t max_search_page = 1000;
 constexpr std::size_t max_key_id_length = 256;
 
 error corrupt(std::string_view what, const error& cause) {
@@ -90,33 +91,32 @@ result<void> check_key(const member_key& key) {
   return ok();
 }
 
-// Evidence entries must be JSON objects; the optional "kind" string becomes an indexed column.
-result<std::string> evidence_kind(const std::string& entry_json) {
-  auto doc = parse_json(entry_json, evidence_limits);
-  if (!doc)
-    return doc.error();
-  if (!doc->IsObject())
-    return make_error(errc::malformed_json, "evidence entry: must be an object");
-  auto kind = json_object(*doc, "evidence entry").optional_string("kind");
-  if (!kind)
-    return kind.error();
-  std::string out = kind->value_or("");
-  if (out.size() > max_kind_length) {
-    return make_error(errc::invalid_argument, "evidence entry.kind: at most 64 bytes");
+std::int64_t micros_of(timestamp t) {
+  return t.time_since_epoch().count();
+}
+
+timestamp timestamp_of_micros(std::int64_t micros) {
+  return timestamp(std::chrono::microseconds(micros));
+}
+
+result<void> check_log_entry(const log_append& e) {
+  if (e.entry.empty() || e.entry.size() > max_log_entry_bytes) {
+    return make_error(errc::payload_too_large, "log entry: size must be 1.." +
+                                                   std::to_string(max_log_entry_bytes) + " bytes");
   }
-  return out;
+  const auto& t = e.terms;
+  for (const auto* term : {&t.kind, &t.request_id, &t.consumer, &t.provider, &t.dataset,
+                           &t.status, &t.subject}) {
+    if (term->size() > max_term_length) {
+      return make_error(errc::invalid_argument, "log entry term: at most " +
+                                                    std::to_string(max_term_length) + " bytes");
+    }
+  }
+  return ok();
 }
 
-std::string chain_hash(std::string_view prev_hash, std::string_view entry_json) {
-  auto digest = crypto::sha256_hasher().update(prev_hash).update(entry_json).finish();
-  return std::string(digest.view());
-}
-
-result<std::string> hex_of_hash(const std::string& bytes) {
-  auto digest = crypto::sha256_from_bytes(bytes);
-  if (!digest)
-    return corrupt("evidence hash", digest.error());
-  return digest->to_hex();
+std::int64_t as_sql_int(std::uint64_t value) {
+  return static_cast<std::int64_t>(std::min<std::uint64_t>(value, evidence::max_tree_size));
 }
 
 class sqlite_store final : public store {
@@ -342,49 +342,199 @@ class sqlite_store final : public store {
     return atomically(body);
   }
 
-  result<evidence_row> append_evidence(const std::string& entry_json) override {
-    auto kind = evidence_kind(entry_json);
-    if (!kind)
-      return kind.error();
+  result<std::uint64_t> log_size() override {
     std::lock_guard lock(mutex_);
-    evidence_row appended;
-    auto done = atomically([&]() -> result<void> {
-      auto row = chain_next(entry_json, *kind);
-      if (!row)
-        return row.error();
-      appended = std::move(*row);
-      return ok();
-    });
-    if (!done)
-      return done.error();
-    return appended;
+    return with("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries",
+                [](statement& s) -> result<std::uint64_t> {
+                  auto row = s.step();
+                  if (!row)
+                    return row.error();
+                  return static_cast<std::uint64_t>(s.integer(0));
+                });
   }
 
-  result<std::vector<evidence_row>> read_evidence(std::int64_t from_index,
-                                                  std::size_t limit) override {
-    if (from_index < 0) {
-      return make_error(errc::invalid_argument, "from_index: must not be negative");
-    }
+  result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
+                          const std::vector<evidence::stored_node>& nodes) override {
+    for (const auto& e : entries)
+      SAPHAN_TRY_VOID(check_log_entry(e));
     std::lock_guard lock(mutex_);
+    return atomically([&]() -> result<void> {
+      auto size = log_size();
+      if (!size)
+        return size.error();
+      if (*size != first) {
+        return make_error(errc::conflict, "log size is " + std::to_string(*size) +
+                                              ", append expected " + std::to_string(first));
+      }
+      auto index = first;
+      for (const auto& e : entries)
+        SAPHAN_TRY_VOID(insert_log_entry(index++, e));
+      for (const auto& n : nodes) {
+        SAPHAN_TRY_VOID(insert_node(n));
+      }
+      return ok();
+    });
+  }
+
+  result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    return with("SELECT idx, entry FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?",
+                [&](statement& s) -> result<std::vector<log_row>> {
+                  SAPHAN_TRY_VOID(sqlite::bind_all(
+                      s, as_sql_int(from), static_cast<std::int64_t>(std::min(limit, max_page))));
+                  return collect_log_rows(s);
+                });
+  }
+
+  result<std::vector<crypto::sha256_digest>> read_log_nodes(
+      const std::vector<evidence::node_id>& ids) override {
+    std::lock_guard lock(mutex_);
+    std::vector<crypto::sha256_digest> hashes;
+    hashes.reserve(ids.size());
+    for (const auto& id : ids) {
+      auto hash = with("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?",
+                       [&](statement& s) -> result<crypto::sha256_digest> {
+                         SAPHAN_TRY_VOID(sqlite::bind_all(s, static_cast<std::int64_t>(id.level),
+                                                          as_sql_int(id.index)));
+                         auto row = s.step();
+                         if (!row)
+                           return row.error();
+                         if (!*row) {
+                           return make_error(errc::not_found,
+                                             "log node (" + std::to_string(id.level) + ", " +
+                                                 std::to_string(id.index) + ") is not stored");
+                         }
+                         auto digest = crypto::sha256_from_bytes(s.blob(0));
+                         if (!digest)
+                           return corrupt("log node", digest.error());
+                         return *digest;
+                       });
+      if (!hash)
+        return hash.error();
+      hashes.push_back(*hash);
+    }
+    return hashes;
+  }
+
+  result<std::vector<log_row>> search_log(const log_filter& f) override {
+    // One fixed statement: an absent criterion binds NULL and its test is true, so no SQL is
+    // ever assembled from input.
+    static constexpr std::string_view sql =
+        "SELECT idx, entry FROM log_entries WHERE "
+        "(?1 IS NULL OR at_us >= ?1) AND (?2 IS NULL OR at_us < ?2) AND "
+        "(?3 IS NULL OR consumer = ?3 OR provider = ?3) AND (?4 IS NULL OR dataset = ?4) AND "
+        "(?5 IS NULL OR status = ?5) AND (?6 IS NULL OR kind = ?6) AND "
+        "(?7 IS NULL OR subject = ?7) AND (?8 IS NULL OR request_id = ?8) AND "
+        "(?9 IS NULL OR idx < ?9) ORDER BY idx DESC LIMIT ?10";
+    std::lock_guard lock(mutex_);
+    return with(sql, [&](statement& s) -> result<std::vector<log_row>> {
+      auto bind_time = [&](int i, const std::optional<timestamp>& t) {
+        return t ? s.bind(i, micros_of(*t)) : s.bind_null(i);
+      };
+      auto bind_text = [&](int i, const std::optional<std::string>& t) {
+        return t ? s.bind(i, *t) : s.bind_null(i);
+      };
+      SAPHAN_TRY_VOID(bind_time(1, f.since));
+      SAPHAN_TRY_VOID(bind_time(2, f.until));
+      SAPHAN_TRY_VOID(bind_text(3, f.member));
+      SAPHAN_TRY_VOID(bind_text(4, f.dataset));
+      SAPHAN_TRY_VOID(bind_text(5, f.status));
+      SAPHAN_TRY_VOID(bind_text(6, f.kind));
+      SAPHAN_TRY_VOID(bind_text(7, f.subject));
+      SAPHAN_TRY_VOID(bind_text(8, f.request_id));
+      SAPHAN_TRY_VOID(f.before_index ? s.bind(9, as_sql_int(*f.before_index)) : s.bind_null(9));
+      SAPHAN_TRY_VOID(s.bind(10, static_cast<std::int64_t>(std::min(f.limit, max_search_page))));
+      return collect_log_rows(s);
+    });
+  }
+
+  result<void> add_checkpoint(const checkpoint_record& c) override {
+    std::lock_guard lock(mutex_);
+    auto token = c.timestamp_token;
     return with(
-        "SELECT idx, entry, prev_hash, entry_hash FROM evidence "
-        "WHERE idx >= ? ORDER BY idx LIMIT ?",
-        [&](statement& s) -> result<std::vector<evidence_row>> {
-          SAPHAN_TRY_VOID(sqlite::bind_all(s, from_index,
-                                           static_cast<std::int64_t>(std::min(limit, max_page))));
-          std::vector<evidence_row> rows;
-          while (true) {
-            auto more = s.step();
-            if (!more)
-              return more.error();
-            if (!*more)
-              return rows;
-            auto row = evidence_of_row(s);
-            if (!row)
-              return row.error();
-            rows.push_back(std::move(*row));
+        "INSERT INTO log_checkpoints(tree_size, created_us, checkpoint, tsa_token) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT(tree_size) DO NOTHING",
+        [&](statement& s) -> result<void> {
+          SAPHAN_TRY_VOID(sqlite::bind_all(s, as_sql_int(c.tree_size), micros_of(c.created_at),
+                                           c.checkpoint_json));
+          SAPHAN_TRY_VOID(token ? s.bind_blob(4, *token) : s.bind_null(4));
+          auto changed = s.execute();
+          if (!changed)
+            return changed.error();
+          if (*changed == 0) {
+            return make_error(errc::already_exists,
+                              "checkpoint of size " + std::to_string(c.tree_size));
           }
+          return ok();
         });
+  }
+
+  result<std::optional<checkpoint_record>> latest_checkpoint() override {
+    std::lock_guard lock(mutex_);
+    auto rows = checkpoints_where(
+        "SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
+        "ORDER BY tree_size DESC LIMIT 1");
+    if (!rows)
+      return rows.error();
+    if (rows->empty())
+      return std::optional<checkpoint_record>();
+    return std::optional<checkpoint_record>(std::move(rows->front()));
+  }
+
+  result<checkpoint_record> find_checkpoint(std::uint64_t tree_size) override {
+    std::lock_guard lock(mutex_);
+    auto rows = checkpoints_where(
+        "SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
+        "WHERE tree_size = ?",
+        as_sql_int(tree_size));
+    if (!rows)
+      return rows.error();
+    if (rows->empty()) {
+      return make_error(errc::not_found, "no checkpoint of size " + std::to_string(tree_size));
+    }
+    return std::move(rows->front());
+  }
+
+  result<std::vector<checkpoint_record>> read_checkpoints(std::uint64_t from_size,
+                                                          std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    return checkpoints_where(
+        "SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
+        "WHERE tree_size >= ? ORDER BY tree_size LIMIT ?",
+        as_sql_int(from_size), static_cast<std::int64_t>(std::min(limit, max_page)));
+  }
+
+  result<std::vector<checkpoint_record>> untimestamped_checkpoints(std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    return checkpoints_where(
+        "SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
+        "WHERE tsa_token IS NULL ORDER BY tree_size LIMIT ?",
+        static_cast<std::int64_t>(std::min(limit, max_page)));
+  }
+
+  result<void> set_checkpoint_timestamp(std::uint64_t tree_size,
+                                        const std::string& token_der) override {
+    if (token_der.empty())
+      return make_error(errc::invalid_argument, "timestamp token: empty");
+    std::lock_guard lock(mutex_);
+    return atomically([&]() -> result<void> {
+      auto existing = find_checkpoint(tree_size);
+      if (!existing)
+        return existing.error();
+      if (existing->timestamp_token) {
+        return make_error(errc::conflict, "checkpoint of size " + std::to_string(tree_size) +
+                                              " already has a timestamp");
+      }
+      return with("UPDATE log_checkpoints SET tsa_token = ? WHERE tree_size = ?",
+                  [&](statement& s) -> result<void> {
+                    SAPHAN_TRY_VOID(s.bind_blob(1, token_der));
+                    SAPHAN_TRY_VOID(s.bind(2, as_sql_int(tree_size)));
+                    auto changed = s.execute();
+                    if (!changed)
+                      return changed.error();
+                    return ok();
+                  });
+    });
   }
 
   result<int> schema_version() override {
@@ -524,56 +674,69 @@ class sqlite_store final : public store {
     return key;
   }
 
-  static result<evidence_row> evidence_of_row(const statement& s) {
-    evidence_row row;
-    row.index = s.integer(0);
-    row.entry_json = s.text(1);
-    auto prev = hex_of_hash(s.blob(2));
-    if (!prev)
-      return prev.error();
-    auto hash = hex_of_hash(s.blob(3));
-    if (!hash)
-      return hash.error();
-    row.prev_hash_hex = std::move(*prev);
-    row.entry_hash_hex = std::move(*hash);
-    return row;
+  result<void> insert_log_entry(std::uint64_t index, const log_append& e) {
+    return with(
+        "INSERT INTO log_entries(idx, at_us, kind, request_id, consumer, provider, dataset, "
+        "status, subject, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [&](statement& s) -> result<void> {
+          const auto& t = e.terms;
+          SAPHAN_TRY_VOID(sqlite::bind_all(s, as_sql_int(index), micros_of(t.at), t.kind,
+                                           t.request_id, t.consumer, t.provider, t.dataset,
+                                           t.status, t.subject));
+          SAPHAN_TRY_VOID(s.bind_blob(10, e.entry));
+          auto changed = s.execute();
+          if (!changed)
+            return changed.error();
+          return ok();
+        });
   }
 
-  // Inside a transaction: links the entry to the last one and inserts it at the next index.
-  result<evidence_row> chain_next(const std::string& entry_json, const std::string& kind) {
-    struct tip {
-      std::int64_t next = 0;
-      std::string hash = std::string(crypto::sha256_digest::size, '\0');
-    };
-    auto last = with("SELECT idx, entry_hash FROM evidence ORDER BY idx DESC LIMIT 1",
-                     [](statement& s) -> result<tip> {
-                       auto row = s.step();
-                       if (!row)
-                         return row.error();
-                       if (!*row)
-                         return tip{};
-                       return tip{s.integer(0) + 1, s.blob(1)};
-                     });
-    if (!last)
-      return last.error();
-    if (last->hash.size() != crypto::sha256_digest::size) {
-      return make_error(errc::storage_failure, "stored evidence hash is not 32 bytes");
+  result<void> insert_node(const evidence::stored_node& n) {
+    return with("INSERT INTO log_nodes(level, idx, hash) VALUES (?, ?, ?)",
+                [&](statement& s) -> result<void> {
+                  SAPHAN_TRY_VOID(sqlite::bind_all(s, static_cast<std::int64_t>(n.id.level),
+                                                   as_sql_int(n.id.index)));
+                  SAPHAN_TRY_VOID(s.bind_blob(3, n.hash.view()));
+                  auto changed = s.execute();
+                  if (!changed)
+                    return changed.error();
+                  return ok();
+                });
+  }
+
+  static result<std::vector<log_row>> collect_log_rows(statement& s) {
+    std::vector<log_row> rows;
+    while (true) {
+      auto more = s.step();
+      if (!more)
+        return more.error();
+      if (!*more)
+        return rows;
+      rows.push_back({static_cast<std::uint64_t>(s.integer(0)), s.blob(1)});
     }
-    const auto hash = chain_hash(last->hash, entry_json);
-    auto changed = with(
-        "INSERT INTO evidence(idx, recorded_at, kind, entry, prev_hash, "
-        "entry_hash) VALUES(?, ?, ?, ?, ?, ?)",
-        [&](statement& s) -> result<int> {
-          SAPHAN_TRY_VOID(
-              sqlite::bind_all(s, last->next, format_rfc3339(now_utc()), kind, entry_json));
-          SAPHAN_TRY_VOID(s.bind_blob(5, last->hash));
-          SAPHAN_TRY_VOID(s.bind_blob(6, hash));
-          return s.execute();
-        });
-    if (!changed)
-      return changed.error();
-    return evidence_row{last->next, entry_json, crypto::sha256_from_bytes(hash)->to_hex(),
-                        crypto::sha256_from_bytes(last->hash)->to_hex()};
+  }
+
+  template <class... Args>
+  result<std::vector<checkpoint_record>> checkpoints_where(std::string_view sql,
+                                                          const Args&... args) {
+    return with(sql, [&](statement& s) -> result<std::vector<checkpoint_record>> {
+      SAPHAN_TRY_VOID(sqlite::bind_all(s, args...));
+      std::vector<checkpoint_record> rows;
+      while (true) {
+        auto more = s.step();
+        if (!more)
+          return more.error();
+        if (!*more)
+          return rows;
+        checkpoint_record c;
+        c.tree_size = static_cast<std::uint64_t>(s.integer(0));
+        c.created_at = timestamp_of_micros(s.integer(1));
+        c.checkpoint_json = s.text(2);
+        if (!s.is_null(3))
+          c.timestamp_token = s.blob(3);
+        rows.push_back(std::move(c));
+      }
+    });
   }
 
   result<void> atomically(const std::function<result<void>()>& body) {

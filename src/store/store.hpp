@@ -16,6 +16,7 @@
 #include "catalog/dataset.hpp"
 #include "consent/consent.hpp"
 #include "directory/member.hpp"
+#include "evidence/merkle.hpp"
 
 namespace saphan {
 
@@ -26,14 +27,52 @@ struct consent_filter {
   std::size_t limit = 1000;
 };
 
-// One entry of the hash-chained evidence table. Indexes start at 0 and have no gaps;
-// entry_hash = SHA-256(prev_hash || entry_json); the first entry's prev_hash is 32 zero bytes.
-// Hashes are lower-case hex.
-struct evidence_row {
-  std::int64_t index = 0;
-  std::string entry_json;
-  std::string entry_hash_hex;
-  std::string prev_hash_hex;
+// ---- Evidence log rows (the RFC 9162 tree math lives in evidence/; the store keeps bytes) ----
+
+// What an entry is found by. The evidence layer extracts these from the entry and the store keeps
+// them in indexed columns beside the hashed entry bytes. Empty strings mean "not applicable".
+struct log_terms {
+  timestamp at{};          // the hub's receipt time (UTC, microseconds)
+  std::string kind;        // "exchange.decision", "consent.granted", "dataset.published", ...
+  std::string request_id;  // exchanges only
+  std::string consumer;    // member ids as text
+  std::string provider;
+  std::string dataset;     // versioned dataset id as text
+  std::string status;      // "allow", "ok", or a stable error code
+  std::string subject;     // keyed pseudonym (hex) of the citizen, never the citizen ID
+};
+
+struct log_append {
+  std::string entry;  // the exact bytes that are hashed: leaf = H(0x00 || entry)
+  log_terms terms;
+};
+
+struct log_row {
+  std::uint64_t index = 0;
+  std::string entry;
+};
+
+// Search: every given criterion must hold. Newest first; `before_index` pages backwards.
+struct log_filter {
+  std::optional<timestamp> since;  // at >= since
+  std::optional<timestamp> until;  // at < until
+  std::optional<std::string> member;  // consumer or provider
+  std::optional<std::string> dataset;
+  std::optional<std::string> status;
+  std::optional<std::string> kind;
+  std::optional<std::string> subject;  // pseudonym
+  std::optional<std::string> request_id;
+  std::optional<std::uint64_t> before_index;
+  std::size_t limit = 100;  // capped at 1000
+};
+
+// A signed tree head as stored: its JSON (evidence::checkpoint_to_json) and, once a
+// time-stamping authority answered, the DER RFC 3161 TimeStampToken over it.
+struct checkpoint_record {
+  std::uint64_t tree_size = 0;
+  std::string checkpoint_json;
+  std::optional<std::string> timestamp_token;
+  timestamp created_at{};
 };
 
 class store {
@@ -68,13 +107,34 @@ class store {
 
   virtual result<void> transaction(const std::function<result<void>()>& body) = 0;
 
-  // Evidence. append_evidence takes a JSON object (its optional "kind" string is indexed),
-  // chains it to the last entry and returns the stored row. Errors: malformed_json,
-  // payload_too_large, storage_failure. read_evidence returns up to `limit` rows (capped at
-  // 10000) with index >= from_index, in order.
-  virtual result<evidence_row> append_evidence(const std::string& entry_json) = 0;
-  virtual result<std::vector<evidence_row>> read_evidence(std::int64_t from_index,
-                                                          std::size_t limit) = 0;
+  // ---- Evidence log storage. Indexes start at 0 and have no gaps. ----
+  virtual result<std::uint64_t> log_size() = 0;
+  // Stores entries at indexes first, first+1, ... and the tree nodes that became complete.
+  // Errors: conflict when log_size() != first (another writer appended first; nothing written),
+  // storage_failure. Atomic; inside `transaction` it commits with the rest of the body.
+  virtual result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
+                                  const std::vector<evidence::stored_node>& nodes) = 0;
+  // Up to `limit` (capped at 10000) rows with index >= from, in order.
+  virtual result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) = 0;
+  // The stored hashes of complete nodes, in the order asked. Errors: not_found naming the first
+  // missing node.
+  virtual result<std::vector<crypto::sha256_digest>> read_log_nodes(
+      const std::vector<evidence::node_id>& ids) = 0;
+  virtual result<std::vector<log_row>> search_log(const log_filter& filter) = 0;
+
+  // Checkpoints, one per tree size. add_checkpoint: already_exists when that size has one.
+  virtual result<void> add_checkpoint(const checkpoint_record& checkpoint) = 0;
+  virtual result<std::optional<checkpoint_record>> latest_checkpoint() = 0;
+  // Errors: not_found.
+  virtual result<checkpoint_record> find_checkpoint(std::uint64_t tree_size) = 0;
+  // Up to `limit` (capped at 10000) checkpoints with tree_size >= from_size, ascending.
+  virtual result<std::vector<checkpoint_record>> read_checkpoints(std::uint64_t from_size,
+                                                                  std::size_t limit) = 0;
+  // Checkpoints still waiting for a timestamp token, oldest first.
+  virtual result<std::vector<checkpoint_record>> untimestamped_checkpoints(std::size_t limit) = 0;
+  // Errors: not_found (no such checkpoint), conflict (it already has a token).
+  virtual result<void> set_checkpoint_timestamp(std::uint64_t tree_size,
+                                                const std::string& token_der) = 0;
 
   // The schema version this store is at (after migrations).
   virtual result<int> schema_version() = 0;

@@ -8,6 +8,7 @@
 #include "core/files.hpp"
 #include "crypto/jws.hpp"
 #include "crypto/keys.hpp"
+#include "evidence/writer.hpp"
 #include "hub/exchange.hpp"
 
 using namespace saphan;
@@ -15,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Delegates to a real store; append_evidence fails while `fail_log` is set.
+// Delegates to a real store; appending to the log fails while `fail_log` is set.
 class failing_log_store : public store {
  public:
   explicit failing_log_store(std::unique_ptr<store> inner) : inner_(std::move(inner)) {}
@@ -47,12 +48,33 @@ class failing_log_store : public store {
   result<void> transaction(const std::function<result<void>()>& body) override {
     return inner_->transaction(body);
   }
-  result<evidence_row> append_evidence(const std::string& entry) override {
+  result<std::uint64_t> log_size() override { return inner_->log_size(); }
+  result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
+                          const std::vector<evidence::stored_node>& nodes) override {
     if (fail_log) return make_error(errc::storage_failure, "disk full (injected)");
-    return inner_->append_evidence(entry);
+    return inner_->append_log(first, entries, nodes);
   }
-  result<std::vector<evidence_row>> read_evidence(std::int64_t from, std::size_t limit) override {
-    return inner_->read_evidence(from, limit);
+  result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) override {
+    return inner_->read_log(from, limit);
+  }
+  result<std::vector<crypto::sha256_digest>> read_log_nodes(
+      const std::vector<evidence::node_id>& ids) override {
+    return inner_->read_log_nodes(ids);
+  }
+  result<std::vector<log_row>> search_log(const log_filter& f) override { return inner_->search_log(f); }
+  result<void> add_checkpoint(const checkpoint_record& c) override { return inner_->add_checkpoint(c); }
+  result<std::optional<checkpoint_record>> latest_checkpoint() override {
+    return inner_->latest_checkpoint();
+  }
+  result<checkpoint_record> find_checkpoint(std::uint64_t n) override { return inner_->find_checkpoint(n); }
+  result<std::vector<checkpoint_record>> read_checkpoints(std::uint64_t from, std::size_t n) override {
+    return inner_->read_checkpoints(from, n);
+  }
+  result<std::vector<checkpoint_record>> untimestamped_checkpoints(std::size_t n) override {
+    return inner_->untimestamped_checkpoints(n);
+  }
+  result<void> set_checkpoint_timestamp(std::uint64_t n, const std::string& token) override {
+    return inner_->set_checkpoint_timestamp(n, token);
   }
   result<int> schema_version() override { return inner_->schema_version(); }
 
@@ -62,7 +84,9 @@ class failing_log_store : public store {
 
 struct fixture {
   fs::path dir;
-  std::unique_ptr<failing_log_store> db;
+  std::unique_ptr<store> db;              // what the service reads, and the test inspects
+  failing_log_store* log_db = nullptr;    // the evidence writer's own connection
+  std::unique_ptr<evidence::log_writer> writer;
   hub::hub_config config;
   crypto::signing_key_pair consumer_keys = crypto::generate_signing_key();
   crypto::encryption_key_pair reply_keys = crypto::generate_encryption_key();
@@ -78,7 +102,12 @@ struct fixture {
     fs::create_directories(dir);
     auto opened = open_sqlite_store({(dir / "store.db").string()});
     REQUIRE(opened);
-    db = std::make_unique<failing_log_store>(std::move(*opened));
+    db = std::move(*opened);
+    auto second = open_sqlite_store({(dir / "store.db").string()});
+    REQUIRE(second);
+    auto failing = std::make_unique<failing_log_store>(std::move(*second));
+    log_db = failing.get();
+    writer = std::make_unique<evidence::log_writer>(std::move(failing));
     register_members();
     publish_dataset();
     add_consent();
@@ -86,6 +115,7 @@ struct fixture {
     config.providers[dataset.owner] = {"127.0.0.1", 9, true};
   }
   ~fixture() {
+    writer.reset();
     db.reset();
     std::error_code ec;
     fs::remove_all(dir, ec);
@@ -154,7 +184,7 @@ struct fixture {
   }
 
   std::size_t log_size() {
-    auto rows = db->read_evidence(0, 10000);
+    auto rows = db->read_log(0, 10000);
     REQUIRE(rows);
     return rows->size();
   }
@@ -171,7 +201,7 @@ struct fixture {
 TEST_CASE("an allowed request is logged, spends one consent use, and is signed for the provider",
           "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
   auto [body, sig] = f.signed_body(f.envelope("request-0001"));
   auto admitted = service.admit(f.peer(f.consumer), body, sig, f.now);
   REQUIRE(admitted);
@@ -190,21 +220,21 @@ TEST_CASE("an allowed request is logged, spends one consent use, and is signed f
 
 TEST_CASE("the hub fails closed: no evidence, no exchange, no consent use", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, f.config, f.identity());
-  f.db->fail_log = true;
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
+  f.log_db->fail_log = true;
   auto [body, sig] = f.signed_body(f.envelope("request-0002"));
   auto admitted = service.admit(f.peer(f.consumer), body, sig, f.now);
   REQUIRE_FALSE(admitted);
   CHECK(admitted.error().code == errc::evidence_unavailable);
   CHECK(f.consent_uses() == 0);
-  f.db->fail_log = false;
+  f.log_db->fail_log = false;
   CHECK(f.log_size() == 0);
 }
 
 TEST_CASE("a denial the hub cannot log is answered evidence_unavailable", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, f.config, f.identity());
-  f.db->fail_log = true;
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
+  f.log_db->fail_log = true;
   auto r = f.envelope("request-0003");
   r.purpose = "marketing";
   auto [body, sig] = f.signed_body(r);
@@ -215,7 +245,7 @@ TEST_CASE("a denial the hub cannot log is answered evidence_unavailable", "[hub]
 
 TEST_CASE("refusals before the decision are each logged with their code", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
   auto [body, sig] = f.signed_body(f.envelope("request-0004"));
 
   auto mismatch = service.admit(f.peer(f.other), body, sig, f.now);
@@ -240,32 +270,32 @@ TEST_CASE("refusals before the decision are each logged with their code", "[hub]
   CHECK(service.admit(f.peer(f.consumer), body, sig, f.now).code() == errc::replay);
 
   // Seven refusals and one decision: every one of them is in the log.
-  auto rows = f.db->read_evidence(0, 100);
+  auto rows = f.db->read_log(0, 100);
   REQUIRE(rows);
   REQUIRE(rows->size() == 8);
   int rejected = 0;
   for (const auto& row : *rows) {
-    if (row.entry_json.find("\"kind\":\"exchange.rejected\"") != std::string::npos) ++rejected;
+    if (row.entry.find("\"kind\":\"exchange.rejected\"") != std::string::npos) ++rejected;
   }
   CHECK(rejected == 7);
-  CHECK(rows->back().entry_json.find("\"reason\":\"replay\"") != std::string::npos);
+  CHECK(rows->back().entry.find("\"reason\":\"replay\"") != std::string::npos);
 }
 
 TEST_CASE("the freshness window is inclusive at its edges", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
   auto [body, sig] = f.signed_body(f.envelope("request-0005"));
   CHECK(service.admit(f.peer(f.consumer), body, sig, f.now + f.config.freshness));
 }
 
 TEST_CASE("the evidence never holds the citizen id, only its keyed pseudonym", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
   auto [body, sig] = f.signed_body(f.envelope("request-0006"));
   REQUIRE(service.admit(f.peer(f.consumer), body, sig, f.now));
-  auto rows = f.db->read_evidence(0, 10);
+  auto rows = f.db->read_log(0, 10);
   REQUIRE(rows);
   REQUIRE(rows->size() == 1);
-  CHECK(rows->front().entry_json.find(f.subject) == std::string::npos);
-  CHECK(rows->front().entry_json.find(service.pseudonym(f.subject)) != std::string::npos);
+  CHECK(rows->front().entry.find(f.subject) == std::string::npos);
+  CHECK(rows->front().entry.find(service.pseudonym(f.subject)) != std::string::npos);
 }

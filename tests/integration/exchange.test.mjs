@@ -524,9 +524,13 @@ test('a provider that is too slow gives provider_timeout, while other exchanges 
   }
 });
 
-test('every exchange and refusal is in the hash-chained evidence log', () => {
+test('every exchange and refusal is in the Merkle evidence log and proved in a signed head', async () => {
+  // The hub signs a tree head at least every second while entries arrive.
+  await new Promise((resolve) => setTimeout(resolve, 1200));
   const log = trail();
-  assert.match(log, /hash chain verified/);
+  assert.match(log, /every entry in a signed head is proved/);
+  assert.match(log, /signature verified with the log key/);
+  assert.doesNotMatch(log, /PROOF FAILS|NO PROOF/);
   assert.match(log, /provider_unreachable/);
   assert.match(log, /provider_timeout/);
   assert.match(log, /certificate_mismatch/);

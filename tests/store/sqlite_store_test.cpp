@@ -11,6 +11,7 @@
 
 #include "core/citizen_id.hpp"
 #include "store/migrations.hpp"
+#include "evidence/log.hpp"
 #include "store/store.hpp"
 
 using namespace saphan;
@@ -108,45 +109,24 @@ consent_artefact consent(const std::string& id, const std::string& subject_prefi
   return *request_consent(consent_id{id}, t, *parse_rfc3339("2025-12-01T00:00:00Z"), "portal");
 }
 
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  REQUIRE(EVP_Digest(bytes.data(), bytes.size(), out, &size, EVP_sha256(), nullptr) == 1);
-  static const char* digits = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) {
-    hex += digits[out[i] >> 4];
-    hex += digits[out[i] & 0xf];
-  }
-  return hex;
-}
-
-std::string unhex(const std::string& hex) {
-  std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
-
-const std::string zero_hash_hex(64, '0');
-
-// Checks indexes 0..n-1 without gaps and every link of the chain, computed independently.
-void verify_chain(const std::vector<evidence_row>& rows) {
-  std::string prev = zero_hash_hex;
+// Checks indexes 0..n-1 without gaps, and that the stored tree's root equals the reference
+// RFC 9162 root computed independently from the entries' own bytes.
+void verify_log(store& s, const std::vector<log_row>& rows) {
+  std::vector<crypto::sha256_digest> leaves;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     INFO("row " << i);
-    REQUIRE(rows[i].index == static_cast<std::int64_t>(i));
-    REQUIRE(rows[i].prev_hash_hex == prev);
-    REQUIRE(rows[i].entry_hash_hex == sha256_hex(unhex(prev) + rows[i].entry_json));
-    prev = rows[i].entry_hash_hex;
+    REQUIRE(rows[i].index == i);
+    leaves.push_back(evidence::leaf_hash(rows[i].entry));
   }
+  auto root = evidence::root_at(s, rows.size());
+  REQUIRE(root);
+  CHECK(*root == evidence::root_from_leaves(leaves));
 }
 
-std::vector<evidence_row> read_all_evidence(store& s) {
-  std::vector<evidence_row> all;
+std::vector<log_row> read_all_evidence(store& s) {
+  std::vector<log_row> all;
   while (true) {
-    auto page = s.read_evidence(static_cast<std::int64_t>(all.size()), 100);
+    auto page = s.read_log(all.size(), 100);
     REQUIRE(page);
     if (page->empty())
       return all;
@@ -156,6 +136,13 @@ std::vector<evidence_row> read_all_evidence(store& s) {
 
 std::string entry(int n) {
   return R"({"kind":"exchange.decision","n":)" + std::to_string(n) + "}";
+}
+
+result<std::uint64_t> append_one(store& s, int n) {
+  log_terms terms;
+  terms.kind = "exchange.decision";
+  terms.request_id = "r" + std::to_string(n);
+  return evidence::append_entries(s, {{entry(n), terms}});
 }
 
 // Raw SQLite access for what the store deliberately does not expose.
@@ -210,19 +197,19 @@ TEST_CASE("a new file store is at the latest schema in WAL mode", "[store]") {
     auto s = open_at(dir.file());
     auto version = s->schema_version();
     REQUIRE(version);
-    CHECK(*version == 2);
+    CHECK(*version == 3);
     CHECK(*version == sqlite::latest_schema_version());
   }
   raw_db raw(dir.file());
   CHECK(raw.text("PRAGMA journal_mode") == "wal");
-  CHECK(raw.text("PRAGMA user_version") == "2");
+  CHECK(raw.text("PRAGMA user_version") == "3");
 }
 
 TEST_CASE("an in-memory store works", "[store]") {
   auto s = open_at(":memory:");
   REQUIRE(s->add_member(dopa()));
   CHECK(s->find_member(dopa().id));
-  CHECK(*s->schema_version() == 2);
+  CHECK(*s->schema_version() == 3);
 }
 
 TEST_CASE("opening refuses bad options and unusable files", "[store]") {
@@ -257,16 +244,34 @@ TEST_CASE("a version-1 file is migrated and keeps its data", "[store][migration]
     CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE name = 'evidence'") == "0");
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 2);
+  CHECK(*s->schema_version() == 3);
   auto m = s->find_member(jfo().id);
   REQUIRE(m);
   CHECK(*m == jfo());
   auto found = s->find_consent(consent_id{"c-old"});
   REQUIRE(found);
   CHECK(consent_to_json(*found) == consent_to_json(c));
-  auto appended = s->append_evidence(entry(0));
+  auto appended = append_one(*s, 0);
   REQUIRE(appended);
-  CHECK(appended->index == 0);
+  CHECK(*appended == 0);
+}
+
+TEST_CASE("a version-2 hash chain is kept read-only beside the new Merkle log", "[store][migration]") {
+  temp_dir dir;
+  {
+    raw_db raw(dir.file());
+    raw.exec(std::string(sqlite::migrations().at(0).sql));
+    raw.exec(std::string(sqlite::migrations().at(1).sql));
+    raw.insert("INSERT INTO evidence(idx, recorded_at, kind, entry, prev_hash, entry_hash) "
+               "VALUES(0, '2026-01-01T00:00:00Z', 'exchange.decision', ?, x'00', x'00')",
+               {entry(0)});
+  }
+  auto s = open_at(dir.file());
+  CHECK(*s->schema_version() == 3);
+  CHECK(*s->log_size() == 0);
+  s.reset();
+  raw_db raw(dir.file());
+  CHECK(raw.text("SELECT entry FROM evidence_chain_v2 WHERE idx = 0") == entry(0));
 }
 
 TEST_CASE("a file newer than this program is refused", "[store][migration]") {
@@ -516,7 +521,7 @@ TEST_CASE("a transaction whose body fails leaves no trace", "[store][transaction
   auto s = open_at(dir.file());
   auto failed = s->transaction([&]() -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(dopa()));
-    auto row = s->append_evidence(entry(0));
+    auto row = append_one(*s, 0);
     if (!row)
       return row.error();
     return make_error(errc::conflict, "changed my mind");
@@ -524,11 +529,13 @@ TEST_CASE("a transaction whose body fails leaves no trace", "[store][transaction
   REQUIRE_FALSE(failed);
   CHECK(failed.code() == errc::conflict);
   CHECK(s->find_member(dopa().id).code() == errc::unknown_member);
-  CHECK(s->read_evidence(0, 10)->empty());
-  // The rolled-back index is reused: the log has no gap.
-  auto next = s->append_evidence(entry(1));
+  CHECK(s->read_log(0, 10)->empty());
+  CHECK(*s->log_size() == 0);
+  // The rolled-back index is reused: the log has no gap, and no node of the undone entry stays.
+  auto next = append_one(*s, 1);
   REQUIRE(next);
-  CHECK(next->index == 0);
+  CHECK(*next == 0);
+  verify_log(*s, read_all_evidence(*s));
 }
 
 TEST_CASE("a transaction whose body throws leaves no trace and rethrows", "[store][transaction]") {
@@ -577,74 +584,73 @@ TEST_CASE("a failing call inside a transaction does not end it", "[store][transa
 // ---------------------------------------------------------------------------------------------
 // Evidence
 
-TEST_CASE("evidence entries are chained and read back in order", "[store][evidence]") {
+TEST_CASE("log entries are stored with their tree and read back in order", "[store][evidence]") {
   auto s = open_at(":memory:");
   for (int i = 0; i < 3; ++i) {
-    auto row = s->append_evidence(entry(i));
-    REQUIRE(row);
-    CHECK(row->index == i);
-    CHECK(row->entry_json == entry(i));
+    auto index = append_one(*s, i);
+    REQUIRE(index);
+    CHECK(*index == static_cast<std::uint64_t>(i));
   }
-  auto rows = s->read_evidence(0, 10);
+  auto rows = s->read_log(0, 10);
   REQUIRE(rows);
   REQUIRE(rows->size() == 3);
-  CHECK((*rows)[0].prev_hash_hex == zero_hash_hex);
-  verify_chain(*rows);
+  CHECK((*rows)[2].entry == entry(2));
+  verify_log(*s, *rows);
 
-  auto middle = s->read_evidence(1, 1);
+  auto middle = s->read_log(1, 1);
   REQUIRE(middle);
   REQUIRE(middle->size() == 1);
   CHECK((*middle)[0].index == 1);
-  CHECK((*middle)[0].entry_hash_hex == (*rows)[1].entry_hash_hex);
-  CHECK(s->read_evidence(3, 10)->empty());
-  CHECK(s->read_evidence(0, 0)->empty());
-  CHECK(s->read_evidence(-1, 10).code() == errc::invalid_argument);
+  CHECK(s->read_log(3, 10)->empty());
+  CHECK(s->read_log(0, 0)->empty());
+  auto leaf = s->read_log_nodes({{0, 1}});
+  REQUIRE(leaf);
+  CHECK(leaf->front() == evidence::leaf_hash(entry(1)));
+  CHECK(s->read_log_nodes({{0, 3}}).code() == errc::not_found);
+  CHECK(s->read_log_nodes({{1, 1}}).code() == errc::not_found);  // incomplete node (2,3)
 }
 
-TEST_CASE("evidence entries must be bounded JSON objects", "[store][evidence]") {
+TEST_CASE("log appends refuse oversized entries and a wrong first index", "[store][evidence]") {
   auto s = open_at(":memory:");
-  CHECK(s->append_evidence("not json").code() == errc::malformed_json);
-  CHECK(s->append_evidence("[1,2]").code() == errc::malformed_json);
-  CHECK(s->append_evidence(R"({"kind":5})").code() == errc::malformed_json);
-  CHECK(s->append_evidence(R"({"kind":")" + std::string(65, 'k') + "\"}").code() ==
-        errc::invalid_argument);
-  CHECK(s->append_evidence(R"({"kind":")" + std::string(64, 'k') + "\"}"));
-  CHECK(s->append_evidence("{}"));
-  std::string big = R"({"pad":")" + std::string(64 * 1024, 'x') + "\"}";
-  CHECK(s->append_evidence(big).code() == errc::payload_too_large);
-  CHECK(s->read_evidence(0, 10)->size() == 2);
+  std::string big(64 * 1024 + 1, 'x');
+  CHECK(evidence::append_entries(*s, {{big, {}}}).code() == errc::payload_too_large);
+  CHECK(evidence::append_entries(*s, {{"", {}}}).code() == errc::payload_too_large);
+  CHECK(evidence::append_entries(*s, {}).code() == errc::invalid_argument);
+  log_terms long_terms;
+  long_terms.kind = std::string(257, 'k');
+  CHECK(evidence::append_entries(*s, {{entry(0), long_terms}}).code() == errc::invalid_argument);
+  CHECK(s->append_log(1, {{entry(0), {}}}, {}).code() == errc::conflict);
+  CHECK(*s->log_size() == 0);
+  REQUIRE(append_one(*s, 0));
+  CHECK(*s->log_size() == 1);
 }
 
-TEST_CASE("evidence indexes have no gaps after many appends", "[store][evidence]") {
+TEST_CASE("log indexes have no gaps after many appends", "[store][evidence]") {
   temp_dir dir;
   auto s = open_at(dir.file());
-  // Batched in transactions (as the hub's group commit does) and singly.
+  // Batched (as the hub's group commit does) and singly.
   for (int batch = 0; batch < 3; ++batch) {
-    REQUIRE(s->transaction([&]() -> result<void> {
-      for (int i = 0; i < 100; ++i) {
-        auto row = s->append_evidence(entry(batch * 100 + i));
-        if (!row)
-          return row.error();
-      }
-      return ok();
-    }));
+    std::vector<log_append> entries;
+    for (int i = 0; i < 100; ++i)
+      entries.push_back({entry(batch * 100 + i), {}});
+    REQUIRE(evidence::append_entries(*s, entries));
   }
   for (int i = 0; i < 20; ++i)
-    REQUIRE(s->append_evidence(entry(300 + i)));
+    REQUIRE(append_one(*s, 300 + i));
   auto all = read_all_evidence(*s);
   REQUIRE(all.size() == 320);
-  verify_chain(all);
-  auto capped = s->read_evidence(0, 1000000);
+  verify_log(*s, all);
+  auto capped = s->read_log(0, 1000000);
   REQUIRE(capped);
   CHECK(capped->size() == 320);
 }
 
-TEST_CASE("concurrent appends from two threads keep one gap-free chain", "[store][evidence]") {
+TEST_CASE("concurrent appends from two threads keep one gap-free log", "[store][evidence]") {
   auto s = open_at(":memory:");
   std::atomic<int> failures{0};
   auto worker = [&](int base) {
     for (int i = 0; i < 100; ++i) {
-      if (!s->append_evidence(entry(base + i)))
+      if (!append_one(*s, base + i))
         ++failures;
     }
   };
@@ -655,19 +661,105 @@ TEST_CASE("concurrent appends from two threads keep one gap-free chain", "[store
   CHECK(failures == 0);
   auto all = read_all_evidence(*s);
   CHECK(all.size() == 200);
-  verify_chain(all);
+  verify_log(*s, all);
 }
 
-TEST_CASE("two connections to one file keep one chain", "[store][evidence]") {
+TEST_CASE("two connections to one file keep one log", "[store][evidence]") {
   temp_dir dir;
   auto first = open_at(dir.file());
   auto second = open_at(dir.file());
+  evidence::compact_tree cache;  // a stale cache must be noticed and rebuilt
   for (int i = 0; i < 10; ++i) {
-    REQUIRE((i % 2 == 0 ? first : second)->append_evidence(entry(i)));
+    if (i % 2 == 0) {
+      REQUIRE(evidence::append_entries(*first, {{entry(i), {}}}, &cache));
+    } else {
+      REQUIRE(append_one(*second, i));
+    }
   }
   auto all = read_all_evidence(*first);
   CHECK(all.size() == 10);
-  verify_chain(all);
+  verify_log(*first, all);
+}
+
+TEST_CASE("log search filters by every term, newest first, and pages", "[store][evidence]") {
+  auto s = open_at(":memory:");
+  const auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
+  std::vector<log_append> entries;
+  for (int i = 0; i < 10; ++i) {
+    log_terms t;
+    t.at = t0 + std::chrono::seconds(i);
+    t.kind = i % 2 == 0 ? "exchange.decision" : "exchange.outcome";
+    t.request_id = "r" + std::to_string(i / 2);
+    t.consumer = i < 6 ? "TH/GOV/JFO/legal-aid" : "TH/GOV/RTP/criminal-records";
+    t.provider = "TH/GOV/DOPA/civil-registry";
+    t.dataset = "TH/GOV/DOPA/civil-registry/person@1.0";
+    t.status = i == 4 ? "consent_required" : "ok";
+    t.subject = i < 4 ? "aa" : "bb";
+    entries.push_back({entry(i), t});
+  }
+  REQUIRE(evidence::append_entries(*s, entries));
+  auto indexes = [&](const log_filter& f) {
+    auto rows = s->search_log(f);
+    REQUIRE(rows);
+    std::vector<std::uint64_t> out;
+    for (const auto& r : *rows)
+      out.push_back(r.index);
+    return out;
+  };
+  log_filter f;
+  CHECK(indexes(f) == std::vector<std::uint64_t>{9, 8, 7, 6, 5, 4, 3, 2, 1, 0});
+  f.subject = "aa";
+  CHECK(indexes(f) == std::vector<std::uint64_t>{3, 2, 1, 0});
+  f = {};
+  f.member = "TH/GOV/RTP/criminal-records";
+  CHECK(indexes(f) == std::vector<std::uint64_t>{9, 8, 7, 6});
+  f.member = "TH/GOV/DOPA/civil-registry";  // as provider
+  CHECK(indexes(f).size() == 10);
+  f = {};
+  f.status = "consent_required";
+  CHECK(indexes(f) == std::vector<std::uint64_t>{4});
+  f = {};
+  f.since = t0 + std::chrono::seconds(2);
+  f.until = t0 + std::chrono::seconds(5);
+  CHECK(indexes(f) == std::vector<std::uint64_t>{4, 3, 2});
+  f = {};
+  f.kind = "exchange.outcome";
+  f.request_id = "r1";
+  CHECK(indexes(f) == std::vector<std::uint64_t>{3});
+  f = {};
+  f.dataset = "TH/GOV/DOPA/civil-registry/person@2.0";
+  CHECK(indexes(f).empty());
+  f = {};
+  f.limit = 3;
+  CHECK(indexes(f) == std::vector<std::uint64_t>{9, 8, 7});
+  f.before_index = 7;
+  CHECK(indexes(f) == std::vector<std::uint64_t>{6, 5, 4});
+  f.subject = "a' OR 1=1 --";  // bound, never spliced into SQL
+  CHECK(indexes(f).empty());
+}
+
+TEST_CASE("checkpoints are stored once per size and take one timestamp", "[store][evidence]") {
+  auto s = open_at(":memory:");
+  CHECK_FALSE(*s->latest_checkpoint());
+  const auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
+  REQUIRE(s->add_checkpoint({2, R"({"n":2})", std::nullopt, t0}));
+  REQUIRE(s->add_checkpoint({5, R"({"n":5})", std::nullopt, t0}));
+  CHECK(s->add_checkpoint({5, R"({"n":"other"})", std::nullopt, t0}).code() ==
+        errc::already_exists);
+  CHECK((*s->latest_checkpoint())->tree_size == 5);
+  CHECK(s->find_checkpoint(2)->checkpoint_json == R"({"n":2})");
+  CHECK(s->find_checkpoint(3).code() == errc::not_found);
+  CHECK(s->read_checkpoints(3, 10)->size() == 1);
+  CHECK(s->untimestamped_checkpoints(10)->size() == 2);
+  REQUIRE(s->set_checkpoint_timestamp(2, std::string("\x30\x03" "der", 5)));
+  CHECK(s->set_checkpoint_timestamp(2, "again").code() == errc::conflict);
+  CHECK(s->set_checkpoint_timestamp(9, "none").code() == errc::not_found);
+  CHECK(s->set_checkpoint_timestamp(5, "").code() == errc::invalid_argument);
+  auto waiting = s->untimestamped_checkpoints(10);
+  REQUIRE(waiting->size() == 1);
+  CHECK(waiting->front().tree_size == 5);
+  CHECK(*s->find_checkpoint(2)->timestamp_token == std::string("\x30\x03" "der", 5));
+  CHECK(s->find_checkpoint(2)->created_at == t0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -684,19 +776,19 @@ TEST_CASE("reopening a file keeps everything", "[store]") {
     REQUIRE(s->publish_dataset(dataset("1.0")));
     REQUIRE(s->add_consent(c));
     for (int i = 0; i < 5; ++i)
-      REQUIRE(s->append_evidence(entry(i)));
+      REQUIRE(append_one(*s, i));
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 2);
+  CHECK(*s->schema_version() == 3);
   CHECK(*s->find_member(dopa().id) == dopa());
   CHECK(s->list_members()->size() == 2);
   CHECK(s->list_keys(dopa().id)->size() == 1);
   CHECK(*s->find_dataset(dataset("1.0").id) == dataset("1.0"));
   CHECK(consent_to_json(*s->find_consent(c.id)) == consent_to_json(c));
-  auto next = s->append_evidence(entry(5));
+  auto next = append_one(*s, 5);
   REQUIRE(next);
-  CHECK(next->index == 5);
+  CHECK(*next == 5);
   auto all = read_all_evidence(*s);
   CHECK(all.size() == 6);
-  verify_chain(all);
+  verify_log(*s, all);
 }

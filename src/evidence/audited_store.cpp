@@ -1,0 +1,263 @@
+#include "evidence/audited_store.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "core/json.hpp"
+#include "crypto/hash.hpp"
+#include "evidence/log.hpp"
+
+namespace saphan::evidence {
+namespace {
+
+class entry_builder {
+ public:
+  entry_builder(std::string_view kind, std::string_view actor, timestamp at) : writer_(buffer_) {
+    writer_.StartObject();
+    text("kind", kind).text("at", format_rfc3339(at)).text("actor", actor);
+    terms_.kind = std::string(kind);
+    terms_.at = at;
+  }
+  entry_builder& text(std::string_view name, std::string_view value) {
+    key(name);
+    writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+    return *this;
+  }
+  template <class Range>
+  entry_builder& list(std::string_view name, const Range& values) {
+    key(name);
+    writer_.StartArray();
+    for (const auto& v : values) {
+      const std::string s = std::string(v);
+      writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    }
+    writer_.EndArray();
+    return *this;
+  }
+  log_terms& terms() { return terms_; }
+  log_append finish() {
+    writer_.EndObject();
+    return {std::string(buffer_.GetString(), buffer_.GetSize()), std::move(terms_)};
+  }
+
+ private:
+  void key(std::string_view name) {
+    writer_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+  }
+  rapidjson::StringBuffer buffer_;
+  rapidjson::Writer<rapidjson::StringBuffer> writer_;
+  log_terms terms_;
+};
+
+std::string hash_of(std::string_view text) { return crypto::sha256(text).to_hex(); }
+
+std::string policy_hash(const access_policy& policy) {
+  rapidjson::Document doc;
+  policy_to_json(policy, doc, doc.GetAllocator());
+  return hash_of(write_json(doc));
+}
+
+// The event a consent update stands for, from the status it moves to.
+std::string_view consent_update_kind(const consent_artefact& next, consent_status before) {
+  if (next.status == before) return "consent.updated";
+  switch (next.status) {
+    case consent_status::active: return "consent.granted";
+    case consent_status::rejected: return "consent.rejected";
+    case consent_status::revoked: return "consent.revoked";
+    case consent_status::expired: return "consent.expired";
+    case consent_status::requested: return "consent.requested";
+  }
+  return "consent.updated";
+}
+
+class audited_store final : public store {
+ public:
+  audited_store(std::unique_ptr<store> inner, std::string secret, std::string actor)
+      : inner_(std::move(inner)), secret_(std::move(secret)), actor_(std::move(actor)) {}
+
+  result<void> add_member(const member_record& m) override {
+    return logged([&] { return inner_->add_member(m); },
+                  [&] { return member_event("member.added", m, actor_, now_utc()); });
+  }
+  result<void> update_member(const member_record& m) override {
+    return logged([&] { return inner_->update_member(m); },
+                  [&] { return member_event("member.updated", m, actor_, now_utc()); });
+  }
+  result<member_record> find_member(const member_id& id) override { return inner_->find_member(id); }
+  result<std::vector<member_record>> list_members() override { return inner_->list_members(); }
+
+  result<void> add_key(const member_key& k) override {
+    return logged([&] { return inner_->add_key(k); },
+                  [&] { return key_event("key.added", k, actor_, now_utc()); });
+  }
+  result<void> revoke_key(const member_id& member, const std::string& key_id) override {
+    member_key k;
+    k.member = member;
+    k.key_id = key_id;
+    k.revoked = true;
+    return logged([&] { return inner_->revoke_key(member, key_id); },
+                  [&] { return key_event("key.revoked", k, actor_, now_utc()); });
+  }
+  result<std::vector<member_key>> list_keys(const member_id& member) override {
+    return inner_->list_keys(member);
+  }
+
+  result<void> publish_dataset(const dataset_entry& d) override {
+    return logged([&] { return inner_->publish_dataset(d); },
+                  [&] { return dataset_event("dataset.published", d, actor_, now_utc()); });
+  }
+  result<void> update_policy(const dataset_id& id, const access_policy& policy) override {
+    return logged([&] { return inner_->update_policy(id, policy); },
+                  [&]() -> log_append {
+                    dataset_entry d;
+                    d.id = id;
+                    d.policy = policy;
+                    auto stored = inner_->find_dataset(id);
+                    if (stored) d.level = stored->level;
+                    return dataset_event("policy.changed", d, actor_, now_utc());
+                  });
+  }
+  result<dataset_entry> find_dataset(const dataset_id& id) override { return inner_->find_dataset(id); }
+  result<std::vector<dataset_entry>> list_datasets() override { return inner_->list_datasets(); }
+
+  result<void> add_consent(const consent_artefact& c) override {
+    return logged([&] { return inner_->add_consent(c); },
+                  [&] { return consent_event("consent.requested", c, pseudonym(c.subject), actor_, now_utc()); });
+  }
+  result<void> update_consent(const consent_artefact& c, consent_status expected) override {
+    return logged([&] { return inner_->update_consent(c, expected); },
+                  [&] {
+                    return consent_event(consent_update_kind(c, expected), c, pseudonym(c.subject),
+                                         actor_, now_utc());
+                  });
+  }
+  result<consent_artefact> find_consent(const consent_id& id) override { return inner_->find_consent(id); }
+  result<std::vector<consent_artefact>> list_consents(const consent_filter& f) override {
+    return inner_->list_consents(f);
+  }
+
+  result<void> transaction(const std::function<result<void>()>& body) override {
+    return inner_->transaction(body);
+  }
+
+  result<std::uint64_t> log_size() override { return inner_->log_size(); }
+  result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
+                          const std::vector<stored_node>& nodes) override {
+    return inner_->append_log(first, entries, nodes);
+  }
+  result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) override {
+    return inner_->read_log(from, limit);
+  }
+  result<std::vector<crypto::sha256_digest>> read_log_nodes(const std::vector<node_id>& ids) override {
+    return inner_->read_log_nodes(ids);
+  }
+  result<std::vector<log_row>> search_log(const log_filter& f) override { return inner_->search_log(f); }
+  result<void> add_checkpoint(const checkpoint_record& c) override { return inner_->add_checkpoint(c); }
+  result<std::optional<checkpoint_record>> latest_checkpoint() override {
+    return inner_->latest_checkpoint();
+  }
+  result<checkpoint_record> find_checkpoint(std::uint64_t size) override {
+    return inner_->find_checkpoint(size);
+  }
+  result<std::vector<checkpoint_record>> read_checkpoints(std::uint64_t from,
+                                                          std::size_t limit) override {
+    return inner_->read_checkpoints(from, limit);
+  }
+  result<std::vector<checkpoint_record>> untimestamped_checkpoints(std::size_t limit) override {
+    return inner_->untimestamped_checkpoints(limit);
+  }
+  result<void> set_checkpoint_timestamp(std::uint64_t size, const std::string& token) override {
+    return inner_->set_checkpoint_timestamp(size, token);
+  }
+  result<int> schema_version() override { return inner_->schema_version(); }
+
+ private:
+  template <class Change, class Entry>
+  result<void> logged(Change change, Entry entry) {
+    return inner_->transaction([&]() -> result<void> {
+      SAPHAN_TRY_VOID(change());
+      auto appended = append_entries(*inner_, {entry()});
+      if (!appended) return std::move(appended).error();
+      return ok();
+    });
+  }
+
+  std::string pseudonym(std::string_view subject) const {
+    return crypto::hmac_sha256(secret_, subject).to_hex();
+  }
+
+  std::unique_ptr<store> inner_;
+  std::string secret_;
+  std::string actor_;
+};
+
+}  // namespace
+
+log_append member_event(std::string_view kind, const member_record& m, std::string_view actor,
+                        timestamp at) {
+  entry_builder b(kind, actor, at);
+  b.text("member", to_string(m.id))
+      .text("name", m.name)
+      .list("groups", m.groups)
+      .text("clearance", to_string(m.clearance));
+  b.terms().provider = to_string(m.id);
+  return b.finish();
+}
+
+log_append key_event(std::string_view kind, const member_key& k, std::string_view actor,
+                     timestamp at) {
+  entry_builder b(kind, actor, at);
+  b.text("member", to_string(k.member)).text("keyId", k.key_id);
+  if (!k.revoked) {
+    b.text("use", to_string(k.use))
+        .text("publicKeyHash", hash_of(k.public_key))
+        .text("notBefore", format_rfc3339(k.not_before))
+        .text("notAfter", format_rfc3339(k.not_after));
+  }
+  b.terms().provider = to_string(k.member);
+  return b.finish();
+}
+
+log_append dataset_event(std::string_view kind, const dataset_entry& d, std::string_view actor,
+                         timestamp at) {
+  entry_builder b(kind, actor, at);
+  b.text("dataset", to_string(d.id))
+      .text("classification", to_string(d.level))
+      .text("policyHash", policy_hash(d.policy));
+  if (!d.schema.empty()) b.text("schemaHash", hash_of(d.schema));
+  b.terms().provider = to_string(d.id.owner);
+  b.terms().dataset = to_string(d.id);
+  return b.finish();
+}
+
+log_append consent_event(std::string_view kind, const consent_artefact& c,
+                         std::string_view subject_pseudonym, std::string_view actor, timestamp at) {
+  std::vector<std::string> datasets;
+  for (const auto& d : c.datasets) datasets.push_back(to_string(d));
+  entry_builder b(kind, actor, at);
+  b.text("consentId", c.id.value)
+      .text("subject", subject_pseudonym)
+      .text("consumer", to_string(c.consumer))
+      .list("datasets", datasets)
+      .text("purpose", c.purpose)
+      .list("fields", c.fields)
+      .text("validFrom", format_rfc3339(c.valid_from))
+      .text("validUntil", format_rfc3339(c.valid_until))
+      .text("maxUses", c.max_uses ? std::to_string(*c.max_uses) : "")
+      .text("collectionMethod", c.collection_method)
+      .text("status", to_string(c.status));
+  auto& t = b.terms();
+  t.consumer = to_string(c.consumer);
+  t.status = std::string(to_string(c.status));
+  t.subject = std::string(subject_pseudonym);
+  if (c.datasets.size() == 1) t.dataset = datasets.front();
+  return b.finish();
+}
+
+std::unique_ptr<store> make_audited_store(std::unique_ptr<store> inner,
+                                          std::string pseudonym_secret, std::string actor) {
+  return std::make_unique<audited_store>(std::move(inner), std::move(pseudonym_secret),
+                                         std::move(actor));
+}
+
+}  // namespace saphan::evidence

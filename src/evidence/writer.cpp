@@ -1,0 +1,114 @@
+#include "evidence/writer.hpp"
+
+#include "evidence/log.hpp"
+
+namespace saphan::evidence {
+
+struct log_writer::waiter {
+  item entry;
+  bool done = false;
+  result<appended> outcome = make_error(errc::evidence_unavailable, "not written");
+};
+
+log_writer::log_writer(std::unique_ptr<store> connection, std::size_t max_batch)
+    : db_(std::move(connection)), max_batch_(max_batch == 0 ? 1 : max_batch) {
+  thread_ = std::thread([this] { run(); });
+}
+
+log_writer::~log_writer() { stop(); }
+
+void log_writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+log_writer::stats log_writer::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+result<log_writer::appended> log_writer::append(item entry) {
+  waiter w{std::move(entry)};
+  std::unique_lock lock(mutex_);
+  if (stopping_) return make_error(errc::evidence_unavailable, "evidence writer stopped");
+  queue_.push_back(&w);
+  work_ready_.notify_one();
+  work_done_.wait(lock, [&] { return w.done; });
+  return std::move(w.outcome);
+}
+
+result<std::uint64_t> log_writer::append(log_append record) {
+  auto written = append(item{std::move(record), {}, {}});
+  if (!written) return std::move(written).error();
+  return written->index;
+}
+
+void log_writer::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping, and everything queued is written
+    std::deque<waiter*> batch;
+    while (!queue_.empty() && batch.size() < max_batch_) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    write_batch(batch);
+    lock.lock();
+    for (auto* w : batch) w->done = true;
+    work_done_.notify_all();
+  }
+}
+
+void log_writer::write_batch(std::deque<waiter*>& batch) {
+  std::vector<log_append> records;
+  std::vector<std::optional<error>> effect_errors;
+  records.reserve(batch.size());
+  auto written = db_->transaction([&]() -> result<void> {
+    records.clear();
+    effect_errors.clear();
+    for (auto* w : batch) {
+      auto& it = w->entry;
+      if (!it.effect) {
+        records.push_back(std::move(it.record));
+        effect_errors.emplace_back();
+        continue;
+      }
+      // A nested transaction: a failed effect undoes only its own writes.
+      auto applied = db_->transaction([&] { return it.effect(*db_); });
+      if (applied) {
+        records.push_back(std::move(it.record));
+        effect_errors.emplace_back();
+      } else {
+        records.push_back(it.on_failure(applied.error()));
+        effect_errors.emplace_back(applied.error());
+      }
+    }
+    auto first = append_entries(*db_, records, &tree_);
+    if (!first) return std::move(first).error();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      batch[i]->outcome = appended{*first + i, effect_errors[i]};
+    }
+    return ok();
+  });
+  std::lock_guard lock(mutex_);
+  ++stats_.batches;
+  if (written) {
+    stats_.entries += batch.size();
+    return;
+  }
+  ++stats_.failed_batches;
+  // The commit failed after append_entries grew the cached tree: forget it, so the next batch
+  // rebuilds the tree from what is really stored.
+  tree_ = compact_tree{};
+  for (auto* w : batch) {
+    w->outcome = make_error(errc::evidence_unavailable, written.error().detail);
+  }
+}
+
+}  // namespace saphan::evidence

@@ -1,0 +1,74 @@
+// Group commit for the evidence log. Callers on many threads hand entries to one writer thread,
+// which appends everything waiting in ONE transaction (one fsync) and then wakes each caller. A
+// caller returns only once its entry is durable, so no exchange is ever answered before its
+// evidence is on disk, while the disk is synced once per batch instead of once per entry.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "evidence/merkle.hpp"
+#include "store/store.hpp"
+
+namespace saphan::evidence {
+
+class log_writer {
+ public:
+  // A change that must commit together with its entry (e.g. spending one use of a consent). It
+  // runs inside the batch's transaction on the writer's connection, just before its entry.
+  // When it fails, only its own writes are undone and `on_failure` names the entry to log instead.
+  struct item {
+    log_append record;
+    std::function<result<void>(store&)> effect;
+    std::function<log_append(const error&)> on_failure;
+  };
+  struct appended {
+    std::uint64_t index = 0;
+    std::optional<error> effect_error;  // set when the effect failed and on_failure was logged
+  };
+
+  struct stats {
+    std::uint64_t batches = 0;
+    std::uint64_t entries = 0;
+    std::uint64_t failed_batches = 0;
+  };
+
+  // `connection` is used only by the writer thread. max_batch bounds one transaction.
+  explicit log_writer(std::unique_ptr<store> connection, std::size_t max_batch = 1024);
+  ~log_writer();
+  log_writer(const log_writer&) = delete;
+  log_writer& operator=(const log_writer&) = delete;
+
+  // Blocks until the entry is durable. Errors: evidence_unavailable (the batch could not be
+  // written, or the writer has stopped; the detail says why).
+  result<appended> append(item entry);
+  result<std::uint64_t> append(log_append record);
+
+  // Finishes what is queued, then stops; later appends fail. Idempotent.
+  void stop();
+  stats snapshot() const;
+
+ private:
+  struct waiter;
+  void run();
+  void write_batch(std::deque<waiter*>& batch);
+
+  std::unique_ptr<store> db_;
+  std::size_t max_batch_;
+  compact_tree tree_;  // the writer thread's cache of the tree; see append_entries
+  mutable std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::condition_variable work_done_;
+  std::deque<waiter*> queue_;
+  bool stopping_ = false;
+  stats stats_;
+  std::thread thread_;
+};
+
+}  // namespace saphan::evidence

@@ -1,0 +1,420 @@
+#include "hub/log_api.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "core/citizen_id.hpp"
+#include "core/json.hpp"
+#include "crypto/encoding.hpp"
+
+namespace saphan::hub {
+namespace {
+
+constexpr std::size_t max_params = 16;
+constexpr std::size_t max_param_bytes = 256;
+constexpr std::uint64_t max_entries_page = 1000;
+constexpr std::size_t default_page = 100;
+constexpr std::string_view citizen_prefix = "/v1/citizen/";
+constexpr std::string_view citizen_suffix = "/accesses";
+
+using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+result<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] != '%') {
+      out += text[i];
+    } else {
+      if (i + 2 >= text.size()) {
+        return make_error(errc::invalid_argument, "query: truncated percent-encoding");
+      }
+      int hi = hex_value(text[i + 1]);
+      int lo = hex_value(text[i + 2]);
+      if (hi < 0 || lo < 0) return make_error(errc::invalid_argument, "query: bad percent-encoding");
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+  }
+  return out;
+}
+
+result<std::uint64_t> number_param(const api_target& t, const std::string& name,
+                                   std::optional<std::uint64_t> fallback = std::nullopt) {
+  auto it = t.params.find(name);
+  if (it == t.params.end()) {
+    if (fallback) return *fallback;
+    return make_error(errc::invalid_argument, name + ": required");
+  }
+  std::uint64_t value = 0;
+  const auto& text = it->second;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      value > evidence::max_tree_size) {
+    return make_error(errc::invalid_argument, name + ": must be a non-negative integer");
+  }
+  return value;
+}
+
+std::optional<std::string> text_param(const api_target& t, const std::string& name) {
+  auto it = t.params.find(name);
+  if (it == t.params.end()) return std::nullopt;
+  return it->second;
+}
+
+result<std::optional<timestamp>> time_param(const api_target& t, const std::string& name) {
+  auto text = text_param(t, name);
+  if (!text) return std::optional<timestamp>();
+  auto parsed = parse_rfc3339(*text);
+  if (!parsed) return make_error(errc::invalid_timestamp, name + ": " + parsed.error().detail);
+  return std::optional<timestamp>(*parsed);
+}
+
+bool in_group(const member_record& m, std::string_view group) {
+  return std::find(m.groups.begin(), m.groups.end(), group) != m.groups.end();
+}
+
+void put(json_writer& w, std::string_view key, std::string_view value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void put(json_writer& w, std::string_view key, std::uint64_t value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.Uint64(value);
+}
+
+void put_raw(json_writer& w, std::string_view key, std::string_view json) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+}
+
+void put_hashes(json_writer& w, std::string_view key, const std::vector<crypto::sha256_digest>& hs) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.StartArray();
+  for (const auto& h : hs) {
+    auto text = crypto::base64url_encode(h.view());
+    w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  }
+  w.EndArray();
+}
+
+std::string finish(rapidjson::StringBuffer& buffer) {
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+// Entry bytes are JSON objects written by the hub; anything else is still shown, as a string.
+void put_entry(json_writer& w, const log_row& row) {
+  w.StartObject();
+  put(w, "index", row.index);
+  auto doc = parse_json(row.entry, {64 * 1024, 16});
+  if (doc && doc->IsObject()) {
+    put_raw(w, "entry", row.entry);
+  } else {
+    put(w, "entryText", row.entry);
+  }
+  w.EndObject();
+}
+
+std::string rows_json(const std::vector<log_row>& rows, std::string_view next_key,
+                      std::optional<std::uint64_t> next) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  w.Key("entries");
+  w.StartArray();
+  for (const auto& row : rows) put_entry(w, row);
+  w.EndArray();
+  if (next) put(w, next_key, *next);
+  w.EndObject();
+  return finish(buffer);
+}
+
+std::string checkpoint_json(const checkpoint_record& c) {
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  put_raw(w, "checkpoint", c.checkpoint_json);
+  w.Key("timestampToken");
+  if (c.timestamp_token) {
+    auto token = crypto::base64url_encode(*c.timestamp_token);
+    w.String(token.data(), static_cast<rapidjson::SizeType>(token.size()));
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return finish(buffer);
+}
+
+result<std::string> latest_head(const log_api_context& c) {
+  auto latest = c.db.latest_checkpoint();
+  if (!latest) return std::move(latest).error();
+  if (!*latest) return make_error(errc::not_found, "no signed tree head yet");
+  return checkpoint_json(**latest);
+}
+
+result<std::string> head_now(const log_api_context& c, timestamp now) {
+  auto head = evidence::make_checkpoint(c.db, c.log, now);
+  if (!head) return std::move(head).error();
+  return checkpoint_json(*head);
+}
+
+result<std::string> entries(const log_api_context& c, const api_target& t) {
+  auto start = number_param(t, "start");
+  if (!start) return std::move(start).error();
+  auto end = number_param(t, "end", *start + max_entries_page);
+  if (!end) return std::move(end).error();
+  if (*end < *start) return make_error(errc::invalid_argument, "end: must not be below start");
+  auto count = std::min<std::uint64_t>(*end - *start, max_entries_page);
+  auto rows = c.db.read_log(*start, static_cast<std::size_t>(count));
+  if (!rows) return std::move(rows).error();
+  std::optional<std::uint64_t> next;
+  if (!rows->empty() && rows->back().index + 1 < *end) next = rows->back().index + 1;
+  return rows_json(*rows, "next", next);
+}
+
+result<std::string> inclusion(const log_api_context& c, const api_target& t) {
+  auto index = number_param(t, "index");
+  if (!index) return std::move(index).error();
+  auto size = number_param(t, "size");
+  if (!size) return std::move(size).error();
+  auto proof = evidence::prove_inclusion(c.db, *index, *size);
+  if (!proof) return std::move(proof).error();
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  put(w, "index", proof->index);
+  put(w, "treeSize", proof->tree_size);
+  put(w, "leafHash", crypto::base64url_encode(proof->leaf_hash.view()));
+  put_hashes(w, "path", proof->path);
+  w.EndObject();
+  return finish(buffer);
+}
+
+result<std::string> consistency(const log_api_context& c, const api_target& t) {
+  auto from = number_param(t, "from");
+  if (!from) return std::move(from).error();
+  auto to = number_param(t, "to");
+  if (!to) return std::move(to).error();
+  auto proof = evidence::prove_consistency(c.db, *from, *to);
+  if (!proof) return std::move(proof).error();
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  put(w, "from", *from);
+  put(w, "to", *to);
+  put_hashes(w, "proof", *proof);
+  w.EndObject();
+  return finish(buffer);
+}
+
+result<log_filter> paging(const api_target& t) {
+  log_filter f;
+  if (t.params.count("before")) {
+    auto before = number_param(t, "before");
+    if (!before) return std::move(before).error();
+    f.before_index = *before;
+  }
+  auto limit = number_param(t, "limit", default_page);
+  if (!limit) return std::move(limit).error();
+  if (*limit == 0 || *limit > 1000) return make_error(errc::invalid_argument, "limit: 1..1000");
+  f.limit = static_cast<std::size_t>(*limit);
+  return f;
+}
+
+result<std::string> citizen_pseudonym(const log_api_context& c, std::string_view citizen) {
+  auto valid = validate_thai_id(citizen);
+  if (!valid) return std::move(valid).error();
+  return c.pseudonym(citizen);
+}
+
+std::optional<std::uint64_t> next_before(const std::vector<log_row>& rows, std::size_t limit) {
+  if (rows.size() < limit || rows.empty()) return std::nullopt;
+  return rows.back().index;
+}
+
+result<std::string> search(const log_api_context& c, const api_target& t,
+                           const member_record& caller) {
+  static const std::set<std::string> known = {"since", "until",  "member", "dataset", "status",
+                                              "kind",  "subject", "before", "limit", "requestId"};
+  for (const auto& [name, value] : t.params) {
+    if (!known.count(name)) return make_error(errc::invalid_argument, name + ": unknown parameter");
+  }
+  auto f = paging(t);
+  if (!f) return std::move(f).error();
+  auto since = time_param(t, "since");
+  if (!since) return std::move(since).error();
+  auto until = time_param(t, "until");
+  if (!until) return std::move(until).error();
+  f->since = *since;
+  f->until = *until;
+  f->member = text_param(t, "member");
+  f->dataset = text_param(t, "dataset");
+  f->status = text_param(t, "status");
+  f->kind = text_param(t, "kind");
+  f->request_id = text_param(t, "requestId");
+  if (auto subject = text_param(t, "subject")) {
+    if (!in_group(caller, "auditor")) {
+      return make_error(errc::forbidden, "a search by citizen ID needs the auditor group");
+    }
+    auto pseudonym = citizen_pseudonym(c, *subject);
+    if (!pseudonym) return std::move(pseudonym).error();
+    f->subject = *pseudonym;
+  }
+  auto rows = c.db.search_log(*f);
+  if (!rows) return std::move(rows).error();
+  return rows_json(*rows, "before", next_before(*rows, f->limit));
+}
+
+// One access in the citizen view: the decision and, when there is one, its outcome.
+void put_access(json_writer& w, const rapidjson::Value& decision, std::uint64_t index,
+                const std::optional<rapidjson::Document>& outcome) {
+  auto text = [&](const rapidjson::Value& doc, const char* name) -> std::string {
+    auto it = doc.FindMember(name);
+    return it != doc.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+  };
+  w.StartObject();
+  put(w, "index", index);
+  put(w, "at", text(decision, "receivedAt"));
+  put(w, "consumer", text(decision, "consumer"));
+  put(w, "officer", text(decision, "userId"));
+  put(w, "dataset", text(decision, "dataset"));
+  put(w, "purpose", text(decision, "purpose"));
+  put(w, "lawfulBasis", text(decision, "lawfulBasis"));
+  put(w, "consentId", text(decision, "consentId"));
+  put(w, "legalInstrument", text(decision, "legalInstrument"));
+  for (const char* list : {"fieldsRequested", "fieldsGranted"}) {
+    w.Key(list);
+    w.StartArray();
+    auto it = decision.FindMember(list);
+    if (it != decision.MemberEnd() && it->value.IsArray()) {
+      for (const auto& v : it->value.GetArray()) {
+        if (v.IsString()) w.String(v.GetString(), v.GetStringLength());
+      }
+    }
+    w.EndArray();
+  }
+  put(w, "decision", text(decision, "decision"));
+  put(w, "reason", text(decision, "reason"));
+  put(w, "outcome", outcome ? text(*outcome, "status") : "pending");
+  w.EndObject();
+}
+
+result<std::optional<rapidjson::Document>> outcome_of(store& db, const std::string& request_id) {
+  log_filter f;
+  f.kind = "exchange.outcome";
+  f.request_id = request_id;
+  f.limit = 1;
+  auto rows = db.search_log(f);
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<rapidjson::Document>();
+  auto doc = parse_json(rows->front().entry, {64 * 1024, 16});
+  if (!doc || !doc->IsObject()) return std::optional<rapidjson::Document>();
+  return std::optional<rapidjson::Document>(std::move(*doc));
+}
+
+result<std::string> citizen_view(const log_api_context& c, const api_target& t,
+                                 const member_record& caller, std::string_view citizen) {
+  if (!in_group(caller, "citizen-portal") && !in_group(caller, "auditor")) {
+    return make_error(errc::forbidden, "the citizen view needs the citizen-portal group");
+  }
+  auto pseudonym = citizen_pseudonym(c, citizen);
+  if (!pseudonym) return std::move(pseudonym).error();
+  auto f = paging(t);
+  if (!f) return std::move(f).error();
+  f->subject = *pseudonym;
+  f->kind = "exchange.decision";
+  auto rows = c.db.search_log(*f);
+  if (!rows) return std::move(rows).error();
+
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  w.Key("accesses");
+  w.StartArray();
+  for (const auto& row : *rows) {
+    auto decision = parse_json(row.entry, {64 * 1024, 16});
+    if (!decision || !decision->IsObject()) continue;
+    auto id = decision->FindMember("requestId");
+    std::optional<rapidjson::Document> outcome;
+    if (id != decision->MemberEnd() && id->value.IsString()) {
+      auto found = outcome_of(c.db, id->value.GetString());
+      if (!found) return std::move(found).error();
+      outcome = std::move(*found);
+    }
+    put_access(w, *decision, row.index, outcome);
+  }
+  w.EndArray();
+  if (auto next = next_before(*rows, f->limit)) put(w, "before", *next);
+  w.EndObject();
+  return finish(buffer);
+}
+
+}  // namespace
+
+result<api_target> parse_target(std::string_view target) {
+  api_target out;
+  auto q = target.find('?');
+  out.path = std::string(target.substr(0, q));
+  if (q == std::string_view::npos) return out;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto name = percent_decode(pair.substr(0, eq));
+    if (!name) return std::move(name).error();
+    auto value = percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (!value) return std::move(value).error();
+    if (name->empty()) return make_error(errc::invalid_argument, "query: empty parameter name");
+    if (name->size() > max_param_bytes || value->size() > max_param_bytes) {
+      return make_error(errc::invalid_argument, "query: parameter over 256 bytes");
+    }
+    if (out.params.size() >= max_params) {
+      return make_error(errc::invalid_argument, "query: more than 16 parameters");
+    }
+    if (!out.params.emplace(std::move(*name), std::move(*value)).second) {
+      return make_error(errc::invalid_argument, "query: repeated parameter");
+    }
+  }
+  return out;
+}
+
+bool is_log_api_path(std::string_view path) {
+  return path.rfind("/v1/log/", 0) == 0 || path.rfind(citizen_prefix, 0) == 0;
+}
+
+result<std::string> answer_log_api(const log_api_context& c, bool post, const api_target& t,
+                                   const member_record& caller, timestamp now) {
+  const std::string_view path = t.path;
+  if (path == "/v1/log/checkpoint") return post ? head_now(c, now) : latest_head(c);
+  if (post) return make_error(errc::method_not_allowed, "use GET");
+  if (path == "/v1/log/entries") return entries(c, t);
+  if (path == "/v1/log/proof/inclusion") return inclusion(c, t);
+  if (path == "/v1/log/proof/consistency") return consistency(c, t);
+  if (path == "/v1/log/search") return search(c, t, caller);
+  if (path.rfind(citizen_prefix, 0) == 0 && path.size() > citizen_prefix.size() + citizen_suffix.size() &&
+      path.substr(path.size() - citizen_suffix.size()) == citizen_suffix) {
+    auto citizen = path.substr(citizen_prefix.size(),
+                               path.size() - citizen_prefix.size() - citizen_suffix.size());
+    return citizen_view(c, t, caller, citizen);
+  }
+  return make_error(errc::not_found, "no such endpoint");
+}
+
+}  // namespace saphan::hub
