@@ -16,5 +16,7 @@ int run_hub_command(const arguments& args);
 int run_connector_command(const arguments& args);
 int run_demo_command(const arguments& args);
 int run_tsa_command(const arguments& args);
+int run_audit_command(const arguments& args);
+int run_bench_command(const arguments& args);
 
 }  // namespace saphan::cli

@@ -5,6 +5,7 @@
 #include "cli/commands.hpp"
 #include "cli/hub_directory.hpp"
 #include "evidence/checkpointer.hpp"
+#include "evidence/timestamper.hpp"
 #include "evidence/writer.hpp"
 #include "hub/server.hpp"
 
@@ -16,6 +17,19 @@ constexpr const char* hub_usage = R"(usage: saphan hub --dir HUB [--config FILE]
 Runs the exchange hub: HTTPS with TLS 1.3 and client certificates, on the address in the
 configuration (default HUB/hub.json). Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
 )";
+
+// The timestamper of the configured TSA, on its own store connection; none without a TSA.
+result<std::unique_ptr<evidence::timestamper>> make_timestamper(const hub::hub_config& config,
+                                                                const hub_directory& dir) {
+  if (!config.tsa) return std::unique_ptr<evidence::timestamper>();
+  evidence::timestamper_config settings;
+  settings.tsa_url = config.tsa->url;
+  settings.trust = {config.tsa->ca, config.tsa->certificate};
+  settings.grace_period = config.tsa->grace;
+  auto connection = open_hub_store_unaudited(dir);
+  if (!connection) return std::move(connection).error();
+  return evidence::timestamper::create(std::move(settings), std::move(*connection));
+}
 
 result<void> run_hub(const parsed_args& args) {
   auto dir_text = args.required("dir");
@@ -36,19 +50,27 @@ result<void> run_hub(const parsed_args& args) {
   auto writer_db = open_hub_store_unaudited(dir);
   if (!writer_db) return std::move(writer_db).error();
   evidence::log_writer writer(std::move(*writer_db));
+  auto stamps = make_timestamper(*config, dir);
+  if (!stamps) return std::move(stamps).error();
   auto checkpoint_db = open_hub_store_unaudited(dir);
   if (!checkpoint_db) return std::move(checkpoint_db).error();
-  evidence::checkpointer heads(std::move(*checkpoint_db), log_identity, config->checkpoint_interval);
+  evidence::checkpointer heads(std::move(*checkpoint_db), log_identity, config->checkpoint_interval,
+                               [t = stamps->get()] {
+                                 if (t) t->poke();
+                               });
 
   hub::hub_server server(*config, **db, writer, std::move(*identity), log_identity);
+  server.watch_timestamps(stamps->get());
   auto port = server.start();
   if (!port) return std::move(port).error();
   heads.start();
+  if (*stamps) (*stamps)->start();
   std::printf("hub %s listening on https://%s:%u\n", to_string(config->member).c_str(),
               config->listen_address.c_str(), static_cast<unsigned>(*port));
   std::fflush(stdout);
   server.wait_for_signal();
   heads.stop();
+  if (*stamps) (*stamps)->stop();
   writer.stop();
   std::printf("hub stopped\n");
   return ok();

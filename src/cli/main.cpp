@@ -20,6 +20,8 @@ Commands:
   ca         create the certificate authority and issue member certificates
   demo       create and inspect the demo hub (synthetic agencies and citizens)
   tsa        a small RFC 3161 time-stamping authority (demo and tests)
+  audit      export, verify offline, prove and search the evidence log
+  bench      measure the evidence log's durable writes (group commit, tree heads)
 
 Run `saphan <command> --help` for the options of one command.
 )";
@@ -35,6 +37,8 @@ const std::map<std::string, command_fn>& commands() {
       {"ca", saphan::cli::run_ca_command},
       {"demo", saphan::cli::run_demo_command},
       {"tsa", saphan::cli::run_tsa_command},
+      {"audit", saphan::cli::run_audit_command},
+      {"bench", saphan::cli::run_bench_command},
   };
   return table;
 }

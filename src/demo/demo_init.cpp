@@ -109,6 +109,9 @@ void put_int(pretty_writer& w, std::string_view key, std::int64_t value) {
   w.Int64(value);
 }
 
+// Ports: the hub at the base port, providers at +1.., consumer APIs at +10.., the TSA here.
+constexpr int tsa_port_offset = 20;
+
 std::string loopback(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
 
 std::uint16_t port_at(const demo_options& options, int offset) {
@@ -177,6 +180,11 @@ result<void> make_pki(const fs::path& root, const demo_config& config, const pro
                                          certificate_validity_days);
   if (!hub_cert) return std::move(hub_cert).error();
   progress("  pki/hub.crt  " + std::string(hub_member_text));
+  // The demo's time-stamping authority (`saphan tsa serve --dir pki`), under the same CA.
+  auto tsa_cert = pki::issue_tsa_certificate(pki_dir, "Saphan Demo TSA", pki_dir + "/tsa",
+                                             certificate_validity_days);
+  if (!tsa_cert) return std::move(tsa_cert).error();
+  progress("  pki/tsa.crt  Saphan Demo TSA (RFC 3161, timestamps the evidence log)");
   for (const auto& m : config.members) {
     const auto slug = member_slug(m.id);
     auto cert = pki::issue_certificate(pki_dir, m.id, pki_dir + "/" + slug,
@@ -224,6 +232,12 @@ result<std::unique_ptr<store>> make_hub_directory(const fs::path& hub_dir) {
   SAPHAN_TRY_VOID(crypto::write_private_key_file((keys_dir / "hub-signing.jwk").string(), signing, kid));
   SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "hub-signing.pub.jwk").string(),
                                                 signing.public_key, kid));
+  // The evidence log's key, which signs tree heads (as `saphan admin init` makes it).
+  const auto log_key = crypto::generate_signing_key();
+  SAPHAN_TRY_VOID(crypto::write_private_key_file((keys_dir / "log-signing.jwk").string(), log_key,
+                                                 "log-1"));
+  SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "log-signing.pub.jwk").string(),
+                                                log_key.public_key, "log-1"));
   const auto secret_text = random_secret_text();
   SAPHAN_TRY_VOID(write_file_atomic((keys_dir / "pseudonym.key").string(), secret_text, 0600));
   auto opened = open_sqlite_store({(hub_dir / "store.db").string()});
@@ -329,7 +343,15 @@ std::string hub_config_json(const demo_options& options, const demo_config& conf
   put_int(w, "freshnessSeconds", 300);
   put_int(w, "providerTimeoutMs", 5000);
   put_int(w, "ioThreads", 1);
-  put_int(w, "workerThreads", 2);
+  put_int(w, "workerThreads", 32);
+  put_int(w, "checkpointIntervalMs", 1000);
+  w.Key("tsa");
+  w.StartObject();
+  put(w, "url", "http://" + loopback(port_at(options, tsa_port_offset)));
+  put(w, "ca", "../pki/ca.crt");
+  put(w, "certificate", "../pki/tsa.crt");
+  put_int(w, "graceSeconds", 30);
+  w.EndObject();
   w.EndObject();
   return std::string(buffer.GetString()) + "\n";
 }
@@ -426,6 +448,7 @@ std::string demo_env(const demo_options& options, const synthetic_data& data,
   env += "SAPHAN_DEMO_HUB_URL=https://" + loopback(options.base_port) + "\n";
   env += "SAPHAN_DEMO_JFO_API=http://" + loopback(port_at(options, 10)) + "\n";
   env += "SAPHAN_DEMO_RTP_API=http://" + loopback(port_at(options, 11)) + "\n";
+  env += "SAPHAN_DEMO_TSA_LISTEN=" + loopback(port_at(options, tsa_port_offset)) + "\n";
   env += "SAPHAN_DEMO_SUBJECT=" + data.persons.front().key + "\n";
   env += "SAPHAN_DEMO_PERSONS=" + std::to_string(options.persons) + "\n";
   env += "SAPHAN_DEMO_SEED=" + std::to_string(options.seed) + "\n";

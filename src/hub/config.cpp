@@ -122,6 +122,25 @@ result<hub_config> load_hub_config(const std::string& path) {
   if (!checkpoint_ms) return std::move(checkpoint_ms).error();
   config.checkpoint_interval = std::chrono::milliseconds(*checkpoint_ms);
 
+  if (const auto* tsa = root->find("tsa")) {
+    auto obj = json_object::of(*tsa, "config.tsa", errc::invalid_argument);
+    if (!obj) return std::move(obj).error();
+    tsa_settings settings;
+    auto url = obj->string("url");
+    if (!url) return std::move(url).error();
+    settings.url = *url;
+    auto ca = obj->string("ca");
+    if (!ca) return std::move(ca).error();
+    settings.ca = resolve(base, *ca);
+    auto pinned = obj->optional_string("certificate");
+    if (!pinned) return std::move(pinned).error();
+    if (*pinned) settings.certificate = resolve(base, **pinned);
+    auto grace = bounded(*obj, "graceSeconds", 30, 1, 86400);
+    if (!grace) return std::move(grace).error();
+    settings.grace = std::chrono::seconds(*grace);
+    config.tsa = std::move(settings);
+  }
+
   if (const auto* limits = root->find("limits")) {
     auto obj = json_object::of(*limits, "config.limits", errc::invalid_argument);
     if (!obj) return std::move(obj).error();

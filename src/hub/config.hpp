@@ -5,12 +5,15 @@
 //    "providers": {"TH/GOV/DOPA/civil-registry": "https://127.0.0.1:9443"},
 //    "freshnessSeconds": 300, "providerTimeoutMs": 5000, "ioThreads": 1, "workerThreads": 32,
 //    "checkpointIntervalMs": 1000,
+//    "tsa": {"url": "http://127.0.0.1:8450", "ca": "pki/ca.crt", "certificate": "pki/tsa.crt",
+//            "graceSeconds": 30},
 //    "limits": {"maxHeaderBytes": 8192, "maxBodyBytes": 1048576, "requestTimeoutMs": 10000,
 //               "maxConnections": 4096, "maxInFlight": 1024}}
 #pragma once
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "core/identifiers.hpp"
@@ -23,6 +26,15 @@ struct tls_files {
   std::string certificate;
   std::string key;
   std::string ca;
+};
+
+// The time-stamping authority that stamps the log's tree heads (optional: without it, heads are
+// signed but not timestamped, and /readyz says nothing about timestamps).
+struct tsa_settings {
+  std::string url;          // http://host:port
+  std::string ca;           // PEM file the TSA's certificate chains to
+  std::string certificate;  // optional: pin exactly this TSA certificate
+  std::chrono::seconds grace{30};
 };
 
 struct hub_config {
@@ -38,6 +50,7 @@ struct hub_config {
   net::http_limits limits;
   std::size_t replay_capacity = 1 << 22;
   std::chrono::milliseconds checkpoint_interval{1000};
+  std::optional<tsa_settings> tsa;
 };
 
 // Errors: invalid_argument naming the field, io_error for an unreadable file.

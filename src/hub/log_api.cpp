@@ -181,8 +181,12 @@ result<std::string> entries(const log_api_context& c, const api_target& t) {
   auto count = std::min<std::uint64_t>(*end - *start, max_entries_page);
   auto rows = c.db.read_log(*start, static_cast<std::size_t>(count));
   if (!rows) return std::move(rows).error();
+  // "next" only when the page cap cut the range short: a short page means the log ended, and
+  // pointing past its end would send a client after entries that do not exist.
   std::optional<std::uint64_t> next;
-  if (!rows->empty() && rows->back().index + 1 < *end) next = rows->back().index + 1;
+  if (rows->size() == count && count > 0 && rows->back().index + 1 < *end) {
+    next = rows->back().index + 1;
+  }
   return rows_json(*rows, "next", next);
 }
 
@@ -279,7 +283,9 @@ result<std::string> search(const log_api_context& c, const api_target& t,
   return rows_json(*rows, "before", next_before(*rows, f->limit));
 }
 
-// One access in the citizen view: the decision and, when there is one, its outcome.
+// One access in the citizen view: the decision and how the exchange ended: the outcome's status
+// ("ok" or a failure code), the deny reason for a denial (a denied request never gets an
+// outcome, so it is not "pending"), or "pending" while an allowed request has no outcome yet.
 void put_access(json_writer& w, const rapidjson::Value& decision, std::uint64_t index,
                 const std::optional<rapidjson::Document>& outcome) {
   auto text = [&](const rapidjson::Value& doc, const char* name) -> std::string {
@@ -288,6 +294,7 @@ void put_access(json_writer& w, const rapidjson::Value& decision, std::uint64_t 
   };
   w.StartObject();
   put(w, "index", index);
+  put(w, "requestId", text(decision, "requestId"));
   put(w, "at", text(decision, "receivedAt"));
   put(w, "consumer", text(decision, "consumer"));
   put(w, "officer", text(decision, "userId"));
@@ -309,21 +316,38 @@ void put_access(json_writer& w, const rapidjson::Value& decision, std::uint64_t 
   }
   put(w, "decision", text(decision, "decision"));
   put(w, "reason", text(decision, "reason"));
-  put(w, "outcome", outcome ? text(*outcome, "status") : "pending");
+  const bool denied = text(decision, "decision") != "allow";
+  put(w, "outcome", denied    ? text(decision, "reason")
+                    : outcome ? text(*outcome, "status")
+                              : "pending");
   w.EndObject();
 }
 
-result<std::optional<rapidjson::Document>> outcome_of(store& db, const std::string& request_id) {
+// The outcome of the decision at `decision_index`. Request ids are unique only within the
+// replay window (and the replay cache does not survive a restart), so the same id may name
+// several exchanges, even about other citizens: the outcome must name this decision's index.
+result<std::optional<rapidjson::Document>> outcome_of(store& db, const std::string& request_id,
+                                                      const std::string& subject,
+                                                      std::uint64_t decision_index) {
   log_filter f;
   f.kind = "exchange.outcome";
   f.request_id = request_id;
-  f.limit = 1;
+  f.subject = subject;
+  f.limit = 1000;
   auto rows = db.search_log(f);
   if (!rows) return std::move(rows).error();
-  if (rows->empty()) return std::optional<rapidjson::Document>();
-  auto doc = parse_json(rows->front().entry, {64 * 1024, 16});
-  if (!doc || !doc->IsObject()) return std::optional<rapidjson::Document>();
-  return std::optional<rapidjson::Document>(std::move(*doc));
+  for (const auto& row : *rows) {
+    if (row.index <= decision_index) break;  // newest first; an outcome follows its decision
+    auto doc = parse_json(row.entry, {64 * 1024, 16});
+    if (!doc || !doc->IsObject()) continue;
+    auto named = doc->FindMember("decisionIndex");
+    if (named == doc->MemberEnd() || !named->value.IsUint64() ||
+        named->value.GetUint64() != decision_index) {
+      continue;
+    }
+    return std::optional<rapidjson::Document>(std::move(*doc));
+  }
+  return std::optional<rapidjson::Document>();
 }
 
 result<std::string> citizen_view(const log_api_context& c, const api_target& t,
@@ -349,9 +373,12 @@ result<std::string> citizen_view(const log_api_context& c, const api_target& t,
     auto decision = parse_json(row.entry, {64 * 1024, 16});
     if (!decision || !decision->IsObject()) continue;
     auto id = decision->FindMember("requestId");
+    auto verdict = decision->FindMember("decision");
+    const bool allowed = verdict != decision->MemberEnd() && verdict->value.IsString() &&
+                         std::string_view(verdict->value.GetString()) == "allow";
     std::optional<rapidjson::Document> outcome;
-    if (id != decision->MemberEnd() && id->value.IsString()) {
-      auto found = outcome_of(c.db, id->value.GetString());
+    if (allowed && id != decision->MemberEnd() && id->value.IsString()) {
+      auto found = outcome_of(c.db, id->value.GetString(), *pseudonym, row.index);
       if (!found) return std::move(found).error();
       outcome = std::move(*found);
     }

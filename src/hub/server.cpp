@@ -20,6 +20,7 @@ hub_server::hub_server(const hub_config& config, store& db, evidence::log_writer
     : config_(config),
       db_(db),
       service_(db, log, config, std::move(identity)),
+      log_(log),
       log_identity_(std::move(log_identity)),
       workers_(static_cast<std::size_t>(config.worker_threads)) {}
 
@@ -226,6 +227,11 @@ hub_server::awaitable_response hub_server::ready(net::http_request& request) {
     co_return net::make_problem(version, keep,
                                 make_error(errc::storage_failure, store_ok.error().detail));
   }
+  if (stamps_) {
+    if (auto stamped = stamps_->health(now_utc()); !stamped) {
+      co_return net::make_problem(version, keep, stamped.error());
+    }
+  }
   co_return net::make_response(version, keep, http::status::ok, "ready\n", "text/plain");
 }
 
@@ -243,6 +249,23 @@ net::http_response hub_server::metrics(const net::http_request& request) const {
   out += "# HELP saphan_open_connections Client connections open now.\n";
   out += "# TYPE saphan_open_connections gauge\n";
   out += "saphan_open_connections " + std::to_string(server_ ? server_->open_connections() : 0) + "\n";
+  auto written = log_.snapshot();
+  out += "# HELP saphan_log_entries_total Evidence entries made durable by the group commit.\n";
+  out += "# TYPE saphan_log_entries_total counter\n";
+  out += "saphan_log_entries_total " + std::to_string(written.entries) + "\n";
+  out += "# HELP saphan_log_batches_total Group commits (one transaction and fsync each).\n";
+  out += "# TYPE saphan_log_batches_total counter\n";
+  out += "saphan_log_batches_total " + std::to_string(written.batches) + "\n";
+  out += "saphan_log_failed_batches_total " + std::to_string(written.failed_batches) + "\n";
+  if (stamps_) {
+    auto t = stamps_->snapshot();
+    out += "# HELP saphan_tsa_tokens_total Timestamp tokens stored for tree heads.\n";
+    out += "# TYPE saphan_tsa_tokens_total counter\n";
+    out += "saphan_tsa_tokens_total " + std::to_string(t.tokens_stored) + "\n";
+    out += "# HELP saphan_tsa_failures_total Failed attempts to get a timestamp token.\n";
+    out += "# TYPE saphan_tsa_failures_total counter\n";
+    out += "saphan_tsa_failures_total " + std::to_string(t.failures) + "\n";
+  }
   return net::make_response(request.version(), request.keep_alive(), http::status::ok,
                             std::move(out), "text/plain; version=0.0.4");
 }

@@ -14,6 +14,7 @@
 
 #include "hub/config.hpp"
 #include "evidence/log.hpp"
+#include "evidence/timestamper.hpp"
 #include "hub/exchange.hpp"
 #include "net/http.hpp"
 
@@ -30,6 +31,8 @@ class hub_server {
   // Blocks until SIGINT/SIGTERM, then stops cleanly.
   void wait_for_signal();
   void stop();
+  // /readyz fails while tree heads wait too long for their timestamps; /metrics shows the TSA.
+  void watch_timestamps(const evidence::timestamper* stamps) { stamps_ = stamps; }
 
  private:
   using awaitable_response = net::asio::awaitable<net::http_response>;
@@ -48,7 +51,9 @@ class hub_server {
   const hub_config& config_;
   store& db_;
   exchange_service service_;
+  evidence::log_writer& log_;
   evidence::log_identity log_identity_;
+  const evidence::timestamper* stamps_ = nullptr;
   net::asio::io_context io_;
   net::asio::thread_pool workers_;
   std::unique_ptr<net::http_server> server_;

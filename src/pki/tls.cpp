@@ -61,6 +61,9 @@ result<void> configure_common(SSL_CTX* context, const tls_files& files) {
     return make_error(errc::invalid_argument, "no SSL_CTX");
   ERR_clear_error();
   SAPHAN_TRY_VOID(require_tls13_only(context));
+  // An idle connection gives its ~34 KB of record buffers back: a hub holds thousands of
+  // keep-alive connections that are quiet most of the time.
+  SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
   SAPHAN_TRY_VOID(load_own_identity(context, files));
   return trust_ca(context, files);
 }

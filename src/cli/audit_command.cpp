@@ -1,0 +1,602 @@
+// `saphan audit`: export the evidence log for auditors, verify an export offline, prove one
+// entry's inclusion from an export, and search the log of a hub directory.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "cli/args.hpp"
+#include "cli/commands.hpp"
+#include "cli/hub_directory.hpp"
+#include "core/citizen_id.hpp"
+#include "core/files.hpp"
+#include "crypto/encoding.hpp"
+#include "crypto/hash.hpp"
+#include "crypto/keys.hpp"
+#include "evidence/checkpoint.hpp"
+#include "evidence/export.hpp"
+#include "hub/config.hpp"
+#include "store/store.hpp"
+
+namespace saphan::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t progress_every = 100000;
+constexpr std::size_t max_search_limit = 1000;
+
+constexpr const char* audit_usage = R"(usage: saphan audit <subcommand> [options]
+
+Evidence for auditors: the log as one self-contained file, checked without the hub.
+
+subcommands:
+  export   write the evidence log, its signed tree heads and timestamp tokens to a file
+  verify   check an export offline: every entry, tree head, signature and timestamp
+  prove    the inclusion proof of one entry, from an export
+  search   find log entries in a hub directory (by time, member, dataset, status, subject)
+
+Run `saphan audit <subcommand> --help` for its options. Exit codes: 0 success, 1 failure
+(an export that does not verify, unreadable files), 2 usage errors.
+)";
+
+constexpr const char* export_usage =
+    R"(usage: saphan audit export --hub-dir DIR [--out FILE] [--to-size N]
+
+Writes the evidence log of the hub in DIR as a saphan-evidence-export/1 file (JSON Lines: a
+header with the log's origin, public log key and TSA certificate, then every entry from index 0
+with each signed tree head after the entry that completes it, and its RFC 3161 token).
+
+  --hub-dir DIR   the hub directory (DIR/store.db, DIR/keys/log-signing.jwk, DIR/pki/tsa.crt)
+  --out FILE      write here (atomically: FILE appears only when complete); default stdout
+  --to-size N     only the first N entries, usually the size of an earlier tree head
+)";
+
+constexpr const char* verify_usage =
+    R"(usage: saphan audit verify FILE [--log-key JWK-FILE] [--tsa-ca PEM]
+
+Checks an export in one pass: entry indexes without gaps, each tree head's size, root (recomputed
+from the entries), origin, signature and time order, each timestamp token, and the entry count.
+Prints a summary; on the first failure prints one line naming it and exits 1.
+
+  --log-key JWK-FILE   the log's public key (DIR/keys/log-signing.pub.jwk) to pin; without it
+                       the key in the export itself is used, which proves nothing about origin
+  --tsa-ca PEM         CA certificate that anchors trust in timestamp tokens; without it the
+                       tokens are counted but not verified
+)";
+
+constexpr const char* prove_usage =
+    R"(usage: saphan audit prove FILE --index I [--size S] [--log-key JWK-FILE] [--tsa-ca PEM]
+
+Verifies the export (as `audit verify`), then prints the inclusion proof of entry I in the tree
+of the signed head of size S (default: the latest head) as one JSON object: index, treeSize,
+leafHash, path, rootHash (base64url) and the checkpoint. The proof is checked against the
+checkpoint's root and signature before it is printed.
+
+  --index I            the entry to prove (0 <= I < S)
+  --size S             a tree size that has a signed head in the export
+  --log-key, --tsa-ca  as for `audit verify`
+)";
+
+constexpr const char* search_usage =
+    R"(usage: saphan audit search --hub-dir DIR [criteria] [--limit N] [--before INDEX]
+
+Prints matching log entries, newest first, one JSON object per line: {"index":I,"entry":"..."}.
+Every criterion given must hold.
+
+  --since T          received at or after T (RFC 3339)
+  --until T          received before T (RFC 3339)
+  --member M         consumer or provider member id
+  --dataset D        versioned dataset id
+  --status S         "allow", "ok" or an error code
+  --kind K           entry kind, e.g. exchange.decision
+  --subject ID       a citizen ID; searched as its keyed pseudonym (DIR/keys/pseudonym.key)
+  --limit N          at most N entries, 1..1000 (default 100)
+  --before INDEX     only entries below INDEX (to page further back)
+)";
+
+// ---- errors and output ---------------------------------------------------------------------
+
+// Usage errors exit 2; everything else (files, data, an export that does not verify) exits 1.
+struct failure {
+  error e;
+  bool usage = false;
+};
+
+failure usage_error(std::string detail) {
+  return {make_error(errc::invalid_argument, std::move(detail)), true};
+}
+
+// One line, whatever the detail holds.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t')
+      c = ' ';
+  }
+  return text;
+}
+
+int report(const std::string& sub, const failure& f) {
+  std::fprintf(stderr, "saphan audit %s: %s: %s\n", sub.c_str(),
+               std::string(to_string(f.e.code)).c_str(), one_line(f.e.detail).c_str());
+  return f.usage ? 2 : 1;
+}
+
+using outcome = std::optional<failure>;  // nullopt: success
+
+outcome fail(error e) {
+  return failure{std::move(e), false};
+}
+
+result<std::uint64_t> parse_number(const std::string& name, const std::string& text,
+                                   std::uint64_t low, std::uint64_t high) {
+  const std::string rule =
+      "--" + name + ": must be a whole number " + std::to_string(low) + ".." + std::to_string(high);
+  if (text.empty() || text.size() > 19 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return make_error(errc::invalid_argument, rule);
+  }
+  const std::uint64_t n = std::stoull(text);
+  if (n < low || n > high)
+    return make_error(errc::invalid_argument, rule);
+  return n;
+}
+
+// Parses options; --help prints `usage`. Returns nullopt with `code` set when done.
+std::optional<parsed_args> parse_or_exit(const std::string& sub, const arguments& args,
+                                         const option_spec& spec, const char* usage,
+                                         std::size_t positionals, int& code) {
+  auto parsed = parsed_args::parse(args, spec);
+  if (!parsed) {
+    code = report(sub, {parsed.error(), true});
+    return std::nullopt;
+  }
+  if (parsed->flag("help")) {
+    std::fputs(usage, stdout);
+    code = 0;
+    return std::nullopt;
+  }
+  if (parsed->positionals().size() != positionals) {
+    code = report(sub, usage_error(positionals == 0 ? "unexpected argument '" +
+                                                          parsed->positionals().front() + "'"
+                                                    : "expects exactly one FILE (see --help)"));
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
+std::string b64(const crypto::sha256_digest& d) {
+  return crypto::base64url_encode(d.view());
+}
+
+std::string plural(std::uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// ---- export ----------------------------------------------------------------------------------
+
+bool exists(const std::string& path) {
+  std::error_code ec;
+  return fs::exists(path, ec);
+}
+
+// The TSA certificate the hub is configured with (hub.json "tsa"), else DIR/pki/tsa.crt.
+std::string tsa_certificate_path(const hub_directory& dir) {
+  auto config = hub::load_hub_config(dir.root + "/hub.json");
+  if (config && config->tsa && !config->tsa->certificate.empty()) return config->tsa->certificate;
+  return dir.root + "/pki/tsa.crt";
+}
+
+// The origin the log's heads carry; before the first head, the one the hub will sign with.
+result<std::string> log_origin(store& db, const hub_directory& dir) {
+  auto latest = db.latest_checkpoint();
+  if (!latest)
+    return std::move(latest).error();
+  if (*latest) {
+    auto cp = evidence::checkpoint_from_json((*latest)->checkpoint_json);
+    if (!cp)
+      return make_error(errc::storage_failure, "latest checkpoint: " + cp.error().detail);
+    return cp->origin;
+  }
+  auto config = hub::load_hub_config(dir.root + "/hub.json");
+  if (!config) {
+    return make_error(config.error().code,
+                      "no signed tree head yet, and the origin cannot come from hub.json: " +
+                          config.error().detail);
+  }
+  return "saphan/" + to_string(config->member);
+}
+
+// The public half of the log key: from the signing key when this account can read it, else
+// from the public file beside it (both are written together).
+result<crypto::ed25519_public_jwk> log_public_key(const hub_directory& dir) {
+  if (exists(dir.log_signing_key())) {
+    auto key = crypto::read_signing_key_file(dir.log_signing_key());
+    if (key)
+      return crypto::ed25519_public_jwk{key->keys.public_key, key->kid};
+    if (!exists(dir.log_public_key()))
+      return std::move(key).error();
+  }
+  if (exists(dir.log_public_key()))
+    return crypto::read_ed25519_public_key_file(dir.log_public_key());
+  return make_error(
+      errc::not_found,
+      dir.log_signing_key() + ": no log key yet (the hub creates it when it first runs)");
+}
+
+result<evidence::export_header> export_header_of(store& db, const hub_directory& dir) {
+  evidence::export_header header;
+  auto origin = log_origin(db, dir);
+  if (!origin)
+    return std::move(origin).error();
+  header.origin = std::move(*origin);
+  auto key = log_public_key(dir);
+  if (!key)
+    return std::move(key).error();
+  header.log_key = std::move(*key);
+  if (exists(tsa_certificate_path(dir))) {
+    auto pem = read_file(tsa_certificate_path(dir), evidence::max_tsa_certificate_bytes);
+    if (!pem)
+      return std::move(pem).error();
+    header.tsa_certificates.push_back(std::move(*pem));
+  }
+  header.exported_at = now_utc();
+  return header;
+}
+
+void print_progress(const char* verb, std::uint64_t done, std::uint64_t total) {
+  std::fprintf(stderr, "%s %llu/%llu entries\n", verb, static_cast<unsigned long long>(done),
+               static_cast<unsigned long long>(total));
+}
+
+result<evidence::export_summary> write_to_file(store& db, const std::string& path,
+                                               const evidence::export_header& header,
+                                               const evidence::export_options& options) {
+  // Written beside the target and renamed into place, so a failed export leaves no half file.
+  const std::string temp = path + ".partial";
+  std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+  if (!out)
+    return make_error(errc::io_error, temp + ": cannot create");
+  auto summary = evidence::write_export(db, out, header, options);
+  out.close();
+  std::error_code ec;
+  if (summary && !out)
+    summary = make_error(errc::io_error, temp + ": writing failed");
+  if (summary)
+    fs::rename(temp, path, ec);
+  if (summary && ec)
+    summary = make_error(errc::io_error, path + ": " + ec.message());
+  if (!summary)
+    fs::remove(temp, ec);
+  return summary;
+}
+
+outcome run_export(const parsed_args& args) {
+  auto root = args.required("hub-dir");
+  if (!root)
+    return usage_error(root.error().detail);
+  evidence::export_options options;
+  if (auto text = args.value("to-size")) {
+    auto n = parse_number("to-size", *text, 1, evidence::max_tree_size);
+    if (!n)
+      return failure{n.error(), true};
+    options.to_size = *n;
+  }
+  hub_directory dir{*root};
+  auto db = open_hub_store(dir);
+  if (!db)
+    return fail(db.error());
+  auto header = export_header_of(**db, dir);
+  if (!header)
+    return fail(header.error());
+  options.progress_every = progress_every;
+  options.progress = [](std::uint64_t done, std::uint64_t total) {
+    print_progress("exported", done, total);
+  };
+  auto out = args.value("out");
+  auto summary = out ? write_to_file(**db, *out, *header, options)
+                     : evidence::write_export(**db, std::cout, *header, options);
+  if (!summary)
+    return fail(summary.error());
+  std::fprintf(stderr, "exported %s and %s (%llu timestamped) of %s%s%s\n",
+               plural(summary->entries, "entry", "entries").c_str(),
+               plural(summary->checkpoints, "signed tree head", "signed tree heads").c_str(),
+               static_cast<unsigned long long>(summary->timestamp_tokens), header->origin.c_str(),
+               out ? " to " : "", out ? out->c_str() : "");
+  return std::nullopt;
+}
+
+// ---- verify and prove ------------------------------------------------------------------------
+
+result<evidence::verify_options> verify_options_of(const parsed_args& args) {
+  evidence::verify_options options;
+  if (auto path = args.value("log-key")) {
+    auto key = crypto::read_ed25519_public_key_file(*path);
+    if (!key)
+      return make_error(key.error().code, "--log-key: " + key.error().detail);
+    options.log_key = std::move(*key);
+  }
+  options.tsa_ca_path = args.value("tsa-ca").value_or("");
+  options.progress_every = progress_every;
+  options.progress = [](std::uint64_t done, std::uint64_t total) {
+    print_progress("verified", done, total);
+  };
+  return options;
+}
+
+result<std::ifstream> open_export(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    return make_error(errc::io_error, path + ": not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return make_error(errc::io_error, path + ": cannot open");
+  return in;
+}
+
+void print_key_line(const evidence::export_report& r) {
+  if (r.key_pinned) {
+    std::printf("log key:      %s (pinned)\n", r.key_id.c_str());
+  } else {
+    std::printf(
+        "log key:      %s NOT PINNED: taken from the export itself, which anyone can "
+        "re-sign; pass --log-key to check the hub's key\n",
+        r.key_id.c_str());
+  }
+}
+
+void print_timestamps_line(const evidence::export_report& r) {
+  const std::string missing =
+      r.checkpoints_without_token
+          ? ", " + plural(r.checkpoints_without_token, "head", "heads") + " without a token"
+          : "";
+  if (r.timestamp_tokens == 0) {
+    std::printf("timestamps:   none: no signed head carries an RFC 3161 token\n");
+  } else if (r.timestamps_checked) {
+    std::printf("timestamps:   %s verified against the TSA CA%s\n",
+                plural(r.timestamp_tokens, "token", "tokens").c_str(), missing.c_str());
+  } else {
+    std::printf("timestamps:   %s present, NOT VERIFIED (no --tsa-ca given)%s\n",
+                plural(r.timestamp_tokens, "token", "tokens").c_str(), missing.c_str());
+  }
+}
+
+void print_coverage_line(const evidence::export_report& r) {
+  if (r.checkpoints == 0) {
+    std::printf("coverage:     WARNING: no signed tree head: none of the %llu entries is covered\n",
+                static_cast<unsigned long long>(r.entries));
+  } else if (r.uncovered_entries() == 0) {
+    std::printf("coverage:     every entry is covered by the signed head of size %llu\n",
+                static_cast<unsigned long long>(r.last_checkpoint_size));
+  } else {
+    std::printf(
+        "coverage:     WARNING: entries %llu..%llu (%llu) come after the last signed head "
+        "and are not covered by any\n",
+        static_cast<unsigned long long>(r.last_checkpoint_size),
+        static_cast<unsigned long long>(r.entries - 1),
+        static_cast<unsigned long long>(r.uncovered_entries()));
+  }
+}
+
+void print_report(const std::string& path, const evidence::export_report& r) {
+  std::printf("export %s verifies\n", path.c_str());
+  std::printf("origin:       %s (exported %s)\n", r.origin.c_str(),
+              format_rfc3339(r.exported_at).c_str());
+  std::printf("entries:      %llu, root %s\n", static_cast<unsigned long long>(r.entries),
+              b64(r.root).c_str());
+  if (r.checkpoints > 0) {
+    std::printf("signed heads: %s, sizes %llu..%llu, latest at %s\n",
+                plural(r.checkpoints, "head", "heads").c_str(),
+                static_cast<unsigned long long>(r.first_checkpoint_size),
+                static_cast<unsigned long long>(r.last_checkpoint_size),
+                format_rfc3339(r.last_checkpoint_time).c_str());
+  } else {
+    std::printf("signed heads: none\n");
+  }
+  print_key_line(r);
+  print_timestamps_line(r);
+  print_coverage_line(r);
+}
+
+outcome run_verify(const parsed_args& args) {
+  const std::string path = args.positionals().front();
+  auto options = verify_options_of(args);
+  if (!options)
+    return fail(options.error());
+  auto in = open_export(path);
+  if (!in)
+    return fail(in.error());
+  auto r = evidence::verify_export(*in, *options);
+  if (!r)
+    return fail(r.error());
+  print_report(path, *r);
+  return std::nullopt;
+}
+
+outcome run_prove(const parsed_args& args) {
+  auto index_text = args.required("index");
+  if (!index_text)
+    return usage_error(index_text.error().detail);
+  auto index = parse_number("index", *index_text, 0, evidence::max_tree_size - 1);
+  if (!index)
+    return failure{index.error(), true};
+  std::optional<std::uint64_t> size;
+  if (auto text = args.value("size")) {
+    auto n = parse_number("size", *text, 1, evidence::max_tree_size);
+    if (!n)
+      return failure{n.error(), true};
+    size = *n;
+  }
+  auto options = verify_options_of(args);
+  if (!options)
+    return fail(options.error());
+  options->progress = {};  // a proof is one answer; the export was verified quietly
+  auto in = open_export(args.positionals().front());
+  if (!in)
+    return fail(in.error());
+  auto proof = evidence::prove_export(*in, *index, size, *options);
+  if (!proof)
+    return fail(proof.error());
+  const std::string json = evidence::proof_to_json(*proof);
+  // Checked again from the printed form, so what the auditor takes away is what was verified.
+  auto checked = evidence::verify_proof_json(json, proof->log_key);
+  if (!checked)
+    return fail(checked.error());
+  std::printf("%s\n", json.c_str());
+  std::fprintf(stderr, "entry %llu is included in the signed head of size %llu (key %s%s)\n",
+               static_cast<unsigned long long>(proof->index),
+               static_cast<unsigned long long>(proof->tree_size), proof->head.key_id.c_str(),
+               proof->key_pinned ? ", pinned" : ", NOT pinned: pass --log-key");
+  return std::nullopt;
+}
+
+// ---- search ----------------------------------------------------------------------------------
+
+result<std::string> subject_pseudonym(const hub_directory& dir, const std::string& citizen) {
+  SAPHAN_TRY_VOID(validate_thai_id(citizen));
+  auto text = read_file(dir.pseudonym_key(), 1024);
+  if (!text)
+    return std::move(text).error();
+  auto secret = crypto::base64url_decode(*text);
+  if (!secret || secret->size() < 32) {
+    return make_error(errc::invalid_argument, dir.pseudonym_key() + ": need 32 base64url bytes");
+  }
+  // The same keyed pseudonym the hub stores (hub::exchange_service::pseudonym).
+  return crypto::hmac_sha256(*secret, citizen).to_hex();
+}
+
+result<std::optional<timestamp>> time_option(const parsed_args& args, const std::string& name) {
+  auto text = args.value(name);
+  if (!text)
+    return std::optional<timestamp>();
+  auto t = parse_rfc3339(*text);
+  if (!t)
+    return make_error(t.error().code, "--" + name + ": " + t.error().detail);
+  return std::optional<timestamp>(*t);
+}
+
+// Everything that comes from the command line alone (usage errors when wrong).
+result<log_filter> search_filter(const parsed_args& args) {
+  log_filter f;
+  auto since = time_option(args, "since");
+  if (!since)
+    return std::move(since).error();
+  f.since = *since;
+  auto until = time_option(args, "until");
+  if (!until)
+    return std::move(until).error();
+  f.until = *until;
+  f.member = args.value("member");
+  f.dataset = args.value("dataset");
+  f.status = args.value("status");
+  f.kind = args.value("kind");
+  auto limit = parse_number("limit", args.value("limit").value_or("100"), 1, max_search_limit);
+  if (!limit)
+    return std::move(limit).error();
+  f.limit = static_cast<std::size_t>(*limit);
+  if (auto before = args.value("before")) {
+    auto n = parse_number("before", *before, 1, evidence::max_tree_size);
+    if (!n)
+      return std::move(n).error();
+    f.before_index = *n;
+  }
+  if (auto subject = args.value("subject")) {
+    auto valid = validate_thai_id(*subject);
+    if (!valid)
+      return make_error(valid.error().code, "--subject: " + valid.error().detail);
+  }
+  return f;
+}
+
+outcome print_rows(const std::vector<log_row>& rows, std::size_t limit) {
+  for (const auto& row : rows) {
+    auto line = evidence::entry_line(row.index, row.entry);
+    if (!line)
+      return fail(line.error());
+    std::printf("%s\n", line->c_str());
+  }
+  if (rows.size() == limit && !rows.empty()) {
+    std::fprintf(stderr, "showing the newest %zu matches; older ones may exist (--before %llu)\n",
+                 rows.size(), static_cast<unsigned long long>(rows.back().index));
+  }
+  return std::nullopt;
+}
+
+outcome run_search(const parsed_args& args) {
+  auto root = args.required("hub-dir");
+  if (!root)
+    return usage_error(root.error().detail);
+  auto filter = search_filter(args);
+  if (!filter)
+    return failure{filter.error(), true};
+  hub_directory dir{*root};
+  auto db = open_hub_store(dir);
+  if (!db)
+    return fail(db.error());
+  if (auto subject = args.value("subject")) {
+    auto pseudonym = subject_pseudonym(dir, *subject);
+    if (!pseudonym)
+      return fail(pseudonym.error());
+    filter->subject = std::move(*pseudonym);
+  }
+  auto rows = (*db)->search_log(*filter);
+  if (!rows)
+    return fail(rows.error());
+  return print_rows(*rows, filter->limit);
+}
+
+// ---- dispatch --------------------------------------------------------------------------------
+
+struct subcommand {
+  option_spec spec;
+  const char* usage;
+  std::size_t positionals;
+  outcome (*run)(const parsed_args&);
+};
+
+const std::map<std::string, subcommand>& subcommands() {
+  static const std::map<std::string, subcommand> table = {
+      {"export", {{{"hub-dir", "out", "to-size"}, {"help"}}, export_usage, 0, run_export}},
+      {"verify", {{{"log-key", "tsa-ca"}, {"help"}}, verify_usage, 1, run_verify}},
+      {"prove", {{{"index", "size", "log-key", "tsa-ca"}, {"help"}}, prove_usage, 1, run_prove}},
+      {"search",
+       {{{"hub-dir", "since", "until", "member", "dataset", "status", "kind", "subject", "limit",
+          "before"},
+         {"help"}},
+        search_usage,
+        0,
+        run_search}},
+  };
+  return table;
+}
+
+bool is_help(const std::string& arg) {
+  return arg == "--help" || arg == "-h" || arg == "help";
+}
+
+}  // namespace
+
+int run_audit_command(const arguments& args) {
+  if (args.empty() || is_help(args.front())) {
+    std::fputs(audit_usage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  auto it = subcommands().find(args.front());
+  if (it == subcommands().end()) {
+    return report(args.front(), usage_error("unknown subcommand (see saphan audit --help)"));
+  }
+  const auto& sub = it->second;
+  int code = 0;
+  auto parsed = parse_or_exit(it->first, arguments(args.begin() + 1, args.end()), sub.spec,
+                              sub.usage, sub.positionals, code);
+  if (!parsed)
+    return code;
+  auto failed = sub.run(*parsed);
+  return failed ? report(it->first, *failed) : 0;
+}
+
+}  // namespace saphan::cli
