@@ -276,6 +276,11 @@ std::optional<http_client::connection> http_client::take_idle(const std::string&
   return c;
 }
 
+void http_client::drop_idle(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  idle_.erase(key);
+}
+
 void http_client::give_back(const std::string& key, connection c) {
   std::lock_guard lock(mutex_);
   auto& list = idle_[key];
@@ -356,7 +361,12 @@ asio::awaitable<result<http_response>> http_client::send(const endpoint& to, htt
     auto [ec, answered] = c.secure ? co_await round_trip(*c.secure, request, parser, deadline)
                                    : co_await round_trip(*c.plain, request, parser, deadline);
     if (ec) {
-      if (reused && !answered && ec != beast::error::timeout) continue;
+      if (reused && !answered && ec != beast::error::timeout) {
+        // The server went away since this connection was pooled; the others pooled with it
+        // are most likely dead too, so the retry dials a fresh one instead of trying them all.
+        drop_idle(key);
+        continue;
+      }
       if (ec == beast::error::timeout) {
         co_return make_error(errc::provider_timeout,
                              key + " did not answer within " + std::to_string(timeout.count()) + " ms");

@@ -121,6 +121,7 @@ class http_client {
                                               std::chrono::steady_clock::time_point deadline);
   std::optional<connection> take_idle(const std::string& key);
   void give_back(const std::string& key, connection c);
+  void drop_idle(const std::string& key);
 
   asio::any_io_executor executor_;
   std::shared_ptr<asio::ssl::context> tls_;

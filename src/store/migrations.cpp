@@ -100,6 +100,24 @@ CREATE INDEX log_checkpoints_waiting ON log_checkpoints(tree_size) WHERE tsa_tok
 PRAGMA user_version = 3;
 )sql";
 
+// Version 4: a counter that every change to members, keys and datasets bumps (by trigger, so
+// changes from any connection or process count). A connection may keep parsed registry rows for
+// as long as the counter has not moved: one indexed read instead of parsing JSON per exchange.
+constexpr std::string_view migration_4 = R"sql(
+CREATE TABLE registry_version (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL);
+INSERT INTO registry_version(id, v) VALUES (1, 0);
+CREATE TRIGGER members_insert_bumps AFTER INSERT ON members BEGIN UPDATE registry_version SET v = v + 1; END;
+CREATE TRIGGER members_update_bumps AFTER UPDATE ON members BEGIN UPDATE registry_version SET v = v + 1; END;
+CREATE TRIGGER members_delete_bumps AFTER DELETE ON members BEGIN UPDATE registry_version SET v = v + 1; END;
+CREATE TRIGGER member_keys_insert_bumps AFTER INSERT ON member_keys BEGIN UPDATE registry_version SET v = v + 1; END;
+CREATE TRIGGER member_keys_update_bumps AFTER UPDATE ON member_keys BEGIN UPDATE registry_version SET v = v + 1; END;
+CREATE TRIGGER member_keys_delete_bumps AFTER DELETE ON member_keys BEGIN UPDATE registry_version SET v = v + 1; END;
+CREATE TRIGGER datasets_insert_bumps AFTER INSERT ON datasets BEGIN UPDATE registry_version SET v = v + 1; END;
+CREATE TRIGGER datasets_update_bumps AFTER UPDATE ON datasets BEGIN UPDATE registry_version SET v = v + 1; END;
+CREATE TRIGGER datasets_delete_bumps AFTER DELETE ON datasets BEGIN UPDATE registry_version SET v = v + 1; END;
+PRAGMA user_version = 4;
+)sql";
+
 error in_migration(const migration& m, const error& e) {
   return make_error(errc::storage_failure, "migration " + std::to_string(m.version) + " (" +
                                                std::string(m.name) + "): " + e.detail);
@@ -159,6 +177,7 @@ const std::vector<migration>& migrations() {
       {1, "directory, catalog and consents", migration_1},
       {2, "evidence log", migration_2},
       {3, "merkle evidence log", migration_3},
+      {4, "registry version", migration_4},
   };
   return list;
 }

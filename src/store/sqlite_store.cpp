@@ -16,6 +16,7 @@
 //
 // Durability: WAL with synchronous=FULL, so a returned append or update survives power loss.
 #include <algorithm>
+#include <map>
 #include <mutex>
 
 #include "crypto/hash.hpp"
@@ -147,12 +148,18 @@ class sqlite_store final : public store {
   result<member_record> find_member(const member_id& id) override {
     std::lock_guard lock(mutex_);
     const auto key = to_string(id);
+    SAPHAN_TRY_VOID(refresh_registry_cache());
+    if (auto hit = cached_members_.find(key); hit != cached_members_.end())
+      return hit->second;
     auto doc = first_text("SELECT doc FROM members WHERE id = ?", key);
     if (!doc)
       return doc.error();
     if (!*doc)
       return unknown_member(key);
-    return member_of_doc(**doc);
+    auto member = member_of_doc(**doc);
+    if (member && depth_ == 0)
+      cached_members_.emplace(key, *member);
+    return member;
   }
 
   result<std::vector<member_record>> list_members() override {
@@ -250,12 +257,18 @@ class sqlite_store final : public store {
   result<dataset_entry> find_dataset(const dataset_id& id) override {
     std::lock_guard lock(mutex_);
     const auto key = to_string(id);
+    SAPHAN_TRY_VOID(refresh_registry_cache());
+    if (auto hit = cached_datasets_.find(key); hit != cached_datasets_.end())
+      return hit->second;
     auto doc = first_text("SELECT doc FROM datasets WHERE id = ?", key);
     if (!doc)
       return doc.error();
     if (!*doc)
       return make_error(errc::unknown_dataset, "dataset " + key + " is not published");
-    return dataset_of_doc(**doc);
+    auto entry = dataset_of_doc(**doc);
+    if (entry && depth_ == 0)
+      cached_datasets_.emplace(key, *entry);
+    return entry;
   }
 
   result<std::vector<dataset_entry>> list_datasets() override {
@@ -774,7 +787,33 @@ class sqlite_store final : public store {
                                   outer ? "ROLLBACK" : "ROLLBACK TO nested; RELEASE nested");
   }
 
+  // Parsed members and datasets, valid while registry_version (bumped by triggers on every change,
+  // from any connection) stays at cached_version_. Filled only outside transactions, so a
+  // rolled-back change can never be cached under a version number a later commit reuses.
+  result<void> refresh_registry_cache() {
+    auto version = with("SELECT v FROM registry_version WHERE id = 1",
+                        [](statement& s) -> result<std::int64_t> {
+                          auto row = s.step();
+                          if (!row)
+                            return row.error();
+                          if (!*row)
+                            return make_error(errc::storage_failure, "registry_version: no row");
+                          return s.integer(0);
+                        });
+    if (!version)
+      return version.error();
+    if (*version != cached_version_) {
+      cached_members_.clear();
+      cached_datasets_.clear();
+      cached_version_ = *version;
+    }
+    return ok();
+  }
+
   std::recursive_mutex mutex_;
+  std::int64_t cached_version_ = -1;
+  std::map<std::string, member_record, std::less<>> cached_members_;
+  std::map<std::string, dataset_entry, std::less<>> cached_datasets_;
   sqlite::db_handle db_;
   sqlite::statement_cache statements_;  // declared after db_: finalized before the close
   int depth_ = 0;

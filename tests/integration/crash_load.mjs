@@ -5,7 +5,7 @@
 //                               API; SIGKILLs HUB_PID once MIN_OK of them succeeded, lets the
 //                               requests in flight end, writes what the client saw to OUT
 //   healthz                     waits (bounded) for the hub's /healthz over mutual TLS
-//   after OUT COUNT             COUNT exchanges after the restart, results to OUT
+//   after OUT COUNT CONC LABEL  COUNT exchanges, CONC at a time (after a restart), results to OUT
 //   check RESULT...             the log in STORE against every success in the RESULT files
 //
 // The log checks read the store with the sqlite3 tool and recompute the RFC 9162 tree and the
@@ -104,12 +104,18 @@ async function load(out) {
   const concurrency = Number(env('CONCURRENCY', '8'));
   // A varying kill point: the hub dies at a different place of its group commit each run.
   const target = Number(env('MIN_OK', '50')) + Math.floor(Math.random() * 25);
+  // ... and not before MIN_MS, so the hub has signed tree heads the restarted log must extend.
+  const notBefore = Date.now() + Number(env('MIN_MS', '0'));
   const hubPid = Number(env('HUB_PID'));
   const deadline = Date.now() + Number(env('LOAD_MS', '25000'));
   const result = { target, successes: [], failures: [], inFlightAtKill: -1, killedAt: null };
   let inFlight = 0;
   let killed = false;
 
+  // The kill comes from a timer a few milliseconds after the target, not from a response
+  // callback: answers arrive in bursts (one per group commit), and at the moment one is handled
+  // the others of its batch are usually already in Node's buffers, not in the hub.
+  let armed = false;
   const kill = () => {
     killed = true;
     result.inFlightAtKill = inFlight;
@@ -122,31 +128,45 @@ async function load(out) {
       inFlight++;
       const res = await exchange(c);
       inFlight--;
-      const phase = killed ? 'after-kill' : 'before-kill';
+      // 'cut': sent before the kill, answered after it (the hub died while it was in flight).
+      const phase = killed ? 'cut' : 'before-kill';
       if (res.status === 200) result.successes.push(successOf(res, phase));
       else result.failures.push({ phase, status: res.status, code: res.json?.code ?? null, text: res.text.slice(0, 300) });
-      if (!killed && result.successes.length >= target) kill();
+      if (!armed && result.successes.length >= target && Date.now() >= notBefore) {
+        armed = true;
+        setTimeout(kill, 1 + Math.floor(Math.random() * 8));
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
   fs.writeFileSync(out, JSON.stringify(result, null, 1));
   const count = (phase) => result.failures.filter((f) => f.phase === phase).length;
-  console.log(`load: ${result.successes.length} succeeded (${result.successes.filter((s) => s.phase === 'after-kill').length} answered after the kill), ` +
-              `${count('before-kill')} failed before the kill, ${count('after-kill')} after; ` +
-              `${result.inFlightAtKill} other requests in flight at the SIGKILL`);
+  console.log(`load: ${result.successes.filter((x) => x.phase === 'before-kill').length} succeeded before the SIGKILL, ${count('before-kill')} failed; ` +
+              `${result.inFlightAtKill} in flight at the SIGKILL: ${result.successes.filter((s) => s.phase === 'cut').length} ` +
+              `of them answered 200 (already written), ${count('cut')} failed`);
+  for (const f of result.failures.filter((x) => x.phase === 'cut').slice(0, 3)) {
+    console.log(`  cut: ${f.status} ${f.code ?? ''} ${f.text.slice(0, 200)}`);
+  }
   if (!killed) throw new Error(`only ${result.successes.length} of ${target} exchanges succeeded before the deadline; the hub was not killed`);
 }
 
-async function after(out, count) {
+// COUNT exchanges, CONCURRENCY at a time. Each success remembers FLOOR, the log size when the
+// hub was last (re)started: its entries must come after it.
+async function after(out, count, concurrency, label) {
   const list = consents();
+  const floor = Number(env('FLOOR', '0'));
   const result = { successes: [], failures: [] };
-  for (let i = 0; i < count; i++) {
-    const res = await exchange(list[i % list.length]);
-    if (res.status === 200) result.successes.push(successOf(res, 'after-restart'));
-    else result.failures.push({ phase: 'after-restart', attempt: i, status: res.status, code: res.json?.code ?? null, text: res.text.slice(0, 300) });
-  }
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const res = await exchange(list[i % list.length]);
+      if (res.status === 200) result.successes.push({ ...successOf(res, label), floor });
+      else result.failures.push({ phase: label, attempt: i, status: res.status, code: res.json?.code ?? null, text: res.text.slice(0, 300) });
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
   fs.writeFileSync(out, JSON.stringify(result, null, 1));
-  console.log(`after restart: ${result.successes.length} of ${count} exchanges succeeded`);
+  console.log(`${label}: ${result.successes.length} of ${count} exchanges succeeded (${concurrency} at a time)`);
   for (const f of result.failures) console.log(`  attempt ${f.attempt}: ${f.status} ${f.code ?? ''} ${f.text.slice(0, 160)}`);
 }
 
@@ -247,10 +267,9 @@ function check(resultFiles) {
   const latest = heads.length ? Number(heads[heads.length - 1].tree_size) : 0;
   if (latest !== rows.length) fail(`the latest head covers ${latest} of ${rows.length} entries`);
 
-  // The restart continued the log: exchanges after it come after everything before it.
-  const restartFloor = Number(env('SIZE_AT_RESTART', '0'));
-  for (const s of successes.filter((x) => x.phase === 'after-restart')) {
-    if (s.decisionIndex < restartFloor) fail(`request ${s.requestId} after the restart got index ${s.decisionIndex} < ${restartFloor}`);
+  // Each restart continued the log: exchanges after it come after everything before it.
+  for (const s of successes.filter((x) => x.floor !== undefined)) {
+    if (s.decisionIndex < s.floor) fail(`request ${s.requestId} (${s.phase}) got index ${s.decisionIndex}, below the ${s.floor} entries logged before its restart`);
   }
 
   console.log(`check: ${rows.length} entries (indexes 0..${rows.length - 1}), ${heads.length} signed heads ` +
@@ -268,7 +287,7 @@ try {
   if (mode === 'ports') console.log(await findBasePort());
   else if (mode === 'load') await load(args[0]);
   else if (mode === 'healthz') await waitHealthz();
-  else if (mode === 'after') await after(args[0], Number(args[1]));
+  else if (mode === 'after') await after(args[0], Number(args[1]), Number(args[2]), args[3]);
   else if (mode === 'check') check(args);
   else throw new Error(`unknown mode ${mode}`);
 } catch (e) {

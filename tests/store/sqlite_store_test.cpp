@@ -197,19 +197,19 @@ TEST_CASE("a new file store is at the latest schema in WAL mode", "[store]") {
     auto s = open_at(dir.file());
     auto version = s->schema_version();
     REQUIRE(version);
-    CHECK(*version == 3);
+    CHECK(*version == 4);
     CHECK(*version == sqlite::latest_schema_version());
   }
   raw_db raw(dir.file());
   CHECK(raw.text("PRAGMA journal_mode") == "wal");
-  CHECK(raw.text("PRAGMA user_version") == "3");
+  CHECK(raw.text("PRAGMA user_version") == "4");
 }
 
 TEST_CASE("an in-memory store works", "[store]") {
   auto s = open_at(":memory:");
   REQUIRE(s->add_member(dopa()));
   CHECK(s->find_member(dopa().id));
-  CHECK(*s->schema_version() == 3);
+  CHECK(*s->schema_version() == 4);
 }
 
 TEST_CASE("opening refuses bad options and unusable files", "[store]") {
@@ -244,7 +244,7 @@ TEST_CASE("a version-1 file is migrated and keeps its data", "[store][migration]
     CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE name = 'evidence'") == "0");
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 3);
+  CHECK(*s->schema_version() == 4);
   auto m = s->find_member(jfo().id);
   REQUIRE(m);
   CHECK(*m == jfo());
@@ -267,7 +267,7 @@ TEST_CASE("a version-2 hash chain is kept read-only beside the new Merkle log", 
                {entry(0)});
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 3);
+  CHECK(*s->schema_version() == 4);
   CHECK(*s->log_size() == 0);
   s.reset();
   raw_db raw(dir.file());
@@ -389,6 +389,42 @@ TEST_CASE("datasets round-trip, owner must be registered, versions are distinct"
   REQUIRE(all->size() == 2);
   CHECK((*all)[0].id.version == "1.0");
   CHECK((*all)[1].id.version == "1.1");
+}
+
+TEST_CASE("a connection sees registry changes made through another connection", "[store][cache]") {
+  temp_dir dir;
+  auto reader = open_at(dir.file());
+  auto writer = open_at(dir.file());
+  REQUIRE(writer->add_member(dopa()));
+  const auto v1 = dataset("1.0");
+  REQUIRE(writer->publish_dataset(v1));
+  REQUIRE(reader->find_dataset(v1.id));  // now cached by the reader
+  REQUIRE(reader->find_member(dopa().id));
+
+  auto policy = v1.policy;
+  policy.grants[0].purposes[0].fields = {"citizenId"};
+  REQUIRE(writer->update_policy(v1.id, policy));
+  CHECK(reader->find_dataset(v1.id)->policy.grants[0].purposes[0].fields ==
+        std::set<std::string>{"citizenId"});
+  auto renamed = dopa();
+  renamed.name = "Renamed";
+  REQUIRE(writer->update_member(renamed));
+  CHECK(reader->find_member(dopa().id)->name == "Renamed");
+
+  // A change rolled back inside a transaction is never served afterwards.
+  auto rolled_back = reader->transaction([&]() -> result<void> {
+    auto other = policy;
+    other.grants[0].purposes[0].fields = {"birthDate"};
+    SAPHAN_TRY_VOID(reader->update_policy(v1.id, other));
+    CHECK(reader->find_dataset(v1.id)->policy.grants[0].purposes[0].fields ==
+          std::set<std::string>{"birthDate"});
+    return make_error(errc::conflict, "undo");
+  });
+  CHECK_FALSE(rolled_back);
+  CHECK(reader->find_dataset(v1.id)->policy.grants[0].purposes[0].fields ==
+        std::set<std::string>{"citizenId"});
+  CHECK(writer->find_dataset(v1.id)->policy.grants[0].purposes[0].fields ==
+        std::set<std::string>{"citizenId"});
 }
 
 TEST_CASE("update_policy replaces the policy only when it is valid", "[store][datasets]") {
@@ -779,7 +815,7 @@ TEST_CASE("reopening a file keeps everything", "[store]") {
       REQUIRE(append_one(*s, i));
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 3);
+  CHECK(*s->schema_version() == 4);
   CHECK(*s->find_member(dopa().id) == dopa());
   CHECK(s->list_members()->size() == 2);
   CHECK(s->list_keys(dopa().id)->size() == 1);
