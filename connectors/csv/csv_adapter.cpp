@@ -25,7 +25,8 @@ struct field_mapping {
 class csv_reader {
  public:
   explicit csv_reader(std::string_view text) : text_(text) {
-    if (text_.substr(0, 3) == "\xEF\xBB\xBF") pos_ = 3;
+    if (text_.substr(0, 3) == "\xEF\xBB\xBF")
+      pos_ = 3;
   }
 
   result<std::vector<csv_row>> read_all() {
@@ -33,8 +34,10 @@ class csv_reader {
     while (pos_ < text_.size()) {
       auto start_line = line_;
       auto row = read_row();
-      if (!row) return std::move(row).error();
-      if (row->size() == 1 && (*row)[0].empty() && !last_row_quoted_) continue;  // empty line
+      if (!row)
+        return std::move(row).error();
+      if (row->size() == 1 && (*row)[0].empty() && !last_row_quoted_)
+        continue;  // empty line
       if (row->size() > max_csv_columns) {
         return fail(start_line, "more than " + std::to_string(max_csv_columns) + " columns");
       }
@@ -53,13 +56,17 @@ class csv_reader {
     last_row_quoted_ = false;
     for (;;) {
       auto cell = peek() == '"' ? read_quoted() : read_plain();
-      if (!cell) return std::move(cell).error();
+      if (!cell)
+        return std::move(cell).error();
       row.push_back(std::move(*cell));
-      if (pos_ >= text_.size()) return row;
+      if (pos_ >= text_.size())
+        return row;
       char c = text_[pos_++];
-      if (c == ',') continue;
+      if (c == ',')
+        continue;
       if (c == '\r') {
-        if (peek() != '\n') return fail(line_, "a carriage return must be followed by a line feed");
+        if (peek() != '\n')
+          return fail(line_, "a carriage return must be followed by a line feed");
         ++pos_;
       }
       ++line_;  // c was a line end
@@ -71,8 +78,10 @@ class csv_reader {
     auto start = pos_;
     while (pos_ < text_.size()) {
       char c = text_[pos_];
-      if (c == ',' || c == '\n' || c == '\r') break;
-      if (c == '"') return fail(line_, "a quote inside an unquoted cell");
+      if (c == ',' || c == '\n' || c == '\r')
+        break;
+      if (c == '"')
+        return fail(line_, "a quote inside an unquoted cell");
       ++pos_;
     }
     return std::string(text_.substr(start, pos_ - start));
@@ -97,7 +106,8 @@ class csv_reader {
         }
         return out;
       }
-      if (c == '\n') ++line_;
+      if (c == '\n')
+        ++line_;
       out.push_back(c);
     }
     return fail(start_line, "a quoted cell is never closed");
@@ -124,7 +134,8 @@ class csv_adapter final : public record_adapter {
 
   result<std::optional<std::string>> fetch(std::string_view subject) override {
     auto it = records_.find(std::string(subject));
-    if (it == records_.end()) return std::optional<std::string>{};
+    if (it == records_.end())
+      return std::optional<std::string>{};
     return std::optional<std::string>{it->second};
   }
 
@@ -135,16 +146,21 @@ class csv_adapter final : public record_adapter {
 };
 
 result<cell_type> parse_cell_type(std::string_view text) {
-  if (text == "string") return cell_type::string;
-  if (text == "integer") return cell_type::integer;
-  if (text == "number") return cell_type::number;
-  if (text == "boolean") return cell_type::boolean;
+  if (text == "string")
+    return cell_type::string;
+  if (text == "integer")
+    return cell_type::integer;
+  if (text == "number")
+    return cell_type::number;
+  if (text == "boolean")
+    return cell_type::boolean;
   return make_error(errc::invalid_argument, "must be one of string, integer, number, boolean");
 }
 
 std::optional<std::size_t> column_index(const csv_row& header, std::string_view name) {
   for (std::size_t i = 0; i < header.size(); ++i) {
-    if (header[i] == name) return i;
+    if (header[i] == name)
+      return i;
   }
   return std::nullopt;
 }
@@ -155,7 +171,8 @@ result<std::vector<field_mapping>> read_mappings(const rapidjson::Value& config,
   std::vector<field_mapping> out;
   auto fields = config.FindMember("fields");
   if (fields == config.MemberEnd()) {
-    for (std::size_t i = 0; i < header.size(); ++i) out.push_back({header[i], i});
+    for (std::size_t i = 0; i < header.size(); ++i)
+      out.push_back({header[i], i});
     return out;
   }
   if (!fields->value.IsObject() || fields->value.MemberCount() == 0) {
@@ -164,10 +181,13 @@ result<std::vector<field_mapping>> read_mappings(const rapidjson::Value& config,
   for (auto m = fields->value.MemberBegin(); m != fields->value.MemberEnd(); ++m) {
     std::string name(m->name.GetString(), m->name.GetStringLength());
     auto at = where + ".fields." + name.substr(0, 64);
-    if (name.empty() || name.size() > 64) return make_error(errc::invalid_argument, at + ": 1..64 characters");
-    if (!m->value.IsString()) return make_error(errc::invalid_argument, at + ": must be a column name");
+    if (name.empty() || name.size() > 64)
+      return make_error(errc::invalid_argument, at + ": 1..64 characters");
+    if (!m->value.IsString())
+      return make_error(errc::invalid_argument, at + ": must be a column name");
     auto column = column_index(header, {m->value.GetString(), m->value.GetStringLength()});
-    if (!column) return make_error(errc::invalid_argument, at + ": no such column in the header");
+    if (!column)
+      return make_error(errc::invalid_argument, at + ": no such column in the header");
     out.push_back({std::move(name), *column});
   }
   return out;
@@ -176,14 +196,18 @@ result<std::vector<field_mapping>> read_mappings(const rapidjson::Value& config,
 result<void> apply_types(const rapidjson::Value& config, const std::string& where,
                          std::vector<field_mapping>& mappings) {
   auto types = config.FindMember("types");
-  if (types == config.MemberEnd()) return ok();
-  if (!types->value.IsObject()) return make_error(errc::invalid_argument, where + ".types: must be an object");
+  if (types == config.MemberEnd())
+    return ok();
+  if (!types->value.IsObject())
+    return make_error(errc::invalid_argument, where + ".types: must be an object");
   for (auto m = types->value.MemberBegin(); m != types->value.MemberEnd(); ++m) {
     std::string name(m->name.GetString(), m->name.GetStringLength());
     auto at = where + ".types." + name.substr(0, 64);
-    if (!m->value.IsString()) return make_error(errc::invalid_argument, at + ": must be a string");
+    if (!m->value.IsString())
+      return make_error(errc::invalid_argument, at + ": must be a string");
     auto type = parse_cell_type({m->value.GetString(), m->value.GetStringLength()});
-    if (!type) return make_error(errc::invalid_argument, at + ": " + type.error().detail);
+    if (!type)
+      return make_error(errc::invalid_argument, at + ": " + type.error().detail);
     bool found = false;
     for (auto& mapping : mappings) {
       if (mapping.field == name) {
@@ -191,7 +215,8 @@ result<void> apply_types(const rapidjson::Value& config, const std::string& wher
         found = true;
       }
     }
-    if (!found) return make_error(errc::invalid_argument, at + ": not a field of the record");
+    if (!found)
+      return make_error(errc::invalid_argument, at + ": not a field of the record");
   }
   return ok();
 }
@@ -216,8 +241,10 @@ bool write_cell(json_writer& w, const std::string& cell, cell_type type) {
       return ec == std::errc{} && end == last && std::isfinite(v) && w.Double(v);
     }
     case cell_type::boolean:
-      if (cell == "true") return w.Bool(true);
-      if (cell == "false") return w.Bool(false);
+      if (cell == "true")
+        return w.Bool(true);
+      if (cell == "false")
+        return w.Bool(false);
       return false;
   }
   return false;
@@ -232,7 +259,8 @@ result<std::string> render_record(const csv_row& row, const std::vector<field_ma
   w.StartObject();
   for (const auto& m : mappings) {
     const auto& cell = row[m.column];
-    if (cell.empty()) continue;
+    if (cell.empty())
+      continue;
     w.Key(m.field.data(), static_cast<rapidjson::SizeType>(m.field.size()));
     if (!write_cell(w, cell, m.type)) {
       return make_error(errc::invalid_argument, "row " + std::to_string(row_number) + ", field " +
@@ -249,12 +277,14 @@ result<std::unordered_map<std::string, std::string>> build_records(
   std::unordered_map<std::string, std::string> records;
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto& key = rows[i][key_column];
-    if (key.empty()) return make_error(errc::invalid_argument, "row " + std::to_string(i) + ": empty key");
+    if (key.empty())
+      return make_error(errc::invalid_argument, "row " + std::to_string(i) + ": empty key");
     auto record = render_record(rows[i], mappings, i);
-    if (!record) return std::move(record).error();
+    if (!record)
+      return std::move(record).error();
     if (!records.emplace(key, std::move(*record)).second) {
-      return make_error(errc::invalid_argument,
-                        "row " + std::to_string(i) + ": key " + key.substr(0, 64) + " appears twice");
+      return make_error(errc::invalid_argument, "row " + std::to_string(i) + ": key " +
+                                                    key.substr(0, 64) + " appears twice");
     }
   }
   return records;
@@ -264,7 +294,8 @@ result<std::unordered_map<std::string, std::string>> build_records(
 
 result<std::vector<csv_row>> parse_csv(std::string_view text) {
   if (text.size() > max_csv_bytes) {
-    return make_error(errc::payload_too_large, "CSV larger than " + std::to_string(max_csv_bytes) + " bytes");
+    return make_error(errc::payload_too_large,
+                      "CSV larger than " + std::to_string(max_csv_bytes) + " bytes");
   }
   return csv_reader(text).read_all();
 }
@@ -272,28 +303,37 @@ result<std::vector<csv_row>> parse_csv(std::string_view text) {
 result<std::shared_ptr<record_adapter>> make_csv_adapter(const rapidjson::Value& config,
                                                          const std::string& where,
                                                          const std::string& base_dir) {
-  SAPHAN_TRY_VOID(reject_unknown_members(config, where, {"type", "path", "keyColumn", "fields", "types"}));
+  SAPHAN_TRY_VOID(
+      reject_unknown_members(config, where, {"type", "path", "keyColumn", "fields", "types"}));
   json_object obj(config, where, errc::invalid_argument);
   auto path = obj.string("path");
-  if (!path) return std::move(path).error();
+  if (!path)
+    return std::move(path).error();
   auto key_column = obj.string("keyColumn");
-  if (!key_column) return std::move(key_column).error();
+  if (!key_column)
+    return std::move(key_column).error();
 
   auto full_path = resolve_path(base_dir, *path);
   auto text = read_file(full_path, max_csv_bytes);
-  if (!text) return obj.fail("path", text.error().detail);
+  if (!text)
+    return obj.fail("path", text.error().detail);
   auto rows = parse_csv(*text);
-  if (!rows) return obj.fail("path", full_path + ": " + rows.error().detail);
-  if (rows->empty()) return obj.fail("path", full_path + ": no header line");
+  if (!rows)
+    return obj.fail("path", full_path + ": " + rows.error().detail);
+  if (rows->empty())
+    return obj.fail("path", full_path + ": no header line");
 
   const auto& header = rows->front();
   auto key_index = column_index(header, *key_column);
-  if (!key_index) return obj.fail("keyColumn", "no column \"" + key_column->substr(0, 64) + "\" in the header");
+  if (!key_index)
+    return obj.fail("keyColumn", "no column \"" + key_column->substr(0, 64) + "\" in the header");
   auto mappings = read_mappings(config, where, header);
-  if (!mappings) return std::move(mappings).error();
+  if (!mappings)
+    return std::move(mappings).error();
   SAPHAN_TRY_VOID(apply_types(config, where, *mappings));
   auto records = build_records(*rows, *key_index, *mappings);
-  if (!records) return obj.fail("path", full_path + ": " + records.error().detail);
+  if (!records)
+    return obj.fail("path", full_path + ": " + records.error().detail);
   return std::shared_ptr<record_adapter>(std::make_shared<csv_adapter>(std::move(*records)));
 }
 

@@ -23,8 +23,8 @@ class http_adapter final : public record_adapter {
 
   result<std::optional<std::string>> fetch(std::string_view subject) override {
     if (subject.size() > max_subject_bytes) {
-      return make_error(errc::invalid_argument, "subject longer than " +
-                                                    std::to_string(max_subject_bytes) + " bytes");
+      return make_error(errc::invalid_argument,
+                        "subject longer than " + std::to_string(max_subject_bytes) + " bytes");
     }
     auto target = url_.before + percent_encode(subject) + url_.after;
     // A private io_context per call: the caller is a worker thread that may block, and the
@@ -35,11 +35,13 @@ class http_adapter final : public record_adapter {
         io,
         [this, target, &out]() -> asio::awaitable<void> { out.emplace(co_await exchange(target)); },
         [&out](std::exception_ptr e) {
-          if (e && !out) out.emplace(make_error(errc::provider_error, "http adapter: request failed"));
+          if (e && !out)
+            out.emplace(make_error(errc::provider_error, "http adapter: request failed"));
         });
     // The stream's timer bounds connect, write and read; this also bounds name resolution.
     io.run_for(timeout_ + std::chrono::milliseconds(500));
-    if (!out) return failure("resolve", beast::error::timeout);
+    if (!out)
+      return failure("resolve", beast::error::timeout);
     return std::move(*out);
   }
 
@@ -53,9 +55,11 @@ class http_adapter final : public record_adapter {
     tcp::resolver resolver(executor);
     auto [resolve_ec, endpoints] =
         co_await resolver.async_resolve(url_.host, std::to_string(url_.port), use_tuple);
-    if (resolve_ec) co_return failure("resolve", resolve_ec);
+    if (resolve_ec)
+      co_return failure("resolve", resolve_ec);
     auto [connect_ec, ep] = co_await stream.async_connect(endpoints, use_tuple);
-    if (connect_ec) co_return failure("connect", connect_ec);
+    if (connect_ec)
+      co_return failure("connect", connect_ec);
 
     http::request<http::empty_body> request{http::verb::get, target, 11};
     request.set(http::field::host, url_.host + ":" + std::to_string(url_.port));
@@ -63,7 +67,8 @@ class http_adapter final : public record_adapter {
     request.set(http::field::user_agent, "saphan-connector");
     request.keep_alive(false);
     auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
-    if (write_ec) co_return failure("send", write_ec);
+    if (write_ec)
+      co_return failure("send", write_ec);
 
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
@@ -71,10 +76,12 @@ class http_adapter final : public record_adapter {
     parser.body_limit(max_record_bytes);
     auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
     if (read_ec == http::error::body_limit) {
-      co_return make_error(errc::payload_too_large,
-                           "http adapter: answer over " + std::to_string(max_record_bytes) + " bytes");
+      co_return make_error(
+          errc::payload_too_large,
+          "http adapter: answer over " + std::to_string(max_record_bytes) + " bytes");
     }
-    if (read_ec) co_return failure("read", read_ec);
+    if (read_ec)
+      co_return failure("read", read_ec);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
     co_return interpret(parser.release());
@@ -84,7 +91,8 @@ class http_adapter final : public record_adapter {
     if (response.result() == http::status::ok) {
       return std::optional<std::string>{std::move(response.body())};
     }
-    if (response.result() == http::status::not_found) return std::optional<std::string>{};
+    if (response.result() == http::status::not_found)
+      return std::optional<std::string>{};
     return make_error(errc::provider_error, "http adapter: backend answered HTTP " +
                                                 std::to_string(response.result_int()));
   }
@@ -117,11 +125,13 @@ bool is_safe_url_char(char c) {
 }
 
 result<std::uint16_t> parse_port(std::string_view text) {
-  if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string_view::npos) {
+  if (text.empty() || text.size() > 5 ||
+      text.find_first_not_of("0123456789") != std::string_view::npos) {
     return make_error(errc::invalid_argument, "urlTemplate: port must be a number");
   }
   auto port = std::stoul(std::string(text));
-  if (port == 0 || port > 65535) return make_error(errc::invalid_argument, "urlTemplate: port out of range");
+  if (port == 0 || port > 65535)
+    return make_error(errc::invalid_argument, "urlTemplate: port out of range");
   return static_cast<std::uint16_t>(port);
 }
 
@@ -147,23 +157,28 @@ std::string percent_encode(std::string_view text) {
 result<url_template> parse_url_template(std::string_view text) {
   constexpr std::string_view scheme = "http://";
   if (text.substr(0, scheme.size()) != scheme) {
-    return make_error(errc::invalid_argument,
-                      "urlTemplate: must start with http:// (the backend sits next to the connector)");
+    return make_error(
+        errc::invalid_argument,
+        "urlTemplate: must start with http:// (the backend sits next to the connector)");
   }
-  if (text.size() > 2048) return make_error(errc::invalid_argument, "urlTemplate: longer than 2048 characters");
+  if (text.size() > 2048)
+    return make_error(errc::invalid_argument, "urlTemplate: longer than 2048 characters");
   for (char c : text) {
-    if (!is_safe_url_char(c)) return make_error(errc::invalid_argument, "urlTemplate: a character not allowed in a URL");
+    if (!is_safe_url_char(c))
+      return make_error(errc::invalid_argument, "urlTemplate: a character not allowed in a URL");
   }
   auto rest = text.substr(scheme.size());
   auto slash = rest.find('/');
-  if (slash == std::string_view::npos) return make_error(errc::invalid_argument, "urlTemplate: needs a path");
+  if (slash == std::string_view::npos)
+    return make_error(errc::invalid_argument, "urlTemplate: needs a path");
   auto authority = rest.substr(0, slash);
   auto target = rest.substr(slash);
   url_template out;
   auto colon = authority.rfind(':');
   if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
     auto port = parse_port(authority.substr(colon + 1));
-    if (!port) return std::move(port).error();
+    if (!port)
+      return std::move(port).error();
     out.port = *port;
     authority = authority.substr(0, colon);
   }
@@ -172,7 +187,8 @@ result<url_template> parse_url_template(std::string_view text) {
   }
   out.host = std::string(authority);
   auto at = target.find(subject_placeholder);
-  if (at == std::string_view::npos || target.find(subject_placeholder, at + 1) != std::string_view::npos) {
+  if (at == std::string_view::npos ||
+      target.find(subject_placeholder, at + 1) != std::string_view::npos) {
     return make_error(errc::invalid_argument, "urlTemplate: must hold {subject} exactly once");
   }
   out.before = std::string(target.substr(0, at));
@@ -186,11 +202,14 @@ result<std::shared_ptr<record_adapter>> make_http_adapter(const rapidjson::Value
   SAPHAN_TRY_VOID(reject_unknown_members(config, where, {"type", "urlTemplate", "timeoutMs"}));
   json_object obj(config, where, errc::invalid_argument);
   auto text = obj.string("urlTemplate");
-  if (!text) return std::move(text).error();
+  if (!text)
+    return std::move(text).error();
   auto url = parse_url_template(*text);
-  if (!url) return make_error(errc::invalid_argument, where + "." + url.error().detail);
+  if (!url)
+    return make_error(errc::invalid_argument, where + "." + url.error().detail);
   auto timeout = bounded_integer(obj, "timeoutMs", 1, 60000, 3000);
-  if (!timeout) return std::move(timeout).error();
+  if (!timeout)
+    return std::move(timeout).error();
   return std::shared_ptr<record_adapter>(
       std::make_shared<http_adapter>(std::move(*url), std::chrono::milliseconds(*timeout)));
 }

@@ -28,8 +28,8 @@ class sqlite_adapter final : public record_adapter {
 
   result<std::optional<std::string>> fetch(std::string_view subject) override {
     if (subject.size() > max_subject_bytes) {
-      return make_error(errc::invalid_argument, "subject longer than " +
-                                                    std::to_string(max_subject_bytes) + " bytes");
+      return make_error(errc::invalid_argument,
+                        "subject longer than " + std::to_string(max_subject_bytes) + " bytes");
     }
     std::lock_guard lock(mutex_);
     sqlite3_reset(statement_);
@@ -38,8 +38,10 @@ class sqlite_adapter final : public record_adapter {
       return failure("bind");
     }
     auto rc = sqlite3_step(statement_);
-    if (rc == SQLITE_DONE) return std::optional<std::string>{};
-    if (rc != SQLITE_ROW) return failure("step");
+    if (rc == SQLITE_DONE)
+      return std::optional<std::string>{};
+    if (rc != SQLITE_ROW)
+      return failure("step");
     auto out = read_record();
     sqlite3_reset(statement_);  // release the read lock now, not at the next lookup
     return out;
@@ -62,7 +64,8 @@ class sqlite_adapter final : public record_adapter {
       return make_error(errc::payload_too_large, "sqlite: record larger than " +
                                                      std::to_string(max_record_bytes) + " bytes");
     }
-    if (data == nullptr) return std::optional<std::string>{std::string{}};
+    if (data == nullptr)
+      return std::optional<std::string>{std::string{}};
     return std::optional<std::string>{std::string(data, size)};
   }
 
@@ -79,7 +82,8 @@ class sqlite_adapter final : public record_adapter {
 
 result<std::string> identifier(const json_object& config, std::string_view name) {
   auto value = config.string(name);
-  if (!value) return std::move(value).error();
+  if (!value)
+    return std::move(value).error();
   if (!is_sql_identifier(*value)) {
     return config.fail(name, "must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$");
   }
@@ -89,17 +93,22 @@ result<std::string> identifier(const json_object& config, std::string_view name)
 result<sqlite_settings> read_settings(const json_object& config, const std::string& base_dir) {
   sqlite_settings s;
   auto path = config.string("path");
-  if (!path) return std::move(path).error();
-  if (path->empty()) return config.fail("path", "must not be empty");
+  if (!path)
+    return std::move(path).error();
+  if (path->empty())
+    return config.fail("path", "must not be empty");
   s.path = resolve_path(base_dir, *path);
   auto table = identifier(config, "table");
-  if (!table) return std::move(table).error();
+  if (!table)
+    return std::move(table).error();
   s.table = *table;
   auto key = identifier(config, "keyColumn");
-  if (!key) return std::move(key).error();
+  if (!key)
+    return std::move(key).error();
   s.key_column = *key;
   auto record = identifier(config, "recordColumn");
-  if (!record) return std::move(record).error();
+  if (!record)
+    return std::move(record).error();
   s.record_column = *record;
   return s;
 }
@@ -107,11 +116,14 @@ result<sqlite_settings> read_settings(const json_object& config, const std::stri
 }  // namespace
 
 bool is_sql_identifier(std::string_view text) noexcept {
-  if (text.empty() || text.size() > 64) return false;
+  if (text.empty() || text.size() > 64)
+    return false;
   auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
-  if (!letter(text.front())) return false;
+  if (!letter(text.front()))
+    return false;
   for (char c : text) {
-    if (!letter(c) && !(c >= '0' && c <= '9')) return false;
+    if (!letter(c) && !(c >= '0' && c <= '9'))
+      return false;
   }
   return true;
 }
@@ -119,15 +131,16 @@ bool is_sql_identifier(std::string_view text) noexcept {
 result<std::shared_ptr<record_adapter>> make_sqlite_adapter(const rapidjson::Value& value,
                                                             const std::string& where,
                                                             const std::string& base_dir) {
-  SAPHAN_TRY_VOID(reject_unknown_members(value, where,
-                                         {"type", "path", "table", "keyColumn", "recordColumn"}));
+  SAPHAN_TRY_VOID(
+      reject_unknown_members(value, where, {"type", "path", "table", "keyColumn", "recordColumn"}));
   json_object config(value, where, errc::invalid_argument);
   auto settings = read_settings(config, base_dir);
-  if (!settings) return std::move(settings).error();
+  if (!settings)
+    return std::move(settings).error();
   sqlite3* db = nullptr;
   // NOMUTEX: the adapter serialises access itself. READONLY: a connector never writes.
-  auto rc = sqlite3_open_v2(settings->path.c_str(), &db,
-                            SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  auto rc = sqlite3_open_v2(settings->path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                            nullptr);
   if (rc != SQLITE_OK) {
     std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);

@@ -24,13 +24,14 @@ struct table_view {
   const record_rows& rows;
 };
 
-std::string quoted(const std::string& identifier) { return "\"" + identifier + "\""; }
+std::string quoted(const std::string& identifier) {
+  return "\"" + identifier + "\"";
+}
 
 result<void> check_identifier(const std::string& name, const char* what) {
   if (!is_sql_identifier(name)) {
-    return make_error(errc::invalid_argument,
-                      std::string(what) + " \"" + name.substr(0, 80) +
-                          "\": must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$");
+    return make_error(errc::invalid_argument, std::string(what) + " \"" + name.substr(0, 80) +
+                                                  "\": must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$");
   }
   return ok();
 }
@@ -46,7 +47,8 @@ result<void> check_tables(const std::vector<table_view>& tables) {
     SAPHAN_TRY_VOID(check_identifier(t.key_column, "key column"));
     SAPHAN_TRY_VOID(check_identifier(t.record_column, "record column"));
     if (t.key_column == t.record_column) {
-      return make_error(errc::invalid_argument, "table " + t.table + ": key and record column are the same");
+      return make_error(errc::invalid_argument,
+                        "table " + t.table + ": key and record column are the same");
     }
     if (!names.insert(t.table).second) {
       return make_error(errc::invalid_argument, "table " + t.table + ": given twice");
@@ -59,15 +61,16 @@ result<void> check_tables(const std::vector<table_view>& tables) {
   return ok();
 }
 
-result<void> check_row(const std::string& table, const std::string& key, const std::string& record) {
+result<void> check_row(const std::string& table, const std::string& key,
+                       const std::string& record) {
   if (key.empty() || key.size() > max_writer_key_bytes) {
     return make_error(errc::invalid_argument, "table " + table + ": key must be 1.." +
                                                   std::to_string(max_writer_key_bytes) + " bytes");
   }
   if (record.size() > max_writer_record_bytes) {
-    return make_error(errc::invalid_argument, "table " + table + ", key " + key +
-                                                  ": record over " +
-                                                  std::to_string(max_writer_record_bytes) + " bytes");
+    return make_error(errc::invalid_argument, "table " + table + ", key " + key + ": record over " +
+                                                  std::to_string(max_writer_record_bytes) +
+                                                  " bytes");
   }
   return ok();
 }
@@ -77,7 +80,8 @@ class connection {
  public:
   connection() = default;
   ~connection() {
-    if (db_ != nullptr) sqlite3_close(db_);
+    if (db_ != nullptr)
+      sqlite3_close(db_);
   }
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -92,13 +96,15 @@ class connection {
   }
 
   result<void> exec(const std::string& sql) {
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) return fail(sql);
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
+      return fail(sql);
     return ok();
   }
 
   result<void> close() {
     const int rc = sqlite3_close(db_);
-    if (rc != SQLITE_OK) return fail("close");
+    if (rc != SQLITE_OK)
+      return fail("close");
     db_ = nullptr;
     return ok();
   }
@@ -109,7 +115,8 @@ class connection {
     const int code = db_ != nullptr ? sqlite3_extended_errcode(db_) : SQLITE_CANTOPEN;
     const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : "cannot open";
     // A constraint failure means the caller gave the same key twice: their input, not our I/O.
-    const errc code_out = (code & 0xff) == SQLITE_CONSTRAINT ? errc::invalid_argument : errc::io_error;
+    const errc code_out =
+        (code & 0xff) == SQLITE_CONSTRAINT ? errc::invalid_argument : errc::io_error;
     return make_error(code_out, path_ + ": " + step.substr(0, 120) + ": " + message);
   }
 
@@ -151,7 +158,8 @@ result<void> insert_rows(connection& db, const table_view& t) {
     if (sqlite3_step(insert.get()) != SQLITE_DONE) {
       return db.fail("insert into " + t.table + " key " + key);
     }
-    if (sqlite3_reset(insert.get()) != SQLITE_OK) return db.fail("reset");
+    if (sqlite3_reset(insert.get()) != SQLITE_OK)
+      return db.fail("reset");
   }
   return ok();
 }
@@ -176,11 +184,13 @@ result<void> fill(const std::string& temp_path, const std::vector<table_view>& t
 
 result<void> fsync_path(const std::string& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return make_error(errc::io_error, path + ": open: " + std::strerror(errno));
+  if (fd < 0)
+    return make_error(errc::io_error, path + ": open: " + std::strerror(errno));
   const int rc = ::fsync(fd);
   const int saved = errno;
   ::close(fd);
-  if (rc != 0) return make_error(errc::io_error, path + ": fsync: " + std::strerror(saved));
+  if (rc != 0)
+    return make_error(errc::io_error, path + ": fsync: " + std::strerror(saved));
   return ok();
 }
 
@@ -193,7 +203,8 @@ std::string parent_of(const std::string& path) {
 result<std::string> make_temp_beside(const std::string& path) {
   std::string name = path + ".tmp-XXXXXX";
   const int fd = ::mkstemp(name.data());
-  if (fd < 0) return make_error(errc::io_error, name + ": mkstemp: " + std::strerror(errno));
+  if (fd < 0)
+    return make_error(errc::io_error, name + ": mkstemp: " + std::strerror(errno));
   ::close(fd);
   return name;
 }
@@ -201,9 +212,11 @@ result<std::string> make_temp_beside(const std::string& path) {
 result<void> write_views(const std::string& path, const std::vector<table_view>& tables) {
   SAPHAN_TRY_VOID(check_tables(tables));
   auto temp = make_temp_beside(path);
-  if (!temp) return std::move(temp).error();
+  if (!temp)
+    return std::move(temp).error();
   auto done = fill(*temp, tables);
-  if (done) done = fsync_path(*temp, O_RDONLY);
+  if (done)
+    done = fsync_path(*temp, O_RDONLY);
   if (done && std::rename(temp->c_str(), path.c_str()) != 0) {
     done = make_error(errc::io_error, path + ": rename: " + std::strerror(errno));
   }
@@ -219,7 +232,8 @@ result<void> write_views(const std::string& path, const std::vector<table_view>&
 result<void> write_tables(const std::string& path, const std::vector<table_rows>& tables) {
   std::vector<table_view> views;
   views.reserve(tables.size());
-  for (const auto& t : tables) views.push_back({t.table, t.key_column, t.record_column, t.rows});
+  for (const auto& t : tables)
+    views.push_back({t.table, t.key_column, t.record_column, t.rows});
   return write_views(path, views);
 }
 

@@ -14,8 +14,8 @@ namespace saphan {
 
 struct dataset_entry {
   dataset_id id;
-  std::string schema;          // the JSON Schema document, as text
-  std::string subject_field;   // the record field that holds the subject's identifier
+  std::string schema;         // the JSON Schema document, as text
+  std::string subject_field;  // the record field that holds the subject's identifier
   catalog_metadata metadata;
   classification level = classification::internal;
   access_policy policy;

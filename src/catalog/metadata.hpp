@@ -9,20 +9,20 @@
 namespace saphan {
 
 struct catalog_metadata {
-  std::string title;                  // ชื่อชุดข้อมูล
-  std::string owner_agency;           // หน่วยงานเจ้าของข้อมูล
-  std::string contact_name;           // ผู้ติดต่อ
-  std::string contact_email;          // อีเมลผู้ติดต่อ
-  std::string objective;              // วัตถุประสงค์
+  std::string title;          // ชื่อชุดข้อมูล
+  std::string owner_agency;   // หน่วยงานเจ้าของข้อมูล
+  std::string contact_name;   // ผู้ติดต่อ
+  std::string contact_email;  // อีเมลผู้ติดต่อ
+  std::string objective;      // วัตถุประสงค์
   std::vector<std::string> keywords;  // คำสำคัญ
   std::string description;            // รายละเอียด
-  std::string update_frequency;       // ความถี่ในการปรับปรุง
-  std::string geographic_coverage;    // ขอบเขตเชิงภูมิศาสตร์
-  std::string source;                 // แหล่งที่มา
-  std::string format;                 // รูปแบบการจัดเก็บ
-  std::string data_category;          // หมวดหมู่ตามธรรมาภิบาลข้อมูล
-  std::string license;                // สัญญาอนุญาต
-  std::string access_conditions;      // เงื่อนไขในการเข้าถึง
+  std::string update_frequency;     // ความถี่ในการปรับปรุง
+  std::string geographic_coverage;  // ขอบเขตเชิงภูมิศาสตร์
+  std::string source;               // แหล่งที่มา
+  std::string format;               // รูปแบบการจัดเก็บ
+  std::string data_category;  // หมวดหมู่ตามธรรมาภิบาลข้อมูล
+  std::string license;            // สัญญาอนุญาต
+  std::string access_conditions;  // เงื่อนไขในการเข้าถึง
 
   friend bool operator==(const catalog_metadata&, const catalog_metadata&) = default;
 };

@@ -22,10 +22,12 @@ constexpr const char* admin_usage = R"(usage: saphan admin <command> [options]
 Commands:
   init           --dir HUB                          create a hub directory (store and keys)
   add-member     --dir HUB --file MEMBER.json       register a member
+  update-member  --dir HUB --file MEMBER.json       change a registered member (name, groups, ...)
   publish        --dir HUB --file DATASET.json [--schemas DIR]
                                                     publish a dataset (schema, metadata, policy)
   add-key        --dir HUB --member ID --use signing|encryption --file PUBLIC.jwk
                                                     register a member's public key (JWK, with kid)
+  revoke-key     --dir HUB --member ID --kid KID    revoke a member's key from now on
   set-policy     --dir HUB --dataset ID --file POLICY.json
                                                     replace a dataset's access policy
   apply          --dir HUB --config DIR [--schemas DIR]
@@ -36,30 +38,24 @@ Commands:
   show-dataset   --dir HUB --dataset ID
 
 --schemas defaults to the schemas/ folder beside the config folder of the file.
-Run `saphan admin <command> --help` for one command.
+Every change is logged in the evidence log. Run `saphan admin <command> --help` for one command.
 )";
-
-struct admin_context {
-  std::string command;
-  parsed_args args;
-};
-
-result<parsed_args> parse_admin_args(const arguments& args) {
-  return parsed_args::parse(args, {{"dir", "file", "schemas", "config", "dataset", "member", "use"}, {"help"}});
-}
 
 result<rapidjson::Document> read_json_file(const std::string& path) {
   auto text = read_file(path, 1 << 20);
-  if (!text) return std::move(text).error();
+  if (!text)
+    return std::move(text).error();
   auto doc = parse_json(*text);
-  if (!doc) return make_error(doc.error().code, path + ": " + doc.error().detail);
+  if (!doc)
+    return make_error(doc.error().code, path + ": " + doc.error().detail);
   return doc;
 }
 
 // The schemas/ folder beside a config folder: <config>/../schemas.
 std::string sibling_schemas_dir(const fs::path& config_dir) {
   auto p = fs::absolute(config_dir).lexically_normal();
-  if (!p.has_filename()) p = p.parent_path();
+  if (!p.has_filename())
+    p = p.parent_path();
   return (p.parent_path() / "schemas").string();
 }
 
@@ -70,17 +66,21 @@ std::string default_schemas_dir(const std::string& file) {
 
 result<member_record> load_member(const std::string& path) {
   auto doc = read_json_file(path);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   auto member = member_from_json(*doc);
-  if (!member) return make_error(member.error().code, path + ": " + member.error().detail);
+  if (!member)
+    return make_error(member.error().code, path + ": " + member.error().detail);
   return member;
 }
 
 result<dataset_entry> load_dataset(const std::string& path, const std::string& schemas_dir) {
   auto doc = read_json_file(path);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   auto entry = dataset_from_json(*doc, schemas_dir);
-  if (!entry) return make_error(entry.error().code, path + ": " + entry.error().detail);
+  if (!entry)
+    return make_error(entry.error().code, path + ": " + entry.error().detail);
   entry->published_at = now_utc();
   return entry;
 }
@@ -89,46 +89,65 @@ result<std::vector<std::string>> json_files_in(const std::string& dir) {
   std::error_code ec;
   std::vector<std::string> files;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".json") files.push_back(it->path().string());
+    if (it->path().extension() == ".json")
+      files.push_back(it->path().string());
   }
-  if (ec) return make_error(errc::io_error, dir + ": " + ec.message());
+  if (ec)
+    return make_error(errc::io_error, dir + ": " + ec.message());
   std::sort(files.begin(), files.end());
   return files;
 }
 
 result<std::unique_ptr<store>> open_store(const parsed_args& args) {
   auto dir = args.required("dir");
-  if (!dir) return std::move(dir).error();
+  if (!dir)
+    return std::move(dir).error();
   return open_hub_store({*dir});
 }
 
 result<void> cmd_init(const parsed_args& args) {
   auto dir = args.required("dir");
-  if (!dir) return std::move(dir).error();
+  if (!dir)
+    return std::move(dir).error();
   SAPHAN_TRY_VOID(init_hub_directory({*dir}));
   std::printf("initialised hub directory %s\n", dir->c_str());
   return ok();
 }
 
-result<void> cmd_add_member(const parsed_args& args) {
+// add-member and update-member: the member file, then one audited store change.
+result<void> change_member(const parsed_args& args, bool update) {
   auto file = args.required("file");
-  if (!file) return std::move(file).error();
+  if (!file)
+    return std::move(file).error();
   auto member = load_member(*file);
-  if (!member) return std::move(member).error();
+  if (!member)
+    return std::move(member).error();
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
-  SAPHAN_TRY_VOID((*db)->add_member(*member));
-  std::printf("registered %s\n", to_string(member->id).c_str());
+  if (!db)
+    return std::move(db).error();
+  SAPHAN_TRY_VOID(update ? (*db)->update_member(*member) : (*db)->add_member(*member));
+  std::printf("%s %s\n", update ? "updated" : "registered", to_string(member->id).c_str());
   return ok();
+}
+
+result<void> cmd_add_member(const parsed_args& args) {
+  return change_member(args, false);
+}
+
+result<void> cmd_update_member(const parsed_args& args) {
+  return change_member(args, true);
 }
 
 result<void> cmd_publish(const parsed_args& args) {
   auto file = args.required("file");
-  if (!file) return std::move(file).error();
+  if (!file)
+    return std::move(file).error();
   auto entry = load_dataset(*file, args.value("schemas").value_or(default_schemas_dir(*file)));
-  if (!entry) return std::move(entry).error();
+  if (!entry)
+    return std::move(entry).error();
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   SAPHAN_TRY_VOID((*db)->publish_dataset(*entry));
   std::printf("published %s\n", to_string(entry->id).c_str());
   return ok();
@@ -137,15 +156,18 @@ result<void> cmd_publish(const parsed_args& args) {
 // Reads a public JWK of the kind `use` names; returns the key as base64url and its kid.
 result<std::pair<std::string, std::string>> read_public_jwk(const std::string& path, key_use use) {
   auto text = read_file(path, crypto::max_jwk_bytes);
-  if (!text) return std::move(text).error();
+  if (!text)
+    return std::move(text).error();
   if (use == key_use::signing) {
     auto jwk = crypto::parse_ed25519_public_jwk(*text);
-    if (!jwk) return make_error(jwk.error().code, path + ": " + jwk.error().detail);
+    if (!jwk)
+      return make_error(jwk.error().code, path + ": " + jwk.error().detail);
     return std::pair{crypto::to_base64url(jwk->key), jwk->kid};
   }
   if (use == key_use::encryption) {
     auto jwk = crypto::parse_x25519_public_jwk(*text);
-    if (!jwk) return make_error(jwk.error().code, path + ": " + jwk.error().detail);
+    if (!jwk)
+      return make_error(jwk.error().code, path + ": " + jwk.error().detail);
     return std::pair{crypto::to_base64url(jwk->key), jwk->kid};
   }
   return make_error(errc::invalid_argument, "--use: signing or encryption");
@@ -153,20 +175,28 @@ result<std::pair<std::string, std::string>> read_public_jwk(const std::string& p
 
 result<void> cmd_add_key(const parsed_args& args) {
   auto member_text = args.required("member");
-  if (!member_text) return std::move(member_text).error();
+  if (!member_text)
+    return std::move(member_text).error();
   auto member = parse_member_id(*member_text);
-  if (!member) return std::move(member).error();
+  if (!member)
+    return std::move(member).error();
   auto use_text = args.required("use");
-  if (!use_text) return std::move(use_text).error();
+  if (!use_text)
+    return std::move(use_text).error();
   auto use = parse_key_use(*use_text);
-  if (!use) return make_error(errc::invalid_argument, "--use: " + use.error().detail);
+  if (!use)
+    return make_error(errc::invalid_argument, "--use: " + use.error().detail);
   auto file = args.required("file");
-  if (!file) return std::move(file).error();
+  if (!file)
+    return std::move(file).error();
   auto key = read_public_jwk(*file, *use);
-  if (!key) return std::move(key).error();
-  if (key->second.empty()) return make_error(errc::invalid_argument, *file + ": the JWK needs a kid");
+  if (!key)
+    return std::move(key).error();
+  if (key->second.empty())
+    return make_error(errc::invalid_argument, *file + ": the JWK needs a kid");
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   member_key record{*member, key->second, *use, key->first, now_utc(), timestamp{}, false};
   SAPHAN_TRY_VOID((*db)->add_key(record));
   std::printf("registered %s key %s of %s\n", use_text->c_str(), key->second.c_str(),
@@ -174,24 +204,50 @@ result<void> cmd_add_key(const parsed_args& args) {
   return ok();
 }
 
+result<void> cmd_revoke_key(const parsed_args& args) {
+  auto member_text = args.required("member");
+  if (!member_text)
+    return std::move(member_text).error();
+  auto member = parse_member_id(*member_text);
+  if (!member)
+    return std::move(member).error();
+  auto kid = args.required("kid");
+  if (!kid)
+    return std::move(kid).error();
+  auto db = open_store(args);
+  if (!db)
+    return std::move(db).error();
+  SAPHAN_TRY_VOID((*db)->revoke_key(*member, *kid));
+  std::printf("revoked key %s of %s\n", kid->c_str(), member_text->c_str());
+  return ok();
+}
+
 result<void> cmd_set_policy(const parsed_args& args) {
   auto id_text = args.required("dataset");
-  if (!id_text) return std::move(id_text).error();
+  if (!id_text)
+    return std::move(id_text).error();
   auto id = parse_dataset_id(*id_text);
-  if (!id) return std::move(id).error();
+  if (!id)
+    return std::move(id).error();
   auto file = args.required("file");
-  if (!file) return std::move(file).error();
+  if (!file)
+    return std::move(file).error();
   auto doc = read_json_file(*file);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   auto policy = policy_from_json(*doc);
-  if (!policy) return make_error(policy.error().code, *file + ": " + policy.error().detail);
+  if (!policy)
+    return make_error(policy.error().code, *file + ": " + policy.error().detail);
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   auto entry = (*db)->find_dataset(*id);
-  if (!entry) return std::move(entry).error();
+  if (!entry)
+    return std::move(entry).error();
   // The policy's fields must exist in the dataset's schema, as when publishing.
   auto fields = schema_fields(entry->schema);
-  if (!fields) return std::move(fields).error();
+  if (!fields)
+    return std::move(fields).error();
   for (const auto& grant : policy->grants) {
     for (const auto& rule : grant.purposes) {
       for (const auto& field : rule.fields) {
@@ -209,32 +265,40 @@ result<void> cmd_set_policy(const parsed_args& args) {
 
 result<void> cmd_apply(const parsed_args& args) {
   auto config = args.required("config");
-  if (!config) return std::move(config).error();
+  if (!config)
+    return std::move(config).error();
   auto schemas = args.value("schemas").value_or(sibling_schemas_dir(*config));
   auto member_files = json_files_in(*config + "/members");
-  if (!member_files) return std::move(member_files).error();
+  if (!member_files)
+    return std::move(member_files).error();
   auto dataset_files = json_files_in(*config + "/datasets");
-  if (!dataset_files) return std::move(dataset_files).error();
+  if (!dataset_files)
+    return std::move(dataset_files).error();
 
   // Parse and check everything before touching the store.
   std::vector<member_record> members;
   for (const auto& f : *member_files) {
     auto m = load_member(f);
-    if (!m) return std::move(m).error();
+    if (!m)
+      return std::move(m).error();
     members.push_back(std::move(*m));
   }
   std::vector<dataset_entry> datasets;
   for (const auto& f : *dataset_files) {
     auto d = load_dataset(f, schemas);
-    if (!d) return std::move(d).error();
+    if (!d)
+      return std::move(d).error();
     datasets.push_back(std::move(*d));
   }
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   store& s = **db;
   SAPHAN_TRY_VOID(s.transaction([&]() -> result<void> {
-    for (const auto& m : members) SAPHAN_TRY_VOID(s.add_member(m));
-    for (const auto& d : datasets) SAPHAN_TRY_VOID(s.publish_dataset(d));
+    for (const auto& m : members)
+      SAPHAN_TRY_VOID(s.add_member(m));
+    for (const auto& d : datasets)
+      SAPHAN_TRY_VOID(s.publish_dataset(d));
     return ok();
   }));
   std::printf("registered %zu members, published %zu datasets\n", members.size(), datasets.size());
@@ -243,9 +307,11 @@ result<void> cmd_apply(const parsed_args& args) {
 
 result<void> cmd_list_members(const parsed_args& args) {
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   auto members = (*db)->list_members();
-  if (!members) return std::move(members).error();
+  if (!members)
+    return std::move(members).error();
   for (const auto& m : *members) {
     std::printf("%-40s %-13s %s\n", to_string(m.id).c_str(),
                 std::string(to_string(m.clearance)).c_str(), m.name.c_str());
@@ -255,9 +321,11 @@ result<void> cmd_list_members(const parsed_args& args) {
 
 result<void> cmd_list_datasets(const parsed_args& args) {
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   auto datasets = (*db)->list_datasets();
-  if (!datasets) return std::move(datasets).error();
+  if (!datasets)
+    return std::move(datasets).error();
   for (const auto& d : *datasets) {
     std::printf("%-60s %-13s %s\n", to_string(d.id).c_str(),
                 std::string(to_string(d.level)).c_str(), d.metadata.title.c_str());
@@ -267,30 +335,79 @@ result<void> cmd_list_datasets(const parsed_args& args) {
 
 result<void> cmd_show_dataset(const parsed_args& args) {
   auto id_text = args.required("dataset");
-  if (!id_text) return std::move(id_text).error();
+  if (!id_text)
+    return std::move(id_text).error();
   auto id = parse_dataset_id(*id_text);
-  if (!id) return std::move(id).error();
+  if (!id)
+    return std::move(id).error();
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   auto entry = (*db)->find_dataset(*id);
-  if (!entry) return std::move(entry).error();
+  if (!entry)
+    return std::move(entry).error();
   std::printf("%s\n", dataset_to_json(*entry).c_str());
   return ok();
 }
 
-using handler = result<void> (*)(const parsed_args&);
-
-const std::map<std::string, handler>& admin_commands() {
-  static const std::map<std::string, handler> table = {
-      {"init", cmd_init},
-      {"add-member", cmd_add_member},
-      {"publish", cmd_publish},
-      {"add-key", cmd_add_key},
-      {"set-policy", cmd_set_policy},
-      {"apply", cmd_apply},
-      {"list-members", cmd_list_members},
-      {"list-datasets", cmd_list_datasets},
-      {"show-dataset", cmd_show_dataset},
+const std::map<std::string, command_spec>& admin_commands() {
+  static const std::map<std::string, command_spec> table = {
+      {"init",
+       {cmd_init,
+        {"dir"},
+        "--dir HUB\n\nCreates HUB with an empty store, the hub's signing key, the log signing key "
+        "and the\npseudonym secret. Refuses a directory that already holds a hub; on failure it "
+        "leaves\nnothing behind.\n"}},
+      {"add-member",
+       {cmd_add_member,
+        {"dir", "file"},
+        "--dir HUB --file MEMBER.json\n\nRegisters the member the file describes (see "
+        "config/members/).\n"}},
+      {"update-member",
+       {cmd_update_member,
+        {"dir", "file"},
+        "--dir HUB --file MEMBER.json\n\nReplaces a registered member's name, groups and clearance "
+        "with the file's.\n"}},
+      {"publish",
+       {cmd_publish,
+        {"dir", "file", "schemas"},
+        "--dir HUB --file DATASET.json [--schemas DIR]\n\nPublishes a dataset: its schema (from "
+        "DIR), its DGA catalog metadata (all 14 fields\nrequired) and its access policy. A dataset "
+        "id and version is published once.\n"}},
+      {"add-key",
+       {cmd_add_key,
+        {"dir", "member", "use", "file"},
+        "--dir HUB --member ID --use signing|encryption --file PUBLIC.jwk\n\nRegisters a member's "
+        "public key; the JWK must carry a kid.\n"}},
+      {"revoke-key",
+       {cmd_revoke_key,
+        {"dir", "member", "kid"},
+        "--dir HUB --member ID --kid KID\n\nRevokes a member's key: signatures made with it are "
+        "refused from now on.\n"}},
+      {"set-policy",
+       {cmd_set_policy,
+        {"dir", "dataset", "file"},
+        "--dir HUB --dataset ID --file POLICY.json\n\nReplaces a dataset's access policy; every "
+        "field it names must be in the schema.\n"}},
+      {"apply",
+       {cmd_apply,
+        {"dir", "config", "schemas"},
+        "--dir HUB --config DIR [--schemas DIR]\n\nRegisters DIR/members/*.json and publishes "
+        "DIR/datasets/*.json in one transaction:\nall of them, or nothing when any file is "
+        "bad.\n"}},
+      {"list-members",
+       {cmd_list_members,
+        {"dir"},
+        "--dir HUB\n\nLists registered members: id, clearance, name.\n"}},
+      {"list-datasets",
+       {cmd_list_datasets,
+        {"dir"},
+        "--dir HUB\n\nLists published datasets: id, classification, title.\n"}},
+      {"show-dataset",
+       {cmd_show_dataset,
+        {"dir", "dataset"},
+        "--dir HUB --dataset ID\n\nPrints a published dataset (metadata, policy, schema) as "
+        "JSON.\n"}},
   };
   return table;
 }
@@ -298,23 +415,7 @@ const std::map<std::string, handler>& admin_commands() {
 }  // namespace
 
 int run_admin_command(const arguments& args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(admin_usage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  const auto& table = admin_commands();
-  auto it = table.find(args[0]);
-  if (it == table.end()) {
-    return report_error("admin", make_error(errc::invalid_argument, "unknown command " + args[0]));
-  }
-  auto parsed = parse_admin_args(arguments(args.begin() + 1, args.end()));
-  if (!parsed) return report_error("admin " + args[0], parsed.error());
-  if (parsed->flag("help")) {
-    std::fputs(admin_usage, stdout);
-    return 0;
-  }
-  auto done = it->second(*parsed);
-  return done ? 0 : report_error("admin " + args[0], done.error());
+  return run_subcommand("admin", admin_commands(), admin_usage, args);
 }
 
 }  // namespace saphan::cli

@@ -34,6 +34,20 @@ class parsed_args {
   std::vector<std::string> positionals_;
 };
 
+// One subcommand of a group such as `saphan admin`: what it runs, the options it takes (every
+// other option is refused, so `admin init --dataset X` is an error, not silently ignored), and
+// its usage text for `saphan <group> <command> --help`.
+struct command_spec {
+  result<void> (*run)(const parsed_args&);
+  std::set<std::string> options;  // options with a value; --help is always a flag
+  const char* usage;
+};
+
+// Runs `saphan <group> <command> [options]` from `table`: `--help` at either level prints the
+// group's or the command's usage; errors print one line. Returns the exit status.
+int run_subcommand(const std::string& group, const std::map<std::string, command_spec>& table,
+                   const char* group_usage, const std::vector<std::string>& args);
+
 // Prints "saphan <command>: <code>: <detail>" on stderr; returns the exit code for `e`
 // (2 for invalid_argument, 1 otherwise).
 int report_error(const std::string& command, const error& e);

@@ -53,20 +53,27 @@ with each signed tree head after the entry that completes it, and its RFC 3161 t
 
   --hub-dir DIR   the hub directory (DIR/store.db, DIR/keys/log-signing.jwk, DIR/pki/tsa.crt)
   --out FILE      write here (atomically: FILE appears only when complete); default stdout
-  --to-size N     only the first N entries, usually the size of an earlier tree head
+  --to-size N     the first N entries; by default, up to the latest signed tree head, so that
+                  every exported entry is covered by a signed (and usually timestamped) head
 )";
 
 constexpr const char* verify_usage =
-    R"(usage: saphan audit verify FILE [--log-key JWK-FILE] [--tsa-ca PEM]
+    R"(usage: saphan audit verify FILE [--log-key JWK-FILE] [--tsa-ca PEM] [--require-timestamps]
+                          [--allow-uncovered]
 
 Checks an export in one pass: entry indexes without gaps, each tree head's size, root (recomputed
 from the entries), origin, signature and time order, each timestamp token, and the entry count.
+Every entry must be covered by a signed tree head: entries after the last head (or an export
+without heads) could have been changed or dropped unseen, so they fail the check.
 Prints a summary; on the first failure prints one line naming it and exits 1.
 
   --log-key JWK-FILE   the log's public key (DIR/keys/log-signing.pub.jwk) to pin; without it
                        the key in the export itself is used, which proves nothing about origin
   --tsa-ca PEM         CA certificate that anchors trust in timestamp tokens; without it the
                        tokens are counted but not verified
+  --require-timestamps fail when a tree head has no timestamp token (heads wait for one while
+                       the TSA is unreachable, so a fresh export may hold some)
+  --allow-uncovered    report entries after the last signed head as a warning, not a failure
 )";
 
 constexpr const char* prove_usage =
@@ -187,7 +194,8 @@ bool exists(const std::string& path) {
 // The TSA certificate the hub is configured with (hub.json "tsa"), else DIR/pki/tsa.crt.
 std::string tsa_certificate_path(const hub_directory& dir) {
   auto config = hub::load_hub_config(dir.root + "/hub.json");
-  if (config && config->tsa && !config->tsa->certificate.empty()) return config->tsa->certificate;
+  if (config && config->tsa && !config->tsa->certificate.empty())
+    return config->tsa->certificate;
   return dir.root + "/pki/tsa.crt";
 }
 
@@ -290,6 +298,17 @@ outcome run_export(const parsed_args& args) {
   auto db = open_hub_store(dir);
   if (!db)
     return fail(db.error());
+  if (!options.to_size) {
+    auto latest = (*db)->latest_checkpoint();
+    if (!latest)
+      return fail(latest.error());
+    if (!*latest) {
+      return fail(make_error(errc::not_found,
+                             "the log has no signed tree head yet (the running hub signs one every "
+                             "second; --to-size exports entries without one)"));
+    }
+    options.to_size = (*latest)->tree_size;
+  }
   auto header = export_header_of(**db, dir);
   if (!header)
     return fail(header.error());
@@ -355,7 +374,9 @@ void print_timestamps_line(const evidence::export_report& r) {
           ? ", " + plural(r.checkpoints_without_token, "head", "heads") + " without a token"
           : "";
   if (r.timestamp_tokens == 0) {
-    std::printf("timestamps:   none: no signed head carries an RFC 3161 token\n");
+    std::printf(
+        "timestamps:   none: no signed head carries an RFC 3161 token (%s without a token)\n",
+        plural(r.checkpoints_without_token, "head", "heads").c_str());
   } else if (r.timestamps_checked) {
     std::printf("timestamps:   %s verified against the TSA CA%s\n",
                 plural(r.timestamp_tokens, "token", "tokens").c_str(), missing.c_str());
@@ -402,6 +423,26 @@ void print_report(const std::string& path, const evidence::export_report& r) {
   print_coverage_line(r);
 }
 
+// What the proofs cannot show: entries that no signed head covers, and (when asked for) heads
+// without a timestamp token.
+result<void> check_completeness(const evidence::export_report& r, const parsed_args& args) {
+  if (r.entries > 0 && r.uncovered_entries() > 0 && !args.flag("allow-uncovered")) {
+    return make_error(errc::proof_invalid,
+                      r.checkpoints == 0
+                          ? "no signed tree head: none of the " + std::to_string(r.entries) +
+                                " entries is covered"
+                          : "entries " + std::to_string(r.last_checkpoint_size) + ".." +
+                                std::to_string(r.entries - 1) +
+                                " come after the last signed head and are not covered by any");
+  }
+  if (args.flag("require-timestamps") && r.checkpoints_without_token > 0) {
+    return make_error(errc::timestamp_invalid,
+                      plural(r.checkpoints_without_token, "signed head has", "signed heads have") +
+                          " no timestamp token");
+  }
+  return ok();
+}
+
 outcome run_verify(const parsed_args& args) {
   const std::string path = args.positionals().front();
   auto options = verify_options_of(args);
@@ -413,6 +454,8 @@ outcome run_verify(const parsed_args& args) {
   auto r = evidence::verify_export(*in, *options);
   if (!r)
     return fail(r.error());
+  if (auto complete = check_completeness(*r, args); !complete)
+    return fail(complete.error());
   print_report(path, *r);
   return std::nullopt;
 }
@@ -561,7 +604,11 @@ struct subcommand {
 const std::map<std::string, subcommand>& subcommands() {
   static const std::map<std::string, subcommand> table = {
       {"export", {{{"hub-dir", "out", "to-size"}, {"help"}}, export_usage, 0, run_export}},
-      {"verify", {{{"log-key", "tsa-ca"}, {"help"}}, verify_usage, 1, run_verify}},
+      {"verify",
+       {{{"log-key", "tsa-ca"}, {"help", "require-timestamps", "allow-uncovered"}},
+        verify_usage,
+        1,
+        run_verify}},
       {"prove", {{{"index", "size", "log-key", "tsa-ca"}, {"help"}}, prove_usage, 1, run_prove}},
       {"search",
        {{{"hub-dir", "since", "until", "member", "dataset", "status", "kind", "subject", "limit",

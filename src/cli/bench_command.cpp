@@ -86,7 +86,8 @@ error usage_error(std::string detail) {
 result<std::uint64_t> parse_count(const parsed_args& args, const std::string& name,
                                   std::uint64_t fallback, std::uint64_t low, std::uint64_t high) {
   auto text = args.value(name);
-  if (!text) return fallback;
+  if (!text)
+    return fallback;
   const std::string rule =
       "--" + name + ": must be a whole number " + std::to_string(low) + ".." + std::to_string(high);
   if (text->empty() || text->size() > 12 ||
@@ -94,23 +95,28 @@ result<std::uint64_t> parse_count(const parsed_args& args, const std::string& na
     return usage_error(rule);
   }
   const std::uint64_t n = std::stoull(*text);
-  if (n < low || n > high) return usage_error(rule + ", got " + *text);
+  if (n < low || n > high)
+    return usage_error(rule + ", got " + *text);
   return n;
 }
 
 result<bench_options> read_options(const parsed_args& args) {
   bench_options options;
   auto dir = args.required("dir");
-  if (!dir) return std::move(dir).error();
+  if (!dir)
+    return std::move(dir).error();
   options.dir = *dir;
   auto entries = parse_count(args, "entries", default_entries, 1, max_entries);
-  if (!entries) return std::move(entries).error();
+  if (!entries)
+    return std::move(entries).error();
   options.entries = *entries;
   auto threads = parse_count(args, "threads", default_threads, 1, max_threads);
-  if (!threads) return std::move(threads).error();
+  if (!threads)
+    return std::move(threads).error();
   options.threads = *threads;
   auto every = parse_count(args, "checkpoint-every", default_checkpoint_ms, 10, 60000);
-  if (!every) return std::move(every).error();
+  if (!every)
+    return std::move(every).error();
   options.checkpoint_every = std::chrono::milliseconds(*every);
   return options;
 }
@@ -118,8 +124,10 @@ result<bench_options> read_options(const parsed_args& args) {
 // A benchmark must start from an empty log, and must never write into someone's hub.
 result<void> require_fresh(const std::string& dir) {
   std::error_code ec;
-  if (!fs::exists(dir, ec)) return ok();
-  if (!fs::is_directory(dir, ec)) return make_error(errc::already_exists, dir + " is not a directory");
+  if (!fs::exists(dir, ec))
+    return ok();
+  if (!fs::is_directory(dir, ec))
+    return make_error(errc::already_exists, dir + " is not a directory");
   if (!fs::is_empty(dir, ec) || ec) {
     return make_error(errc::already_exists, dir + " is not empty (give a new or empty directory)");
   }
@@ -134,9 +142,11 @@ class exchange_entries {
  public:
   static result<exchange_entries> create(std::string pseudonym_secret) {
     auto consumer = parse_member_id("TH/GOV/JFO/legal-aid");
-    if (!consumer) return std::move(consumer).error();
+    if (!consumer)
+      return std::move(consumer).error();
     auto dataset = parse_dataset_id("TH/GOV/DOPA/civil-registry/person@1.0");
-    if (!dataset) return std::move(dataset).error();
+    if (!dataset)
+      return std::move(dataset).error();
     return exchange_entries(std::move(*consumer), std::move(*dataset), std::move(pseudonym_secret));
   }
 
@@ -198,7 +208,8 @@ class exchange_entries {
 
   // 13 digits, like a Thai citizen ID (the check digit does not matter here).
   static std::string synthetic_citizen(std::uint64_t worker, std::uint64_t sequence) {
-    std::string digits = std::to_string(1000000000000ULL + (worker * 7919 + sequence) % 999999999999ULL);
+    std::string digits =
+        std::to_string(1000000000000ULL + (worker * 7919 + sequence) % 999999999999ULL);
     return digits.substr(0, 13);
   }
 
@@ -209,9 +220,11 @@ class exchange_entries {
 
 result<std::string> read_pseudonym_secret(const hub_directory& dir) {
   auto text = read_file(dir.pseudonym_key(), 1024);
-  if (!text) return std::move(text).error();
+  if (!text)
+    return std::move(text).error();
   auto secret = crypto::base64url_decode(*text);
-  if (!secret) return make_error(errc::invalid_argument, dir.pseudonym_key() + ": not base64url");
+  if (!secret)
+    return make_error(errc::invalid_argument, dir.pseudonym_key() + ": not base64url");
   return *secret;
 }
 
@@ -231,18 +244,21 @@ void run_worker(evidence::log_writer& writer, const exchange_entries& make, std:
   std::uint64_t decision_index = 0;
   exchange_entries::exchange current;
   for (std::uint64_t i = 0; i < count && !abort.load(std::memory_order_relaxed); ++i) {
-    if (i % 2 == 0) current = make.next(worker, i / 2);
+    if (i % 2 == 0)
+      current = make.next(worker, i / 2);
     log_append record = i % 2 == 0 ? make.decision(current) : make.outcome(current, decision_index);
     out.entry_bytes += record.entry.size();
     const auto started = steady::now();
     auto index = writer.append(std::move(record));
-    const auto waited = std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started);
+    const auto waited =
+        std::chrono::duration_cast<std::chrono::microseconds>(steady::now() - started);
     if (!index) {
       out.failure = index.error();
       return;
     }
     decision_index = *index;
-    out.latencies_us.push_back(static_cast<std::uint32_t>(std::min<std::int64_t>(waited.count(), UINT32_MAX)));
+    out.latencies_us.push_back(
+        static_cast<std::uint32_t>(std::min<std::int64_t>(waited.count(), UINT32_MAX)));
   }
 }
 
@@ -260,7 +276,8 @@ class progress_reporter {
       done_ = true;
     }
     wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    if (thread_.joinable())
+      thread_.join();
   }
 
  private:
@@ -270,8 +287,8 @@ class progress_reporter {
       const auto written = writer_.snapshot().entries;
       const double seconds = std::chrono::duration<double>(steady::now() - started_).count();
       std::fprintf(stderr, "bench log: %llu/%llu entries durable, %.0f entries/s\n",
-                   static_cast<unsigned long long>(written), static_cast<unsigned long long>(total_),
-                   written / seconds);
+                   static_cast<unsigned long long>(written),
+                   static_cast<unsigned long long>(total_), written / seconds);
     }
   }
 
@@ -295,11 +312,14 @@ struct run_totals {
 result<run_totals> run_load(const bench_options& options, const hub_directory& dir,
                             const exchange_entries& make) {
   auto writer_db = open_hub_store_unaudited(dir);
-  if (!writer_db) return std::move(writer_db).error();
+  if (!writer_db)
+    return std::move(writer_db).error();
   auto heads_db = open_hub_store_unaudited(dir);
-  if (!heads_db) return std::move(heads_db).error();
+  if (!heads_db)
+    return std::move(heads_db).error();
   auto key = load_or_create_log_key(dir);
-  if (!key) return std::move(key).error();
+  if (!key)
+    return std::move(key).error();
 
   std::atomic<std::uint64_t> heads{0};
   evidence::checkpointer checkpoints(std::move(*heads_db), {bench_origin, *key},
@@ -318,10 +338,12 @@ result<run_totals> run_load(const bench_options& options, const hub_directory& d
           options.entries / options.threads + (t < options.entries % options.threads ? 1 : 0);
       threads.emplace_back([&, t, share] {
         run_worker(writer, make, t, share, abort, results[t]);
-        if (results[t].failure) abort.store(true);
+        if (results[t].failure)
+          abort.store(true);
       });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+      t.join();
   }
   run_totals totals;
   totals.seconds = std::chrono::duration<double>(steady::now() - started).count();
@@ -330,9 +352,11 @@ result<run_totals> run_load(const bench_options& options, const hub_directory& d
   checkpoints.stop();  // signs the last head, covering every entry
   totals.heads = heads.load();
   for (auto& r : results) {
-    if (r.failure) return make_error(r.failure->code, "append failed: " + r.failure->detail);
+    if (r.failure)
+      return make_error(r.failure->code, "append failed: " + r.failure->detail);
     totals.entry_bytes += r.entry_bytes;
-    totals.latencies_us.insert(totals.latencies_us.end(), r.latencies_us.begin(), r.latencies_us.end());
+    totals.latencies_us.insert(totals.latencies_us.end(), r.latencies_us.begin(),
+                               r.latencies_us.end());
   }
   return totals;
 }
@@ -340,7 +364,8 @@ result<run_totals> run_load(const bench_options& options, const hub_directory& d
 // ---- the report ------------------------------------------------------------------------------
 
 double percentile_ms(std::vector<std::uint32_t>& values, double fraction) {
-  if (values.empty()) return 0;
+  if (values.empty())
+    return 0;
   const auto at = static_cast<std::size_t>(fraction * static_cast<double>(values.size() - 1));
   std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(at), values.end());
   return values[at] / 1000.0;
@@ -355,13 +380,17 @@ std::uintmax_t file_size_or_zero(const std::string& path) {
 // The run is only worth reporting when every entry is in the log and under the last signed head.
 result<std::uint64_t> check_log(const hub_directory& dir, std::uint64_t expected) {
   auto db = open_hub_store_unaudited(dir);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   auto size = (*db)->log_size();
-  if (!size) return std::move(size).error();
+  if (!size)
+    return std::move(size).error();
   auto head = (*db)->latest_checkpoint();
-  if (!head) return std::move(head).error();
+  if (!head)
+    return std::move(head).error();
   if (*size != expected || !*head || (*head)->tree_size != expected) {
-    return make_error(errc::internal, "log holds " + std::to_string(*size) + " entries, latest head " +
+    return make_error(errc::internal, "log holds " + std::to_string(*size) +
+                                          " entries, latest head " +
                                           std::to_string(*head ? (*head)->tree_size : 0) +
                                           ", expected " + std::to_string(expected));
   }
@@ -369,7 +398,8 @@ result<std::uint64_t> check_log(const hub_directory& dir, std::uint64_t expected
 }
 
 void print_report(const bench_options& options, run_totals& t, const hub_directory& dir) {
-  const double mean_batch = t.writer.batches ? double(t.writer.entries) / double(t.writer.batches) : 0;
+  const double mean_batch =
+      t.writer.batches ? double(t.writer.entries) / double(t.writer.batches) : 0;
   const auto n = t.latencies_us.size();
   const auto max_us = n ? *std::max_element(t.latencies_us.begin(), t.latencies_us.end()) : 0u;
   const double p50 = percentile_ms(t.latencies_us, 0.50);
@@ -386,35 +416,44 @@ void print_report(const bench_options& options, run_totals& t, const hub_directo
   std::printf("batches:          %llu (mean %.1f entries per batch, %llu failed)\n",
               static_cast<unsigned long long>(t.writer.batches), mean_batch,
               static_cast<unsigned long long>(t.writer.failed_batches));
-  std::printf("append latency:   p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", p50, p99, max_us / 1000.0);
+  std::printf("append latency:   p50 %.3f ms, p99 %.3f ms, max %.3f ms\n", p50, p99,
+              max_us / 1000.0);
   std::printf("entry size:       mean %.0f bytes\n", n ? double(t.entry_bytes) / double(n) : 0.0);
   std::printf("tree heads:       %llu signed, the last one of size %llu\n",
-              static_cast<unsigned long long>(t.heads), static_cast<unsigned long long>(options.entries));
+              static_cast<unsigned long long>(t.heads),
+              static_cast<unsigned long long>(options.entries));
   std::printf("store size:       %llu bytes (%.1f MiB; %.0f bytes per entry)%s\n",
               static_cast<unsigned long long>(db_bytes + wal_bytes),
-              double(db_bytes + wal_bytes) / (1024.0 * 1024.0), double(db_bytes + wal_bytes) / double(n),
-              wal_bytes ? " including the WAL" : "");
+              double(db_bytes + wal_bytes) / (1024.0 * 1024.0),
+              double(db_bytes + wal_bytes) / double(n), wal_bytes ? " including the WAL" : "");
 }
 
 result<void> run_log_bench(const parsed_args& args) {
   auto options = read_options(args);
-  if (!options) return std::move(options).error();
+  if (!options)
+    return std::move(options).error();
   SAPHAN_TRY_VOID(require_fresh(options->dir));
   hub_directory dir{options->dir};
   SAPHAN_TRY_VOID(init_hub_directory(dir));
   auto secret = read_pseudonym_secret(dir);
-  if (!secret) return std::move(secret).error();
+  if (!secret)
+    return std::move(secret).error();
   auto make = exchange_entries::create(std::move(*secret));
-  if (!make) return std::move(make).error();
+  if (!make)
+    return std::move(make).error();
   auto totals = run_load(*options, dir, *make);
-  if (!totals) return std::move(totals).error();
+  if (!totals)
+    return std::move(totals).error();
   auto checked = check_log(dir, options->entries);  // also the last connection: WAL folded in
-  if (!checked) return std::move(checked).error();
+  if (!checked)
+    return std::move(checked).error();
   print_report(*options, *totals, dir);
   return ok();
 }
 
-bool is_help(const std::string& arg) { return arg == "--help" || arg == "-h" || arg == "help"; }
+bool is_help(const std::string& arg) {
+  return arg == "--help" || arg == "-h" || arg == "help";
+}
 
 }  // namespace
 
@@ -424,12 +463,13 @@ int run_bench_command(const arguments& args) {
     return args.empty() ? 2 : 0;
   }
   if (args.front() != "log") {
-    return report_error(command_name,
-                        usage_error("unknown subcommand '" + args.front() + "' (see saphan bench --help)"));
+    return report_error(command_name, usage_error("unknown subcommand '" + args.front() +
+                                                  "' (see saphan bench --help)"));
   }
   auto parsed = parsed_args::parse(arguments(args.begin() + 1, args.end()),
                                    {{"dir", "entries", "threads", "checkpoint-every"}, {"help"}});
-  if (!parsed) return report_error(command_name, parsed.error());
+  if (!parsed)
+    return report_error(command_name, parsed.error());
   if (parsed->flag("help")) {
     std::fputs(log_usage, stdout);
     return 0;

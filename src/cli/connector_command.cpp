@@ -26,20 +26,25 @@ int fail_to_start(const error& e) {
 
 int run_connector_command(const arguments& args) {
   auto parsed = parsed_args::parse(args, option_spec{{"config"}, {"help"}});
-  if (!parsed) return report_error("connector", parsed.error());
+  if (!parsed)
+    return report_error("connector", parsed.error());
   if (parsed->flag("help")) {
     std::fputs(usage, stdout);
     return 0;
   }
   auto path = parsed->required("config");
-  if (!path) return report_error("connector", path.error());
+  if (!path)
+    return report_error("connector", path.error());
 
   auto config = connector::read_connector_config(*path);
-  if (!config) return fail_to_start(config.error());
+  if (!config)
+    return fail_to_start(config.error());
   auto service = connector::connector_service::create(*config);
-  if (!service) return fail_to_start(service.error());
+  if (!service)
+    return fail_to_start(service.error());
   auto started = (*service)->start();
-  if (!started) return fail_to_start(started.error());
+  if (!started)
+    return fail_to_start(started.error());
   std::printf("%s\n", (*service)->describe().c_str());
   std::fflush(stdout);
   (*service)->run();

@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/hub_directory.hpp"
 #include "crypto/keys.hpp"
+#include "hub/consent_expiry.hpp"
 
 namespace saphan::cli {
 namespace {
@@ -25,6 +26,8 @@ Commands:
   revoke   --dir HUB --id CONSENT [--actor WHO]     withdraw consent (takes effect at once)
   show     --dir HUB --id CONSENT                   print the artefact as JSON
   list     --dir HUB [--subject ID] [--consumer MEMBER] [--status STATUS]
+  expire   --dir HUB                                mark every consent past its validUntil expired
+                                                    (the running hub does this every minute)
 
 TIME is RFC 3339, e.g. 2027-01-31T00:00:00Z. --method defaults to "cli".
 )";
@@ -34,16 +37,19 @@ result<std::set<std::string>> split_fields(const std::string& text) {
   std::stringstream in(text);
   std::string field;
   while (std::getline(in, field, ',')) {
-    if (field.empty()) return make_error(errc::invalid_argument, "--fields: empty field name");
+    if (field.empty())
+      return make_error(errc::invalid_argument, "--fields: empty field name");
     fields.insert(field);
   }
-  if (fields.empty()) return make_error(errc::invalid_argument, "--fields: at least one field");
+  if (fields.empty())
+    return make_error(errc::invalid_argument, "--fields: at least one field");
   return fields;
 }
 
 result<std::uint32_t> parse_count(const std::string& name, const std::string& text,
                                   std::uint32_t max) {
-  if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 9 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return make_error(errc::invalid_argument, "--" + name + ": must be a whole number");
   }
   auto n = static_cast<std::uint32_t>(std::stoul(text));
@@ -56,7 +62,8 @@ result<std::uint32_t> parse_count(const std::string& name, const std::string& te
 
 result<std::unique_ptr<store>> open_store(const parsed_args& args) {
   auto dir = args.required("dir");
-  if (!dir) return std::move(dir).error();
+  if (!dir)
+    return std::move(dir).error();
   return open_hub_store({*dir});
 }
 
@@ -66,9 +73,11 @@ result<void> check_terms_against_catalog(store& s, const consent_terms& terms) {
   std::set<std::string> known;
   for (const auto& id : terms.datasets) {
     auto entry = s.find_dataset(id);
-    if (!entry) return std::move(entry).error();
+    if (!entry)
+      return std::move(entry).error();
     auto fields = schema_fields(entry->schema);
-    if (!fields) return std::move(fields).error();
+    if (!fields)
+      return std::move(fields).error();
     known.insert(fields->begin(), fields->end());
   }
   for (const auto& f : terms.fields) {
@@ -82,48 +91,60 @@ result<void> check_terms_against_catalog(store& s, const consent_terms& terms) {
 result<consent_terms> terms_from_args(const parsed_args& args) {
   consent_terms terms;
   auto subject = args.required("subject");
-  if (!subject) return std::move(subject).error();
+  if (!subject)
+    return std::move(subject).error();
   terms.subject = *subject;
   auto consumer_text = args.required("consumer");
-  if (!consumer_text) return std::move(consumer_text).error();
+  if (!consumer_text)
+    return std::move(consumer_text).error();
   auto consumer = parse_member_id(*consumer_text);
-  if (!consumer) return std::move(consumer).error();
+  if (!consumer)
+    return std::move(consumer).error();
   terms.consumer = *consumer;
   for (const auto& d : args.values("dataset")) {
     auto id = parse_dataset_id(d);
-    if (!id) return std::move(id).error();
+    if (!id)
+      return std::move(id).error();
     terms.datasets.push_back(*id);
   }
-  if (terms.datasets.empty()) return make_error(errc::invalid_argument, "--dataset is required");
+  if (terms.datasets.empty())
+    return make_error(errc::invalid_argument, "--dataset is required");
   auto purpose = args.required("purpose");
-  if (!purpose) return std::move(purpose).error();
+  if (!purpose)
+    return std::move(purpose).error();
   terms.purpose = *purpose;
   auto fields_text = args.required("fields");
-  if (!fields_text) return std::move(fields_text).error();
+  if (!fields_text)
+    return std::move(fields_text).error();
   auto fields = split_fields(*fields_text);
-  if (!fields) return std::move(fields).error();
+  if (!fields)
+    return std::move(fields).error();
   terms.fields = *fields;
 
   terms.valid_from = now_utc();
   if (auto from = args.value("from")) {
     auto t = parse_rfc3339(*from);
-    if (!t) return make_error(errc::invalid_argument, "--from: " + t.error().detail);
+    if (!t)
+      return make_error(errc::invalid_argument, "--from: " + t.error().detail);
     terms.valid_from = *t;
   }
   if (auto until = args.value("until")) {
     auto t = parse_rfc3339(*until);
-    if (!t) return make_error(errc::invalid_argument, "--until: " + t.error().detail);
+    if (!t)
+      return make_error(errc::invalid_argument, "--until: " + t.error().detail);
     terms.valid_until = *t;
   } else if (auto days = args.value("days")) {
     auto n = parse_count("days", *days, 3660);
-    if (!n) return std::move(n).error();
+    if (!n)
+      return std::move(n).error();
     terms.valid_until = terms.valid_from + std::chrono::days(*n);
   } else {
     return make_error(errc::invalid_argument, "--until or --days is required");
   }
   if (auto uses = args.value("max-uses")) {
     auto n = parse_count("max-uses", *uses, 1000000);
-    if (!n) return std::move(n).error();
+    if (!n)
+      return std::move(n).error();
     terms.max_uses = *n;
   }
   terms.collection_method = args.value("method").value_or("cli");
@@ -132,13 +153,16 @@ result<consent_terms> terms_from_args(const parsed_args& args) {
 
 result<void> cmd_request(const parsed_args& args) {
   auto terms = terms_from_args(args);
-  if (!terms) return std::move(terms).error();
+  if (!terms)
+    return std::move(terms).error();
   auto now = now_utc();
   auto artefact = request_consent(consent_id{"cns-" + crypto::random_id()}, *terms, now,
                                   args.value("actor").value_or(to_string(terms->consumer)));
-  if (!artefact) return std::move(artefact).error();
+  if (!artefact)
+    return std::move(artefact).error();
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   SAPHAN_TRY_VOID(check_terms_against_catalog(**db, *terms));
   SAPHAN_TRY_VOID((*db)->add_consent(*artefact));
   std::printf("%s\n", artefact->id.value.c_str());
@@ -147,22 +171,27 @@ result<void> cmd_request(const parsed_args& args) {
 
 using transition_fn = result<consent_artefact> (*)(const consent_artefact&, timestamp, std::string);
 
-result<void> apply_transition(const parsed_args& args, transition_fn transition,
-                              const char* verb) {
+result<void> apply_transition(const parsed_args& args, transition_fn transition, const char* verb) {
   auto id = args.required("id");
-  if (!id) return std::move(id).error();
+  if (!id)
+    return std::move(id).error();
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   auto current = (*db)->find_consent(consent_id{*id});
-  if (!current) return std::move(current).error();
+  if (!current)
+    return std::move(current).error();
   auto next = transition(*current, now_utc(), args.value("actor").value_or(current->subject));
-  if (!next) return std::move(next).error();
+  if (!next)
+    return std::move(next).error();
   SAPHAN_TRY_VOID((*db)->update_consent(*next, current->status));
   std::printf("%s %s\n", verb, id->c_str());
   return ok();
 }
 
-result<void> cmd_grant(const parsed_args& args) { return apply_transition(args, grant, "granted"); }
+result<void> cmd_grant(const parsed_args& args) {
+  return apply_transition(args, grant, "granted");
+}
 result<void> cmd_reject(const parsed_args& args) {
   return apply_transition(args, reject, "rejected");
 }
@@ -172,11 +201,14 @@ result<void> cmd_revoke(const parsed_args& args) {
 
 result<void> cmd_show(const parsed_args& args) {
   auto id = args.required("id");
-  if (!id) return std::move(id).error();
+  if (!id)
+    return std::move(id).error();
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   auto artefact = (*db)->find_consent(consent_id{*id});
-  if (!artefact) return std::move(artefact).error();
+  if (!artefact)
+    return std::move(artefact).error();
   std::printf("%s\n", consent_to_json(*artefact).c_str());
   return ok();
 }
@@ -186,34 +218,92 @@ result<void> cmd_list(const parsed_args& args) {
   filter.subject = args.value("subject");
   if (auto consumer = args.value("consumer")) {
     auto id = parse_member_id(*consumer);
-    if (!id) return std::move(id).error();
+    if (!id)
+      return std::move(id).error();
     filter.consumer = *id;
   }
+  // --status is the status a consent has now: an active one past its validUntil is expired
+  // even before the hub's sweep has stored that, so active and expired are sorted here.
+  std::optional<consent_status> wanted;
   if (auto status = args.value("status")) {
     auto s = parse_consent_status(*status);
-    if (!s) return std::move(s).error();
-    filter.status = *s;
+    if (!s)
+      return std::move(s).error();
+    wanted = *s;
+    if (*s != consent_status::active && *s != consent_status::expired)
+      filter.status = *s;
   }
   auto db = open_store(args);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   auto list = (*db)->list_consents(filter);
-  if (!list) return std::move(list).error();
+  if (!list)
+    return std::move(list).error();
   auto now = now_utc();
   for (const auto& c : *list) {
+    const auto status = effective_status(c, now);
+    if (wanted && status != *wanted)
+      continue;
     std::printf("%s  %-9s  %s  %s  %s  until %s\n", c.id.value.c_str(),
-                std::string(to_string(effective_status(c, now))).c_str(), c.subject.c_str(),
+                std::string(to_string(status)).c_str(), c.subject.c_str(),
                 to_string(c.consumer).c_str(), c.purpose.c_str(),
                 format_rfc3339(c.valid_until).c_str());
   }
   return ok();
 }
 
-using handler = result<void> (*)(const parsed_args&);
+result<void> cmd_expire(const parsed_args& args) {
+  auto db = open_store(args);
+  if (!db)
+    return std::move(db).error();
+  auto done = hub::expire_due_consents(**db, now_utc());
+  if (!done)
+    return std::move(done).error();
+  std::printf("expired %zu consents\n", done->expired);
+  return ok();
+}
 
-const std::map<std::string, handler>& consent_commands() {
-  static const std::map<std::string, handler> table = {
-      {"request", cmd_request}, {"grant", cmd_grant}, {"reject", cmd_reject},
-      {"revoke", cmd_revoke},   {"show", cmd_show},   {"list", cmd_list},
+const std::map<std::string, command_spec>& consent_commands() {
+  static const std::map<std::string, command_spec> table = {
+      {"request",
+       {cmd_request,
+        {"dir", "subject", "consumer", "dataset", "purpose", "fields", "from", "until", "days",
+         "max-uses", "method", "actor"},
+        "--dir HUB --subject CITIZEN_ID --consumer MEMBER --dataset ID [--dataset ID]...\n"
+        "    --purpose CODE --fields a,b,c (--until TIME | --days N) [--from TIME]\n"
+        "    [--max-uses N] [--method HOW] [--actor WHO]\n\n"
+        "Records a consent request (status requested) and prints its id. The datasets must be\n"
+        "published and every field must be in one of them. TIME is RFC 3339.\n"}},
+      {"grant",
+       {cmd_grant,
+        {"dir", "id", "actor"},
+        "--dir HUB --id CONSENT [--actor WHO]\n\nThe subject gives consent: requested -> "
+        "active.\n"}},
+      {"reject",
+       {cmd_reject,
+        {"dir", "id", "actor"},
+        "--dir HUB --id CONSENT [--actor WHO]\n\nThe subject refuses: requested -> rejected.\n"}},
+      {"revoke",
+       {cmd_revoke,
+        {"dir", "id", "actor"},
+        "--dir HUB --id CONSENT [--actor WHO]\n\nWithdraws consent in one step: active -> revoked, "
+        "refused from the next request on.\n"}},
+      {"show",
+       {cmd_show,
+        {"dir", "id"},
+        "--dir HUB --id CONSENT\n\nPrints the consent artefact as JSON (ISO/IEC TS 27560 field "
+        "names).\n"}},
+      {"list",
+       {cmd_list,
+        {"dir", "subject", "consumer", "status"},
+        "--dir HUB [--subject ID] [--consumer MEMBER] [--status STATUS]\n\nLists consents with the "
+        "status they have now (an active consent past its validUntil\nis listed as expired).\n"}},
+      {"expire",
+       {cmd_expire,
+        {"dir"},
+        "--dir HUB\n\nMarks every active consent past its validUntil expired, each with a "
+        "consent.expired\nentry in the evidence log. The running hub does this itself "
+        "(consentExpiryIntervalMs).\n"}},
   };
   return table;
 }
@@ -221,26 +311,7 @@ const std::map<std::string, handler>& consent_commands() {
 }  // namespace
 
 int run_consent_command(const arguments& args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(consent_usage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  auto it = consent_commands().find(args[0]);
-  if (it == consent_commands().end()) {
-    return report_error("consent", make_error(errc::invalid_argument, "unknown command " + args[0]));
-  }
-  auto parsed = parsed_args::parse(
-      arguments(args.begin() + 1, args.end()),
-      {{"dir", "id", "subject", "consumer", "dataset", "purpose", "fields", "from", "until", "days",
-        "max-uses", "method", "actor", "status"},
-       {"help"}});
-  if (!parsed) return report_error("consent " + args[0], parsed.error());
-  if (parsed->flag("help")) {
-    std::fputs(consent_usage, stdout);
-    return 0;
-  }
-  auto done = it->second(*parsed);
-  return done ? 0 : report_error("consent " + args[0], done.error());
+  return run_subcommand("consent", consent_commands(), consent_usage, args);
 }
 
 }  // namespace saphan::cli

@@ -13,12 +13,12 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "crypto/keys.hpp"
 #include "demo/demo_init.hpp"
 #include "demo/synthetic.hpp"
 #include "demo/trail.hpp"
 #include "evidence/checkpoint.hpp"
 #include "evidence/log.hpp"
-#include "crypto/keys.hpp"
 #include "store/store.hpp"
 
 namespace saphan::cli {
@@ -50,14 +50,15 @@ constexpr std::size_t max_trail_rows = 100000;
 
 result<std::uint64_t> parse_number(const std::string& name, const std::string& text,
                                    std::uint64_t low, std::uint64_t high) {
-  if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) {
+  if (text.empty() || text.size() > 19 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return make_error(errc::invalid_argument, "--" + name + ": must be a whole number");
   }
   const std::uint64_t n = std::stoull(text);
   if (n < low || n > high) {
-    return make_error(errc::invalid_argument, "--" + name + ": must be between " +
-                                                  std::to_string(low) + " and " +
-                                                  std::to_string(high));
+    return make_error(
+        errc::invalid_argument,
+        "--" + name + ": must be between " + std::to_string(low) + " and " + std::to_string(high));
   }
   return n;
 }
@@ -65,30 +66,35 @@ result<std::uint64_t> parse_number(const std::string& name, const std::string& t
 // A relative folder of the working directory if present, else the source tree's.
 std::string default_dir(const char* name) {
   std::error_code ec;
-  if (fs::is_directory(name, ec)) return name;
+  if (fs::is_directory(name, ec))
+    return name;
   return std::string(SAPHAN_SOURCE_DIR) + "/" + name;
 }
 
 result<demo::demo_options> init_options(const parsed_args& args) {
   demo::demo_options options;
   auto dir = args.required("dir");
-  if (!dir) return std::move(dir).error();
+  if (!dir)
+    return std::move(dir).error();
   options.dir = *dir;
   options.config_dir = args.value("config").value_or(default_dir("config"));
   options.schemas_dir = args.value("schemas").value_or(default_dir("schemas"));
   if (auto text = args.value("persons")) {
     auto n = parse_number("persons", *text, 1, demo::max_persons);
-    if (!n) return std::move(n).error();
+    if (!n)
+      return std::move(n).error();
     options.persons = static_cast<std::size_t>(*n);
   }
   if (auto text = args.value("seed")) {
     auto n = parse_number("seed", *text, 0, std::numeric_limits<std::int64_t>::max());
-    if (!n) return std::move(n).error();
+    if (!n)
+      return std::move(n).error();
     options.seed = *n;
   }
   if (auto text = args.value("base-port")) {
     auto n = parse_number("base-port", *text, demo::min_base_port, demo::max_base_port);
-    if (!n) return std::move(n).error();
+    if (!n)
+      return std::move(n).error();
     options.base_port = static_cast<std::uint16_t>(*n);
   }
   return options;
@@ -96,7 +102,8 @@ result<demo::demo_options> init_options(const parsed_args& args) {
 
 result<void> cmd_init(const parsed_args& args) {
   auto options = init_options(args);
-  if (!options) return std::move(options).error();
+  if (!options)
+    return std::move(options).error();
   std::printf("saphan demo init: %s\n", options->dir.c_str());
   return demo::init_demo(*options, [](const std::string& line) {
     std::printf("%s\n", line.c_str());
@@ -108,7 +115,8 @@ result<void> cmd_init(const parsed_args& args) {
 result<std::unique_ptr<store>> open_existing_store(const std::string& dir) {
   std::error_code ec;
   for (const auto& candidate : {dir + "/hub/store.db", dir + "/store.db"}) {
-    if (fs::is_regular_file(candidate, ec)) return open_sqlite_store({candidate});
+    if (fs::is_regular_file(candidate, ec))
+      return open_sqlite_store({candidate});
   }
   return make_error(errc::not_found, dir + " holds neither hub/store.db nor store.db");
 }
@@ -123,12 +131,14 @@ result<trail_options> parse_trail_options(const parsed_args& args) {
   trail_options options;
   if (auto text = args.value("from")) {
     auto n = parse_number("from", *text, 0, std::numeric_limits<std::int64_t>::max());
-    if (!n) return std::move(n).error();
+    if (!n)
+      return std::move(n).error();
     options.from = static_cast<std::int64_t>(*n);
   }
   if (auto text = args.value("limit")) {
     auto n = parse_number("limit", *text, 1, max_trail_rows);
-    if (!n) return std::move(n).error();
+    if (!n)
+      return std::move(n).error();
     options.limit = static_cast<std::size_t>(*n);
   }
   if (auto text = args.value("tail")) {
@@ -136,7 +146,8 @@ result<trail_options> parse_trail_options(const parsed_args& args) {
       return make_error(errc::invalid_argument, "--tail: not with --from or --limit");
     }
     auto n = parse_number("tail", *text, 1, max_trail_rows);
-    if (!n) return std::move(n).error();
+    if (!n)
+      return std::move(n).error();
     options.tail = static_cast<std::size_t>(*n);
     options.limit = std::numeric_limits<std::size_t>::max();
   }
@@ -151,16 +162,21 @@ struct signed_head {
 
 result<std::optional<signed_head>> latest_head(store& db, const std::string& dir) {
   auto latest = db.latest_checkpoint();
-  if (!latest) return std::move(latest).error();
-  if (!*latest) return std::optional<signed_head>();
+  if (!latest)
+    return std::move(latest).error();
+  if (!*latest)
+    return std::optional<signed_head>();
   auto head = evidence::checkpoint_from_json((*latest)->checkpoint_json);
-  if (!head) return std::move(head).error();
+  if (!head)
+    return std::move(head).error();
   signed_head out{std::move(*head), false};
   std::error_code ec;
   for (const auto& key_file : {dir + "/hub/keys/log-signing.jwk", dir + "/keys/log-signing.jwk"}) {
-    if (!fs::is_regular_file(key_file, ec)) continue;
+    if (!fs::is_regular_file(key_file, ec))
+      continue;
     auto key = crypto::read_signing_key_file(key_file);
-    if (!key) return std::move(key).error();
+    if (!key)
+      return std::move(key).error();
     SAPHAN_TRY_VOID(evidence::verify_checkpoint(out.head, key->keys.public_key));
     out.signature_checked = true;
     break;
@@ -170,25 +186,32 @@ result<std::optional<signed_head>> latest_head(store& db, const std::string& dir
 
 // Proves one entry into the head from stored nodes, hashing the entry's own bytes.
 std::string proof_note(store& db, const log_row& row, const std::optional<signed_head>& head) {
-  if (!head || row.index >= head->head.tree_size) return "not yet in a signed head";
+  if (!head || row.index >= head->head.tree_size)
+    return "not yet in a signed head";
   auto proof = evidence::prove_inclusion(db, row.index, head->head.tree_size);
-  if (!proof) return "NO PROOF: " + proof.error().detail;
-  auto checked = evidence::verify_inclusion(evidence::leaf_hash(row.entry), row.index,
-                                            head->head.tree_size, proof->path,
-                                            head->head.root_hash);
-  if (!checked) return "PROOF FAILS: " + checked.error().detail;
+  if (!proof)
+    return "NO PROOF: " + proof.error().detail;
+  auto checked =
+      evidence::verify_inclusion(evidence::leaf_hash(row.entry), row.index, head->head.tree_size,
+                                 proof->path, head->head.root_hash);
+  if (!checked)
+    return "PROOF FAILS: " + checked.error().detail;
   return "proved in head " + std::to_string(head->head.tree_size);
 }
 
 result<void> cmd_trail(const parsed_args& args) {
   auto dir = args.required("dir");
-  if (!dir) return std::move(dir).error();
+  if (!dir)
+    return std::move(dir).error();
   auto options = parse_trail_options(args);
-  if (!options) return std::move(options).error();
+  if (!options)
+    return std::move(options).error();
   auto db = open_existing_store(*dir);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   auto head = latest_head(**db, *dir);
-  if (!head) return std::move(head).error();
+  if (!head)
+    return std::move(head).error();
 
   std::deque<std::string> held;  // --tail: the last lines, printed at the end
   std::size_t read = 0;
@@ -197,29 +220,34 @@ result<void> cmd_trail(const parsed_args& args) {
   while (read < options->limit) {
     const std::size_t page = std::min<std::size_t>(options->limit - read, 1000);
     auto rows = (*db)->read_log(next, page);
-    if (!rows) return std::move(rows).error();
-    if (rows->empty()) break;
+    if (!rows)
+      return std::move(rows).error();
+    if (rows->empty())
+      break;
     for (const auto& row : *rows) {
       auto note = proof_note(**db, row, *head);
-      if (note.rfind("proved", 0) != 0 && note.rfind("not yet", 0) != 0) ++failed;
+      if (note.rfind("proved", 0) != 0 && note.rfind("not yet", 0) != 0)
+        ++failed;
       auto text = demo::format_trail_line(demo::summarise_entry(row), note);
       if (!options->tail) {
         std::printf("%s\n", text.c_str());
         continue;
       }
       held.push_back(std::move(text));
-      if (held.size() > *options->tail) held.pop_front();
+      if (held.size() > *options->tail)
+        held.pop_front();
     }
     next = rows->back().index + 1;
     read += rows->size();
   }
-  for (const auto& line : held) std::printf("%s\n", line.c_str());
+  for (const auto& line : held)
+    std::printf("%s\n", line.c_str());
   if (*head) {
-    std::printf("signed tree head: size %llu, root %s, %s, signature %s\n",
-                static_cast<unsigned long long>((*head)->head.tree_size),
-                (*head)->head.root_hash.to_hex().c_str(),
-                format_rfc3339((*head)->head.timestamp).c_str(),
-                (*head)->signature_checked ? "verified with the log key" : "NOT CHECKED (no log key)");
+    std::printf(
+        "signed tree head: size %llu, root %s, %s, signature %s\n",
+        static_cast<unsigned long long>((*head)->head.tree_size),
+        (*head)->head.root_hash.to_hex().c_str(), format_rfc3339((*head)->head.timestamp).c_str(),
+        (*head)->signature_checked ? "verified with the log key" : "NOT CHECKED (no log key)");
   } else {
     std::printf("no signed tree head yet\n");
   }
@@ -237,9 +265,11 @@ result<void> cmd_walkthrough(const parsed_args& args) {
   const std::string dir = args.value("dir").value_or(".hub");
   std::error_code ec;
   const std::string self = fs::read_symlink("/proc/self/exe", ec).string();
-  if (ec) return make_error(errc::io_error, "/proc/self/exe: " + ec.message());
+  if (ec)
+    return make_error(errc::io_error, "/proc/self/exe: " + ec.message());
   std::fflush(stdout);
-  execl("/bin/bash", "bash", script.c_str(), self.c_str(), dir.c_str(), static_cast<char*>(nullptr));
+  execl("/bin/bash", "bash", script.c_str(), self.c_str(), dir.c_str(),
+        static_cast<char*>(nullptr));
   return make_error(errc::io_error, script + ": " + std::strerror(errno));
 }
 
@@ -269,7 +299,8 @@ int run_demo_command(const arguments& args) {
       arguments(args.begin() + 1, args.end()),
       {{"dir", "config", "schemas", "persons", "seed", "base-port", "from", "limit", "tail"},
        {"help"}});
-  if (!parsed) return report_error("demo " + args[0], parsed.error());
+  if (!parsed)
+    return report_error("demo " + args[0], parsed.error());
   if (parsed->flag("help")) {
     std::fputs(demo_usage, stdout);
     return 0;

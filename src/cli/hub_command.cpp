@@ -7,6 +7,7 @@
 #include "evidence/checkpointer.hpp"
 #include "evidence/timestamper.hpp"
 #include "evidence/writer.hpp"
+#include "hub/consent_expiry.hpp"
 #include "hub/server.hpp"
 
 namespace saphan::cli {
@@ -21,56 +22,78 @@ configuration (default HUB/hub.json). Stops cleanly on Ctrl-C (SIGINT) or SIGTER
 // The timestamper of the configured TSA, on its own store connection; none without a TSA.
 result<std::unique_ptr<evidence::timestamper>> make_timestamper(const hub::hub_config& config,
                                                                 const hub_directory& dir) {
-  if (!config.tsa) return std::unique_ptr<evidence::timestamper>();
+  if (!config.tsa)
+    return std::unique_ptr<evidence::timestamper>();
   evidence::timestamper_config settings;
   settings.tsa_url = config.tsa->url;
   settings.trust = {config.tsa->ca, config.tsa->certificate};
   settings.grace_period = config.tsa->grace;
   auto connection = open_hub_store_unaudited(dir);
-  if (!connection) return std::move(connection).error();
+  if (!connection)
+    return std::move(connection).error();
   return evidence::timestamper::create(std::move(settings), std::move(*connection));
 }
 
 result<void> run_hub(const parsed_args& args) {
   auto dir_text = args.required("dir");
-  if (!dir_text) return std::move(dir_text).error();
+  if (!dir_text)
+    return std::move(dir_text).error();
   hub_directory dir{*dir_text};
   auto config = hub::load_hub_config(args.value("config").value_or(dir.root + "/hub.json"));
-  if (!config) return std::move(config).error();
+  if (!config)
+    return std::move(config).error();
   auto db = open_hub_store_unaudited(dir);
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   auto identity = hub::load_hub_identity(dir.keys_dir(), config->member);
-  if (!identity) return std::move(identity).error();
+  if (!identity)
+    return std::move(identity).error();
 
   auto log_key = load_or_create_log_key(dir);
-  if (!log_key) return std::move(log_key).error();
+  if (!log_key)
+    return std::move(log_key).error();
   evidence::log_identity log_identity{"saphan/" + to_string(config->member), *log_key};
   // The evidence writer and the checkpointer each get their own connection: the group commit's
   // fsync never holds up the readers of the exchange path (WAL lets them read meanwhile).
   auto writer_db = open_hub_store_unaudited(dir);
-  if (!writer_db) return std::move(writer_db).error();
+  if (!writer_db)
+    return std::move(writer_db).error();
   evidence::log_writer writer(std::move(*writer_db));
   auto stamps = make_timestamper(*config, dir);
-  if (!stamps) return std::move(stamps).error();
+  if (!stamps)
+    return std::move(stamps).error();
   auto checkpoint_db = open_hub_store_unaudited(dir);
-  if (!checkpoint_db) return std::move(checkpoint_db).error();
+  if (!checkpoint_db)
+    return std::move(checkpoint_db).error();
   evidence::checkpointer heads(std::move(*checkpoint_db), log_identity, config->checkpoint_interval,
                                [t = stamps->get()] {
-                                 if (t) t->poke();
+                                 if (t)
+                                   t->poke();
                                });
+
+  // Consents that run out are marked expired, each with its evidence entry (audited store).
+  auto expiry_db = open_hub_store(dir, "hub");
+  if (!expiry_db)
+    return std::move(expiry_db).error();
+  hub::consent_expirer expiry(std::move(*expiry_db), config->consent_expiry_interval);
 
   hub::hub_server server(*config, **db, writer, std::move(*identity), log_identity);
   server.watch_timestamps(stamps->get());
   auto port = server.start();
-  if (!port) return std::move(port).error();
+  if (!port)
+    return std::move(port).error();
   heads.start();
-  if (*stamps) (*stamps)->start();
+  expiry.start();
+  if (*stamps)
+    (*stamps)->start();
   std::printf("hub %s listening on https://%s:%u\n", to_string(config->member).c_str(),
               config->listen_address.c_str(), static_cast<unsigned>(*port));
   std::fflush(stdout);
   server.wait_for_signal();
+  expiry.stop();
   heads.stop();
-  if (*stamps) (*stamps)->stop();
+  if (*stamps)
+    (*stamps)->stop();
   writer.stop();
   std::printf("hub stopped\n");
   return ok();
@@ -80,7 +103,8 @@ result<void> run_hub(const parsed_args& args) {
 
 int run_hub_command(const arguments& args) {
   auto parsed = parsed_args::parse(args, {{"dir", "config"}, {"help"}});
-  if (!parsed) return report_error("hub", parsed.error());
+  if (!parsed)
+    return report_error("hub", parsed.error());
   if (parsed->flag("help")) {
     std::fputs(hub_usage, stdout);
     return 0;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
 #include "core/files.hpp"
 #include "crypto/encoding.hpp"
@@ -12,34 +13,89 @@ namespace saphan::cli {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// What init made so far, removed again unless init finishes: a failed init leaves the directory
+// as it found it, so it can simply be run again.
+class undo_on_failure {
+ public:
+  ~undo_on_failure() {
+    if (done_)
+      return;
+    std::error_code ignored;
+    for (auto it = made_.rbegin(); it != made_.rend(); ++it)
+      fs::remove(*it, ignored);
+  }
+  void made(std::string path) { made_.push_back(std::move(path)); }
+  void finished() { done_ = true; }
+
+ private:
+  std::vector<std::string> made_;
+  bool done_ = false;
+};
+
+result<void> refuse_existing(const std::vector<std::string>& paths) {
+  std::error_code ec;
+  for (const auto& p : paths) {
+    if (fs::exists(p, ec))
+      return make_error(errc::already_exists, p + " already exists");
+  }
+  return ok();
+}
+
+}  // namespace
+
 result<void> init_hub_directory(const hub_directory& dir) {
   std::error_code ec;
   if (fs::exists(dir.store_path(), ec)) {
     return make_error(errc::already_exists, dir.root + " already holds a hub");
   }
-  fs::create_directories(dir.keys_dir(), ec);
-  if (ec) return make_error(errc::io_error, dir.keys_dir() + ": " + ec.message());
-  fs::permissions(dir.keys_dir(), fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (fs::exists(dir.hub_signing_key(), ec)) {
-    return make_error(errc::already_exists, dir.hub_signing_key() + " already exists");
+  SAPHAN_TRY_VOID(refuse_existing({dir.hub_signing_key(), dir.hub_public_key(), dir.pseudonym_key(),
+                                   dir.log_signing_key(), dir.log_public_key()}));
+  undo_on_failure undo;
+  std::vector<fs::path> missing;  // keys/ and those of its parents that do not exist yet
+  for (auto p = fs::absolute(dir.keys_dir()); !fs::exists(p, ec); p = p.parent_path()) {
+    missing.push_back(p);
   }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (!fs::create_directory(*it, ec) || ec) {
+      return make_error(errc::io_error, it->string() + ": " + ec.message());
+    }
+    undo.made(it->string());
+  }
+  fs::permissions(dir.keys_dir(), fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec)
+    return make_error(errc::io_error, dir.keys_dir() + ": " + ec.message());
+
   // Keys first, store last: the store's presence is what marks a finished hub directory.
   auto signing = crypto::generate_signing_key();
   const std::string kid = "hub-" + crypto::random_id().substr(0, 8);
+  undo.made(dir.hub_signing_key());
   SAPHAN_TRY_VOID(crypto::write_private_key_file(dir.hub_signing_key(), signing, kid));
+  undo.made(dir.hub_public_key());
   SAPHAN_TRY_VOID(crypto::write_public_key_file(dir.hub_public_key(), signing.public_key, kid));
+  undo.made(dir.pseudonym_key());
   SAPHAN_TRY_VOID(write_file_atomic(dir.pseudonym_key(),
                                     crypto::base64url_encode(crypto::random_bytes(32)), 0600));
+  undo.made(dir.log_signing_key());
+  undo.made(dir.log_public_key());
   auto log_key = load_or_create_log_key(dir);
-  if (!log_key) return std::move(log_key).error();
+  if (!log_key)
+    return std::move(log_key).error();
+  for (const char* suffix : {"", "-wal", "-shm"})
+    undo.made(dir.store_path() + suffix);
   auto opened = open_sqlite_store({dir.store_path()});
-  if (!opened) return std::move(opened).error();
+  if (!opened)
+    return std::move(opened).error();
+  opened->reset();  // closed before it counts as finished
+  undo.finished();
   return ok();
 }
 
 result<crypto::signing_jwk> load_or_create_log_key(const hub_directory& dir) {
   std::error_code ec;
-  if (fs::exists(dir.log_signing_key(), ec)) return crypto::read_signing_key_file(dir.log_signing_key());
+  if (fs::exists(dir.log_signing_key(), ec))
+    return crypto::read_signing_key_file(dir.log_signing_key());
   auto key = crypto::generate_signing_key();
   const std::string kid = "log-" + crypto::random_id().substr(0, 8);
   SAPHAN_TRY_VOID(crypto::write_public_key_file(dir.log_public_key(), key.public_key, kid));
@@ -51,17 +107,19 @@ result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir
   std::error_code ec;
   if (!fs::is_regular_file(dir.store_path(), ec)) {
     return make_error(errc::not_found,
-                      dir.root + " is not a hub directory (run `saphan admin init --dir " + dir.root +
-                          "` first)");
+                      dir.root + " is not a hub directory (run `saphan admin init --dir " +
+                          dir.root + "` first)");
   }
   return open_sqlite_store({dir.store_path()});
 }
 
 result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir, std::string actor) {
   auto db = open_hub_store_unaudited(dir);
-  if (!db) return db;
+  if (!db)
+    return db;
   auto secret_text = read_file(dir.pseudonym_key(), 1024);
-  if (!secret_text) return std::move(secret_text).error();
+  if (!secret_text)
+    return std::move(secret_text).error();
   auto secret = crypto::base64url_decode(*secret_text);
   if (!secret || secret->size() < 32) {
     return make_error(errc::invalid_argument, dir.pseudonym_key() + ": need 32 base64url bytes");

@@ -23,7 +23,8 @@ struct hub_directory {
 };
 
 // Creates the directory, the store and the hub's keys: an Ed25519 signing key (with its
-// public half for connectors) and the secret that keys subject pseudonyms in the log. Errors: already_exists if it holds a store.
+// public half for connectors) and the secret that keys subject pseudonyms in the log. Errors:
+// already_exists if it holds a store.
 result<void> init_hub_directory(const hub_directory& dir);
 
 // The log key, created on first use so hub directories made before the Merkle log keep working.

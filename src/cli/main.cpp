@@ -30,14 +30,10 @@ using command_fn = int (*)(const saphan::cli::arguments&);
 
 const std::map<std::string, command_fn>& commands() {
   static const std::map<std::string, command_fn> table = {
-      {"hub", saphan::cli::run_hub_command},
-      {"connector", saphan::cli::run_connector_command},
-      {"admin", saphan::cli::run_admin_command},
-      {"consent", saphan::cli::run_consent_command},
-      {"ca", saphan::cli::run_ca_command},
-      {"demo", saphan::cli::run_demo_command},
-      {"tsa", saphan::cli::run_tsa_command},
-      {"audit", saphan::cli::run_audit_command},
+      {"hub", saphan::cli::run_hub_command},     {"connector", saphan::cli::run_connector_command},
+      {"admin", saphan::cli::run_admin_command}, {"consent", saphan::cli::run_consent_command},
+      {"ca", saphan::cli::run_ca_command},       {"demo", saphan::cli::run_demo_command},
+      {"tsa", saphan::cli::run_tsa_command},     {"audit", saphan::cli::run_audit_command},
       {"bench", saphan::cli::run_bench_command},
   };
   return table;
@@ -53,7 +49,8 @@ int main(int argc, char** argv) {
   }
   auto it = commands().find(argv[1]);
   if (it == commands().end()) {
-    std::fprintf(stderr, "saphan: invalid_argument: unknown command %s (see saphan --help)\n", argv[1]);
+    std::fprintf(stderr, "saphan: invalid_argument: unknown command %s (see saphan --help)\n",
+                 argv[1]);
     return 2;
   }
   try {

@@ -86,8 +86,8 @@ std::optional<parsed_args> parse_or_exit(const arguments& args, const option_spe
     return std::nullopt;
   }
   if (!parsed->positionals().empty()) {
-    exit_code = report_error(command_name, usage_error("unexpected argument '" +
-                                                           parsed->positionals().front() + "'"));
+    exit_code = report_error(
+        command_name, usage_error("unexpected argument '" + parsed->positionals().front() + "'"));
     return std::nullopt;
   }
   return std::move(*parsed);
@@ -118,8 +118,8 @@ struct listen_address {
 
 // "HOST:PORT" or "[IPv6]:PORT"; the port is 0..65535, 0 meaning any free port.
 result<listen_address> parse_listen(const std::string& text) {
-  std::string rule = "--listen: must be HOST:PORT with PORT 0..65535, got '" +
-                     text.substr(0, 64) + "'";
+  std::string rule =
+      "--listen: must be HOST:PORT with PORT 0..65535, got '" + text.substr(0, 64) + "'";
   auto colon = text.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == text.size() ||
       text.size() - colon - 1 > 5) {
@@ -202,8 +202,8 @@ result<std::string> prepare_issuer(const std::string& dir,
 
 int run_init(const arguments& args) {
   int exit_code = 0;
-  auto parsed =
-      parse_or_exit(args, option_spec{{"dir", "ca", "name", "days"}, {"help"}}, init_usage, exit_code);
+  auto parsed = parse_or_exit(args, option_spec{{"dir", "ca", "name", "days"}, {"help"}},
+                              init_usage, exit_code);
   if (!parsed)
     return exit_code;
   auto dir = parsed->required("dir");
@@ -219,8 +219,7 @@ int run_init(const arguments& args) {
   auto issuer = prepare_issuer(*dir, ca_dir);
   if (!issuer)
     return report_error(command_name, issuer.error());
-  auto issued =
-      pki::issue_tsa_certificate(*issuer, name, in_dir(*dir, tsa_prefix), *days, false);
+  auto issued = pki::issue_tsa_certificate(*issuer, name, in_dir(*dir, tsa_prefix), *days, false);
   if (!issued)
     return report_error(command_name, issued.error());
   std::printf(
@@ -253,8 +252,8 @@ int serve(const std::string& dir, const listen_address& where, tsa::tsa_signer s
 
 int run_serve(const arguments& args) {
   int exit_code = 0;
-  auto parsed =
-      parse_or_exit(args, option_spec{{"dir", "listen", "policy"}, {"help"}}, serve_usage, exit_code);
+  auto parsed = parse_or_exit(args, option_spec{{"dir", "listen", "policy"}, {"help"}}, serve_usage,
+                              exit_code);
   if (!parsed)
     return exit_code;
   auto dir = parsed->required("dir");

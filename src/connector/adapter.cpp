@@ -30,7 +30,8 @@ constexpr std::array<adapter_factory, 3> adapter_table{{
 std::string known_adapter_types() {
   std::string out;
   for (const auto& entry : adapter_table) {
-    if (!out.empty()) out += ", ";
+    if (!out.empty())
+      out += ", ";
     out += entry.type;
   }
   return out;
@@ -40,28 +41,34 @@ result<std::shared_ptr<record_adapter>> make_adapter(const rapidjson::Value& con
                                                      const std::string& base_dir,
                                                      const std::string& where) {
   auto obj = json_object::of(config, where, errc::invalid_argument);
-  if (!obj) return std::move(obj).error();
+  if (!obj)
+    return std::move(obj).error();
   auto type = obj->string("type");
-  if (!type) return std::move(type).error();
+  if (!type)
+    return std::move(type).error();
   for (const auto& entry : adapter_table) {
-    if (entry.type == *type) return entry.make(config, where, base_dir);
+    if (entry.type == *type)
+      return entry.make(config, where, base_dir);
   }
-  return obj->fail("type", "unknown adapter type \"" + type->substr(0, 32) + "\" (known: " +
-                               known_adapter_types() + ")");
+  return obj->fail("type", "unknown adapter type \"" + type->substr(0, 32) +
+                               "\" (known: " + known_adapter_types() + ")");
 }
 
 std::string resolve_path(const std::string& base_dir, const std::string& path) {
-  if (path.empty() || path.front() == '/' || base_dir.empty()) return path;
+  if (path.empty() || path.front() == '/' || base_dir.empty())
+    return path;
   return base_dir + "/" + path;
 }
 
 result<void> reject_unknown_members(const rapidjson::Value& object, const std::string& where,
                                     std::initializer_list<std::string_view> known) {
-  if (!object.IsObject()) return make_error(errc::invalid_argument, where + ": must be an object");
+  if (!object.IsObject())
+    return make_error(errc::invalid_argument, where + ": must be an object");
   for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
     std::string_view name(m->name.GetString(), m->name.GetStringLength());
     bool found = false;
-    for (auto k : known) found = found || k == name;
+    for (auto k : known)
+      found = found || k == name;
     if (!found) {
       return make_error(errc::invalid_argument, (where.empty() ? "" : where + ".") +
                                                     std::string(name.substr(0, 64)) +
@@ -74,8 +81,10 @@ result<void> reject_unknown_members(const rapidjson::Value& object, const std::s
 result<std::int64_t> bounded_integer(const json_object& obj, std::string_view name,
                                      std::int64_t min, std::int64_t max, std::int64_t fallback) {
   auto value = obj.optional_integer(name);
-  if (!value) return std::move(value).error();
-  if (!*value) return fallback;
+  if (!value)
+    return std::move(value).error();
+  if (!*value)
+    return fallback;
   if (**value < min || **value > max) {
     return obj.fail(name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   }

@@ -17,41 +17,51 @@ error fail(const std::string& where, const std::string& rule) {
 result<std::string> required_path(const json_object& obj, std::string_view name,
                                   const std::string& base_dir) {
   auto value = obj.string(name);
-  if (!value) return std::move(value).error();
-  if (value->empty() || value->size() > 4096) return obj.fail(name, "must be a path of 1..4096 characters");
+  if (!value)
+    return std::move(value).error();
+  if (value->empty() || value->size() > 4096)
+    return obj.fail(name, "must be a path of 1..4096 characters");
   return resolve_path(base_dir, *value);
 }
 
 result<member_id> required_member(const json_object& obj, std::string_view name) {
   auto value = obj.string(name);
-  if (!value) return std::move(value).error();
+  if (!value)
+    return std::move(value).error();
   auto id = parse_member_id(*value);
-  if (!id) return obj.fail(name, id.error().detail);
+  if (!id)
+    return obj.fail(name, id.error().detail);
   return id;
 }
 
 result<listen_address> read_listen(const json_object& obj) {
   auto text = obj.string("listen");
-  if (!text) return std::move(text).error();
+  if (!text)
+    return std::move(text).error();
   auto address = parse_listen_address(*text);
-  if (!address) return obj.fail("listen", address.error().detail);
+  if (!address)
+    return obj.fail("listen", address.error().detail);
   return address;
 }
 
 result<tls_paths> read_tls(const json_object& root, const std::string& base_dir) {
   auto value = root.member("tls");
-  if (!value) return std::move(value).error();
+  if (!value)
+    return std::move(value).error();
   SAPHAN_TRY_VOID(reject_unknown_members(**value, "config.tls", {"certificate", "key", "ca"}));
   json_object obj(**value, "config.tls", config_error);
   tls_paths out;
   auto certificate = required_path(obj, "certificate", base_dir);
-  if (!certificate) return std::move(certificate).error();
+  if (!certificate)
+    return std::move(certificate).error();
   out.certificate = *certificate;
   auto key = required_path(obj, "key", base_dir);
-  if (!key) return std::move(key).error();
+  if (!key)
+    return std::move(key).error();
   out.key = *key;
   auto ca = required_path(obj, "ca", base_dir);
-  if (!ca) return std::move(ca).error();
+  if (!ca)
+    return std::move(ca).error();
   out.ca = *ca;
   return out;
 }
@@ -60,57 +70,71 @@ result<consumer_config> read_consumer(const rapidjson::Value& value) {
   SAPHAN_TRY_VOID(reject_unknown_members(value, "config.consumer", {"listen"}));
   json_object obj(value, "config.consumer", config_error);
   auto listen = read_listen(obj);
-  if (!listen) return std::move(listen).error();
+  if (!listen)
+    return std::move(listen).error();
   if (!is_loopback(listen->host)) {
     return obj.fail("listen", "must be a loopback address (the local API is plain HTTP)");
   }
   return consumer_config{*listen};
 }
 
-result<provider_dataset_config> read_dataset(const std::string& id_text, const rapidjson::Value& value,
+result<provider_dataset_config> read_dataset(const std::string& id_text,
+                                             const rapidjson::Value& value,
                                              const std::string& base_dir) {
   auto where = "config.provider.datasets." + id_text.substr(0, 200);
   auto id = parse_dataset_id(id_text);
-  if (!id) return fail(where, id.error().detail);
+  if (!id)
+    return fail(where, id.error().detail);
   SAPHAN_TRY_VOID(reject_unknown_members(value, where, {"schema", "subjectField", "adapter"}));
   json_object obj(value, where, config_error);
   provider_dataset_config out;
   out.id = *id;
   auto schema = required_path(obj, "schema", base_dir);
-  if (!schema) return std::move(schema).error();
+  if (!schema)
+    return std::move(schema).error();
   out.schema_path = *schema;
   auto subject = obj.string("subjectField");
-  if (!subject) return std::move(subject).error();
-  if (subject->empty() || subject->size() > 64) return obj.fail("subjectField", "1..64 characters");
+  if (!subject)
+    return std::move(subject).error();
+  if (subject->empty() || subject->size() > 64)
+    return obj.fail("subjectField", "1..64 characters");
   out.subject_field = *subject;
   auto adapter = obj.member("adapter");
-  if (!adapter) return std::move(adapter).error();
-  if (!(*adapter)->IsObject()) return obj.fail("adapter", "must be an object");
+  if (!adapter)
+    return std::move(adapter).error();
+  if (!(*adapter)->IsObject())
+    return obj.fail("adapter", "must be an object");
   out.adapter_json = write_json(**adapter);
   return out;
 }
 
 result<provider_config> read_provider(const rapidjson::Value& value, const std::string& base_dir) {
-  SAPHAN_TRY_VOID(reject_unknown_members(value, "config.provider", {"listen", "pseudonymKey", "datasets"}));
+  SAPHAN_TRY_VOID(
+      reject_unknown_members(value, "config.provider", {"listen", "pseudonymKey", "datasets"}));
   json_object obj(value, "config.provider", config_error);
   provider_config out;
   auto listen = read_listen(obj);
-  if (!listen) return std::move(listen).error();
+  if (!listen)
+    return std::move(listen).error();
   out.listen = *listen;
   auto key = required_path(obj, "pseudonymKey", base_dir);
-  if (!key) return std::move(key).error();
+  if (!key)
+    return std::move(key).error();
   out.pseudonym_key_path = *key;
   auto datasets = obj.member("datasets");
-  if (!datasets) return std::move(datasets).error();
+  if (!datasets)
+    return std::move(datasets).error();
   const auto& list = **datasets;
-  if (!list.IsObject() || list.MemberCount() == 0) return obj.fail("datasets", "must be a non-empty object");
+  if (!list.IsObject() || list.MemberCount() == 0)
+    return obj.fail("datasets", "must be a non-empty object");
   if (list.MemberCount() > max_provider_datasets) {
     return obj.fail("datasets", "at most " + std::to_string(max_provider_datasets) + " datasets");
   }
   for (auto m = list.MemberBegin(); m != list.MemberEnd(); ++m) {
     auto dataset = read_dataset(std::string(m->name.GetString(), m->name.GetStringLength()),
                                 m->value, base_dir);
-    if (!dataset) return std::move(dataset).error();
+    if (!dataset)
+      return std::move(dataset).error();
     out.datasets.push_back(std::move(*dataset));
   }
   return out;
@@ -119,26 +143,33 @@ result<provider_config> read_provider(const rapidjson::Value& value, const std::
 result<void> read_sides(const json_object& root, connector_config& c) {
   if (const auto* consumer = root.find("consumer")) {
     auto side = read_consumer(*consumer);
-    if (!side) return std::move(side).error();
+    if (!side)
+      return std::move(side).error();
     c.consumer = *side;
   }
   if (const auto* provider = root.find("provider")) {
     auto side = read_provider(*provider, c.base_dir);
-    if (!side) return std::move(side).error();
+    if (!side)
+      return std::move(side).error();
     c.provider = std::move(*side);
   }
-  if (!c.consumer && !c.provider) return fail("config", "needs \"consumer\", \"provider\" or both");
+  if (!c.consumer && !c.provider)
+    return fail("config", "needs \"consumer\", \"provider\" or both");
   if (c.consumer) {
     // The consumer side calls the hub and decrypts answers; the provider side needs neither.
     auto hub = root.string("hub");
-    if (!hub) return std::move(hub).error();
+    if (!hub)
+      return std::move(hub).error();
     auto endpoint = net::parse_endpoint(*hub);
-    if (!endpoint) return root.fail("hub", endpoint.error().detail);
-    if (!endpoint->tls) return root.fail("hub", "must be https:// (mutual TLS to the hub)");
+    if (!endpoint)
+      return root.fail("hub", endpoint.error().detail);
+    if (!endpoint->tls)
+      return root.fail("hub", "must be https:// (mutual TLS to the hub)");
     c.hub = *endpoint;
     c.hub_url = *hub;
     auto key = required_path(root, "encryptionKey", c.base_dir);
-    if (!key) return std::move(key).error();
+    if (!key)
+      return std::move(key).error();
     c.encryption_key_path = *key;
   }
   return ok();
@@ -158,24 +189,30 @@ result<listen_address> parse_listen_address(std::string_view text) {
     return make_error(config_error, "must be host:port, e.g. 127.0.0.1:8080");
   }
   auto host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   auto port_text = text.substr(colon + 1);
   if (port_text.empty() || port_text.size() > 5 ||
       port_text.find_first_not_of("0123456789") != std::string_view::npos) {
     return make_error(config_error, "port must be a number (0 picks a free port)");
   }
   auto port = std::stoul(std::string(port_text));
-  if (port > 65535) return make_error(config_error, "port must be 0..65535");
+  if (port > 65535)
+    return make_error(config_error, "port must be 0..65535");
   boost::system::error_code ec;
   boost::asio::ip::make_address(std::string(host), ec);
-  if (ec) return make_error(config_error, "host must be an IP address");
+  if (ec)
+    return make_error(config_error, "host must be an IP address");
   return listen_address{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
-result<connector_config> parse_connector_config(std::string_view text, const std::string& base_dir) {
+result<connector_config> parse_connector_config(std::string_view text,
+                                                const std::string& base_dir) {
   auto doc = parse_json(text, {max_config_bytes, 16});
-  if (!doc) return make_error(config_error, "config: " + doc.error().detail);
-  if (!doc->IsObject()) return fail("config", "must be a JSON object");
+  if (!doc)
+    return make_error(config_error, "config: " + doc.error().detail);
+  if (!doc->IsObject())
+    return fail("config", "must be a JSON object");
   SAPHAN_TRY_VOID(reject_unknown_members(
       *doc, "config",
       {"member", "hub", "tls", "signingKey", "encryptionKey", "hubKey", "hubMember",
@@ -184,28 +221,36 @@ result<connector_config> parse_connector_config(std::string_view text, const std
   connector_config c;
   c.base_dir = base_dir;
   auto member = required_member(root, "member");
-  if (!member) return std::move(member).error();
+  if (!member)
+    return std::move(member).error();
   c.member = *member;
   auto hub_member = required_member(root, "hubMember");
-  if (!hub_member) return std::move(hub_member).error();
+  if (!hub_member)
+    return std::move(hub_member).error();
   c.hub_member = *hub_member;
   auto tls = read_tls(root, base_dir);
-  if (!tls) return std::move(tls).error();
+  if (!tls)
+    return std::move(tls).error();
   c.tls = *tls;
   auto signing = required_path(root, "signingKey", base_dir);
-  if (!signing) return std::move(signing).error();
+  if (!signing)
+    return std::move(signing).error();
   c.signing_key_path = *signing;
   auto hub_key = required_path(root, "hubKey", base_dir);
-  if (!hub_key) return std::move(hub_key).error();
+  if (!hub_key)
+    return std::move(hub_key).error();
   c.hub_key_path = *hub_key;
   auto freshness = bounded_integer(root, "freshnessSeconds", 1, 3600, 300);
-  if (!freshness) return std::move(freshness).error();
+  if (!freshness)
+    return std::move(freshness).error();
   c.freshness = std::chrono::seconds(*freshness);
   auto timeout = bounded_integer(root, "timeoutMs", 100, 120000, 10000);
-  if (!timeout) return std::move(timeout).error();
+  if (!timeout)
+    return std::move(timeout).error();
   c.timeout = std::chrono::milliseconds(*timeout);
   auto threads = bounded_integer(root, "threads", 1, 64, 2);
-  if (!threads) return std::move(threads).error();
+  if (!threads)
+    return std::move(threads).error();
   c.threads = static_cast<int>(*threads);
   SAPHAN_TRY_VOID(read_sides(root, c));
   return c;
@@ -213,9 +258,11 @@ result<connector_config> parse_connector_config(std::string_view text, const std
 
 result<connector_config> read_connector_config(const std::string& path) {
   auto text = read_file(path, max_config_bytes);
-  if (!text) return make_error(config_error, "config: " + text.error().detail);
+  if (!text)
+    return make_error(config_error, "config: " + text.error().detail);
   auto slash = path.rfind('/');
-  std::string base_dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  std::string base_dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   return parse_connector_config(*text, base_dir);
 }
 

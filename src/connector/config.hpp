@@ -11,7 +11,7 @@
 
 #include "core/identifiers.hpp"
 #include "core/result.hpp"
-#include "net/http.hpp"
+#include "net/endpoint.hpp"
 
 namespace saphan::connector {
 
@@ -19,7 +19,7 @@ inline constexpr std::size_t max_config_bytes = 1 << 20;
 inline constexpr std::size_t max_provider_datasets = 256;
 
 struct listen_address {
-  std::string host;  // an IP address
+  std::string host;        // an IP address
   std::uint16_t port = 0;  // 0 = any free port
 };
 

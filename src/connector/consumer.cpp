@@ -14,12 +14,13 @@
 namespace saphan::connector {
 namespace {
 
-constexpr std::size_t max_fields = 256;
-
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -30,10 +31,12 @@ std::optional<std::string> percent_decode(std::string_view text) {
       out.push_back(text[i]);
       continue;
     }
-    if (i + 2 >= text.size()) return std::nullopt;
+    if (i + 2 >= text.size())
+      return std::nullopt;
     int hi = hex_value(text[i + 1]);
     int lo = hex_value(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
+    if (hi < 0 || lo < 0)
+      return std::nullopt;
     out.push_back(static_cast<char>(hi * 16 + lo));
     i += 2;
   }
@@ -42,22 +45,27 @@ std::optional<std::string> percent_decode(std::string_view text) {
 
 bool is_lower_hex(std::string_view text) {
   for (char c : text) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+      return false;
   }
   return true;
 }
 
-bool all_zero(std::string_view text) { return text.find_first_not_of('0') == std::string_view::npos; }
+bool all_zero(std::string_view text) {
+  return text.find_first_not_of('0') == std::string_view::npos;
+}
 
 result<void> check_headers(const consumer_headers& h, const member_id& self) {
-  if (h.client.empty()) return make_error(errc::invalid_argument, "X-Road-Client: header is required");
+  if (h.client.empty())
+    return make_error(errc::invalid_argument, "X-Road-Client: header is required");
   for (const auto* v : {&h.client, &h.request_id, &h.user_id, &h.issue}) {
     if (v->size() > max_header_text) {
       return make_error(errc::invalid_argument, "X-Road headers: at most 256 characters");
     }
   }
   auto client = parse_member_id(h.client);
-  if (!client) return make_error(errc::invalid_argument, "X-Road-Client: " + client.error().detail);
+  if (!client)
+    return make_error(errc::invalid_argument, "X-Road-Client: " + client.error().detail);
   if (*client != self) {
     return make_error(errc::unknown_member, "X-Road-Client: " + h.client +
                                                 " is not the member this connector serves (" +
@@ -72,108 +80,126 @@ result<void> check_headers(const consumer_headers& h, const member_id& self) {
 result<std::optional<std::string>> bounded_optional(const json_object& obj, std::string_view name,
                                                     std::size_t max) {
   auto value = obj.optional_string(name);
-  if (!value) return std::move(value).error();
+  if (!value)
+    return std::move(value).error();
   if (*value && ((*value)->empty() || (*value)->size() > max)) {
     return obj.fail(name, "1.." + std::to_string(max) + " characters");
   }
   return value;
 }
 
-result<std::set<std::string>> read_fields(const json_object& obj) {
-  auto list = obj.optional_strings("fields");
-  if (!list) return std::move(list).error();
-  if (list->size() > max_fields) return obj.fail("fields", "at most 256 fields");
-  std::set<std::string> out;
-  for (auto& f : *list) {
-    if (f.empty() || f.size() > 64) return obj.fail("fields", "field names have 1..64 characters");
-    if (!out.insert(std::move(f)).second) return obj.fail("fields", "fields must be unique");
-  }
-  return out;
-}
-
 result<void> read_body(std::string_view body, consumer_call& call) {
-  auto doc = parse_json(body, {64 * 1024, 8});
-  if (!doc) return make_error(errc::malformed_body, doc.error().detail);
-  if (!doc->IsObject()) return make_error(errc::malformed_body, "body must be a JSON object");
+  constexpr std::size_t max_call_bytes = 64 * 1024;
+  if (body.size() > max_call_bytes) {
+    return make_error(errc::payload_too_large, "the query body is over 64 KiB");
+  }
+  auto doc = parse_json(body, {max_call_bytes, 8});
+  if (!doc)
+    return make_error(errc::malformed_body, doc.error().detail);
+  if (!doc->IsObject())
+    return make_error(errc::malformed_body, "body must be a JSON object");
   auto known = reject_unknown_members(
       *doc, "", {"subject", "purpose", "lawfulBasis", "consentId", "legalInstrument", "fields"});
-  if (!known) return make_error(errc::malformed_body, known.error().detail);
+  if (!known)
+    return make_error(errc::malformed_body, known.error().detail);
   json_object obj(*doc, "", errc::malformed_body);
 
   auto subject = obj.string("subject");
-  if (!subject) return std::move(subject).error();
+  if (!subject)
+    return std::move(subject).error();
   auto valid = validate_thai_id(*subject);
-  if (!valid) return make_error(errc::invalid_citizen_id, "subject: " + valid.error().detail);
+  if (!valid)
+    return make_error(errc::invalid_citizen_id, "subject: " + valid.error().detail);
   call.subject = *subject;
   auto purpose = obj.string("purpose");
-  if (!purpose) return std::move(purpose).error();
-  if (!is_purpose_code(*purpose)) return obj.fail("purpose", "must match ^[a-z0-9][a-z0-9-]{0,63}$");
+  if (!purpose)
+    return std::move(purpose).error();
+  if (!is_purpose_code(*purpose))
+    return obj.fail("purpose", "must match ^[a-z0-9][a-z0-9-]{0,63}$");
   call.purpose = *purpose;
   auto basis_text = obj.string("lawfulBasis");
-  if (!basis_text) return std::move(basis_text).error();
+  if (!basis_text)
+    return std::move(basis_text).error();
   auto basis = parse_lawful_basis(*basis_text);
-  if (!basis) return obj.fail("lawfulBasis", basis.error().detail);
+  if (!basis)
+    return obj.fail("lawfulBasis", basis.error().detail);
   call.basis = *basis;
   auto consent = bounded_optional(obj, "consentId", 128);
-  if (!consent) return std::move(consent).error();
+  if (!consent)
+    return std::move(consent).error();
   call.consent_id = *consent;
   auto instrument = bounded_optional(obj, "legalInstrument", 200);
-  if (!instrument) return std::move(instrument).error();
+  if (!instrument)
+    return std::move(instrument).error();
   call.legal_instrument = *instrument;
-  auto fields = read_fields(obj);
-  if (!fields) return std::move(fields).error();
+  auto fields = read_field_set(obj, "fields");
+  if (!fields)
+    return std::move(fields).error();
   call.fields = std::move(*fields);
   return ok();
 }
 
-error upstream(errc code, std::string detail) { return make_error(code, std::move(detail)); }
+error upstream(errc code, std::string detail) {
+  return make_error(code, std::move(detail));
+}
 
 result<crypto::ed25519_public_key> attested_key(std::string_view jwk) {
   auto key = crypto::parse_ed25519_public_jwk(jwk);
-  if (!key) return upstream(errc::bad_signature, "providerKey: " + key.error().detail);
+  if (!key)
+    return upstream(errc::bad_signature, "providerKey: " + key.error().detail);
   return key->key;
 }
 
 // Every record member must be one the hub granted: a provider sending more is caught here.
 result<void> check_granted(const rapidjson::Value& record, const std::set<std::string>& granted) {
-  if (!record.IsObject()) return upstream(errc::schema_violation, "record: must be a JSON object");
+  if (!record.IsObject())
+    return upstream(errc::schema_violation, "record: must be a JSON object");
   for (auto m = record.MemberBegin(); m != record.MemberEnd(); ++m) {
     std::string name(m->name.GetString(), m->name.GetStringLength());
     if (granted.count(name) == 0) {
-      return upstream(errc::schema_violation, "record." + name.substr(0, 64) + ": not a granted field");
+      return upstream(errc::schema_violation,
+                      "record." + name.substr(0, 64) + ": not a granted field");
     }
   }
   return ok();
 }
 
-result<void> check_schema(rapidjson::Document& record, const answer_schema& schema, bool pseudonymised) {
+result<void> check_schema(rapidjson::Document& record, const answer_schema& schema,
+                          bool pseudonymised) {
   if (pseudonymised) {
     // The subject field holds "psn:<hex>", which its schema (e.g. thai-id) cannot accept.
-    record.RemoveMember(rapidjson::Value(rapidjson::StringRef(schema.subject_field.data(),
-                                                              schema.subject_field.size())));
+    record.RemoveMember(rapidjson::Value(
+        rapidjson::StringRef(schema.subject_field.data(), schema.subject_field.size())));
   }
   auto valid = schema.schema.validate(record);
-  if (!valid) return upstream(errc::schema_violation, "record: " + valid.error().detail);
+  if (!valid)
+    return upstream(errc::schema_violation, "record: " + valid.error().detail);
   return ok();
 }
 
 result<hub_response> verified_hub_response(std::string_view body, std::string_view signature,
                                            const crypto::ed25519_public_key& hub_key) {
-  if (signature.empty()) return upstream(errc::bad_signature, "hub answer: no X-Saphan-Signature");
+  if (signature.empty())
+    return upstream(errc::bad_signature, "hub answer: no X-Saphan-Signature");
   auto verified = crypto::verify_detached(signature, body, hub_key);
-  if (!verified) return upstream(errc::bad_signature, "hub answer: " + verified.error().detail);
+  if (!verified)
+    return upstream(errc::bad_signature, "hub answer: " + verified.error().detail);
   auto response = parse_hub_response(body, {4u << 20, 8});
-  if (!response) return upstream(errc::bad_signature, "hub answer: " + response.error().detail);
+  if (!response)
+    return upstream(errc::bad_signature, "hub answer: " + response.error().detail);
   return response;
 }
 
 result<provider_response> verified_provider_response(const hub_response& hub) {
   auto key = attested_key(hub.provider_key);
-  if (!key) return std::move(key).error();
+  if (!key)
+    return std::move(key).error();
   auto verified = crypto::verify_detached(hub.provider_signature, hub.provider_body, *key);
-  if (!verified) return upstream(errc::bad_signature, "provider answer: " + verified.error().detail);
+  if (!verified)
+    return upstream(errc::bad_signature, "provider answer: " + verified.error().detail);
   auto response = parse_provider_response(hub.provider_body, {4u << 20, 8});
-  if (!response) return upstream(errc::bad_signature, "provider answer: " + response.error().detail);
+  if (!response)
+    return upstream(errc::bad_signature, "provider answer: " + response.error().detail);
   return response;
 }
 
@@ -208,7 +234,8 @@ result<dataset_id> parse_consumer_target(std::string_view target) {
   auto path = target.substr(consumer_path_prefix.size());
   path = path.substr(0, path.find('?'));
   auto decoded = percent_decode(path);
-  if (!decoded) return make_error(errc::invalid_dataset_id, "dataset id: malformed percent-encoding");
+  if (!decoded)
+    return make_error(errc::invalid_dataset_id, "dataset id: malformed percent-encoding");
   return parse_dataset_id(*decoded);
 }
 
@@ -216,7 +243,8 @@ result<consumer_call> parse_consumer_call(std::string_view target, const consume
                                           std::string_view body, const member_id& self,
                                           std::string_view fresh_request_id) {
   auto dataset = parse_consumer_target(target);
-  if (!dataset) return std::move(dataset).error();
+  if (!dataset)
+    return std::move(dataset).error();
   SAPHAN_TRY_VOID(check_headers(headers, self));
   consumer_call call;
   call.dataset = *dataset;
@@ -248,7 +276,8 @@ request_envelope build_envelope(const consumer_call& call, const member_id& self
 
 bool is_valid_traceparent(std::string_view v) {
   // 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, lower case, ids not all zero.
-  if (v.size() != 55 || v[2] != '-' || v[35] != '-' || v[52] != '-') return false;
+  if (v.size() != 55 || v[2] != '-' || v[35] != '-' || v[52] != '-')
+    return false;
   auto version = v.substr(0, 2), trace = v.substr(3, 32), parent = v.substr(36, 16),
        flags = v.substr(53, 2);
   return version == "00" && is_lower_hex(trace) && is_lower_hex(parent) && is_lower_hex(flags) &&
@@ -256,30 +285,40 @@ bool is_valid_traceparent(std::string_view v) {
 }
 
 std::string choose_traceparent(std::string_view incoming, std::string_view random) {
-  if (is_valid_traceparent(incoming)) return std::string(incoming);
+  if (is_valid_traceparent(incoming))
+    return std::string(incoming);
   auto trace = crypto::hex_encode(random.substr(0, 16));
   auto parent = crypto::hex_encode(random.substr(16, 8));
-  if (trace.size() != 32 || all_zero(trace)) trace = "0000000000000000000000000000000" "1";
-  if (parent.size() != 16 || all_zero(parent)) parent = "0000000000000001";
+  if (trace.size() != 32 || all_zero(trace))
+    trace =
+        "0000000000000000000000000000000"
+        "1";
+  if (parent.size() != 16 || all_zero(parent))
+    parent = "0000000000000001";
   return "00-" + trace + "-" + parent + "-01";
 }
 
 result<answer_schema> answer_schema_from_catalog(std::string_view body) {
   auto doc = parse_json(body, {4u << 20, 32});
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   auto entry = json_object::of(*doc, "catalog entry", errc::invalid_schema);
-  if (!entry) return std::move(entry).error();
+  if (!entry)
+    return std::move(entry).error();
   auto text = entry->string("schemaText");
-  if (!text) return std::move(text).error();
+  if (!text)
+    return std::move(text).error();
   auto subject = entry->string("subjectField");
-  if (!subject) return std::move(subject).error();
+  if (!subject)
+    return std::move(subject).error();
   auto schema_doc = parse_json(*text, {4u << 20, 64});
   if (!schema_doc || !schema_doc->IsObject()) {
     return make_error(errc::invalid_schema, "catalog entry.schemaText: not a JSON object");
   }
   schema_doc->RemoveMember("required");
   auto compiled = record_schema::compile(write_json(*schema_doc));
-  if (!compiled) return std::move(compiled).error();
+  if (!compiled)
+    return std::move(compiled).error();
   return answer_schema{std::move(*compiled), std::move(*subject)};
 }
 
@@ -287,19 +326,24 @@ result<opened_answer> open_hub_answer(const request_envelope& sent, std::string_
                                       std::string_view body, std::string_view hub_signature,
                                       const answer_keys& keys, const answer_schema* schema) {
   auto hub = verified_hub_response(body, hub_signature, keys.hub_key);
-  if (!hub) return std::move(hub).error();
+  if (!hub)
+    return std::move(hub).error();
   auto provider = verified_provider_response(*hub);
-  if (!provider) return std::move(provider).error();
+  if (!provider)
+    return std::move(provider).error();
   SAPHAN_TRY_VOID(check_matches(sent, sent_bytes, *hub, *provider));
-  auto opened = crypto::decrypt(provider->ciphertext, keys.reply_secret,
-                                binding_members(binding_for(sent)));
-  if (!opened) return upstream(errc::bad_encryption, "ciphertext: " + opened.error().detail);
+  auto opened =
+      crypto::decrypt(provider->ciphertext, keys.reply_secret, binding_members(binding_for(sent)));
+  if (!opened)
+    return upstream(errc::bad_encryption, "ciphertext: " + opened.error().detail);
   auto record = parse_json(opened->plaintext, {max_record_bytes, 32});
-  if (!record) return upstream(errc::schema_violation, "record: " + record.error().detail);
+  if (!record)
+    return upstream(errc::schema_violation, "record: " + record.error().detail);
   SAPHAN_TRY_VOID(check_granted(*record, hub->evidence.granted_fields));
   opened_answer out;
   out.record_json = write_json(*record);
-  if (schema != nullptr) SAPHAN_TRY_VOID(check_schema(*record, *schema, hub->evidence.pseudonymised));
+  if (schema != nullptr)
+    SAPHAN_TRY_VOID(check_schema(*record, *schema, hub->evidence.pseudonymised));
   out.evidence = hub->evidence;
   out.request_id = hub->request_id;
   out.hub_signature = std::string(hub_signature);
@@ -323,7 +367,8 @@ std::string format_consumer_answer(const opened_answer& a) {
   write_member(w, "ciphertextHash", a.evidence.ciphertext_hash);
   w.Key("grantedFields");
   w.StartArray();
-  for (const auto& f : a.evidence.granted_fields) w.String(f.data(), static_cast<rapidjson::SizeType>(f.size()));
+  for (const auto& f : a.evidence.granted_fields)
+    w.String(f.data(), static_cast<rapidjson::SizeType>(f.size()));
   w.EndArray();
   w.Key("pseudonymised");
   w.Bool(a.evidence.pseudonymised);
@@ -335,9 +380,11 @@ std::string format_consumer_answer(const opened_answer& a) {
 
 std::string problem_with_status(const error& e, int status) {
   auto doc = parse_json(problem_json(e));
-  if (!doc || !doc->IsObject()) return problem_json(e);
+  if (!doc || !doc->IsObject())
+    return problem_json(e);
   auto it = doc->FindMember("status");
-  if (it != doc->MemberEnd()) it->value.SetInt(status);
+  if (it != doc->MemberEnd())
+    it->value.SetInt(status);
   return write_json(*doc);
 }
 

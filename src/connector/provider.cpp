@@ -15,29 +15,35 @@ rapidjson::Value string_ref(std::string_view text) {
 result<void> check_subject(const rapidjson::Value& record, std::string_view subject_field,
                            std::string_view subject) {
   auto it = record.FindMember(string_ref(subject_field));
-  if (it == record.MemberEnd()) return ok();  // the schema decides whether it must be there
+  if (it == record.MemberEnd())
+    return ok();  // the schema decides whether it must be there
   if (!it->value.IsString() ||
       std::string_view(it->value.GetString(), it->value.GetStringLength()) != subject) {
     // An adapter that answers with another person's record must never get it out of the door.
-    return make_error(errc::provider_error,
-                      "record." + std::string(subject_field) + ": does not name the requested subject");
+    return make_error(errc::provider_error, "record." + std::string(subject_field) +
+                                                ": does not name the requested subject");
   }
   return ok();
 }
 
 result<rapidjson::Document> read_record(std::string_view text) {
   auto record = parse_json(text, {max_record_bytes, 32});
-  if (!record) return make_error(errc::provider_error, "record from the adapter: " + record.error().detail);
-  if (!record->IsObject()) return make_error(errc::provider_error, "record from the adapter: not a JSON object");
+  if (!record)
+    return make_error(errc::provider_error, "record from the adapter: " + record.error().detail);
+  if (!record->IsObject())
+    return make_error(errc::provider_error, "record from the adapter: not a JSON object");
   return record;
 }
 
-result<std::string> encrypt_record(const rapidjson::Document& record, const request_envelope& request) {
+result<std::string> encrypt_record(const rapidjson::Document& record,
+                                   const request_envelope& request) {
   auto reply = crypto::parse_x25519_public_jwk(request.reply_key);
-  if (!reply) return make_error(errc::bad_encryption, "replyKey: " + reply.error().detail);
+  if (!reply)
+    return make_error(errc::bad_encryption, "replyKey: " + reply.error().detail);
   auto jwe = crypto::encrypt_to(reply->key, write_json(record), reply->kid,
                                 binding_members(binding_for(request)));
-  if (!jwe) return make_error(errc::bad_encryption, "encrypting the record: " + jwe.error().detail);
+  if (!jwe)
+    return make_error(errc::bad_encryption, "encrypting the record: " + jwe.error().detail);
   return jwe;
 }
 
@@ -56,13 +62,15 @@ result<void> check_forwarded(const forwarded_request& forwarded, const request_e
     return make_error(errc::bad_signature, "grant.requestId: does not name the forwarded request");
   }
   if (forwarded.grant.request_hash != crypto::sha256(forwarded.request).to_hex()) {
-    return make_error(errc::bad_signature, "grant.requestHash: not the SHA-256 of the forwarded request");
+    return make_error(errc::bad_signature,
+                      "grant.requestHash: not the SHA-256 of the forwarded request");
   }
   auto age = now - request.issued_at;
   if (age > freshness || -age > freshness) {
     return make_error(errc::stale_request, "issuedAt: " + format_rfc3339(request.issued_at) +
-                                               " is more than " + std::to_string(freshness.count()) +
-                                               " s away from " + format_rfc3339(now));
+                                               " is more than " +
+                                               std::to_string(freshness.count()) + " s away from " +
+                                               format_rfc3339(now));
   }
   if (!request.fields.empty()) {
     for (const auto& f : forwarded.grant.fields) {
@@ -76,28 +84,34 @@ result<void> check_forwarded(const forwarded_request& forwarded, const request_e
 
 result<rapidjson::Document> restrict_record(const rapidjson::Value& record,
                                             const std::set<std::string>& granted) {
-  if (!record.IsObject()) return make_error(errc::provider_error, "record: not a JSON object");
+  if (!record.IsObject())
+    return make_error(errc::provider_error, "record: not a JSON object");
   rapidjson::Document out(rapidjson::kObjectType);
   auto& alloc = out.GetAllocator();
   for (auto m = record.MemberBegin(); m != record.MemberEnd(); ++m) {
     std::string name(m->name.GetString(), m->name.GetStringLength());
-    if (granted.count(name) == 0) continue;
+    if (granted.count(name) == 0)
+      continue;
     out.AddMember(rapidjson::Value(m->name, alloc), rapidjson::Value(m->value, alloc), alloc);
   }
   return out;
 }
 
-std::string subject_pseudonym(std::string_view key, std::string_view dataset, std::string_view subject) {
+std::string subject_pseudonym(std::string_view key, std::string_view dataset,
+                              std::string_view subject) {
   std::string message;
   message.reserve(dataset.size() + 1 + subject.size());
   message.append(dataset).append("|").append(subject);
   return std::string(pseudonym_prefix) + crypto::hmac_sha256(key, message).to_hex();
 }
 
-void pseudonymise(rapidjson::Document& record, std::string_view subject_field, std::string_view pseudonym) {
-  if (!record.IsObject()) return;
+void pseudonymise(rapidjson::Document& record, std::string_view subject_field,
+                  std::string_view pseudonym) {
+  if (!record.IsObject())
+    return;
   auto it = record.FindMember(string_ref(subject_field));
-  if (it == record.MemberEnd()) return;
+  if (it == record.MemberEnd())
+    return;
   it->value.SetString(pseudonym.data(), static_cast<rapidjson::SizeType>(pseudonym.size()),
                       record.GetAllocator());
 }
@@ -106,22 +120,28 @@ result<sealed_answer> seal_record(std::string_view record_text, const forwarded_
                                   const request_envelope& request, const record_schema& schema,
                                   std::string_view subject_field, const provider_keys& keys) {
   auto record = read_record(record_text);
-  if (!record) return std::move(record).error();
+  if (!record)
+    return std::move(record).error();
   SAPHAN_TRY_VOID(check_subject(*record, subject_field, request.subject));
   SAPHAN_TRY_VOID(schema.validate(*record));
   auto restricted = restrict_record(*record, forwarded.grant.fields);
-  if (!restricted) return std::move(restricted).error();
+  if (!restricted)
+    return std::move(restricted).error();
   if (forwarded.grant.pseudonymise_subject) {
-    pseudonymise(*restricted, subject_field,
-                 subject_pseudonym(keys.pseudonym_key, to_string(request.dataset), request.subject));
+    pseudonymise(
+        *restricted, subject_field,
+        subject_pseudonym(keys.pseudonym_key, to_string(request.dataset), request.subject));
   }
   auto ciphertext = encrypt_record(*restricted, request);
-  if (!ciphertext) return std::move(ciphertext).error();
-  provider_response response{request.request_id, forwarded.grant.request_hash, std::move(*ciphertext)};
+  if (!ciphertext)
+    return std::move(ciphertext).error();
+  provider_response response{request.request_id, forwarded.grant.request_hash,
+                             std::move(*ciphertext)};
   sealed_answer out;
   out.body = serialize(response);
   auto signature = crypto::sign_detached(out.body, keys.signing.keys.secret_key, keys.signing.kid);
-  if (!signature) return make_error(errc::internal, "signing the answer: " + signature.error().detail);
+  if (!signature)
+    return make_error(errc::internal, "signing the answer: " + signature.error().detail);
   out.signature = std::move(*signature);
   return out;
 }

@@ -39,16 +39,16 @@ struct consent_event {
 
 struct consent_artefact {
   consent_id id;
-  std::string subject;                  // piiPrincipalId: citizen id
-  member_id consumer;                   // piiController
-  std::vector<dataset_id> datasets;     // the provider datasets it covers
+  std::string subject;               // piiPrincipalId: citizen id
+  member_id consumer;                // piiController
+  std::vector<dataset_id> datasets;  // the provider datasets it covers
   std::string purpose;
-  std::set<std::string> fields;         // piiCategories: the fields it covers
+  std::set<std::string> fields;  // piiCategories: the fields it covers
   timestamp valid_from{};
-  timestamp valid_until{};              // exclusive: at valid_until it has expired
+  timestamp valid_until{};  // exclusive: at valid_until it has expired
   std::optional<std::uint32_t> max_uses;
   std::uint32_t uses = 0;
-  std::string collection_method;        // e.g. "web-form", "paper-signed", "mobile-app"
+  std::string collection_method;  // e.g. "web-form", "paper-signed", "mobile-app"
   consent_status status = consent_status::requested;
   std::vector<consent_event> events;
 };

@@ -4,7 +4,8 @@ namespace saphan {
 
 int compute_check_digit(std::string_view first_twelve) noexcept {
   int sum = 0;
-  for (int i = 0; i < 12; ++i) sum += (first_twelve[i] - '0') * (13 - i);
+  for (int i = 0; i < 12; ++i)
+    sum += (first_twelve[i] - '0') * (13 - i);
   return (11 - sum % 11) % 10;
 }
 

@@ -25,9 +25,15 @@ const descriptor& describe(errc code) noexcept {
 
 }  // namespace
 
-std::string_view to_string(errc code) noexcept { return describe(code).code; }
-int http_status(errc code) noexcept { return describe(code).status; }
-std::string_view title(errc code) noexcept { return describe(code).title; }
+std::string_view to_string(errc code) noexcept {
+  return describe(code).code;
+}
+int http_status(errc code) noexcept {
+  return describe(code).status;
+}
+std::string_view title(errc code) noexcept {
+  return describe(code).title;
+}
 
 bool parse_errc(std::string_view text, errc& out) noexcept {
   for (std::size_t i = 0; i < descriptors.size(); ++i) {

@@ -19,7 +19,8 @@ class file_descriptor {
  public:
   explicit file_descriptor(int fd) : fd_(fd) {}
   ~file_descriptor() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0)
+      ::close(fd_);
   }
   file_descriptor(const file_descriptor&) = delete;
   file_descriptor& operator=(const file_descriptor&) = delete;
@@ -34,9 +35,11 @@ class file_descriptor {
 
 result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
   file_descriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return io_failure(path, "cannot open");
+  if (fd.get() < 0)
+    return io_failure(path, "cannot open");
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return io_failure(path, "cannot stat");
+  if (::fstat(fd.get(), &st) != 0)
+    return io_failure(path, "cannot stat");
   if (!S_ISREG(st.st_mode)) {
     return make_error(errc::io_error, path + ": not a regular file");
   }
@@ -49,9 +52,12 @@ result<std::string> read_file(const std::string& path, std::size_t max_bytes) {
   std::size_t done = 0;
   while (done < content.size()) {
     auto n = ::read(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return io_failure(path, "cannot read");
-    if (n == 0) break;
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return io_failure(path, "cannot read");
+    if (n == 0)
+      break;
     done += static_cast<std::size_t>(n);
   }
   content.resize(done);
@@ -63,26 +69,33 @@ result<void> write_file_atomic(const std::string& path, std::string_view content
   auto dir = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
   std::string temp = (dir / ("." + target.filename().string() + ".tmpXXXXXX")).string();
   file_descriptor fd(::mkstemp(temp.data()));
-  if (fd.get() < 0) return io_failure(temp, "cannot create");
+  if (fd.get() < 0)
+    return io_failure(temp, "cannot create");
   auto cleanup_on_error = [&](error e) {
     ::unlink(temp.c_str());
     return e;
   };
-  if (::fchmod(fd.get(), mode) != 0) return cleanup_on_error(io_failure(temp, "cannot chmod"));
+  if (::fchmod(fd.get(), mode) != 0)
+    return cleanup_on_error(io_failure(temp, "cannot chmod"));
   std::size_t done = 0;
   while (done < content.size()) {
     auto n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return cleanup_on_error(io_failure(temp, "cannot write"));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return cleanup_on_error(io_failure(temp, "cannot write"));
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd.get()) != 0) return cleanup_on_error(io_failure(temp, "cannot fsync"));
-  if (::close(fd.release()) != 0) return cleanup_on_error(io_failure(temp, "cannot close"));
+  if (::fsync(fd.get()) != 0)
+    return cleanup_on_error(io_failure(temp, "cannot fsync"));
+  if (::close(fd.release()) != 0)
+    return cleanup_on_error(io_failure(temp, "cannot close"));
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     return cleanup_on_error(io_failure(path, "cannot rename into place"));
   }
   file_descriptor dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir_fd.get() >= 0) ::fsync(dir_fd.get());
+  if (dir_fd.get() >= 0)
+    ::fsync(dir_fd.get());
   return ok();
 }
 

@@ -2,9 +2,9 @@
 // so a crash never leaves a half-written file behind.
 #pragma once
 
+#include <sys/types.h>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 #include "core/result.hpp"
 

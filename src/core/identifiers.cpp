@@ -5,9 +5,15 @@
 namespace saphan {
 namespace {
 
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 bool is_code_char(char c) {
   return is_upper(c) || is_lower(c) || is_digit(c) || c == '.' || c == '_' || c == '-';
 }
@@ -16,14 +22,13 @@ template <class Pred>
 result<void> check_part(std::string_view part, std::string_view what, std::size_t min,
                         std::size_t max, Pred allowed, std::string_view rule, errc code) {
   if (part.size() < min || part.size() > max) {
-    return make_error(code, std::string(what) + ": length must be " + std::to_string(min) +
-                                ".." + std::to_string(max) + ", got " +
-                                std::to_string(part.size()));
+    return make_error(code, std::string(what) + ": length must be " + std::to_string(min) + ".." +
+                                std::to_string(max) + ", got " + std::to_string(part.size()));
   }
   for (char c : part) {
     if (!allowed(c)) {
-      return make_error(code, std::string(what) + ": character not allowed (allowed: " +
-                                  std::string(rule) + ")");
+      return make_error(
+          code, std::string(what) + ": character not allowed (allowed: " + std::string(rule) + ")");
     }
   }
   return ok();
@@ -35,7 +40,8 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
   while (true) {
     auto pos = text.find(sep, start);
     parts.push_back(text.substr(start, pos == std::string_view::npos ? pos : pos - start));
-    if (pos == std::string_view::npos) break;
+    if (pos == std::string_view::npos)
+      break;
     start = pos + 1;
   }
   return parts;
@@ -69,7 +75,8 @@ result<void> validate(const member_id& id) {
       id.instance, "instance", 1, 16, [](char c) { return is_upper(c) || is_digit(c) || c == '-'; },
       "A-Z 0-9 -", member));
   SAPHAN_TRY_VOID(check_part(id.member_class, "member class", 2, 8, is_upper, "A-Z", member));
-  SAPHAN_TRY_VOID(check_part(id.code, "member code", 1, 64, is_code_char, "A-Z a-z 0-9 . _ -", member));
+  SAPHAN_TRY_VOID(
+      check_part(id.code, "member code", 1, 64, is_code_char, "A-Z a-z 0-9 . _ -", member));
   SAPHAN_TRY_VOID(
       check_part(id.subsystem, "subsystem", 1, 64, is_code_char, "A-Z a-z 0-9 . _ -", member));
   return ok();
@@ -77,7 +84,8 @@ result<void> validate(const member_id& id) {
 
 result<void> validate(const dataset_id& id) {
   auto owner = validate(id.owner);
-  if (!owner) return make_error(errc::invalid_dataset_id, "owner " + owner.error().detail);
+  if (!owner)
+    return make_error(errc::invalid_dataset_id, "owner " + owner.error().detail);
   SAPHAN_TRY_VOID(check_part(
       id.name, "dataset name", 1, 64,
       [](char c) { return is_lower(c) || is_digit(c) || c == '.' || c == '_' || c == '-'; },
@@ -115,10 +123,12 @@ result<dataset_id> parse_dataset_id(std::string_view text) {
   auto path = text.substr(0, at);
   auto slash = path.rfind('/');
   if (slash == std::string_view::npos) {
-    return make_error(errc::invalid_dataset_id, "dataset id: expected <member>/<dataset>@<version>");
+    return make_error(errc::invalid_dataset_id,
+                      "dataset id: expected <member>/<dataset>@<version>");
   }
   auto owner = parse_member_id(path.substr(0, slash));
-  if (!owner) return make_error(errc::invalid_dataset_id, "owner " + owner.error().detail);
+  if (!owner)
+    return make_error(errc::invalid_dataset_id, "owner " + owner.error().detail);
   dataset_id id{std::move(*owner), std::string(path.substr(slash + 1)),
                 std::string(text.substr(at + 1))};
   SAPHAN_TRY_VOID(validate(id));
@@ -129,8 +139,12 @@ std::string to_string(const member_id& id) {
   return id.instance + "/" + id.member_class + "/" + id.code + "/" + id.subsystem;
 }
 
-std::string unversioned(const dataset_id& id) { return to_string(id.owner) + "/" + id.name; }
+std::string unversioned(const dataset_id& id) {
+  return to_string(id.owner) + "/" + id.name;
+}
 
-std::string to_string(const dataset_id& id) { return unversioned(id) + "@" + id.version; }
+std::string to_string(const dataset_id& id) {
+  return unversioned(id) + "@" + id.version;
+}
 
 }  // namespace saphan

@@ -22,7 +22,8 @@ bool within_depth(std::string_view text, std::size_t max_depth) {
     } else if (c == '"') {
       in_string = true;
     } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) return false;
+      if (++depth > max_depth)
+        return false;
     } else if ((c == '}' || c == ']') && depth > 0) {
       --depth;
     }
@@ -31,7 +32,8 @@ bool within_depth(std::string_view text, std::size_t max_depth) {
 }
 
 std::string join(std::string_view where, std::string_view name) {
-  if (where.empty()) return std::string(name);
+  if (where.empty())
+    return std::string(name);
   return std::string(where) + "." + std::string(name);
 }
 
@@ -39,8 +41,8 @@ std::string join(std::string_view where, std::string_view name) {
 
 result<rapidjson::Document> parse_json(std::string_view text, json_limits limits) {
   if (text.size() > limits.max_bytes) {
-    return make_error(errc::payload_too_large, "JSON document larger than " +
-                                                   std::to_string(limits.max_bytes) + " bytes");
+    return make_error(errc::payload_too_large,
+                      "JSON document larger than " + std::to_string(limits.max_bytes) + " bytes");
   }
   if (!within_depth(text, limits.max_depth)) {
     return make_error(errc::malformed_json,
@@ -49,9 +51,9 @@ result<rapidjson::Document> parse_json(std::string_view text, json_limits limits
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
-    return make_error(errc::malformed_json,
-                      "at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
-                          rapidjson::GetParseError_En(doc.GetParseError()));
+    return make_error(errc::malformed_json, "at offset " + std::to_string(doc.GetErrorOffset()) +
+                                                ": " +
+                                                rapidjson::GetParseError_En(doc.GetParseError()));
   }
   return doc;
 }
@@ -65,8 +67,8 @@ std::string write_json(const rapidjson::Value& value) {
 
 result<json_object> json_object::of(const rapidjson::Value& value, std::string where, errc code) {
   if (!value.IsObject()) {
-    return make_error(code, (where.empty() ? std::string("document") : where) +
-                                ": must be an object");
+    return make_error(code,
+                      (where.empty() ? std::string("document") : where) + ": must be an object");
   }
   return json_object(value, std::move(where), code);
 }
@@ -75,7 +77,9 @@ error json_object::fail(std::string_view name, std::string_view rule) const {
   return make_error(code_, join(where_, name) + ": " + std::string(rule));
 }
 
-bool json_object::has(std::string_view name) const { return find(name) != nullptr; }
+bool json_object::has(std::string_view name) const {
+  return find(name) != nullptr;
+}
 
 const rapidjson::Value* json_object::find(std::string_view name) const {
   // Through a Value, not StringRef alone: StringRef converts to `const char*`, and that
@@ -87,63 +91,78 @@ const rapidjson::Value* json_object::find(std::string_view name) const {
 
 result<const rapidjson::Value*> json_object::member(std::string_view name) const {
   const auto* v = find(name);
-  if (v == nullptr) return fail(name, "is required");
+  if (v == nullptr)
+    return fail(name, "is required");
   return v;
 }
 
 result<std::string> json_object::string(std::string_view name) const {
   const auto* v = find(name);
-  if (v == nullptr) return fail(name, "is required");
-  if (!v->IsString()) return fail(name, "must be a string");
+  if (v == nullptr)
+    return fail(name, "is required");
+  if (!v->IsString())
+    return fail(name, "must be a string");
   return std::string(v->GetString(), v->GetStringLength());
 }
 
 result<std::optional<std::string>> json_object::optional_string(std::string_view name) const {
   const auto* v = find(name);
-  if (v == nullptr || v->IsNull()) return std::optional<std::string>{};
-  if (!v->IsString()) return fail(name, "must be a string");
+  if (v == nullptr || v->IsNull())
+    return std::optional<std::string>{};
+  if (!v->IsString())
+    return fail(name, "must be a string");
   return std::optional<std::string>{std::string(v->GetString(), v->GetStringLength())};
 }
 
 result<std::int64_t> json_object::integer(std::string_view name) const {
   const auto* v = find(name);
-  if (v == nullptr) return fail(name, "is required");
-  if (!v->IsInt64()) return fail(name, "must be an integer");
+  if (v == nullptr)
+    return fail(name, "is required");
+  if (!v->IsInt64())
+    return fail(name, "must be an integer");
   return v->GetInt64();
 }
 
 result<std::optional<std::int64_t>> json_object::optional_integer(std::string_view name) const {
   const auto* v = find(name);
-  if (v == nullptr || v->IsNull()) return std::optional<std::int64_t>{};
-  if (!v->IsInt64()) return fail(name, "must be an integer");
+  if (v == nullptr || v->IsNull())
+    return std::optional<std::int64_t>{};
+  if (!v->IsInt64())
+    return fail(name, "must be an integer");
   return std::optional<std::int64_t>{v->GetInt64()};
 }
 
 result<bool> json_object::boolean(std::string_view name, std::optional<bool> fallback) const {
   const auto* v = find(name);
   if (v == nullptr) {
-    if (fallback) return *fallback;
+    if (fallback)
+      return *fallback;
     return fail(name, "is required");
   }
-  if (!v->IsBool()) return fail(name, "must be true or false");
+  if (!v->IsBool())
+    return fail(name, "must be true or false");
   return v->GetBool();
 }
 
 result<std::vector<std::string>> json_object::strings(std::string_view name) const {
   const auto* v = find(name);
-  if (v == nullptr) return fail(name, "is required");
-  if (!v->IsArray()) return fail(name, "must be an array of strings");
+  if (v == nullptr)
+    return fail(name, "is required");
+  if (!v->IsArray())
+    return fail(name, "must be an array of strings");
   std::vector<std::string> out;
   out.reserve(v->Size());
   for (const auto& item : v->GetArray()) {
-    if (!item.IsString()) return fail(name, "must be an array of strings");
+    if (!item.IsString())
+      return fail(name, "must be an array of strings");
     out.emplace_back(item.GetString(), item.GetStringLength());
   }
   return out;
 }
 
 result<std::vector<std::string>> json_object::optional_strings(std::string_view name) const {
-  if (find(name) == nullptr) return std::vector<std::string>{};
+  if (find(name) == nullptr)
+    return std::vector<std::string>{};
   return strings(name);
 }
 

@@ -46,7 +46,7 @@ class json_object {
   result<std::vector<std::string>> strings(std::string_view name) const;
   result<std::vector<std::string>> optional_strings(std::string_view name) const;
   result<const rapidjson::Value*> member(std::string_view name) const;  // required, any type
-  const rapidjson::Value* find(std::string_view name) const;           // optional, any type
+  const rapidjson::Value* find(std::string_view name) const;            // optional, any type
 
   const std::string& where() const { return where_; }
   error fail(std::string_view name, std::string_view rule) const;

@@ -14,7 +14,8 @@ enum class log_level { debug, info, warn, error };
 using log_field = std::pair<std::string_view, std::string_view>;
 
 // `fields` are string members added after "event"; values are JSON-escaped.
-void log_event(log_level level, std::string_view event, std::initializer_list<log_field> fields = {});
+void log_event(log_level level, std::string_view event,
+               std::initializer_list<log_field> fields = {});
 
 // Lines below this level are dropped (default info; SAPHAN_LOG_LEVEL=debug|info|warn|error).
 void set_log_level(log_level level);

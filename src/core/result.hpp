@@ -50,13 +50,16 @@ class [[nodiscard]] result<void> {
   bool failed_ = false;
 };
 
-inline result<void> ok() { return {}; }
+inline result<void> ok() {
+  return {};
+}
 
 }  // namespace saphan
 
 // Propagates an error from an expression returning result<...>; binds nothing.
-#define SAPHAN_TRY_VOID(expr)                      \
-  do {                                             \
-    auto saphan_try_r_ = (expr);                   \
-    if (!saphan_try_r_) return saphan_try_r_.error(); \
+#define SAPHAN_TRY_VOID(expr)       \
+  do {                              \
+    auto saphan_try_r_ = (expr);    \
+    if (!saphan_try_r_)             \
+      return saphan_try_r_.error(); \
   } while (0)

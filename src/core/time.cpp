@@ -8,10 +8,12 @@ namespace {
 using namespace std::chrono;
 
 bool read_number(std::string_view text, std::size_t pos, std::size_t width, int& out) {
-  if (pos + width > text.size()) return false;
+  if (pos + width > text.size())
+    return false;
   out = 0;
   for (std::size_t i = pos; i < pos + width; ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
+    if (text[i] < '0' || text[i] > '9')
+      return false;
     out = out * 10 + (text[i] - '0');
   }
   return true;
@@ -27,7 +29,9 @@ error bad(std::string_view why) {
 
 }  // namespace
 
-timestamp now_utc() { return time_point_cast<microseconds>(system_clock::now()); }
+timestamp now_utc() {
+  return time_point_cast<microseconds>(system_clock::now());
+}
 
 std::string format_rfc3339(timestamp t) {
   auto day = floor<days>(t);
@@ -49,7 +53,8 @@ std::string format_rfc3339(timestamp t) {
 }
 
 result<timestamp> parse_rfc3339(std::string_view text) {
-  if (text.size() > 64) return bad("too long");
+  if (text.size() > 64)
+    return bad("too long");
   int y, mo, d, h, mi, s;
   if (!read_number(text, 0, 4, y) || !expect(text, 4, '-') || !read_number(text, 5, 2, mo) ||
       !expect(text, 7, '-') || !read_number(text, 8, 2, d) ||
@@ -59,8 +64,10 @@ result<timestamp> parse_rfc3339(std::string_view text) {
     return bad("expected YYYY-MM-DDTHH:MM:SS");
   }
   year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-  if (!ymd.ok()) return bad("no such date");
-  if (h > 23 || mi > 59 || s > 59) return bad("time of day out of range");
+  if (!ymd.ok())
+    return bad("no such date");
+  if (h > 23 || mi > 59 || s > 59)
+    return bad("time of day out of range");
 
   std::size_t pos = 19;
   long long micros = 0;
@@ -68,12 +75,15 @@ result<timestamp> parse_rfc3339(std::string_view text) {
     ++pos;
     int digits = 0;
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      if (digits < 6) micros = micros * 10 + (text[pos] - '0');
+      if (digits < 6)
+        micros = micros * 10 + (text[pos] - '0');
       ++digits;
       ++pos;
     }
-    if (digits == 0) return bad("empty fraction");
-    for (int i = digits; i < 6; ++i) micros *= 10;
+    if (digits == 0)
+      return bad("empty fraction");
+    for (int i = digits; i < 6; ++i)
+      micros *= 10;
   }
 
   minutes offset{0};
@@ -87,12 +97,14 @@ result<timestamp> parse_rfc3339(std::string_view text) {
       return bad("bad UTC offset");
     }
     offset = hours{oh} + minutes{om};
-    if (negative) offset = -offset;
+    if (negative)
+      offset = -offset;
     pos += 6;
   } else {
     return bad("missing time zone (Z or +HH:MM)");
   }
-  if (pos != text.size()) return bad("trailing characters");
+  if (pos != text.size())
+    return bad("trailing characters");
 
   auto local = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s} + microseconds{micros};
   return timestamp{local - offset};

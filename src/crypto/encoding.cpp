@@ -27,9 +27,12 @@ error bad_base64(std::string_view rule, std::size_t offset) {
 }
 
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -39,7 +42,9 @@ std::string base64url_encode(std::string_view bytes) {
   std::string out;
   out.reserve((bytes.size() * 4 + 2) / 3);
   std::size_t i = 0;
-  auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  auto byte = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     std::uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
     out += base64url_alphabet[n >> 18 & 63];
@@ -48,16 +53,19 @@ std::string base64url_encode(std::string_view bytes) {
     out += base64url_alphabet[n & 63];
   }
   std::size_t rest = bytes.size() - i;
-  if (rest == 0) return out;
+  if (rest == 0)
+    return out;
   std::uint32_t n = byte(i) << 16 | (rest == 2 ? byte(i + 1) << 8 : 0);
   out += base64url_alphabet[n >> 18 & 63];
   out += base64url_alphabet[n >> 12 & 63];
-  if (rest == 2) out += base64url_alphabet[n >> 6 & 63];
+  if (rest == 2)
+    out += base64url_alphabet[n >> 6 & 63];
   return out;
 }
 
 result<std::string> base64url_decode(std::string_view text) {
-  if (text.size() % 4 == 1) return bad_base64("impossible length", text.size());
+  if (text.size() % 4 == 1)
+    return bad_base64("impossible length", text.size());
   std::string out;
   out.reserve(text.size() * 3 / 4);
   std::uint32_t bits = 0;
@@ -65,7 +73,8 @@ result<std::string> base64url_decode(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     auto value = decode_table[static_cast<unsigned char>(text[i])];
     if (value == invalid_sextet) {
-      return bad_base64(text[i] == '=' ? "padding is not allowed" : "character outside the alphabet", i);
+      return bad_base64(
+          text[i] == '=' ? "padding is not allowed" : "character outside the alphabet", i);
     }
     bits = (bits << 6 | static_cast<std::uint32_t>(value)) & 0xffffff;
     bit_count += 6;

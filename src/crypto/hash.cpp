@@ -21,9 +21,13 @@ const unsigned char* data_of(std::string_view bytes) {
 
 }  // namespace
 
-std::string sha256_digest::to_hex() const { return hex_encode(view()); }
+std::string sha256_digest::to_hex() const {
+  return hex_encode(view());
+}
 
-std::string to_hex(const sha256_digest& digest) { return digest.to_hex(); }
+std::string to_hex(const sha256_digest& digest) {
+  return digest.to_hex();
+}
 
 result<sha256_digest> sha256_from_bytes(std::string_view bytes) {
   if (bytes.size() != sha256_digest::size) {
@@ -40,7 +44,8 @@ result<sha256_digest> parse_sha256_hex(std::string_view text) {
     return make_error(errc::invalid_argument, "sha256 digest: must be 64 hex digits");
   }
   auto raw = hex_decode(text);
-  if (!raw) return raw.error();
+  if (!raw)
+    return raw.error();
   return sha256_from_bytes(*raw);
 }
 
@@ -58,14 +63,16 @@ sha256_hasher::sha256_hasher() {
 
 sha256_hasher& sha256_hasher::update(std::string_view bytes) {
   auto* state = reinterpret_cast<crypto_hash_sha256_state*>(state_.data());
-  if (crypto_hash_sha256_update(state, data_of(bytes), bytes.size()) != 0) std::abort();
+  if (crypto_hash_sha256_update(state, data_of(bytes), bytes.size()) != 0)
+    std::abort();
   return *this;
 }
 
 sha256_digest sha256_hasher::finish() {
   sha256_digest digest;
   auto* state = reinterpret_cast<crypto_hash_sha256_state*>(state_.data());
-  if (crypto_hash_sha256_final(state, digest.bytes.data()) != 0) std::abort();
+  if (crypto_hash_sha256_final(state, digest.bytes.data()) != 0)
+    std::abort();
   sodium_memzero(state_.data(), state_.size());
   return digest;
 }
@@ -86,8 +93,10 @@ sha256_digest hmac_sha256(std::string_view key, std::string_view data) {
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
   detail::ensure_sodium();
-  if (a.size() != b.size()) return false;
-  if (a.empty()) return true;
+  if (a.size() != b.size())
+    return false;
+  if (a.empty())
+    return true;
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 

@@ -25,7 +25,8 @@ std::string prefixed(std::string_view what, std::string_view detail) {
 bool has_duplicate_member(const rapidjson::Value& object) {
   std::set<std::string_view> seen;
   for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
-    if (!seen.emplace(m->name.GetString(), m->name.GetStringLength()).second) return true;
+    if (!seen.emplace(m->name.GetString(), m->name.GetStringLength()).second)
+      return true;
   }
   return false;
 }
@@ -51,25 +52,28 @@ result<std::vector<std::string_view>> split_compact(std::string_view text, std::
   }
   auto dots = static_cast<std::size_t>(std::count(text.begin(), text.end(), '.'));
   if (dots != parts - 1) {
-    return make_error(code, prefixed(what, "compact serialization must have " +
-                                               std::to_string(parts) + " parts, found " +
-                                               std::to_string(dots + 1)));
+    return make_error(code,
+                      prefixed(what, "compact serialization must have " + std::to_string(parts) +
+                                         " parts, found " + std::to_string(dots + 1)));
   }
   return out;
 }
 
 result<rapidjson::Document> parse_protected_header(std::string_view encoded, errc code,
                                                    std::string_view what) {
-  if (encoded.empty()) return make_error(code, prefixed(what, "protected header is empty"));
+  if (encoded.empty())
+    return make_error(code, prefixed(what, "protected header is empty"));
   if (encoded.size() > max_encoded_header) {
-    return make_error(code, prefixed(what, "protected header larger than " +
-                                               std::to_string(max_protected_header_bytes) +
-                                               " bytes"));
+    return make_error(code,
+                      prefixed(what, "protected header larger than " +
+                                         std::to_string(max_protected_header_bytes) + " bytes"));
   }
   auto raw = base64url_decode(encoded);
-  if (!raw) return make_error(code, prefixed(what, "protected header: " + raw.error().detail));
+  if (!raw)
+    return make_error(code, prefixed(what, "protected header: " + raw.error().detail));
   auto doc = parse_json(*raw, json_limits{max_protected_header_bytes, max_protected_header_depth});
-  if (!doc) return make_error(code, prefixed(what, "protected header: " + doc.error().detail));
+  if (!doc)
+    return make_error(code, prefixed(what, "protected header: " + doc.error().detail));
   if (!doc->IsObject()) {
     return make_error(code, prefixed(what, "protected header must be a JSON object"));
   }
@@ -84,7 +88,8 @@ header_members collect_string_members(const rapidjson::Value& header,
   header_members out;
   for (auto m = header.MemberBegin(); m != header.MemberEnd(); ++m) {
     std::string_view name(m->name.GetString(), m->name.GetStringLength());
-    if (!m->value.IsString() || contains(skip, name)) continue;
+    if (!m->value.IsString() || contains(skip, name))
+      continue;
     out.emplace(std::string(name), std::string(m->value.GetString(), m->value.GetStringLength()));
   }
   return out;

@@ -39,7 +39,8 @@ unsigned char* data_of(std::string& bytes) {
 }
 
 void append_be32(std::string& out, std::uint32_t value) {
-  for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>(value >> shift & 0xff);
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out += static_cast<char>(value >> shift & 0xff);
 }
 
 void append_length_prefixed(std::string& out, std::string_view bytes) {
@@ -50,7 +51,8 @@ void append_length_prefixed(std::string& out, std::string_view bytes) {
 // Computes X25519; false when libsodium refuses or the result is all zero (low-order point).
 bool agree(const x25519_secret_key& secret, const x25519_public_key& peer, shared_secret& out) {
   detail::ensure_sodium();
-  if (crypto_scalarmult(out.data(), secret.data(), peer.data()) != 0) return false;
+  if (crypto_scalarmult(out.data(), secret.data(), peer.data()) != 0)
+    return false;
   return sodium_is_zero(out.data(), shared_secret::size) == 0;
 }
 
@@ -75,39 +77,44 @@ struct sealed {
 };
 
 result<sealed> seal_gcm(const content_key& key, std::string_view iv, std::string_view aad,
-                    std::string_view plaintext) {
+                        std::string_view plaintext) {
   cipher_ctx ctx(EVP_CIPHER_CTX_new());
   sealed out{std::string(plaintext.size(), '\0'), std::string(tag_bytes, '\0')};
   int len = 0;
-  bool done = ctx &&
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()), nullptr) == 1 &&
+  bool done =
+      ctx && EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()),
+                          nullptr) == 1 &&
       EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), data_of(iv)) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), nullptr, &len, data_of(aad), static_cast<int>(aad.size())) == 1 &&
+      EVP_EncryptUpdate(ctx.get(), nullptr, &len, data_of(aad), static_cast<int>(aad.size())) ==
+          1 &&
       EVP_EncryptUpdate(ctx.get(), data_of(out.ciphertext), &len, data_of(plaintext),
                         static_cast<int>(plaintext.size())) == 1 &&
       EVP_EncryptFinal_ex(ctx.get(), data_of(out.ciphertext) + len, &len) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_bytes),
                           out.tag.data()) == 1;
-  if (!done) return make_error(errc::internal, "jwe: AES-256-GCM encryption failed in OpenSSL");
+  if (!done)
+    return make_error(errc::internal, "jwe: AES-256-GCM encryption failed in OpenSSL");
   return out;
 }
 
 result<std::string> open_gcm(const content_key& key, std::string_view iv, std::string_view aad,
-                         std::string_view ciphertext, std::string tag) {
+                             std::string_view ciphertext, std::string tag) {
   cipher_ctx ctx(EVP_CIPHER_CTX_new());
-  if (!ctx) return make_error(errc::internal, "jwe: cannot allocate a cipher context");
+  if (!ctx)
+    return make_error(errc::internal, "jwe: cannot allocate a cipher context");
   std::string plaintext(ciphertext.size(), '\0');
   int len = 0;
-  bool ready =
-      EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()), nullptr) == 1 &&
-      EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), data_of(iv)) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), nullptr, &len, data_of(aad), static_cast<int>(aad.size())) == 1 &&
-      EVP_DecryptUpdate(ctx.get(), data_of(plaintext), &len, data_of(ciphertext),
-                        static_cast<int>(ciphertext.size())) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()),
-                          tag.data()) == 1;
+  bool ready = EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+               EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()),
+                                   nullptr) == 1 &&
+               EVP_DecryptInit_ex(ctx.get(), nullptr, nullptr, key.data(), data_of(iv)) == 1 &&
+               EVP_DecryptUpdate(ctx.get(), nullptr, &len, data_of(aad),
+                                 static_cast<int>(aad.size())) == 1 &&
+               EVP_DecryptUpdate(ctx.get(), data_of(plaintext), &len, data_of(ciphertext),
+                                 static_cast<int>(ciphertext.size())) == 1 &&
+               EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()),
+                                   tag.data()) == 1;
   // The tag is checked in the final step; on failure nothing decrypted may leave this function.
   if (!ready || EVP_DecryptFinal_ex(ctx.get(), data_of(plaintext) + len, &len) != 1) {
     wipe_secret(plaintext.data(), plaintext.size());
@@ -128,11 +135,12 @@ struct jwe_parts {
 
 result<jwe_parts> split_jwe(std::string_view jwe) {
   if (jwe.size() > max_jose_input_bytes) {
-    return make_error(errc::payload_too_large, "jwe: larger than " +
-                                                   std::to_string(max_jose_input_bytes) + " bytes");
+    return make_error(errc::payload_too_large,
+                      "jwe: larger than " + std::to_string(max_jose_input_bytes) + " bytes");
   }
   auto parts = detail::split_compact(jwe, 5, errc::bad_encryption, "jwe");
-  if (!parts) return parts.error();
+  if (!parts)
+    return parts.error();
   const auto& p = *parts;
   return jwe_parts{p[0], p[1], p[2], p[3], p[4]};
 }
@@ -152,17 +160,21 @@ result<void> expect_member(const rapidjson::Document& header, const char* name,
   }
   std::string_view value(found->value.GetString(), found->value.GetStringLength());
   if (value != wanted) {
-    return bad("header member \"" + std::string(name) + "\" must be \"" + std::string(wanted) + "\"");
+    return bad("header member \"" + std::string(name) + "\" must be \"" + std::string(wanted) +
+               "\"");
   }
   return ok();
 }
 
 result<std::string> optional_bytes(const rapidjson::Document& header, const char* name) {
   auto found = header.FindMember(name);
-  if (found == header.MemberEnd()) return std::string();
-  if (!found->value.IsString()) return bad("header member \"" + std::string(name) + "\" must be a string");
+  if (found == header.MemberEnd())
+    return std::string();
+  if (!found->value.IsString())
+    return bad("header member \"" + std::string(name) + "\" must be a string");
   auto bytes = base64url_decode({found->value.GetString(), found->value.GetStringLength()});
-  if (!bytes) return bad("header member \"" + std::string(name) + "\": " + bytes.error().detail);
+  if (!bytes)
+    return bad("header member \"" + std::string(name) + "\": " + bytes.error().detail);
   return bytes;
 }
 
@@ -172,7 +184,8 @@ result<x25519_public_key> read_epk(const rapidjson::Document& header) {
     return bad("header member \"epk\" is required and must be an object");
   }
   auto jwk = parse_x25519_public_jwk(write_json(found->value));
-  if (!jwk) return bad("header member \"epk\": " + jwk.error().detail);
+  if (!jwk)
+    return bad("header member \"epk\": " + jwk.error().detail);
   return jwk->key;
 }
 
@@ -184,7 +197,8 @@ result<jwe_header_info> read_info(const rapidjson::Document& header) {
   }
   jwe_header_info info;
   if (auto kid = header.FindMember("kid"); kid != header.MemberEnd()) {
-    if (!kid->value.IsString()) return bad("header member \"kid\" must be a string");
+    if (!kid->value.IsString())
+      return bad("header member \"kid\" must be a string");
     info.kid.assign(kid->value.GetString(), kid->value.GetStringLength());
   }
   info.members = detail::collect_string_members(header, {"alg", "enc", "kid", "apu", "apv"});
@@ -193,18 +207,24 @@ result<jwe_header_info> read_info(const rapidjson::Document& header) {
 
 result<parsed_header> parse_header(std::string_view encoded) {
   auto header = detail::parse_protected_header(encoded, errc::bad_encryption, "jwe");
-  if (!header) return header.error();
+  if (!header)
+    return header.error();
   SAPHAN_TRY_VOID(expect_member(*header, "alg", jwe_algorithm));
   SAPHAN_TRY_VOID(expect_member(*header, "enc", jwe_encryption));
   auto info = read_info(*header);
-  if (!info) return info.error();
+  if (!info)
+    return info.error();
   auto epk = read_epk(*header);
-  if (!epk) return epk.error();
+  if (!epk)
+    return epk.error();
   auto apu = optional_bytes(*header, "apu");
-  if (!apu) return apu.error();
+  if (!apu)
+    return apu.error();
   auto apv = optional_bytes(*header, "apv");
-  if (!apv) return apv.error();
-  return parsed_header{*epk, std::move(apu).value(), std::move(apv).value(), std::move(info).value()};
+  if (!apv)
+    return apv.error();
+  return parsed_header{*epk, std::move(apu).value(), std::move(apv).value(),
+                       std::move(info).value()};
 }
 
 struct raw_parts {
@@ -214,39 +234,49 @@ struct raw_parts {
 };
 
 result<raw_parts> decode_parts(const jwe_parts& parts) {
-  if (!parts.encrypted_key.empty()) return bad("encrypted key must be empty for ECDH-ES");
+  if (!parts.encrypted_key.empty())
+    return bad("encrypted key must be empty for ECDH-ES");
   raw_parts raw;
   auto iv = base64url_decode(parts.iv);
-  if (!iv || iv->size() != iv_bytes) return bad("initialization vector must be 96 bits of base64url");
+  if (!iv || iv->size() != iv_bytes)
+    return bad("initialization vector must be 96 bits of base64url");
   auto tag = base64url_decode(parts.tag);
-  if (!tag || tag->size() != tag_bytes) return bad("authentication tag must be 128 bits of base64url");
+  if (!tag || tag->size() != tag_bytes)
+    return bad("authentication tag must be 128 bits of base64url");
   auto ciphertext = base64url_decode(parts.ciphertext);
-  if (!ciphertext) return bad("ciphertext: " + ciphertext.error().detail);
+  if (!ciphertext)
+    return bad("ciphertext: " + ciphertext.error().detail);
   return raw_parts{std::move(iv).value(), std::move(ciphertext).value(), std::move(tag).value()};
 }
 
 result<void> check_binding(const header_members& members, const header_members& expected) {
   for (const auto& [name, wanted] : expected) {
     auto found = members.find(name);
-    if (found == members.end()) return bad("binding member \"" + name + "\" is missing");
-    if (found->second != wanted) return bad("binding member \"" + name + "\" does not match");
+    if (found == members.end())
+      return bad("binding member \"" + name + "\" is missing");
+    if (found->second != wanted)
+      return bad("binding member \"" + name + "\" does not match");
   }
   return ok();
 }
 
 result<std::string> build_header(const x25519_public_key& epk, std::string_view kid,
-                                  const header_members& binding) {
-  SAPHAN_TRY_VOID(detail::check_extra_members(
-      binding, {"alg", "enc", "epk", "kid", "apu", "apv", "zip", "crit", "jku", "jwk", "x5u",
-                "x5c", "x5t", "x5t#S256"},
-      "jwe"));
+                                 const header_members& binding) {
+  SAPHAN_TRY_VOID(
+      detail::check_extra_members(binding,
+                                  {"alg", "enc", "epk", "kid", "apu", "apv", "zip", "crit", "jku",
+                                   "jwk", "x5u", "x5c", "x5t", "x5t#S256"},
+                                  "jwe"));
   std::string epk_json = to_public_jwk(epk, {});
   std::vector<detail::json_member> members = {{"alg", jwe_algorithm}, {"enc", jwe_encryption}};
-  if (!kid.empty()) members.push_back({"kid", kid});
+  if (!kid.empty())
+    members.push_back({"kid", kid});
   members.push_back({"epk", epk_json, true});
-  for (const auto& [name, value] : binding) members.push_back({name, value});
+  for (const auto& [name, value] : binding)
+    members.push_back({name, value});
   auto header = detail::write_object(members);
-  if (!header) return header.error();
+  if (!header)
+    return header.error();
   if (header->size() > max_protected_header_bytes) {
     return make_error(errc::invalid_argument, "jwe: protected header larger than " +
                                                   std::to_string(max_protected_header_bytes) +
@@ -260,7 +290,8 @@ result<std::string> build_header(const x25519_public_key& epk, std::string_view 
 std::string concat_kdf_sha256(std::string_view z, std::string_view algorithm_id,
                               std::string_view apu, std::string_view apv, std::size_t key_bits) {
   constexpr std::size_t max_key_bits = 1024;
-  if (key_bits == 0 || key_bits % 8 != 0 || key_bits > max_key_bits) return {};
+  if (key_bits == 0 || key_bits % 8 != 0 || key_bits > max_key_bits)
+    return {};
   std::string other_info;
   append_length_prefixed(other_info, algorithm_id);
   append_length_prefixed(other_info, apu);
@@ -281,7 +312,8 @@ std::string concat_kdf_sha256(std::string_view z, std::string_view algorithm_id,
 result<std::string> derive_x25519_shared_secret(const x25519_secret_key& secret,
                                                 const x25519_public_key& peer) {
   shared_secret z;
-  if (!agree(secret, peer, z)) return bad("X25519 shared secret is all zero (low-order key)");
+  if (!agree(secret, peer, z))
+    return bad("X25519 shared secret is all zero (low-order key)");
   return std::string(z.view());
 }
 
@@ -298,12 +330,14 @@ result<std::string> encrypt_to(const x25519_public_key& recipient, std::string_v
     return make_error(errc::invalid_argument, "jwe: recipient key is a low-order X25519 point");
   }
   auto header = build_header(ephemeral.public_key, kid, binding);
-  if (!header) return header.error();
+  if (!header)
+    return header.error();
   std::string encoded = base64url_encode(*header);
   content_key key = derive_content_key(z, {}, {});
   std::string iv = random_bytes(iv_bytes);
   auto box = seal_gcm(key, iv, encoded, plaintext);
-  if (!box) return box.error();
+  if (!box)
+    return box.error();
   return encoded + ".." + base64url_encode(iv) + "." + base64url_encode(box->ciphertext) + "." +
          base64url_encode(box->tag);
 }
@@ -311,16 +345,21 @@ result<std::string> encrypt_to(const x25519_public_key& recipient, std::string_v
 result<jwe_opened> decrypt(std::string_view jwe, const x25519_secret_key& key,
                            const header_members& expected_binding) {
   auto parts = split_jwe(jwe);
-  if (!parts) return parts.error();
+  if (!parts)
+    return parts.error();
   auto header = parse_header(parts->header);
-  if (!header) return header.error();
+  if (!header)
+    return header.error();
   auto raw = decode_parts(*parts);
-  if (!raw) return raw.error();
+  if (!raw)
+    return raw.error();
   shared_secret z;
-  if (!agree(key, header->epk, z)) return bad("X25519 shared secret is all zero (low-order epk)");
+  if (!agree(key, header->epk, z))
+    return bad("X25519 shared secret is all zero (low-order epk)");
   content_key cek = derive_content_key(z, header->apu, header->apv);
   auto plaintext = open_gcm(cek, raw->iv, parts->header, raw->ciphertext, std::move(raw->tag));
-  if (!plaintext) return plaintext.error();
+  if (!plaintext)
+    return plaintext.error();
   // Checked only once the header is authenticated, so the answer reflects what was sent.
   auto bound = check_binding(header->info.members, expected_binding);
   if (!bound) {
@@ -332,9 +371,11 @@ result<jwe_opened> decrypt(std::string_view jwe, const x25519_secret_key& key,
 
 result<jwe_header_info> peek_jwe_header(std::string_view jwe) {
   auto parts = split_jwe(jwe);
-  if (!parts) return parts.error();
+  if (!parts)
+    return parts.error();
   auto header = parse_header(parts->header);
-  if (!header) return header.error();
+  if (!header)
+    return header.error();
   return header->info;
 }
 

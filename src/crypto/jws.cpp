@@ -22,9 +22,11 @@ struct jws_parts {
 result<jws_parts> split_jws(std::string_view jws) {
   // A detached JWS is a header, two dots and an 86-character signature.
   constexpr std::size_t max_jws_chars = (max_protected_header_bytes * 4 + 2) / 3 + 2 + 86;
-  if (jws.size() > max_jws_chars) return bad("larger than " + std::to_string(max_jws_chars) + " characters");
+  if (jws.size() > max_jws_chars)
+    return bad("larger than " + std::to_string(max_jws_chars) + " characters");
   auto parts = detail::split_compact(jws, 3, errc::bad_signature, "jws");
-  if (!parts) return parts.error();
+  if (!parts)
+    return parts.error();
   return jws_parts{(*parts)[0], (*parts)[1], (*parts)[2]};
 }
 
@@ -38,7 +40,8 @@ result<jws_header_info> read_header(const rapidjson::Document& header) {
   }
   jws_header_info info;
   if (auto kid = header.FindMember("kid"); kid != header.MemberEnd()) {
-    if (!kid->value.IsString()) return bad("header member \"kid\" must be a string");
+    if (!kid->value.IsString())
+      return bad("header member \"kid\" must be a string");
     info.kid.assign(kid->value.GetString(), kid->value.GetStringLength());
   }
   info.members = detail::collect_string_members(header, {"alg", "kid"});
@@ -51,16 +54,19 @@ result<void> check_algorithm(const rapidjson::Document& header) {
     return bad("header member \"alg\" is required and must be a string");
   }
   std::string_view name(alg->value.GetString(), alg->value.GetStringLength());
-  if (name != jws_algorithm) return bad("algorithm \"" + std::string(name) + "\" is not accepted");
+  if (name != jws_algorithm)
+    return bad("algorithm \"" + std::string(name) + "\" is not accepted");
   return ok();
 }
 
 result<jws_header_info> parse_header(std::string_view encoded) {
   auto header = detail::parse_protected_header(encoded, errc::bad_signature, "jws");
-  if (!header) return header.error();
+  if (!header)
+    return header.error();
   SAPHAN_TRY_VOID(check_algorithm(*header));
   auto info = read_header(*header);
-  if (!info) return info.error();
+  if (!info)
+    return info.error();
   info->header_json = write_json(*header);
   return info;
 }
@@ -83,10 +89,13 @@ result<std::string> sign_detached(std::string_view payload, const ed25519_secret
   SAPHAN_TRY_VOID(detail::check_extra_members(
       extra, {"alg", "kid", "crit", "b64", "jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256"}, "jws"));
   std::vector<detail::json_member> members = {{"alg", jws_algorithm}};
-  if (!kid.empty()) members.push_back({"kid", kid});
-  for (const auto& [name, value] : extra) members.push_back({name, value});
+  if (!kid.empty())
+    members.push_back({"kid", kid});
+  for (const auto& [name, value] : extra)
+    members.push_back({name, value});
   auto header = detail::write_object(members);
-  if (!header) return header.error();
+  if (!header)
+    return header.error();
   if (header->size() > max_protected_header_bytes) {
     return make_error(errc::invalid_argument, "jws: protected header larger than " +
                                                   std::to_string(max_protected_header_bytes) +
@@ -104,13 +113,18 @@ result<jws_header_info> verify_detached(std::string_view jws, std::string_view p
                                                    std::to_string(max_jose_input_bytes) + " bytes");
   }
   auto parts = split_jws(jws);
-  if (!parts) return parts.error();
-  if (!parts->payload.empty()) return bad("payload part must be empty (detached payload)");
+  if (!parts)
+    return parts.error();
+  if (!parts->payload.empty())
+    return bad("payload part must be empty (detached payload)");
   auto info = parse_header(parts->header);
-  if (!info) return info.error();
+  if (!info)
+    return info.error();
   auto signature = base64url_decode(parts->signature);
-  if (!signature) return bad("signature: " + signature.error().detail);
-  if (signature->size() != ed25519_signature_bytes) return bad("signature must be 64 bytes");
+  if (!signature)
+    return bad("signature: " + signature.error().detail);
+  if (signature->size() != ed25519_signature_bytes)
+    return bad("signature must be 64 bytes");
   if (!verify_ed25519(signing_input(parts->header, payload), *signature, key)) {
     return bad("signature does not verify");
   }
@@ -119,7 +133,8 @@ result<jws_header_info> verify_detached(std::string_view jws, std::string_view p
 
 result<jws_header_info> peek_jws_header(std::string_view jws) {
   auto parts = split_jws(jws);
-  if (!parts) return parts.error();
+  if (!parts)
+    return parts.error();
   return parse_header(parts->header);
 }
 

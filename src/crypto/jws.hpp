@@ -24,9 +24,9 @@ result<std::string> sign_detached(std::string_view payload, const ed25519_secret
                                   std::string_view kid, const header_members& extra = {});
 
 struct jws_header_info {
-  std::string kid;         // empty when the header has none
-  header_members members;  // every other string-valued member ("alg" and "kid" excluded)
-  std::string header_json; // the decoded protected header, for members of other types
+  std::string kid;          // empty when the header has none
+  header_members members;   // every other string-valued member ("alg" and "kid" excluded)
+  std::string header_json;  // the decoded protected header, for members of other types
 };
 
 // Verifies a detached compact JWS over `payload` with `key`. Refuses: an "alg" other than

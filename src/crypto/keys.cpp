@@ -49,7 +49,8 @@ struct okp_jwk {
   std::optional<std::string> d;
   std::string kid;
   ~okp_jwk() {
-    if (d) wipe_secret(d->data(), d->size());
+    if (d)
+      wipe_secret(d->data(), d->size());
   }
 };
 
@@ -60,9 +61,11 @@ error jwk_error(std::string_view member, std::string_view rule) {
 
 result<std::string> decode_key_member(const json_object& jwk, std::string_view member) {
   auto text = jwk.string(member);
-  if (!text) return text.error();
+  if (!text)
+    return text.error();
   auto raw = base64url_decode(*text);
-  if (!raw) return jwk_error(member, raw.error().detail);
+  if (!raw)
+    return jwk_error(member, raw.error().detail);
   if (raw->size() != okp_key_bytes) {
     wipe_secret(raw->data(), raw->size());
     return jwk_error(member, "must decode to exactly 32 bytes");
@@ -72,20 +75,27 @@ result<std::string> decode_key_member(const json_object& jwk, std::string_view m
 
 result<void> read_okp_members(const json_object& jwk, std::string_view curve, okp_jwk& out) {
   auto kty = jwk.string("kty");
-  if (!kty) return kty.error();
-  if (*kty != "OKP") return jwk_error("kty", "must be \"OKP\"");
+  if (!kty)
+    return kty.error();
+  if (*kty != "OKP")
+    return jwk_error("kty", "must be \"OKP\"");
   auto crv = jwk.string("crv");
-  if (!crv) return crv.error();
-  if (*crv != curve) return jwk_error("crv", "must be \"" + std::string(curve) + "\"");
+  if (!crv)
+    return crv.error();
+  if (*crv != curve)
+    return jwk_error("crv", "must be \"" + std::string(curve) + "\"");
   auto x = decode_key_member(jwk, "x");
-  if (!x) return x.error();
+  if (!x)
+    return x.error();
   out.x = std::move(x).value();
   auto kid = jwk.optional_string("kid");
-  if (!kid) return kid.error();
+  if (!kid)
+    return kid.error();
   out.kid = kid->value_or("");
   if (jwk.has("d")) {
     auto d = decode_key_member(jwk, "d");
-    if (!d) return d.error();
+    if (!d)
+      return d.error();
     out.d = std::move(d).value();
   }
   return ok();
@@ -96,15 +106,18 @@ enum class secret_rule { forbidden, required };
 result<void> parse_okp(std::string_view json, std::string_view curve, secret_rule rule,
                        okp_jwk& out) {
   auto doc = parse_json(json, json_limits{max_jwk_bytes, 4});
-  if (!doc) return make_error(doc.code(), "jwk: " + doc.error().detail);
+  if (!doc)
+    return make_error(doc.code(), "jwk: " + doc.error().detail);
   auto jwk = json_object::of(*doc, "jwk", errc::malformed_json);
-  if (!jwk) return jwk.error();
+  if (!jwk)
+    return jwk.error();
   json_object members(*doc, "jwk", errc::invalid_argument);
   SAPHAN_TRY_VOID(read_okp_members(members, curve, out));
   if (rule == secret_rule::forbidden && out.d) {
     return jwk_error("d", "a public key must not carry the private key");
   }
-  if (rule == secret_rule::required && !out.d) return jwk_error("d", "is required");
+  if (rule == secret_rule::required && !out.d)
+    return jwk_error("d", "is required");
   return ok();
 }
 
@@ -112,20 +125,23 @@ std::string write_jwk(std::string_view curve, std::string_view x, std::string_vi
                       std::string_view kid) {
   std::string x_text = base64url_encode(x);
   wiped_string d_text(d.empty() ? std::string() : base64url_encode(d));
-  std::vector<detail::json_member> members = {
-      {"kty", "OKP"}, {"crv", curve}, {"x", x_text}};
-  if (!d.empty()) members.push_back({"d", d_text.get()});
-  if (!kid.empty()) members.push_back({"kid", kid});
+  std::vector<detail::json_member> members = {{"kty", "OKP"}, {"crv", curve}, {"x", x_text}};
+  if (!d.empty())
+    members.push_back({"d", d_text.get()});
+  if (!kid.empty())
+    members.push_back({"kid", kid});
   auto text = detail::write_object(members);
   // Only a kid with broken UTF-8 can fail; leave it out rather than write an unreadable key.
-  if (!text) return write_jwk(curve, x, d, {});
+  if (!text)
+    return write_jwk(curve, x, d, {});
   return std::move(text).value();
 }
 
 template <class Key>
 result<Key> parse_raw_public(std::string_view base64url) {
   auto raw = base64url_decode(base64url);
-  if (!raw) return raw.error();
+  if (!raw)
+    return raw.error();
   return Key::from_bytes(*raw);
 }
 
@@ -135,33 +151,37 @@ result<void> write_jwk_file(const std::string& path, std::string jwk, mode_t mod
 }
 
 template <class Parsed>
-result<Parsed> read_jwk_file(const std::string& path,
-                             result<Parsed> (*parse)(std::string_view)) {
+result<Parsed> read_jwk_file(const std::string& path, result<Parsed> (*parse)(std::string_view)) {
   auto content = read_file(path, max_jwk_bytes);
-  if (!content) return content.error();
+  if (!content)
+    return content.error();
   wiped_string text(std::move(content).value());
   auto parsed = parse(text.get());
-  if (!parsed) return make_error(parsed.code(), path + ": " + parsed.error().detail);
+  if (!parsed)
+    return make_error(parsed.code(), path + ": " + parsed.error().detail);
   return parsed;
 }
 
 }  // namespace
 
 void wipe_secret(void* bytes, std::size_t count) noexcept {
-  if (count > 0) sodium_memzero(bytes, count);
+  if (count > 0)
+    sodium_memzero(bytes, count);
 }
 
 signing_key_pair generate_signing_key() {
   detail::ensure_sodium();
   signing_key_pair keys;
-  if (crypto_sign_keypair(keys.public_key.data(), keys.secret_key.data()) != 0) std::abort();
+  if (crypto_sign_keypair(keys.public_key.data(), keys.secret_key.data()) != 0)
+    std::abort();
   return keys;
 }
 
 encryption_key_pair generate_encryption_key() {
   detail::ensure_sodium();
   encryption_key_pair keys;
-  if (crypto_box_keypair(keys.public_key.data(), keys.secret_key.data()) != 0) std::abort();
+  if (crypto_box_keypair(keys.public_key.data(), keys.secret_key.data()) != 0)
+    std::abort();
   return keys;
 }
 
@@ -208,14 +228,19 @@ std::string sign_ed25519(std::string_view message, const ed25519_secret_key& key
 bool verify_ed25519(std::string_view message, std::string_view signature,
                     const ed25519_public_key& key) {
   detail::ensure_sodium();
-  if (signature.size() != crypto_sign_BYTES) return false;
+  if (signature.size() != crypto_sign_BYTES)
+    return false;
   // libsodium also refuses non-canonical signatures and small-order public keys.
   return crypto_sign_verify_detached(data_of(signature), data_of(message), message.size(),
                                      key.data()) == 0;
 }
 
-std::string to_base64url(const ed25519_public_key& key) { return base64url_encode(key.view()); }
-std::string to_base64url(const x25519_public_key& key) { return base64url_encode(key.view()); }
+std::string to_base64url(const ed25519_public_key& key) {
+  return base64url_encode(key.view());
+}
+std::string to_base64url(const x25519_public_key& key) {
+  return base64url_encode(key.view());
+}
 
 result<ed25519_public_key> parse_ed25519_public_key(std::string_view base64url) {
   return parse_raw_public<ed25519_public_key>(base64url);
@@ -245,7 +270,8 @@ result<ed25519_public_jwk> parse_ed25519_public_jwk(std::string_view json) {
   okp_jwk jwk;
   SAPHAN_TRY_VOID(parse_okp(json, ed25519_curve, secret_rule::forbidden, jwk));
   auto key = ed25519_public_key::from_bytes(jwk.x);
-  if (!key) return key.error();
+  if (!key)
+    return key.error();
   return ed25519_public_jwk{*key, jwk.kid};
 }
 
@@ -253,7 +279,8 @@ result<x25519_public_jwk> parse_x25519_public_jwk(std::string_view json) {
   okp_jwk jwk;
   SAPHAN_TRY_VOID(parse_okp(json, x25519_curve, secret_rule::forbidden, jwk));
   auto key = x25519_public_key::from_bytes(jwk.x);
-  if (!key) return key.error();
+  if (!key)
+    return key.error();
   return x25519_public_jwk{*key, jwk.kid};
 }
 
@@ -261,8 +288,10 @@ result<signing_jwk> parse_signing_jwk(std::string_view json) {
   okp_jwk jwk;
   SAPHAN_TRY_VOID(parse_okp(json, ed25519_curve, secret_rule::required, jwk));
   auto keys = signing_key_from_seed(*jwk.d);
-  if (!keys) return keys.error();
-  if (keys->public_key.view() != jwk.x) return jwk_error("x", "does not match the private key d");
+  if (!keys)
+    return keys.error();
+  if (keys->public_key.view() != jwk.x)
+    return jwk_error("x", "does not match the private key d");
   return signing_jwk{*keys, jwk.kid};
 }
 
@@ -270,8 +299,10 @@ result<encryption_jwk> parse_encryption_jwk(std::string_view json) {
   okp_jwk jwk;
   SAPHAN_TRY_VOID(parse_okp(json, x25519_curve, secret_rule::required, jwk));
   auto keys = encryption_key_from_secret(*jwk.d);
-  if (!keys) return keys.error();
-  if (keys->public_key.view() != jwk.x) return jwk_error("x", "does not match the private key d");
+  if (!keys)
+    return keys.error();
+  if (keys->public_key.view() != jwk.x)
+    return jwk_error("x", "does not match the private key d");
   return encryption_jwk{*keys, jwk.kid};
 }
 
@@ -314,7 +345,8 @@ result<x25519_public_jwk> read_x25519_public_key_file(const std::string& path) {
 std::string random_bytes(std::size_t count) {
   detail::ensure_sodium();
   std::string out(count, '\0');
-  if (count > 0) randombytes_buf(out.data(), count);
+  if (count > 0)
+    randombytes_buf(out.data(), count);
   return out;
 }
 

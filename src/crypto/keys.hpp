@@ -30,7 +30,8 @@ class public_key_bytes {
                                                     std::to_string(bytes.size()));
     }
     public_key_bytes key;
-    for (std::size_t i = 0; i < N; ++i) key.bytes_[i] = static_cast<std::uint8_t>(bytes[i]);
+    for (std::size_t i = 0; i < N; ++i)
+      key.bytes_[i] = static_cast<std::uint8_t>(bytes[i]);
     return key;
   }
   const std::uint8_t* data() const { return bytes_.data(); }
@@ -53,7 +54,8 @@ class secret_key_bytes {
   secret_key_bytes() = default;
   secret_key_bytes(const secret_key_bytes&) = default;
   secret_key_bytes& operator=(const secret_key_bytes& other) {
-    if (this != &other) bytes_ = other.bytes_;
+    if (this != &other)
+      bytes_ = other.bytes_;
     return *this;
   }
   ~secret_key_bytes() { wipe_secret(bytes_.data(), N); }
@@ -66,8 +68,12 @@ class secret_key_bytes {
   std::array<std::uint8_t, N> bytes_{};
 };
 
-struct ed25519_public_tag { static constexpr std::string_view name = "Ed25519 public key"; };
-struct x25519_public_tag { static constexpr std::string_view name = "X25519 public key"; };
+struct ed25519_public_tag {
+  static constexpr std::string_view name = "Ed25519 public key";
+};
+struct x25519_public_tag {
+  static constexpr std::string_view name = "X25519 public key";
+};
 struct ed25519_secret_tag {};
 struct x25519_secret_tag {};
 

@@ -32,7 +32,11 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::array<demo_role, 5> roles{{
-    {"DOPA", 1, 0}, {"DBD", 2, 0}, {"DOE", 3, 0}, {"RTP", 4, 11}, {"JFO", 0, 10},
+    {"DOPA", 1, 0},
+    {"DBD", 2, 0},
+    {"DOE", 3, 0},
+    {"RTP", 4, 11},
+    {"JFO", 0, 10},
 }};
 
 constexpr std::string_view incomplete_marker = ".saphan-demo-incomplete";
@@ -47,9 +51,11 @@ struct demo_config {
 
 result<rapidjson::Document> read_json_file(const std::string& path) {
   auto text = read_file(path, 1 << 20);
-  if (!text) return std::move(text).error();
+  if (!text)
+    return std::move(text).error();
   auto doc = parse_json(*text);
-  if (!doc) return make_error(doc.error().code, path + ": " + doc.error().detail);
+  if (!doc)
+    return make_error(doc.error().code, path + ": " + doc.error().detail);
   return doc;
 }
 
@@ -57,13 +63,15 @@ result<std::vector<std::string>> json_files_in(const std::string& dir) {
   std::error_code ec;
   std::vector<std::string> files;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".json") files.push_back(it->path().string());
+    if (it->path().extension() == ".json")
+      files.push_back(it->path().string());
     if (files.size() > max_config_files) {
-      return make_error(errc::invalid_argument, dir + ": more than " +
-                                                    std::to_string(max_config_files) + " files");
+      return make_error(errc::invalid_argument,
+                        dir + ": more than " + std::to_string(max_config_files) + " files");
     }
   }
-  if (ec) return make_error(errc::io_error, dir + ": " + ec.message());
+  if (ec)
+    return make_error(errc::io_error, dir + ": " + ec.message());
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -71,21 +79,27 @@ result<std::vector<std::string>> json_files_in(const std::string& dir) {
 result<demo_config> load_demo_config(const demo_options& options) {
   demo_config config;
   auto member_files = json_files_in(options.config_dir + "/members");
-  if (!member_files) return std::move(member_files).error();
+  if (!member_files)
+    return std::move(member_files).error();
   for (const auto& file : *member_files) {
     auto doc = read_json_file(file);
-    if (!doc) return std::move(doc).error();
+    if (!doc)
+      return std::move(doc).error();
     auto member = member_from_json(*doc);
-    if (!member) return make_error(member.error().code, file + ": " + member.error().detail);
+    if (!member)
+      return make_error(member.error().code, file + ": " + member.error().detail);
     config.members.push_back(std::move(*member));
   }
   auto dataset_files = json_files_in(options.config_dir + "/datasets");
-  if (!dataset_files) return std::move(dataset_files).error();
+  if (!dataset_files)
+    return std::move(dataset_files).error();
   for (const auto& file : *dataset_files) {
     auto doc = read_json_file(file);
-    if (!doc) return std::move(doc).error();
+    if (!doc)
+      return std::move(doc).error();
     auto entry = dataset_from_json(*doc, options.schemas_dir);
-    if (!entry) return make_error(entry.error().code, file + ": " + entry.error().detail);
+    if (!entry)
+      return make_error(entry.error().code, file + ": " + entry.error().detail);
     entry->published_at = now_utc();
     config.datasets.push_back(std::move(*entry));
   }
@@ -112,7 +126,9 @@ void put_int(pretty_writer& w, std::string_view key, std::int64_t value) {
 // Ports: the hub at the base port, providers at +1.., consumer APIs at +10.., the TSA here.
 constexpr int tsa_port_offset = 20;
 
-std::string loopback(std::uint16_t port) { return "127.0.0.1:" + std::to_string(port); }
+std::string loopback(std::uint16_t port) {
+  return "127.0.0.1:" + std::to_string(port);
+}
 
 std::uint16_t port_at(const demo_options& options, int offset) {
   return static_cast<std::uint16_t>(options.base_port + offset);
@@ -120,15 +136,16 @@ std::uint16_t port_at(const demo_options& options, int offset) {
 
 // ---- Files and directories -----------------------------------------------------------------
 
-result<void> make_dirs(const fs::path& dir, fs::perms perms = fs::perms::owner_all |
-                                                              fs::perms::group_read |
-                                                              fs::perms::group_exec |
-                                                              fs::perms::others_read |
-                                                              fs::perms::others_exec) {
+result<void> make_dirs(const fs::path& dir,
+                       fs::perms perms = fs::perms::owner_all | fs::perms::group_read |
+                                         fs::perms::group_exec | fs::perms::others_read |
+                                         fs::perms::others_exec) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (!ec) fs::permissions(dir, perms, fs::perm_options::replace, ec);
-  if (ec) return make_error(errc::io_error, dir.string() + ": " + ec.message());
+  if (!ec)
+    fs::permissions(dir, perms, fs::perm_options::replace, ec);
+  if (ec)
+    return make_error(errc::io_error, dir.string() + ": " + ec.message());
   return ok();
 }
 
@@ -147,7 +164,8 @@ result<void> prepare_staging(const fs::path& staging) {
                         staging.string() + " exists and is not an unfinished demo; remove it");
     }
     fs::remove_all(staging, ec);
-    if (ec) return make_error(errc::io_error, staging.string() + ": " + ec.message());
+    if (ec)
+      return make_error(errc::io_error, staging.string() + ": " + ec.message());
   }
   SAPHAN_TRY_VOID(make_dirs(staging));
   return write_file_atomic((staging / incomplete_marker).string(), "saphan demo init\n");
@@ -158,7 +176,8 @@ result<void> check_target(const fs::path& dir) {
     return make_error(errc::already_exists, dir.string() + " already holds a demo");
   }
   std::error_code ec;
-  if (!path_exists(dir)) return ok();
+  if (!path_exists(dir))
+    return ok();
   if (!fs::is_directory(dir, ec) || !fs::is_empty(dir, ec) || ec) {
     return make_error(errc::already_exists,
                       dir.string() + " exists and is not an empty directory; choose another --dir");
@@ -168,34 +187,42 @@ result<void> check_target(const fs::path& dir) {
 
 // ---- PKI and keys --------------------------------------------------------------------------
 
-result<void> make_pki(const fs::path& root, const demo_config& config, const progress_fn& progress) {
+result<void> make_pki(const fs::path& root, const demo_config& config,
+                      const progress_fn& progress) {
   const auto pki_dir = (root / "pki").string();
   auto ca = pki::create_ca(pki_dir, "Saphan Demo CA", ca_validity_days);
-  if (!ca) return std::move(ca).error();
+  if (!ca)
+    return std::move(ca).error();
   progress("  pki/ca.crt  demo certificate authority (SHA-256 " + ca->fingerprint.substr(0, 16) +
            "...)");
   auto hub_id = parse_member_id(hub_member_text);
-  if (!hub_id) return std::move(hub_id).error();
-  auto hub_cert = pki::issue_certificate(pki_dir, *hub_id, pki_dir + "/hub",
-                                         certificate_validity_days);
-  if (!hub_cert) return std::move(hub_cert).error();
+  if (!hub_id)
+    return std::move(hub_id).error();
+  auto hub_cert =
+      pki::issue_certificate(pki_dir, *hub_id, pki_dir + "/hub", certificate_validity_days);
+  if (!hub_cert)
+    return std::move(hub_cert).error();
   progress("  pki/hub.crt  " + std::string(hub_member_text));
   // The demo's time-stamping authority (`saphan tsa serve --dir pki`), under the same CA.
   auto tsa_cert = pki::issue_tsa_certificate(pki_dir, "Saphan Demo TSA", pki_dir + "/tsa",
                                              certificate_validity_days);
-  if (!tsa_cert) return std::move(tsa_cert).error();
+  if (!tsa_cert)
+    return std::move(tsa_cert).error();
   progress("  pki/tsa.crt  Saphan Demo TSA (RFC 3161, timestamps the evidence log)");
   for (const auto& m : config.members) {
     const auto slug = member_slug(m.id);
-    auto cert = pki::issue_certificate(pki_dir, m.id, pki_dir + "/" + slug,
-                                       certificate_validity_days);
-    if (!cert) return std::move(cert).error();
+    auto cert =
+        pki::issue_certificate(pki_dir, m.id, pki_dir + "/" + slug, certificate_validity_days);
+    if (!cert)
+      return std::move(cert).error();
     progress("  pki/" + slug + ".crt  " + to_string(m.id));
   }
   return ok();
 }
 
-std::string random_secret_text() { return crypto::base64url_encode(crypto::random_bytes(32)); }
+std::string random_secret_text() {
+  return crypto::base64url_encode(crypto::random_bytes(32));
+}
 
 // Writes a member's key files and returns the public halves to register at the hub.
 result<std::vector<member_key>> make_member_keys(const fs::path& root, const member_id& member,
@@ -207,16 +234,19 @@ result<std::vector<member_key>> make_member_keys(const fs::path& root, const mem
   const std::string enc_kid = slug + "-enc-1";
   const auto signing = crypto::generate_signing_key();
   const auto encryption = crypto::generate_encryption_key();
-  SAPHAN_TRY_VOID(crypto::write_private_key_file((keys_dir / "signing.jwk").string(), signing, sig_kid));
   SAPHAN_TRY_VOID(
-      crypto::write_public_key_file((keys_dir / "signing.pub.jwk").string(), signing.public_key, sig_kid));
+      crypto::write_private_key_file((keys_dir / "signing.jwk").string(), signing, sig_kid));
+  SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "signing.pub.jwk").string(),
+                                                signing.public_key, sig_kid));
   SAPHAN_TRY_VOID(
       crypto::write_private_key_file((keys_dir / "encryption.jwk").string(), encryption, enc_kid));
   SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "encryption.pub.jwk").string(),
                                                 encryption.public_key, enc_kid));
-  SAPHAN_TRY_VOID(write_file_atomic((keys_dir / "pseudonym.key").string(), random_secret_text(), 0600));
+  SAPHAN_TRY_VOID(
+      write_file_atomic((keys_dir / "pseudonym.key").string(), random_secret_text(), 0600));
   return std::vector<member_key>{
-      {member, sig_kid, key_use::signing, crypto::to_base64url(signing.public_key), now, timestamp{}, false},
+      {member, sig_kid, key_use::signing, crypto::to_base64url(signing.public_key), now,
+       timestamp{}, false},
       {member, enc_kid, key_use::encryption, crypto::to_base64url(encryption.public_key), now,
        timestamp{}, false},
   };
@@ -229,21 +259,24 @@ result<std::unique_ptr<store>> make_hub_directory(const fs::path& hub_dir) {
   SAPHAN_TRY_VOID(make_dirs(keys_dir, fs::perms::owner_all));
   const auto signing = crypto::generate_signing_key();
   const std::string kid = "hub-sig-1";
-  SAPHAN_TRY_VOID(crypto::write_private_key_file((keys_dir / "hub-signing.jwk").string(), signing, kid));
+  SAPHAN_TRY_VOID(
+      crypto::write_private_key_file((keys_dir / "hub-signing.jwk").string(), signing, kid));
   SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "hub-signing.pub.jwk").string(),
                                                 signing.public_key, kid));
   // The evidence log's key, which signs tree heads (as `saphan admin init` makes it).
   const auto log_key = crypto::generate_signing_key();
-  SAPHAN_TRY_VOID(crypto::write_private_key_file((keys_dir / "log-signing.jwk").string(), log_key,
-                                                 "log-1"));
+  SAPHAN_TRY_VOID(
+      crypto::write_private_key_file((keys_dir / "log-signing.jwk").string(), log_key, "log-1"));
   SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "log-signing.pub.jwk").string(),
                                                 log_key.public_key, "log-1"));
   const auto secret_text = random_secret_text();
   SAPHAN_TRY_VOID(write_file_atomic((keys_dir / "pseudonym.key").string(), secret_text, 0600));
   auto opened = open_sqlite_store({(hub_dir / "store.db").string()});
-  if (!opened) return opened;
+  if (!opened)
+    return opened;
   auto secret = crypto::base64url_decode(secret_text);
-  if (!secret) return std::move(secret).error();
+  if (!secret)
+    return std::move(secret).error();
   // Registering the demo agencies is evidence too, like every registry change.
   return evidence::make_audited_store(std::move(*opened), std::move(*secret), "demo-init");
 }
@@ -252,9 +285,12 @@ result<std::unique_ptr<store>> make_hub_directory(const fs::path& hub_dir) {
 result<void> register_everything(store& db, const demo_config& config,
                                  const std::vector<member_key>& keys) {
   return db.transaction([&]() -> result<void> {
-    for (const auto& m : config.members) SAPHAN_TRY_VOID(db.add_member(m));
-    for (const auto& d : config.datasets) SAPHAN_TRY_VOID(db.publish_dataset(d));
-    for (const auto& k : keys) SAPHAN_TRY_VOID(db.add_key(k));
+    for (const auto& m : config.members)
+      SAPHAN_TRY_VOID(db.add_member(m));
+    for (const auto& d : config.datasets)
+      SAPHAN_TRY_VOID(db.publish_dataset(d));
+    for (const auto& k : keys)
+      SAPHAN_TRY_VOID(db.add_key(k));
     return ok();
   });
 }
@@ -262,18 +298,24 @@ result<void> register_everything(store& db, const demo_config& config,
 // ---- Provider data -------------------------------------------------------------------------
 
 const std::vector<keyed_record>* records_for(const synthetic_data& data, std::string_view dataset) {
-  if (dataset == "person") return &data.persons;
-  if (dataset == "house-registration") return &data.house_registrations;
-  if (dataset == "juristic-person") return &data.juristic_persons;
-  if (dataset == "foreign-worker") return &data.foreign_workers;
-  if (dataset == "criminal-record") return &data.criminal_records;
+  if (dataset == "person")
+    return &data.persons;
+  if (dataset == "house-registration")
+    return &data.house_registrations;
+  if (dataset == "juristic-person")
+    return &data.juristic_persons;
+  if (dataset == "foreign-worker")
+    return &data.foreign_workers;
+  if (dataset == "criminal-record")
+    return &data.criminal_records;
   return nullptr;
 }
 
 std::vector<const dataset_entry*> datasets_of(const demo_config& config, const member_id& owner) {
   std::vector<const dataset_entry*> out;
   for (const auto& d : config.datasets) {
-    if (d.id.owner == owner) out.push_back(&d);
+    if (d.id.owner == owner)
+      out.push_back(&d);
   }
   return out;
 }
@@ -289,17 +331,20 @@ result<void> write_provider_data(const fs::path& root, const demo_config& config
         return make_error(errc::invalid_argument,
                           to_string(d->id) + ": the demo has no synthetic data for this dataset");
       }
-      connector::table_rows table{to_snake_case(d->id.name), to_snake_case(d->subject_field),
-                                  "record", {}};
+      connector::table_rows table{
+          to_snake_case(d->id.name), to_snake_case(d->subject_field), "record", {}};
       table.rows.reserve(records->size());
-      for (const auto& r : *records) table.rows.emplace_back(r.key, r.json);
+      for (const auto& r : *records)
+        table.rows.emplace_back(r.key, r.json);
       tables.push_back(std::move(table));
     }
-    if (tables.empty()) continue;
+    if (tables.empty())
+      continue;
     const auto path = (root / "data" / (member_slug(m.id) + ".db")).string();
     SAPHAN_TRY_VOID(connector::write_tables(path, tables));
     std::string summary;
-    for (const auto& t : tables) summary += " " + t.table + "(" + std::to_string(t.rows.size()) + ")";
+    for (const auto& t : tables)
+      summary += " " + t.table + "(" + std::to_string(t.rows.size()) + ")";
     progress("  data/" + member_slug(m.id) + ".db " + summary);
   }
   return ok();
@@ -336,7 +381,8 @@ std::string hub_config_json(const demo_options& options, const demo_config& conf
   w.StartObject();
   for (const auto& m : config.members) {
     auto role = find_demo_role(m.id.code);
-    if (!role || role->provider_offset == 0 || datasets_of(config, m.id).empty()) continue;
+    if (!role || role->provider_offset == 0 || datasets_of(config, m.id).empty())
+      continue;
     put(w, to_string(m.id), "https://" + loopback(port_at(options, role->provider_offset)));
   }
   w.EndObject();
@@ -356,8 +402,9 @@ std::string hub_config_json(const demo_options& options, const demo_config& conf
   return std::string(buffer.GetString()) + "\n";
 }
 
-void write_provider_section(pretty_writer& w, const demo_options& options, const demo_config& config,
-                            const member_record& m, const demo_role& role) {
+void write_provider_section(pretty_writer& w, const demo_options& options,
+                            const demo_config& config, const member_record& m,
+                            const demo_role& role) {
   w.Key("provider");
   w.StartObject();
   put(w, "listen", loopback(port_at(options, role.provider_offset)));
@@ -426,13 +473,16 @@ result<std::vector<std::string>> write_connector_configs(const fs::path& root,
   std::vector<std::string> slugs;
   for (const auto& m : config.members) {
     auto role = find_demo_role(m.id.code);
-    if (!role) continue;
+    if (!role)
+      continue;
     const auto path = root / "members" / member_slug(m.id) / "connector.json";
-    SAPHAN_TRY_VOID(write_file_atomic(path.string(), connector_config_json(options, config, m, *role)));
+    SAPHAN_TRY_VOID(
+        write_file_atomic(path.string(), connector_config_json(options, config, m, *role)));
     // Parse it back with the connector's own parser, so a demo never ships a config the
     // connector would refuse.
     auto parsed = connector::read_connector_config(path.string());
-    if (!parsed) return make_error(parsed.error().code, path.string() + ": " + parsed.error().detail);
+    if (!parsed)
+      return make_error(parsed.error().code, path.string() + ": " + parsed.error().detail);
     slugs.push_back(member_slug(m.id));
     progress("  members/" + member_slug(m.id) + "/connector.json");
   }
@@ -442,7 +492,8 @@ result<std::vector<std::string>> write_connector_configs(const fs::path& root,
 std::string demo_env(const demo_options& options, const synthetic_data& data,
                      const std::vector<std::string>& connectors) {
   std::string members;
-  for (const auto& s : connectors) members += (members.empty() ? "" : " ") + s;
+  for (const auto& s : connectors)
+    members += (members.empty() ? "" : " ") + s;
   std::string env = "# Written by `saphan demo init`; read by tools/run and tools/demo.\n";
   env += "SAPHAN_DEMO_BASE_PORT=" + std::to_string(options.base_port) + "\n";
   env += "SAPHAN_DEMO_HUB_URL=https://" + loopback(options.base_port) + "\n";
@@ -456,8 +507,9 @@ std::string demo_env(const demo_options& options, const synthetic_data& data,
   return env;
 }
 
-result<void> build_demo(const fs::path& root, const demo_options& options, const demo_config& config,
-                        const synthetic_data& data, const progress_fn& progress) {
+result<void> build_demo(const fs::path& root, const demo_options& options,
+                        const demo_config& config, const synthetic_data& data,
+                        const progress_fn& progress) {
   progress("certificates (pki/)");
   SAPHAN_TRY_VOID(make_pki(root, config, progress));
 
@@ -466,7 +518,8 @@ result<void> build_demo(const fs::path& root, const demo_options& options, const
   std::vector<member_key> keys;
   for (const auto& m : config.members) {
     auto made = make_member_keys(root, m.id, now);
-    if (!made) return std::move(made).error();
+    if (!made)
+      return std::move(made).error();
     keys.insert(keys.end(), made->begin(), made->end());
     progress("  members/" + member_slug(m.id) + "/keys  " + made->front().key_id + ", " +
              made->back().key_id);
@@ -474,7 +527,8 @@ result<void> build_demo(const fs::path& root, const demo_options& options, const
 
   progress("hub directory (store, keys, members, datasets, policies)");
   auto db = make_hub_directory(root / "hub");
-  if (!db) return std::move(db).error();
+  if (!db)
+    return std::move(db).error();
   SAPHAN_TRY_VOID(register_everything(**db, config, keys));
   progress("  registered " + std::to_string(config.members.size()) + " members, " +
            std::to_string(keys.size()) + " keys, published " +
@@ -482,7 +536,8 @@ result<void> build_demo(const fs::path& root, const demo_options& options, const
   const auto hub_json = (root / "hub" / "hub.json").string();
   SAPHAN_TRY_VOID(write_file_atomic(hub_json, hub_config_json(options, config)));
   auto hub_config = hub::load_hub_config(hub_json);
-  if (!hub_config) return make_error(hub_config.error().code, hub_json + ": " + hub_config.error().detail);
+  if (!hub_config)
+    return make_error(hub_config.error().code, hub_json + ": " + hub_config.error().detail);
 
   progress("provider data (SQLite)");
   SAPHAN_TRY_VOID(write_schemas(root, config));
@@ -490,7 +545,8 @@ result<void> build_demo(const fs::path& root, const demo_options& options, const
 
   progress("connector configurations");
   auto connectors = write_connector_configs(root, options, config, progress);
-  if (!connectors) return std::move(connectors).error();
+  if (!connectors)
+    return std::move(connectors).error();
   SAPHAN_TRY_VOID(make_dirs(root / "logs"));
   return write_file_atomic((root / "demo.env").string(), demo_env(options, data, *connectors));
 }
@@ -498,9 +554,12 @@ result<void> build_demo(const fs::path& root, const demo_options& options, const
 result<void> publish_staging(const fs::path& staging, const fs::path& dir) {
   std::error_code ec;
   fs::remove(staging / incomplete_marker, ec);
-  if (ec) return make_error(errc::io_error, staging.string() + ": " + ec.message());
+  if (ec)
+    return make_error(errc::io_error, staging.string() + ": " + ec.message());
   fs::rename(staging, dir, ec);
-  if (ec) return make_error(errc::io_error, "rename " + staging.string() + " to " + dir.string() + ": " + ec.message());
+  if (ec)
+    return make_error(errc::io_error,
+                      "rename " + staging.string() + " to " + dir.string() + ": " + ec.message());
   return ok();
 }
 
@@ -508,14 +567,16 @@ result<void> publish_staging(const fs::path& staging, const fs::path& dir) {
 
 std::optional<demo_role> find_demo_role(std::string_view code) {
   for (const auto& r : roles) {
-    if (r.code == code) return r;
+    if (r.code == code)
+      return r;
   }
   return std::nullopt;
 }
 
 std::string member_slug(const member_id& member) {
   std::string slug;
-  for (char c : member.code) slug.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  for (char c : member.code)
+    slug.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return slug;
 }
 
@@ -533,9 +594,12 @@ std::string to_snake_case(std::string_view name) {
 }
 
 result<void> validate_demo_options(const demo_options& options) {
-  if (options.dir.empty()) return make_error(errc::invalid_argument, "--dir is required");
-  if (options.config_dir.empty()) return make_error(errc::invalid_argument, "--config is required");
-  if (options.schemas_dir.empty()) return make_error(errc::invalid_argument, "--schemas is required");
+  if (options.dir.empty())
+    return make_error(errc::invalid_argument, "--dir is required");
+  if (options.config_dir.empty())
+    return make_error(errc::invalid_argument, "--config is required");
+  if (options.schemas_dir.empty())
+    return make_error(errc::invalid_argument, "--schemas is required");
   if (options.persons == 0 || options.persons > max_persons) {
     return make_error(errc::invalid_argument,
                       "--persons: must be between 1 and " + std::to_string(max_persons));
@@ -548,31 +612,37 @@ result<void> validate_demo_options(const demo_options& options) {
   return ok();
 }
 
-bool holds_demo(const std::string& dir) { return path_exists(fs::path(dir) / "demo.env"); }
+bool holds_demo(const std::string& dir) {
+  return path_exists(fs::path(dir) / "demo.env");
+}
 
 result<void> init_demo(const demo_options& options, const progress_fn& progress) {
   SAPHAN_TRY_VOID(validate_demo_options(options));
   fs::path dir = fs::absolute(options.dir).lexically_normal();
-  if (!dir.has_filename()) dir = dir.parent_path();
+  if (!dir.has_filename())
+    dir = dir.parent_path();
   SAPHAN_TRY_VOID(check_target(dir));
 
   progress("configuration (" + options.config_dir + ")");
   auto config = load_demo_config(options);
-  if (!config) return std::move(config).error();
+  if (!config)
+    return std::move(config).error();
   progress("  " + std::to_string(config->members.size()) + " members, " +
            std::to_string(config->datasets.size()) + " datasets");
 
   progress("synthetic data: " + std::to_string(options.persons) + " persons (seed " +
            std::to_string(options.seed) + ")");
   auto data = generate_synthetic_data({options.persons, options.seed});
-  if (!data) return std::move(data).error();
+  if (!data)
+    return std::move(data).error();
   progress("  " + std::to_string(data->juristic_persons.size()) + " juristic persons, " +
            std::to_string(data->foreign_workers.size()) + " foreign workers");
 
   const fs::path staging = dir.string() + ".tmp";
   SAPHAN_TRY_VOID(prepare_staging(staging));
   auto built = build_demo(staging, options, *config, *data, progress);
-  if (built) built = publish_staging(staging, dir);
+  if (built)
+    built = publish_staging(staging, dir);
   if (!built) {
     std::error_code ec;
     fs::remove_all(staging, ec);  // best effort: the error that matters is `built`

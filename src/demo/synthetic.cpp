@@ -24,12 +24,15 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 }  // namespace
 
 prng::prng(std::uint64_t seed) {
-  for (auto& word : state_) word = splitmix64(seed);
+  for (auto& word : state_)
+    word = splitmix64(seed);
 }
 
 std::uint64_t prng::next() {
@@ -45,22 +48,29 @@ std::uint64_t prng::next() {
 }
 
 std::uint64_t prng::below(std::uint64_t bound) {
-  if (bound <= 1) return 0;
+  if (bound <= 1)
+    return 0;
   // Reject the top partial copy of [0, bound) so every value is equally likely.
   const std::uint64_t limit = UINT64_MAX - (UINT64_MAX % bound);
   std::uint64_t x = next();
-  while (x >= limit) x = next();
+  while (x >= limit)
+    x = next();
   return x % bound;
 }
 
 std::int64_t prng::between(std::int64_t low, std::int64_t high) {
-  if (high <= low) return low;
+  if (high <= low)
+    return low;
   return low + static_cast<std::int64_t>(below(static_cast<std::uint64_t>(high - low) + 1));
 }
 
-bool prng::chance(unsigned percent) { return below(100) < percent; }
+bool prng::chance(unsigned percent) {
+  return below(100) < percent;
+}
 
-std::size_t juristic_count_for(std::size_t persons) { return std::max<std::size_t>(1, persons / 5); }
+std::size_t juristic_count_for(std::size_t persons) {
+  return std::max<std::size_t>(1, persons / 5);
+}
 std::size_t worker_count_for(std::size_t persons) {
   return std::max<std::size_t>(1, persons * 3 / 10);
 }
@@ -75,28 +85,51 @@ struct name_pair {
 };
 
 constexpr std::array<name_pair, 16> male_first_names{{
-    {"สมชาย", "Somchai"}, {"สมศักดิ์", "Somsak"}, {"ประเสริฐ", "Prasert"}, {"วิชัย", "Wichai"},
-    {"สุชาติ", "Suchat"}, {"อนุชา", "Anucha"}, {"ธนากร", "Thanakorn"}, {"ณัฐพล", "Nattaphon"},
-    {"กิตติ", "Kitti"}, {"พงศกร", "Pongsakorn"}, {"อภิชาติ", "Aphichat"}, {"ชัยวัฒน์", "Chaiwat"},
-    {"สุริยา", "Suriya"}, {"วีระ", "Wira"}, {"ธีรศักดิ์", "Thirasak"}, {"ปิยะ", "Piya"},
+    {"สมชาย", "Somchai"},
+    {"สมศักดิ์", "Somsak"},
+    {"ประเสริฐ", "Prasert"},
+    {"วิชัย", "Wichai"},
+    {"สุชาติ", "Suchat"},
+    {"อนุชา", "Anucha"},
+    {"ธนากร", "Thanakorn"},
+    {"ณัฐพล", "Nattaphon"},
+    {"กิตติ", "Kitti"},
+    {"พงศกร", "Pongsakorn"},
+    {"อภิชาติ", "Aphichat"},
+    {"ชัยวัฒน์", "Chaiwat"},
+    {"สุริยา", "Suriya"},
+    {"วีระ", "Wira"},
+    {"ธีรศักดิ์", "Thirasak"},
+    {"ปิยะ", "Piya"},
 }};
 
 constexpr std::array<name_pair, 16> female_first_names{{
-    {"สมหญิง", "Somying"}, {"มาลี", "Mali"}, {"สุนิสา", "Sunisa"}, {"วันเพ็ญ", "Wanphen"},
-    {"ปราณี", "Pranee"}, {"กาญจนา", "Kanchana"}, {"นภา", "Napha"}, {"อรุณี", "Arunee"},
-    {"ศิริพร", "Siriporn"}, {"พรทิพย์", "Pornthip"}, {"จันทร์เพ็ญ", "Chanphen"},
-    {"ณัฐธิดา", "Natthida"}, {"สุภาพร", "Supaporn"}, {"รัตนา", "Rattana"}, {"อัญชลี", "Anchalee"},
+    {"สมหญิง", "Somying"},
+    {"มาลี", "Mali"},
+    {"สุนิสา", "Sunisa"},
+    {"วันเพ็ญ", "Wanphen"},
+    {"ปราณี", "Pranee"},
+    {"กาญจนา", "Kanchana"},
+    {"นภา", "Napha"},
+    {"อรุณี", "Arunee"},
+    {"ศิริพร", "Siriporn"},
+    {"พรทิพย์", "Pornthip"},
+    {"จันทร์เพ็ญ", "Chanphen"},
+    {"ณัฐธิดา", "Natthida"},
+    {"สุภาพร", "Supaporn"},
+    {"รัตนา", "Rattana"},
+    {"อัญชลี", "Anchalee"},
     {"ปวีณา", "Paweena"},
 }};
 
 constexpr std::array<name_pair, 20> last_names{{
-    {"ใจดี", "Jaidee"},          {"รักไทย", "Rakthai"},       {"ศรีสุข", "Srisuk"},
-    {"แสงทอง", "Saengthong"},    {"วงศ์สวัสดิ์", "Wongsawat"}, {"บุญมี", "Boonmee"},
-    {"สุขสวัสดิ์", "Suksawat"},   {"ทองดี", "Thongdee"},       {"เพชรรัตน์", "Phetrat"},
-    {"จันทร์หอม", "Chanhom"},    {"มั่นคง", "Mankhong"},      {"ศรีวงศ์", "Sriwong"},
-    {"พูลสวัสดิ์", "Poonsawat"},  {"แก้วมณี", "Kaewmanee"},    {"ชัยมงคล", "Chaimongkol"},
-    {"นาคสุข", "Naksuk"},        {"อินทร์แก้ว", "Inkaew"},     {"สายทอง", "Saithong"},
-    {"ปัญญาดี", "Panyadee"},     {"รุ่งเรือง", "Rungruang"},
+    {"ใจดี", "Jaidee"},        {"รักไทย", "Rakthai"},     {"ศรีสุข", "Srisuk"},
+    {"แสงทอง", "Saengthong"}, {"วงศ์สวัสดิ์", "Wongsawat"}, {"บุญมี", "Boonmee"},
+    {"สุขสวัสดิ์", "Suksawat"},   {"ทองดี", "Thongdee"},     {"เพชรรัตน์", "Phetrat"},
+    {"จันทร์หอม", "Chanhom"},   {"มั่นคง", "Mankhong"},     {"ศรีวงศ์", "Sriwong"},
+    {"พูลสวัสดิ์", "Poonsawat"},  {"แก้วมณี", "Kaewmanee"},   {"ชัยมงคล", "Chaimongkol"},
+    {"นาคสุข", "Naksuk"},      {"อินทร์แก้ว", "Inkaew"},    {"สายทอง", "Saithong"},
+    {"ปัญญาดี", "Panyadee"},    {"รุ่งเรือง", "Rungruang"},
 }};
 
 // DOPA geocodes: the sub-district code starts with the district code, which starts with the
@@ -135,16 +168,24 @@ struct foreign_names {
 };
 
 constexpr std::array<foreign_names, 4> foreign_name_lists{{
-    {"MMR", "MA", {"Aung", "Kyaw", "Zaw", "Htet", "Min", "Thura"},
+    {"MMR",
+     "MA",
+     {"Aung", "Kyaw", "Zaw", "Htet", "Min", "Thura"},
      {"Thida", "Hnin", "Su", "Moe", "Nilar", "Aye"},
      {"Win", "Htun", "Oo", "Naing", "Myint", "Soe"}},
-    {"LAO", "P", {"Somphone", "Khamla", "Bounmy", "Vilay", "Keo", "Phet"},
+    {"LAO",
+     "P",
+     {"Somphone", "Khamla", "Bounmy", "Vilay", "Keo", "Phet"},
      {"Noy", "Sengdao", "Phonsavanh", "Vanh", "Dao", "Manivanh"},
      {"Phommavong", "Sisouphanh", "Keomany", "Vongsa", "Inthavong", "Chanthavong"}},
-    {"KHM", "N", {"Sokha", "Dara", "Rithy", "Vuthy", "Sovann", "Piseth"},
+    {"KHM",
+     "N",
+     {"Sokha", "Dara", "Rithy", "Vuthy", "Sovann", "Piseth"},
      {"Sophea", "Chenda", "Bopha", "Srey", "Vanna", "Sreymom"},
      {"Sok", "Chea", "Heng", "Kim", "Meas", "Pich"}},
-    {"VNM", "C", {"Minh", "Tuan", "Hung", "Duc", "Quang", "Long"},
+    {"VNM",
+     "C",
+     {"Minh", "Tuan", "Hung", "Duc", "Quang", "Long"},
      {"Lan", "Huong", "Thu", "Mai", "Linh", "Ngoc"},
      {"Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu"}},
 }};
@@ -155,14 +196,25 @@ constexpr std::array<std::string_view, 6> occupations{
 };
 
 constexpr std::array<name_pair, 10> company_words{{
-    {"สยาม", "Siam"}, {"รุ่งเรือง", "Rungruang"}, {"พัฒนา", "Phatthana"}, {"ทองคำ", "Thongkham"},
-    {"เจริญ", "Charoen"}, {"มั่งมี", "Mangmee"}, {"ไทยรุ่ง", "Thairung"}, {"ศรีนคร", "Srinakhon"},
-    {"อุดม", "Udom"}, {"ก้าวหน้า", "Kaona"},
+    {"สยาม", "Siam"},
+    {"รุ่งเรือง", "Rungruang"},
+    {"พัฒนา", "Phatthana"},
+    {"ทองคำ", "Thongkham"},
+    {"เจริญ", "Charoen"},
+    {"มั่งมี", "Mangmee"},
+    {"ไทยรุ่ง", "Thairung"},
+    {"ศรีนคร", "Srinakhon"},
+    {"อุดม", "Udom"},
+    {"ก้าวหน้า", "Kaona"},
 }};
 
 constexpr std::array<name_pair, 6> company_trades{{
-    {"การค้า", "Trading"}, {"ก่อสร้าง", "Construction"}, {"อาหาร", "Food"},
-    {"เทคโนโลยี", "Technology"}, {"ขนส่ง", "Logistics"}, {"เกษตร", "Agro"},
+    {"การค้า", "Trading"},
+    {"ก่อสร้าง", "Construction"},
+    {"อาหาร", "Food"},
+    {"เทคโนโลยี", "Technology"},
+    {"ขนส่ง", "Logistics"},
+    {"เกษตร", "Agro"},
 }};
 
 constexpr std::array<std::string_view, 6> offences{
@@ -186,7 +238,9 @@ struct date {
   int day = 1;
 };
 
-bool is_leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool is_leap(int year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 int days_in_month(int year, int month) {
   static constexpr std::array<int, 12> days{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -210,7 +264,8 @@ std::string format_date(const date& d) {
 // `count` random decimal digits (count <= 18).
 std::string random_digits(prng& rng, int count) {
   std::string digits;
-  for (int i = 0; i < count; ++i) digits.push_back(static_cast<char>('0' + rng.below(10)));
+  for (int i = 0; i < count; ++i)
+    digits.push_back(static_cast<char>('0' + rng.below(10)));
   return digits;
 }
 
@@ -221,7 +276,8 @@ std::string unique_thai_id(prng& rng, std::string_view prefix,
     std::string first_twelve(prefix);
     first_twelve += random_digits(rng, static_cast<int>(12 - prefix.size()));
     std::string id = complete_thai_id(first_twelve);
-    if (used.insert(id).second) return id;
+    if (used.insert(id).second)
+      return id;
   }
 }
 
@@ -268,12 +324,14 @@ struct house {
 };
 
 std::string_view title_th(const person& p) {
-  if (p.male) return "นาย";
+  if (p.male)
+    return "นาย";
   return p.married_title ? "นาง" : "นางสาว";
 }
 
 std::string_view title_en(const person& p) {
-  if (p.male) return "Mr";
+  if (p.male)
+    return "Mr";
   return p.married_title ? "Mrs" : "Ms";
 }
 
@@ -285,9 +343,12 @@ void write_address(json_writer& w, const address& a) {
   w.Key("address");
   w.StartObject();
   put(w, "houseNo", a.house_no);
-  if (a.moo > 0) put_int(w, "moo", a.moo);
-  if (!a.soi.empty()) put(w, "soi", a.soi);
-  if (!a.road.empty()) put(w, "road", a.road);
+  if (a.moo > 0)
+    put_int(w, "moo", a.moo);
+  if (!a.soi.empty())
+    put(w, "soi", a.soi);
+  if (!a.road.empty())
+    put(w, "road", a.road);
   put(w, "subdistrictCode", a.where->subdistrict);
   put(w, "districtCode", a.where->district);
   put(w, "provinceCode", a.where->province);
@@ -299,10 +360,14 @@ address random_address(prng& rng) {
   address a;
   a.where = &pick(rng, locations);
   a.house_no = std::to_string(rng.between(1, 999));
-  if (rng.chance(30)) a.house_no += "/" + std::to_string(rng.between(1, 99));
-  if (!a.where->urban) a.moo = static_cast<int>(rng.between(1, 20));
-  if (rng.chance(70)) a.road = std::string(pick(rng, roads));
-  if (rng.chance(30)) a.soi = std::string(pick(rng, roads)) + " " + std::to_string(rng.between(1, 40));
+  if (rng.chance(30))
+    a.house_no += "/" + std::to_string(rng.between(1, 99));
+  if (!a.where->urban)
+    a.moo = static_cast<int>(rng.between(1, 20));
+  if (rng.chance(70))
+    a.road = std::string(pick(rng, roads));
+  if (rng.chance(30))
+    a.soi = std::string(pick(rng, roads)) + " " + std::to_string(rng.between(1, 40));
   return a;
 }
 
@@ -320,9 +385,12 @@ person random_person(prng& rng, std::unordered_set<std::string>& used_ids) {
 }
 
 std::string relation_to(const person& head, const person& member, std::size_t position) {
-  if (position == 1 && member.male != head.male) return "spouse";
-  if (member.birth.year >= head.birth.year + 18) return "child";
-  if (member.birth.year + 18 <= head.birth.year) return "parent";
+  if (position == 1 && member.male != head.male)
+    return "spouse";
+  if (member.birth.year >= head.birth.year + 18)
+    return "child";
+  if (member.birth.year + 18 <= head.birth.year)
+    return "parent";
   return "relative";
 }
 
@@ -351,14 +419,16 @@ std::vector<house> make_houses(prng& rng, std::vector<person>& persons) {
       } else {
         const person& head = persons[h.residents.front()];
         p.relation = relation_to(head, p, i);
-        if (rng.chance(80)) p.last = head.last;
+        if (rng.chance(80))
+          p.last = head.last;
       }
       h.residents.push_back(next);
     }
     // A married couple: the wife carries นาง / Mrs.
     for (std::size_t index : h.residents) {
       person& p = persons[index];
-      if (!p.male) p.married_title = p.relation == "spouse" || rng.chance(40);
+      if (!p.male)
+        p.married_title = p.relation == "spouse" || rng.chance(40);
     }
     houses.push_back(std::move(h));
   }
@@ -409,7 +479,8 @@ std::string house_registration_json(const person& p, const house& h,
   w.EndArray();
   date moved = h.moved_in;
   moved.year = std::max(moved.year, p.birth.year);  // nobody moves in before being born
-  if (moved.year == p.birth.year) moved = p.birth;
+  if (moved.year == p.birth.year)
+    moved = p.birth;
   put(w, "movedInDate", format_date(moved));
   w.EndObject();
   return buffer.GetString();
@@ -422,16 +493,18 @@ void write_case(prng& rng, json_writer& w, std::size_t number) {
   const date when = random_date(rng, 2005, 2025);
   w.StartObject();
   // Thai case numbers carry the Buddhist Era year (only dates must be CE).
-  put(w, "caseNo", "อ." + std::to_string(rng.between(100, 9999)) + "/" +
-                       std::to_string(when.year + 543) + "-" + std::to_string(number));
+  put(w, "caseNo",
+      "อ." + std::to_string(rng.between(100, 9999)) + "/" + std::to_string(when.year + 543) + "-" +
+          std::to_string(number));
   put(w, "offence", pick(rng, offences));
   put(w, "court", pick(rng, courts));
   put(w, "verdict", verdict);
-  if (verdict != "pending") put(w, "verdictDate", format_date(when));
+  if (verdict != "pending")
+    put(w, "verdictDate", format_date(when));
   if (verdict == "convicted") {
-    put(w, "sentence", rng.chance(50) ? "ปรับ " + std::to_string(rng.between(1, 50) * 1000) + " บาท"
-                                      : "จำคุก " + std::to_string(rng.between(1, 5)) +
-                                            " ปี รอการลงโทษ 2 ปี");
+    put(w, "sentence",
+        rng.chance(50) ? "ปรับ " + std::to_string(rng.between(1, 50) * 1000) + " บาท"
+                       : "จำคุก " + std::to_string(rng.between(1, 5)) + " ปี รอการลงโทษ 2 ปี");
   }
   w.EndObject();
 }
@@ -448,7 +521,8 @@ std::string criminal_record_json(prng& rng, const person& p) {
   w.StartArray();
   if (has_record) {
     const auto count = static_cast<std::size_t>(rng.between(1, 3));
-    for (std::size_t i = 1; i <= count; ++i) write_case(rng, w, i);
+    for (std::size_t i = 1; i <= count; ++i)
+      write_case(rng, w, i);
   }
   w.EndArray();
   w.EndObject();
@@ -473,23 +547,30 @@ std::pair<std::string, std::string> company_names(prng& rng, std::string_view ty
   if (type == "registered-partnership") {
     return {"ห้างหุ้นส่วนสามัญนิติบุคคล " + th, en + " Registered Ordinary Partnership"};
   }
-  if (type == "limited-partnership") return {"ห้างหุ้นส่วนจำกัด " + th, en + " Limited Partnership"};
+  if (type == "limited-partnership")
+    return {"ห้างหุ้นส่วนจำกัด " + th, en + " Limited Partnership"};
   return {"บริษัท " + th + " จำกัด", en + " Company Limited"};
 }
 
 std::string_view random_juristic_type(prng& rng) {
   const auto roll = rng.below(100);
-  if (roll < 70) return "company-limited";
-  if (roll < 75) return "public-company-limited";
-  if (roll < 85) return "registered-partnership";
+  if (roll < 70)
+    return "company-limited";
+  if (roll < 75)
+    return "public-company-limited";
+  if (roll < 85)
+    return "registered-partnership";
   return "limited-partnership";
 }
 
 std::string_view random_company_status(prng& rng) {
   const auto roll = rng.below(100);
-  if (roll < 85) return "active";
-  if (roll < 95) return "dissolved";
-  if (roll < 98) return "abandoned";
+  if (roll < 85)
+    return "active";
+  if (roll < 95)
+    return "dissolved";
+  if (roll < 98)
+    return "abandoned";
   return "bankrupt";
 }
 
@@ -530,7 +611,8 @@ std::string worker_json(prng& rng, const std::string& worker_id, const company& 
   const date from = random_date(rng, 2024, 2025);
   date until = from;
   until.year += 2;
-  if (until.month == 2 && until.day == 29) until.day = 28;
+  if (until.month == 2 && until.day == 29)
+    until.day = 28;
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
@@ -564,7 +646,8 @@ result<synthetic_data> generate_synthetic_data(const synthetic_options& options)
 
   std::vector<person> persons;
   persons.reserve(options.persons);
-  for (std::size_t i = 0; i < options.persons; ++i) persons.push_back(random_person(rng, used_ids));
+  for (std::size_t i = 0; i < options.persons; ++i)
+    persons.push_back(random_person(rng, used_ids));
   const auto houses = make_houses(rng, persons);
 
   synthetic_data data;

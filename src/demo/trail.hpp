@@ -13,12 +13,12 @@ namespace saphan::demo {
 
 struct trail_line {
   std::uint64_t index = 0;
-  std::string kind;        // exchange.decision, exchange.outcome, exchange.rejected, ...
-  std::string at;          // receivedAt or at
+  std::string kind;  // exchange.decision, exchange.outcome, exchange.rejected, ...
+  std::string at;    // receivedAt or at
   std::string request_id;
-  std::string outcome;     // decision (allow/deny) or status (ok/<code>)
-  std::string reason;      // deny or rejection reason code, empty otherwise
-  std::string detail;      // consumer, dataset, purpose and fields for decisions
+  std::string outcome;  // decision (allow/deny) or status (ok/<code>)
+  std::string reason;   // deny or rejection reason code, empty otherwise
+  std::string detail;   // consumer, dataset, purpose and fields for decisions
 };
 
 // Pure: no I/O. An entry that is not JSON is still listed, with kind "(unreadable)".

@@ -13,8 +13,8 @@ namespace saphan {
 
 struct member_record {
   member_id id;
-  std::string name;                  // e.g. "Department of Provincial Administration"
-  std::vector<std::string> groups;   // named groups policies may refer to, e.g. "justice"
+  std::string name;                 // e.g. "Department of Provincial Administration"
+  std::vector<std::string> groups;  // named groups policies may refer to, e.g. "justice"
   classification clearance = classification::open;  // highest level it may receive
 
   friend bool operator==(const member_record&, const member_record&) = default;
@@ -30,9 +30,9 @@ result<key_use> parse_key_use(std::string_view text);
 
 struct member_key {
   member_id member;
-  std::string key_id;       // "kid", unique per member
+  std::string key_id;  // "kid", unique per member
   key_use use = key_use::signing;
-  std::string public_key;   // base64url raw key (Ed25519/X25519) or PEM certificate for tls
+  std::string public_key;  // base64url raw key (Ed25519/X25519) or PEM certificate for tls
   timestamp not_before{};
   timestamp not_after{};
   bool revoked = false;

@@ -49,7 +49,9 @@ class entry_builder {
   log_terms terms_;
 };
 
-std::string hash_of(std::string_view text) { return crypto::sha256(text).to_hex(); }
+std::string hash_of(std::string_view text) {
+  return crypto::sha256(text).to_hex();
+}
 
 std::string policy_hash(const access_policy& policy) {
   rapidjson::Document doc;
@@ -59,13 +61,19 @@ std::string policy_hash(const access_policy& policy) {
 
 // The event a consent update stands for, from the status it moves to.
 std::string_view consent_update_kind(const consent_artefact& next, consent_status before) {
-  if (next.status == before) return "consent.updated";
+  if (next.status == before)
+    return "consent.updated";
   switch (next.status) {
-    case consent_status::active: return "consent.granted";
-    case consent_status::rejected: return "consent.rejected";
-    case consent_status::revoked: return "consent.revoked";
-    case consent_status::expired: return "consent.expired";
-    case consent_status::requested: return "consent.requested";
+    case consent_status::active:
+      return "consent.granted";
+    case consent_status::rejected:
+      return "consent.rejected";
+    case consent_status::revoked:
+      return "consent.revoked";
+    case consent_status::expired:
+      return "consent.expired";
+    case consent_status::requested:
+      return "consent.requested";
   }
   return "consent.updated";
 }
@@ -83,7 +91,9 @@ class audited_store final : public store {
     return logged([&] { return inner_->update_member(m); },
                   [&] { return member_event("member.updated", m, actor_, now_utc()); });
   }
-  result<member_record> find_member(const member_id& id) override { return inner_->find_member(id); }
+  result<member_record> find_member(const member_id& id) override {
+    return inner_->find_member(id);
+  }
   result<std::vector<member_record>> list_members() override { return inner_->list_members(); }
 
   result<void> add_key(const member_key& k) override {
@@ -113,16 +123,22 @@ class audited_store final : public store {
                     d.id = id;
                     d.policy = policy;
                     auto stored = inner_->find_dataset(id);
-                    if (stored) d.level = stored->level;
+                    if (stored)
+                      d.level = stored->level;
                     return dataset_event("policy.changed", d, actor_, now_utc());
                   });
   }
-  result<dataset_entry> find_dataset(const dataset_id& id) override { return inner_->find_dataset(id); }
+  result<dataset_entry> find_dataset(const dataset_id& id) override {
+    return inner_->find_dataset(id);
+  }
   result<std::vector<dataset_entry>> list_datasets() override { return inner_->list_datasets(); }
 
   result<void> add_consent(const consent_artefact& c) override {
     return logged([&] { return inner_->add_consent(c); },
-                  [&] { return consent_event("consent.requested", c, pseudonym(c.subject), actor_, now_utc()); });
+                  [&] {
+                    return consent_event("consent.requested", c, pseudonym(c.subject), actor_,
+                                         now_utc());
+                  });
   }
   result<void> update_consent(const consent_artefact& c, consent_status expected) override {
     return logged([&] { return inner_->update_consent(c, expected); },
@@ -131,9 +147,15 @@ class audited_store final : public store {
                                          actor_, now_utc());
                   });
   }
-  result<consent_artefact> find_consent(const consent_id& id) override { return inner_->find_consent(id); }
+  result<consent_artefact> find_consent(const consent_id& id) override {
+    return inner_->find_consent(id);
+  }
   result<std::vector<consent_artefact>> list_consents(const consent_filter& f) override {
     return inner_->list_consents(f);
+  }
+  result<std::vector<consent_artefact>> list_expiring_consents(timestamp by,
+                                                               std::size_t limit) override {
+    return inner_->list_expiring_consents(by, limit);
   }
 
   result<void> transaction(const std::function<result<void>()>& body) override {
@@ -145,14 +167,23 @@ class audited_store final : public store {
                           const std::vector<stored_node>& nodes) override {
     return inner_->append_log(first, entries, nodes);
   }
+  result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
+      timestamp since) override {
+    return inner_->decided_request_ids(since);
+  }
   result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) override {
     return inner_->read_log(from, limit);
   }
-  result<std::vector<crypto::sha256_digest>> read_log_nodes(const std::vector<node_id>& ids) override {
+  result<std::vector<crypto::sha256_digest>> read_log_nodes(
+      const std::vector<node_id>& ids) override {
     return inner_->read_log_nodes(ids);
   }
-  result<std::vector<log_row>> search_log(const log_filter& f) override { return inner_->search_log(f); }
-  result<void> add_checkpoint(const checkpoint_record& c) override { return inner_->add_checkpoint(c); }
+  result<std::vector<log_row>> search_log(const log_filter& f) override {
+    return inner_->search_log(f);
+  }
+  result<void> add_checkpoint(const checkpoint_record& c) override {
+    return inner_->add_checkpoint(c);
+  }
   result<std::optional<checkpoint_record>> latest_checkpoint() override {
     return inner_->latest_checkpoint();
   }
@@ -177,7 +208,8 @@ class audited_store final : public store {
     return inner_->transaction([&]() -> result<void> {
       SAPHAN_TRY_VOID(change());
       auto appended = append_entries(*inner_, {entry()});
-      if (!appended) return std::move(appended).error();
+      if (!appended)
+        return std::move(appended).error();
       return ok();
     });
   }
@@ -224,7 +256,8 @@ log_append dataset_event(std::string_view kind, const dataset_entry& d, std::str
   b.text("dataset", to_string(d.id))
       .text("classification", to_string(d.level))
       .text("policyHash", policy_hash(d.policy));
-  if (!d.schema.empty()) b.text("schemaHash", hash_of(d.schema));
+  if (!d.schema.empty())
+    b.text("schemaHash", hash_of(d.schema));
   b.terms().provider = to_string(d.id.owner);
   b.terms().dataset = to_string(d.id);
   return b.finish();
@@ -233,7 +266,8 @@ log_append dataset_event(std::string_view kind, const dataset_entry& d, std::str
 log_append consent_event(std::string_view kind, const consent_artefact& c,
                          std::string_view subject_pseudonym, std::string_view actor, timestamp at) {
   std::vector<std::string> datasets;
-  for (const auto& d : c.datasets) datasets.push_back(to_string(d));
+  for (const auto& d : c.datasets)
+    datasets.push_back(to_string(d));
   entry_builder b(kind, actor, at);
   b.text("consentId", c.id.value)
       .text("subject", subject_pseudonym)
@@ -250,7 +284,8 @@ log_append consent_event(std::string_view kind, const consent_artefact& c,
   t.consumer = to_string(c.consumer);
   t.status = std::string(to_string(c.status));
   t.subject = std::string(subject_pseudonym);
-  if (c.datasets.size() == 1) t.dataset = datasets.front();
+  if (c.datasets.size() == 1)
+    t.dataset = datasets.front();
   return b.finish();
 }
 

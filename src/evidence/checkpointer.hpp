@@ -4,12 +4,10 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <thread>
 
+#include "core/periodic.hpp"
 #include "evidence/log.hpp"
 
 namespace saphan::evidence {
@@ -28,18 +26,13 @@ class checkpointer {
   void stop();  // prompt: wakes the thread, signs a last head for what is written, joins
 
  private:
-  void run();
   void sign_if_grown();
 
   std::unique_ptr<store> db_;
   log_identity identity_;
-  std::chrono::milliseconds interval_;
   std::function<void()> on_new_head_;
   std::uint64_t last_size_ = 0;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  periodic pace_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace saphan::evidence

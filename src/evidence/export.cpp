@@ -57,9 +57,13 @@ void put_key(json_writer& w, std::string_view s) {
   w.Key(s.data(), static_cast<SizeType>(s.size()));
 }
 
-// Progress is reported at every multiple of `every`, and once at the end unless the end is one.
+// Progress is reported at every multiple of `every`, and once at the end unless the end is one;
+// work shorter than one step reports nothing (a small export needs no progress line).
 bool on_progress_step(std::uint64_t done, std::uint64_t every) {
   return every != 0 && done % every == 0;
+}
+bool ends_progress(std::uint64_t done, std::uint64_t every) {
+  return every != 0 && done > every && done % every != 0;
 }
 
 std::string finish(const rapidjson::StringBuffer& buffer) {
@@ -691,7 +695,7 @@ result<void> export_verifier::finish() {
   }
   report_.entries = tree_.size();
   report_.root = tree_.root();
-  if (options_.progress && !on_progress_step(tree_.size(), options_.progress_every)) {
+  if (options_.progress && ends_progress(tree_.size(), options_.progress_every)) {
     options_.progress(tree_.size(), header_.tree_size);
   }
   return ok();
@@ -810,7 +814,7 @@ result<export_summary> write_export(store& db, std::ostream& out, const export_h
   out.flush();
   if (!out)
     return make_error(errc::io_error, "writing the export failed");
-  if (options.progress && !on_progress_step(summary.entries, options.progress_every)) {
+  if (options.progress && ends_progress(summary.entries, options.progress_every)) {
     options.progress(summary.entries, *total);
   }
   return summary;

@@ -241,7 +241,8 @@ result<void> verify_inclusion(const sha256_digest& leaf, std::uint64_t index, st
                       " hashes exceed the limit of " + std::to_string(max_proof_hashes));
   }
   auto plan = inclusion_proof_plan(index, size);
-  if (!plan) return fail_proof("inclusion proof: " + plan.error().detail);
+  if (!plan)
+    return fail_proof("inclusion proof: " + plan.error().detail);
   SAPHAN_TRY_VOID(check_proof_length("inclusion proof", proof.size(), plan->steps.size()));
 
   // RFC 9162 section 2.1.3.2, step by step.
@@ -275,7 +276,8 @@ result<void> verify_consistency(std::uint64_t size1, std::uint64_t size2,
                       " hashes exceed the limit of " + std::to_string(max_proof_hashes));
   }
   auto plan = consistency_proof_plan(size1, size2);
-  if (!plan) return fail_proof("consistency proof: " + plan.error().detail);
+  if (!plan)
+    return fail_proof("consistency proof: " + plan.error().detail);
   SAPHAN_TRY_VOID(check_proof_length("consistency proof", proof.size(), plan->steps.size()));
   if (size1 == 0) {
     if (root1 != empty_root())

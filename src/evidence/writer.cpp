@@ -15,7 +15,9 @@ log_writer::log_writer(std::unique_ptr<store> connection, std::size_t max_batch)
   thread_ = std::thread([this] { run(); });
 }
 
-log_writer::~log_writer() { stop(); }
+log_writer::~log_writer() {
+  stop();
+}
 
 void log_writer::stop() {
   {
@@ -23,7 +25,8 @@ void log_writer::stop() {
     stopping_ = true;
   }
   work_ready_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable())
+    thread_.join();
 }
 
 log_writer::stats log_writer::snapshot() const {
@@ -32,9 +35,13 @@ log_writer::stats log_writer::snapshot() const {
 }
 
 result<log_writer::appended> log_writer::append(item entry) {
+  if (auto fits = check_log_entry(entry.record); !fits) {
+    return make_error(errc::evidence_unavailable, "entry refused: " + fits.error().detail);
+  }
   waiter w{std::move(entry)};
   std::unique_lock lock(mutex_);
-  if (stopping_) return make_error(errc::evidence_unavailable, "evidence writer stopped");
+  if (stopping_)
+    return make_error(errc::evidence_unavailable, "evidence writer stopped");
   queue_.push_back(&w);
   work_ready_.notify_one();
   work_done_.wait(lock, [&] { return w.done; });
@@ -43,7 +50,8 @@ result<log_writer::appended> log_writer::append(item entry) {
 
 result<std::uint64_t> log_writer::append(log_append record) {
   auto written = append(item{std::move(record), {}, {}});
-  if (!written) return std::move(written).error();
+  if (!written)
+    return std::move(written).error();
   return written->index;
 }
 
@@ -51,7 +59,8 @@ void log_writer::run() {
   std::unique_lock lock(mutex_);
   while (true) {
     work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, and everything queued is written
+    if (queue_.empty())
+      return;  // stopping, and everything queued is written
     std::deque<waiter*> batch;
     while (!queue_.empty() && batch.size() < max_batch_) {
       batch.push_back(queue_.front());
@@ -60,7 +69,8 @@ void log_writer::run() {
     lock.unlock();
     write_batch(batch);
     lock.lock();
-    for (auto* w : batch) w->done = true;
+    for (auto* w : batch)
+      w->done = true;
     work_done_.notify_all();
   }
 }
@@ -90,7 +100,8 @@ void log_writer::write_batch(std::deque<waiter*>& batch) {
       }
     }
     auto first = append_entries(*db_, records, &tree_);
-    if (!first) return std::move(first).error();
+    if (!first)
+      return std::move(first).error();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       batch[i]->outcome = appended{*first + i, effect_errors[i]};
     }

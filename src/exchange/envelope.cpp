@@ -1,5 +1,7 @@
 #include "exchange/envelope.hpp"
 
+#include <algorithm>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -23,34 +25,26 @@ void member(json_writer& w, std::string_view name, std::string_view value) {
 void string_array(json_writer& w, std::string_view name, const std::set<std::string>& values) {
   key(w, name);
   w.StartArray();
-  for (const auto& v : values) string(w, v);
+  for (const auto& v : values)
+    string(w, v);
   w.EndArray();
 }
 
 constexpr std::size_t max_fields = 256;
 constexpr std::size_t max_text = 256;
 
-result<std::set<std::string>> read_field_set(const json_object& obj, std::string_view name) {
-  auto list = obj.optional_strings(name);
-  if (!list) return std::move(list).error();
-  if (list->size() > max_fields) return obj.fail(name, "at most 256 fields");
-  std::set<std::string> out;
-  for (auto& f : *list) {
-    if (f.empty() || f.size() > 64) return obj.fail(name, "field names have 1..64 characters");
-    if (!out.insert(std::move(f)).second) return obj.fail(name, "fields must be unique");
-  }
-  return out;
-}
-
-result<std::string> bounded_string(const json_object& obj, std::string_view name,
-                                   std::size_t max, bool required) {
+result<std::string> bounded_string(const json_object& obj, std::string_view name, std::size_t max,
+                                   bool required) {
   auto v = obj.optional_string(name);
-  if (!v) return std::move(v).error();
+  if (!v)
+    return std::move(v).error();
   if (!*v) {
-    if (required) return obj.fail(name, "is required");
+    if (required)
+      return obj.fail(name, "is required");
     return std::string{};
   }
-  if ((*v)->size() > max) return obj.fail(name, "longer than " + std::to_string(max));
+  if ((*v)->size() > max)
+    return obj.fail(name, "longer than " + std::to_string(max));
   return std::move(**v);
 }
 
@@ -62,88 +56,114 @@ result<rapidjson::Document> parse_object(std::string_view body, json_limits limi
     }
     return std::move(doc).error();
   }
-  if (!doc->IsObject()) return make_error(errc::malformed_body, "body must be a JSON object");
+  if (!doc->IsObject())
+    return make_error(errc::malformed_body, "body must be a JSON object");
   return doc;
 }
 
 }  // namespace
 
 bool is_valid_request_id(std::string_view id) {
-  if (id.size() < 8 || id.size() > 64) return false;
+  if (id.size() < 8 || id.size() > 64)
+    return false;
   for (char c : id) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '_';
-    if (!ok) return false;
+    if (!ok)
+      return false;
   }
   return true;
 }
 
 result<request_envelope> parse_request_envelope(std::string_view body, json_limits limits) {
   auto doc = parse_object(body, limits);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   json_object obj(*doc, "", errc::malformed_body);
   request_envelope r;
 
   auto id = obj.string("requestId");
-  if (!id) return std::move(id).error();
-  if (!is_valid_request_id(*id)) return obj.fail("requestId", "8..64 characters of A-Z a-z 0-9 - _");
+  if (!id)
+    return std::move(id).error();
+  if (!is_valid_request_id(*id))
+    return obj.fail("requestId", "8..64 characters of A-Z a-z 0-9 - _");
   r.request_id = *id;
 
   auto issued = obj.string("issuedAt");
-  if (!issued) return std::move(issued).error();
+  if (!issued)
+    return std::move(issued).error();
   auto t = parse_rfc3339(*issued);
-  if (!t) return obj.fail("issuedAt", t.error().detail);
+  if (!t)
+    return obj.fail("issuedAt", t.error().detail);
   r.issued_at = *t;
 
   auto consumer = obj.string("consumer");
-  if (!consumer) return std::move(consumer).error();
+  if (!consumer)
+    return std::move(consumer).error();
   auto consumer_id = parse_member_id(*consumer);
-  if (!consumer_id) return std::move(consumer_id).error();
+  if (!consumer_id)
+    return std::move(consumer_id).error();
   r.consumer = *consumer_id;
 
   auto dataset = obj.string("dataset");
-  if (!dataset) return std::move(dataset).error();
+  if (!dataset)
+    return std::move(dataset).error();
   auto dataset_id = parse_dataset_id(*dataset);
-  if (!dataset_id) return std::move(dataset_id).error();
+  if (!dataset_id)
+    return std::move(dataset_id).error();
   r.dataset = *dataset_id;
 
   auto purpose = bounded_string(obj, "purpose", 64, true);
-  if (!purpose) return std::move(purpose).error();
+  if (!purpose)
+    return std::move(purpose).error();
   r.purpose = *purpose;
 
   auto basis_text = obj.string("lawfulBasis");
-  if (!basis_text) return std::move(basis_text).error();
+  if (!basis_text)
+    return std::move(basis_text).error();
   auto basis = parse_lawful_basis(*basis_text);
-  if (!basis) return obj.fail("lawfulBasis", basis.error().detail);
+  if (!basis)
+    return obj.fail("lawfulBasis", basis.error().detail);
   r.basis = *basis;
 
   auto consent = bounded_string(obj, "consentId", 128, false);
-  if (!consent) return std::move(consent).error();
-  if (!consent->empty()) r.consent_id = *consent;
+  if (!consent)
+    return std::move(consent).error();
+  if (!consent->empty())
+    r.consent_id = *consent;
   auto instrument = bounded_string(obj, "legalInstrument", 200, false);
-  if (!instrument) return std::move(instrument).error();
-  if (!instrument->empty()) r.legal_instrument = *instrument;
+  if (!instrument)
+    return std::move(instrument).error();
+  if (!instrument->empty())
+    r.legal_instrument = *instrument;
 
   auto subject = obj.string("subject");
-  if (!subject) return std::move(subject).error();
+  if (!subject)
+    return std::move(subject).error();
   auto valid_subject = validate_thai_id(*subject);
-  if (!valid_subject) return make_error(errc::invalid_citizen_id, "subject: " + valid_subject.error().detail);
+  if (!valid_subject)
+    return make_error(errc::invalid_citizen_id, "subject: " + valid_subject.error().detail);
   r.subject = *subject;
 
   auto fields = read_field_set(obj, "fields");
-  if (!fields) return std::move(fields).error();
+  if (!fields)
+    return std::move(fields).error();
   r.fields = std::move(*fields);
 
   auto reply = obj.member("replyKey");
-  if (!reply) return std::move(reply).error();
-  if (!(*reply)->IsObject()) return obj.fail("replyKey", "must be a JWK object");
+  if (!reply)
+    return std::move(reply).error();
+  if (!(*reply)->IsObject())
+    return obj.fail("replyKey", "must be a JWK object");
   r.reply_key = write_json(**reply);
 
   auto user = bounded_string(obj, "userId", max_text, false);
-  if (!user) return std::move(user).error();
+  if (!user)
+    return std::move(user).error();
   r.user_id = *user;
   auto issue = bounded_string(obj, "issue", max_text, false);
-  if (!issue) return std::move(issue).error();
+  if (!issue)
+    return std::move(issue).error();
   r.issue = *issue;
   return r;
 }
@@ -158,60 +178,79 @@ std::string serialize(const request_envelope& r) {
   member(w, "dataset", to_string(r.dataset));
   member(w, "purpose", r.purpose);
   member(w, "lawfulBasis", to_string(r.basis));
-  if (r.consent_id) member(w, "consentId", *r.consent_id);
-  if (r.legal_instrument) member(w, "legalInstrument", *r.legal_instrument);
+  if (r.consent_id)
+    member(w, "consentId", *r.consent_id);
+  if (r.legal_instrument)
+    member(w, "legalInstrument", *r.legal_instrument);
   member(w, "subject", r.subject);
   string_array(w, "fields", r.fields);
   key(w, "replyKey");
   w.RawValue(r.reply_key.data(), r.reply_key.size(), rapidjson::kObjectType);
-  if (!r.user_id.empty()) member(w, "userId", r.user_id);
-  if (!r.issue.empty()) member(w, "issue", r.issue);
+  if (!r.user_id.empty())
+    member(w, "userId", r.user_id);
+  if (!r.issue.empty())
+    member(w, "issue", r.issue);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 result<forwarded_request> parse_forwarded_request(std::string_view body, json_limits limits) {
   auto doc = parse_object(body, limits);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   json_object obj(*doc, "", errc::malformed_body);
   forwarded_request f;
   auto request = obj.string("request");
-  if (!request) return std::move(request).error();
+  if (!request)
+    return std::move(request).error();
   f.request = std::move(*request);
   auto sig = obj.string("consumerSignature");
-  if (!sig) return std::move(sig).error();
+  if (!sig)
+    return std::move(sig).error();
   f.consumer_signature = std::move(*sig);
   auto ckey = obj.member("consumerKey");
-  if (!ckey) return std::move(ckey).error();
-  if (!(*ckey)->IsObject()) return obj.fail("consumerKey", "must be a JWK object");
+  if (!ckey)
+    return std::move(ckey).error();
+  if (!(*ckey)->IsObject())
+    return obj.fail("consumerKey", "must be a JWK object");
   f.consumer_key = write_json(**ckey);
 
   auto grant_value = obj.member("grant");
-  if (!grant_value) return std::move(grant_value).error();
+  if (!grant_value)
+    return std::move(grant_value).error();
   auto grant = json_object::of(**grant_value, "grant", errc::malformed_body);
-  if (!grant) return std::move(grant).error();
+  if (!grant)
+    return std::move(grant).error();
   auto rid = grant->string("requestId");
-  if (!rid) return std::move(rid).error();
+  if (!rid)
+    return std::move(rid).error();
   f.grant.request_id = *rid;
   auto hash = grant->string("requestHash");
-  if (!hash) return std::move(hash).error();
+  if (!hash)
+    return std::move(hash).error();
   f.grant.request_hash = *hash;
   auto fields = read_field_set(*grant, "fields");
-  if (!fields) return std::move(fields).error();
+  if (!fields)
+    return std::move(fields).error();
   f.grant.fields = std::move(*fields);
   auto pseudo = grant->boolean("pseudonymiseSubject", false);
-  if (!pseudo) return std::move(pseudo).error();
+  if (!pseudo)
+    return std::move(pseudo).error();
   f.grant.pseudonymise_subject = *pseudo;
   auto purpose = grant->string("purpose");
-  if (!purpose) return std::move(purpose).error();
+  if (!purpose)
+    return std::move(purpose).error();
   f.grant.purpose = *purpose;
   auto index = grant->integer("logIndex");
-  if (!index) return std::move(index).error();
+  if (!index)
+    return std::move(index).error();
   f.grant.log_index = *index;
   auto at = grant->string("grantedAt");
-  if (!at) return std::move(at).error();
+  if (!at)
+    return std::move(at).error();
   auto t = parse_rfc3339(*at);
-  if (!t) return grant->fail("grantedAt", t.error().detail);
+  if (!t)
+    return grant->fail("grantedAt", t.error().detail);
   f.grant.granted_at = *t;
   return f;
 }
@@ -242,17 +281,21 @@ std::string serialize(const forwarded_request& f) {
 
 result<provider_response> parse_provider_response(std::string_view body, json_limits limits) {
   auto doc = parse_object(body, limits);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   json_object obj(*doc, "", errc::malformed_body);
   provider_response p;
   auto rid = obj.string("requestId");
-  if (!rid) return std::move(rid).error();
+  if (!rid)
+    return std::move(rid).error();
   p.request_id = *rid;
   auto hash = obj.string("requestHash");
-  if (!hash) return std::move(hash).error();
+  if (!hash)
+    return std::move(hash).error();
   p.request_hash = *hash;
   auto ct = obj.string("ciphertext");
-  if (!ct) return std::move(ct).error();
+  if (!ct)
+    return std::move(ct).error();
   p.ciphertext = std::move(*ct);
   return p;
 }
@@ -270,44 +313,58 @@ std::string serialize(const provider_response& p) {
 
 result<hub_response> parse_hub_response(std::string_view body, json_limits limits) {
   auto doc = parse_object(body, limits);
-  if (!doc) return std::move(doc).error();
+  if (!doc)
+    return std::move(doc).error();
   json_object obj(*doc, "", errc::malformed_body);
   hub_response h;
   auto rid = obj.string("requestId");
-  if (!rid) return std::move(rid).error();
+  if (!rid)
+    return std::move(rid).error();
   h.request_id = *rid;
   auto pbody = obj.string("providerBody");
-  if (!pbody) return std::move(pbody).error();
+  if (!pbody)
+    return std::move(pbody).error();
   h.provider_body = std::move(*pbody);
   auto psig = obj.string("providerSignature");
-  if (!psig) return std::move(psig).error();
+  if (!psig)
+    return std::move(psig).error();
   h.provider_signature = *psig;
   auto pkey = obj.member("providerKey");
-  if (!pkey) return std::move(pkey).error();
-  if (!(*pkey)->IsObject()) return obj.fail("providerKey", "must be a JWK object");
+  if (!pkey)
+    return std::move(pkey).error();
+  if (!(*pkey)->IsObject())
+    return obj.fail("providerKey", "must be a JWK object");
   h.provider_key = write_json(**pkey);
 
   auto ev_value = obj.member("evidence");
-  if (!ev_value) return std::move(ev_value).error();
+  if (!ev_value)
+    return std::move(ev_value).error();
   auto ev = json_object::of(**ev_value, "evidence", errc::malformed_body);
-  if (!ev) return std::move(ev).error();
+  if (!ev)
+    return std::move(ev).error();
   auto di = ev->integer("decisionIndex");
-  if (!di) return std::move(di).error();
+  if (!di)
+    return std::move(di).error();
   h.evidence.decision_index = *di;
   auto oi = ev->integer("outcomeIndex");
-  if (!oi) return std::move(oi).error();
+  if (!oi)
+    return std::move(oi).error();
   h.evidence.outcome_index = *oi;
   auto rh = ev->string("requestHash");
-  if (!rh) return std::move(rh).error();
+  if (!rh)
+    return std::move(rh).error();
   h.evidence.request_hash = *rh;
   auto ch = ev->string("ciphertextHash");
-  if (!ch) return std::move(ch).error();
+  if (!ch)
+    return std::move(ch).error();
   h.evidence.ciphertext_hash = *ch;
   auto fields = read_field_set(*ev, "grantedFields");
-  if (!fields) return std::move(fields).error();
+  if (!fields)
+    return std::move(fields).error();
   h.evidence.granted_fields = std::move(*fields);
   auto pseudo = ev->boolean("pseudonymised", false);
-  if (!pseudo) return std::move(pseudo).error();
+  if (!pseudo)
+    return std::move(pseudo).error();
   h.evidence.pseudonymised = *pseudo;
   return h;
 }
@@ -351,8 +408,10 @@ std::string problem_json(const error& e, std::string_view instance) {
   key(w, "status");
   w.Int(http_status(e.code));
   member(w, "code", code);
-  if (!e.detail.empty()) member(w, "detail", e.detail);
-  if (!instance.empty()) member(w, "instance", instance);
+  if (!e.detail.empty())
+    member(w, "detail", e.detail);
+  if (!instance.empty())
+    member(w, "instance", instance);
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
@@ -369,6 +428,34 @@ error parse_problem(std::string_view body, int status) {
     }
   }
   return make_error(errc::provider_error, "HTTP status " + std::to_string(status));
+}
+
+bool is_field_name(std::string_view text) noexcept {
+  if (text.empty() || text.size() > max_field_name_length)
+    return false;
+  const auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (!letter(text.front()))
+    return false;
+  return std::all_of(text.begin(), text.end(),
+                     [&](char c) { return letter(c) || digit(c) || c == '_'; });
+}
+
+result<std::set<std::string>> read_field_set(const json_object& obj, std::string_view name) {
+  auto list = obj.optional_strings(name);
+  if (!list)
+    return std::move(list).error();
+  if (list->size() > max_fields)
+    return obj.fail(name, "at most 256 fields");
+  std::set<std::string> out;
+  for (auto& f : *list) {
+    if (!is_field_name(f)) {
+      return obj.fail(name, "field names match ^[A-Za-z][A-Za-z0-9_]{0,63}$");
+    }
+    if (!out.insert(std::move(f)).second)
+      return obj.fail(name, "fields must be unique");
+  }
+  return out;
 }
 
 }  // namespace saphan

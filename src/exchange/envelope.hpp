@@ -28,11 +28,19 @@ inline constexpr std::string_view signature_header = "X-Saphan-Signature";
 inline constexpr std::string_view exchange_path = "/v1/exchange";
 inline constexpr std::string_view provide_path = "/v1/provide";
 
+inline constexpr std::size_t max_field_name_length = 64;
+// A record field name as requests, grants and answers carry it: ^[A-Za-z][A-Za-z0-9_]{0,63}$
+// (plain identifiers: no escapes that would swell an evidence entry, nothing to confuse a log).
+bool is_field_name(std::string_view text) noexcept;
+// The array of field names at `name` in `obj` (absent: empty): at most 256, each a field name,
+// no duplicates. Errors: obj's error code, naming the member and the rule.
+result<std::set<std::string>> read_field_set(const json_object& obj, std::string_view name);
+
 struct request_envelope {
   std::string request_id;  // unique, 8..64 chars [A-Za-z0-9_-]
   timestamp issued_at{};
   member_id consumer;
-  dataset_id dataset;      // the provider is dataset.owner
+  dataset_id dataset;  // the provider is dataset.owner
   std::string purpose;
   lawful_basis basis = lawful_basis::consent;
   std::optional<std::string> consent_id;

@@ -4,7 +4,7 @@
 //    "tls": {"certificate": "pki/hub.crt", "key": "pki/hub.key", "ca": "pki/ca.crt"},
 //    "providers": {"TH/GOV/DOPA/civil-registry": "https://127.0.0.1:9443"},
 //    "freshnessSeconds": 300, "providerTimeoutMs": 5000, "ioThreads": 1, "workerThreads": 32,
-//    "checkpointIntervalMs": 1000,
+//    "checkpointIntervalMs": 1000, "consentExpiryIntervalMs": 60000,
 //    "tsa": {"url": "http://127.0.0.1:8450", "ca": "pki/ca.crt", "certificate": "pki/tsa.crt",
 //            "graceSeconds": 30},
 //    "limits": {"maxHeaderBytes": 8192, "maxBodyBytes": 1048576, "requestTimeoutMs": 10000,
@@ -18,7 +18,7 @@
 
 #include "core/identifiers.hpp"
 #include "core/result.hpp"
-#include "net/http.hpp"
+#include "net/endpoint.hpp"
 
 namespace saphan::hub {
 
@@ -50,6 +50,7 @@ struct hub_config {
   net::http_limits limits;
   std::size_t replay_capacity = 1 << 22;
   std::chrono::milliseconds checkpoint_interval{1000};
+  std::chrono::milliseconds consent_expiry_interval{60000};
   std::optional<tsa_settings> tsa;
 };
 

@@ -28,7 +28,8 @@ class entry_writer {
   entry_writer& list(std::string_view name, const std::set<std::string>& values) {
     key(name);
     writer_.StartArray();
-    for (const auto& v : values) writer_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+    for (const auto& v : values)
+      writer_.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
     writer_.EndArray();
     return *this;
   }

@@ -18,9 +18,12 @@ std::int64_t micros_since(std::chrono::steady_clock::time_point start) {
 }
 
 bool key_valid_at(const member_key& key, timestamp now) {
-  if (key.revoked) return false;
-  if (key.not_before != timestamp{} && now < key.not_before) return false;
-  if (key.not_after != timestamp{} && now >= key.not_after) return false;
+  if (key.revoked)
+    return false;
+  if (key.not_before != timestamp{} && now < key.not_before)
+    return false;
+  if (key.not_after != timestamp{} && now >= key.not_after)
+    return false;
   return true;
 }
 
@@ -28,13 +31,15 @@ bool key_valid_at(const member_key& key, timestamp now) {
 // consumer and dataset, and the decision compares it with the matched grant's limit.
 std::chrono::seconds rate_window(const access_policy& policy) {
   std::uint32_t longest = 60;
-  for (const auto& g : policy.grants) longest = std::max(longest, g.rate.window_seconds);
+  for (const auto& g : policy.grants)
+    longest = std::max(longest, g.rate.window_seconds);
   return std::chrono::seconds(longest);
 }
 
 std::size_t rate_cap(const access_policy& policy) {
   std::size_t cap = 1;
-  for (const auto& g : policy.grants) cap = std::max<std::size_t>(cap, g.rate.requests);
+  for (const auto& g : policy.grants)
+    cap = std::max<std::size_t>(cap, g.rate.requests);
   return cap;
 }
 
@@ -42,9 +47,11 @@ std::size_t rate_cap(const access_policy& policy) {
 
 result<hub_identity> load_hub_identity(const std::string& keys_dir, const member_id& id) {
   auto signing = crypto::read_signing_key_file(keys_dir + "/hub-signing.jwk");
-  if (!signing) return std::move(signing).error();
+  if (!signing)
+    return std::move(signing).error();
   auto secret_text = read_file(keys_dir + "/pseudonym.key", 1024);
-  if (!secret_text) return std::move(secret_text).error();
+  if (!secret_text)
+    return std::move(secret_text).error();
   auto secret = crypto::base64url_decode(*secret_text);
   if (!secret || secret->size() < 32) {
     return make_error(errc::invalid_argument, keys_dir + "/pseudonym.key: need 32 base64url bytes");
@@ -60,6 +67,10 @@ exchange_service::exchange_service(store& db, evidence::log_writer& log, const h
       identity_(std::move(identity)),
       replays_(config.freshness, config.replay_capacity) {}
 
+result<std::string> exchange_service::sign(std::string_view body) const {
+  return crypto::sign_detached(body, identity_.signing.keys.secret_key, identity_.signing.kid);
+}
+
 std::string exchange_service::pseudonym(std::string_view subject) const {
   return crypto::hmac_sha256(identity_.pseudonym_secret, subject).to_hex();
 }
@@ -68,15 +79,33 @@ result<crypto::ed25519_public_jwk> exchange_service::member_signing_key(const me
                                                                         std::string_view kid,
                                                                         timestamp now) {
   auto keys = db_.list_keys(member);
-  if (!keys) return std::move(keys).error();
+  if (!keys)
+    return std::move(keys).error();
   for (const auto& key : *keys) {
-    if (key.use != key_use::signing || key.key_id != kid || !key_valid_at(key, now)) continue;
+    if (key.use != key_use::signing || key.key_id != kid || !key_valid_at(key, now))
+      continue;
     auto parsed = crypto::parse_ed25519_public_key(key.public_key);
-    if (!parsed) return make_error(errc::internal, "stored key of " + to_string(member) + " unreadable");
+    if (!parsed)
+      return make_error(errc::internal, "stored key of " + to_string(member) + " unreadable");
     return crypto::ed25519_public_jwk{*parsed, key.key_id};
   }
   return make_error(errc::bad_signature,
                     "no valid signing key '" + std::string(kid) + "' for " + to_string(member));
+}
+
+result<std::size_t> exchange_service::remember_recent_requests(timestamp now) {
+  // A request may be issued up to one window after its receipt and stays fresh one window after
+  // its issue, so ids received within the last two windows can still come back. Each is
+  // remembered as if issued one window after its receipt: kept for as long as that could be.
+  auto recent = db_.decided_request_ids(now - 2 * config_.freshness);
+  if (!recent)
+    return std::move(recent).error();
+  for (const auto& [id, received] : *recent) {
+    if (replays_.remember(id, received + config_.freshness, now) == replay_guard::verdict::full) {
+      return make_error(errc::overloaded, "replay cache full while restoring recent request ids");
+    }
+  }
+  return recent->size();
 }
 
 error exchange_service::reject(const net::peer_info& peer, std::string request_id,
@@ -84,40 +113,44 @@ error exchange_service::reject(const net::peer_info& peer, std::string request_i
   rejection_facts facts{now, peer.member ? to_string(*peer.member) : peer.address,
                         std::move(request_id), std::move(request_hash), reason};
   auto logged = log_.append(rejection_entry(facts));
-  if (!logged) return make_error(errc::evidence_unavailable, logged.error().detail);
+  if (!logged)
+    return make_error(errc::evidence_unavailable, logged.error().detail);
   return reason;
 }
 
-result<admitted_request> exchange_service::admit(const net::peer_info& peer,
-                                                 std::string_view body,
+result<admitted_request> exchange_service::admit(const net::peer_info& peer, std::string_view body,
                                                  std::string_view signature, timestamp now) {
   auto request_hash = crypto::sha256(body).to_hex();
   auto request = parse_request_envelope(body, {config_.limits.max_body_bytes, 16});
-  if (!request) return reject(peer, "", request_hash, std::move(request).error(), now);
+  if (!request)
+    return reject(peer, "", request_hash, std::move(request).error(), now);
   const std::string id = request->request_id;
 
   // Who is asking: the TLS certificate must name the member the envelope claims to be.
   if (!peer.member) {
-    return reject(peer, id, request_hash, make_error(errc::unauthenticated, peer.member_error), now);
+    return reject(peer, id, request_hash, make_error(errc::unauthenticated, peer.member_error),
+                  now);
   }
   if (*peer.member != request->consumer) {
-    return reject(peer, id, request_hash,
-                  make_error(errc::certificate_mismatch,
-                             "certificate of " + to_string(*peer.member) + " used for " +
-                                 to_string(request->consumer)),
-                  now);
+    return reject(
+        peer, id, request_hash,
+        make_error(errc::certificate_mismatch, "certificate of " + to_string(*peer.member) +
+                                                   " used for " + to_string(request->consumer)),
+        now);
   }
   if (auto member = db_.find_member(request->consumer); !member) {
-    return reject(peer, id, request_hash,
-                  make_error(errc::unknown_member, to_string(request->consumer) + " is not registered"),
-                  now);
+    return reject(
+        peer, id, request_hash,
+        make_error(errc::unknown_member, to_string(request->consumer) + " is not registered"), now);
   }
 
   // The signature, with the consumer's registered key named by the JWS kid.
   auto header = crypto::peek_jws_header(signature);
-  if (!header) return reject(peer, id, request_hash, std::move(header).error(), now);
+  if (!header)
+    return reject(peer, id, request_hash, std::move(header).error(), now);
   auto key = member_signing_key(request->consumer, header->kid, now);
-  if (!key) return reject(peer, id, request_hash, std::move(key).error(), now);
+  if (!key)
+    return reject(peer, id, request_hash, std::move(key).error(), now);
   if (auto verified = crypto::verify_detached(signature, body, key->key); !verified) {
     return reject(peer, id, request_hash, std::move(verified).error(), now);
   }
@@ -132,7 +165,8 @@ result<admitted_request> exchange_service::admit(const net::peer_info& peer,
   }
   switch (replays_.remember(id, request->issued_at, now)) {
     case replay_guard::verdict::replayed:
-      return reject(peer, id, request_hash, make_error(errc::replay, "request id " + id + " seen before"), now);
+      return reject(peer, id, request_hash,
+                    make_error(errc::replay, "request id " + id + " seen before"), now);
     case replay_guard::verdict::full:
       return reject(peer, id, request_hash, make_error(errc::overloaded, "replay cache full"), now);
     case replay_guard::verdict::fresh:
@@ -140,7 +174,8 @@ result<admitted_request> exchange_service::admit(const net::peer_info& peer,
   }
 
   auto admitted = decide_and_log(*request, request_hash, now);
-  if (!admitted) return admitted;
+  if (!admitted)
+    return admitted;
   admitted->request = std::move(*request);
   admitted->received_at = now;
 
@@ -156,22 +191,23 @@ result<admitted_request> exchange_service::admit(const net::peer_info& peer,
                    admitted->decision_index,
                    now};
   admitted->forward_body = serialize(forward);
-  auto hub_signature = crypto::sign_detached(admitted->forward_body, identity_.signing.keys.secret_key,
-                                             identity_.signing.kid);
-  if (!hub_signature) return std::move(hub_signature).error();
+  auto hub_signature = crypto::sign_detached(
+      admitted->forward_body, identity_.signing.keys.secret_key, identity_.signing.kid);
+  if (!hub_signature)
+    return std::move(hub_signature).error();
   admitted->forward_signature = std::move(*hub_signature);
   return admitted;
 }
 
 result<admitted_request> exchange_service::decide_and_log(const request_envelope& request,
-                                                          std::string request_hash,
-                                                          timestamp now) {
+                                                          std::string request_hash, timestamp now) {
   admitted_request admitted;
   admitted.request_hash = std::move(request_hash);
   admitted.started = std::chrono::steady_clock::now();
 
   auto consumer = db_.find_member(request.consumer);
-  if (!consumer) return std::move(consumer).error();
+  if (!consumer)
+    return std::move(consumer).error();
   access_request ask{request.consumer,
                      consumer->groups,
                      consumer->clearance,
@@ -187,10 +223,16 @@ result<admitted_request> exchange_service::decide_and_log(const request_envelope
   auto dataset = db_.find_dataset(request.dataset);
   std::optional<consent_artefact> consent;
   if (dataset && request.consent_id) {
-    if (auto found = db_.find_consent(consent_id{*request.consent_id})) consent = std::move(*found);
+    if (auto found = db_.find_consent(consent_id{*request.consent_id}))
+      consent = std::move(*found);
   }
   const auto rate_key = to_string(request.consumer) + "|" + unversioned(request.dataset);
-  if (dataset) {
+  auto fits = dataset ? check_against_schema(request, *dataset) : ok();
+  if (!fits) {
+    admitted.decision.allowed = false;
+    admitted.decision.reason = fits.error().code;
+    admitted.decision.detail = fits.error().detail;
+  } else if (dataset) {
     auto recent = rates_.recent(rate_key, rate_window(dataset->policy), now);
     admitted.decision = decide(ask, *dataset, consent ? &*consent : nullptr, now, recent);
   } else {
@@ -208,9 +250,11 @@ result<admitted_request> exchange_service::decide_and_log(const request_envelope
   if (admitted.decision.allowed && request.basis == lawful_basis::consent && consent) {
     item.effect = [id = consent->id, now](store& writer) -> result<void> {
       auto fresh = writer.find_consent(id);
-      if (!fresh) return std::move(fresh).error();
+      if (!fresh)
+        return std::move(fresh).error();
       auto used = record_use(*fresh, now);
-      if (!used) return std::move(used).error();
+      if (!used)
+        return std::move(used).error();
       return writer.update_consent(*used, fresh->status);
     };
     item.on_failure = [&](const error& failure) {
@@ -225,7 +269,8 @@ result<admitted_request> exchange_service::decide_and_log(const request_envelope
     };
   }
   auto written = log_.append(std::move(item));
-  if (!written) return std::move(written).error();
+  if (!written)
+    return std::move(written).error();
   admitted.decision_index = static_cast<std::int64_t>(written->index);
   if (!admitted.decision.allowed) {
     return make_error(admitted.decision.reason, admitted.decision.detail);
@@ -235,13 +280,56 @@ result<admitted_request> exchange_service::decide_and_log(const request_envelope
   auto route = config_.providers.find(request.dataset.owner);
   if (route == config_.providers.end()) {
     admitted.request = request;
-    return record_failure(admitted,
-                          make_error(errc::provider_unreachable,
-                                     "no route to " + to_string(request.dataset.owner)),
-                          now);
+    return record_failure(
+        admitted,
+        make_error(errc::provider_unreachable, "no route to " + to_string(request.dataset.owner)),
+        now);
   }
   admitted.provider = route->second;
   return admitted;
+}
+
+result<std::shared_ptr<const exchange_service::request_schema>> exchange_service::request_schema_of(
+    const dataset_entry& dataset) {
+  const auto key = to_string(dataset.id);
+  {
+    std::lock_guard lock(schemas_mutex_);
+    if (auto hit = schemas_.find(key); hit != schemas_.end())
+      return hit->second;
+  }
+  auto whole = record_schema::compile(dataset.schema);
+  if (!whole)
+    return std::move(whole).error();
+  auto subject = record_schema::of_property(dataset.schema, dataset.subject_field);
+  if (!subject)
+    return std::move(subject).error();
+  auto made = std::make_shared<const request_schema>(request_schema{whole->fields(), *subject});
+  std::lock_guard lock(schemas_mutex_);
+  return schemas_.try_emplace(key, std::move(made)).first->second;
+}
+
+// The request must make sense for the dataset before the policy is asked: every field it names
+// is a field of the dataset's schema, and its subject follows the rule of the subject field
+// (for a citizen ID: 13 digits and the check digit).
+result<void> exchange_service::check_against_schema(const request_envelope& request,
+                                                    const dataset_entry& dataset) {
+  auto schema = request_schema_of(dataset);
+  if (!schema)
+    return std::move(schema).error();
+  for (const auto& field : request.fields) {
+    if ((*schema)->fields.count(field) == 0) {
+      return make_error(errc::schema_violation,
+                        "fields: \"" + field + "\" is not a field of " + to_string(dataset.id));
+    }
+  }
+  rapidjson::Document subject(rapidjson::kObjectType);
+  subject.AddMember(rapidjson::Value(dataset.subject_field.c_str(), subject.GetAllocator()),
+                    rapidjson::Value(request.subject.c_str(), subject.GetAllocator()),
+                    subject.GetAllocator());
+  if (auto valid = (*schema)->subject.validate(subject); !valid) {
+    return make_error(errc::schema_violation, "subject: " + valid.error().detail);
+  }
+  return ok();
 }
 
 result<std::int64_t> exchange_service::log_outcome(const admitted_request& admitted,
@@ -258,27 +346,32 @@ result<std::int64_t> exchange_service::log_outcome(const admitted_request& admit
   facts.failure = std::move(failure);
   facts.ciphertext_hash = std::move(ciphertext_hash);
   facts.total_micros = micros_since(admitted.started);
+  facts.provider_micros = admitted.provider_micros;
   auto index = log_.append(outcome_entry(facts));
-  if (!index) return std::move(index).error();
+  if (!index)
+    return std::move(index).error();
   return static_cast<std::int64_t>(*index);
 }
 
 error exchange_service::record_failure(const admitted_request& admitted, const error& failure,
                                        timestamp now) {
   auto logged = log_outcome(admitted, failure, "", now);
-  if (!logged) return std::move(logged).error();
+  if (!logged)
+    return std::move(logged).error();
   return failure;
 }
 
 result<signed_answer> exchange_service::conclude(const admitted_request& admitted, int status,
-                                                 std::string_view body,
-                                                 std::string_view signature, timestamp now) {
+                                                 std::string_view body, std::string_view signature,
+                                                 timestamp now) {
   const auto& provider = admitted.request.dataset.owner;
-  if (status != 200) return record_failure(admitted, parse_problem(body, status), now);
+  if (status != 200)
+    return record_failure(admitted, parse_problem(body, status), now);
 
   auto header = crypto::peek_jws_header(signature);
   if (!header) {
-    return record_failure(admitted, make_error(errc::provider_error, "provider answer unsigned"), now);
+    return record_failure(admitted, make_error(errc::provider_error, "provider answer unsigned"),
+                          now);
   }
   auto key = member_signing_key(provider, header->kid, now);
   if (!key || !crypto::verify_detached(signature, body, key->key)) {
@@ -289,7 +382,8 @@ result<signed_answer> exchange_service::conclude(const admitted_request& admitte
   if (!answer || answer->request_id != admitted.request.request_id ||
       answer->request_hash != admitted.request_hash) {
     return record_failure(
-        admitted, make_error(errc::provider_error, "provider answer does not match the request"), now);
+        admitted, make_error(errc::provider_error, "provider answer does not match the request"),
+        now);
   }
 
   hub_response response;
@@ -304,14 +398,16 @@ result<signed_answer> exchange_service::conclude(const admitted_request& admitte
   response.evidence.pseudonymised = admitted.decision.pseudonymise_subject;
 
   auto outcome_index = log_outcome(admitted, std::nullopt, response.evidence.ciphertext_hash, now);
-  if (!outcome_index) return std::move(outcome_index).error();
+  if (!outcome_index)
+    return std::move(outcome_index).error();
   response.evidence.outcome_index = *outcome_index;
 
   signed_answer out;
   out.body = serialize(response);
-  auto hub_signature = crypto::sign_detached(out.body, identity_.signing.keys.secret_key,
-                                             identity_.signing.kid);
-  if (!hub_signature) return std::move(hub_signature).error();
+  auto hub_signature =
+      crypto::sign_detached(out.body, identity_.signing.keys.secret_key, identity_.signing.kid);
+  if (!hub_signature)
+    return std::move(hub_signature).error();
   out.signature = std::move(*hub_signature);
   return out;
 }

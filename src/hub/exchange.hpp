@@ -5,8 +5,11 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "crypto/keys.hpp"
@@ -14,8 +17,9 @@
 #include "exchange/envelope.hpp"
 #include "hub/config.hpp"
 #include "hub/guards.hpp"
-#include "net/http.hpp"
+#include "net/endpoint.hpp"
 #include "policy/decision.hpp"
+#include "schema/record_schema.hpp"
 #include "store/store.hpp"
 
 namespace saphan::hub {
@@ -40,6 +44,7 @@ struct admitted_request {
   std::string forward_signature;  // the hub's JWS over them
   timestamp received_at{};
   std::chrono::steady_clock::time_point started{};
+  std::int64_t provider_micros = 0;  // the round trip to the provider, set by whoever forwards
 };
 
 struct signed_answer {
@@ -53,15 +58,22 @@ class exchange_service {
   exchange_service(store& db, evidence::log_writer& log, const hub_config& config,
                    hub_identity identity);
 
+  // After a restart: remembers the request ids decided recently enough that a copy could still
+  // pass the freshness check, so a replay is refused across restarts too. Returns how many.
+  result<std::size_t> remember_recent_requests(timestamp now);
+
   result<admitted_request> admit(const net::peer_info& peer, std::string_view body,
                                  std::string_view signature, timestamp now);
 
   result<signed_answer> conclude(const admitted_request& admitted, int status,
-                                 std::string_view body, std::string_view signature,
-                                 timestamp now);
+                                 std::string_view body, std::string_view signature, timestamp now);
 
   // The provider could not be reached or timed out: log it, and return the error to answer.
   error record_failure(const admitted_request& admitted, const error& failure, timestamp now);
+
+  // The hub's detached JWS over `body` (refusals are signed like answers, so a consumer can
+  // prove what the hub told it).
+  result<std::string> sign(std::string_view body) const;
 
   // Keyed pseudonym of a subject: hex HMAC-SHA-256(pseudonym secret, subject).
   std::string pseudonym(std::string_view subject) const;
@@ -72,12 +84,20 @@ class exchange_service {
  private:
   result<crypto::ed25519_public_jwk> member_signing_key(const member_id& member,
                                                         std::string_view kid, timestamp now);
-  result<admitted_request> decide_and_log(const request_envelope& request,
-                                          std::string request_hash, timestamp now);
+  result<admitted_request> decide_and_log(const request_envelope& request, std::string request_hash,
+                                          timestamp now);
   error reject(const net::peer_info& peer, std::string request_id, std::string request_hash,
                error reason, timestamp now);
   result<std::int64_t> log_outcome(const admitted_request& admitted, std::optional<error> failure,
                                    std::string ciphertext_hash, timestamp now);
+  result<void> check_against_schema(const request_envelope& request, const dataset_entry& dataset);
+
+  // What a request is checked against, per published dataset (a version's schema never changes).
+  struct request_schema {
+    std::set<std::string> fields;
+    record_schema subject;  // the rule of the dataset's subject field
+  };
+  result<std::shared_ptr<const request_schema>> request_schema_of(const dataset_entry& dataset);
 
   store& db_;
   evidence::log_writer& log_;
@@ -85,6 +105,8 @@ class exchange_service {
   hub_identity identity_;
   replay_guard replays_;
   rate_counter rates_;
+  std::mutex schemas_mutex_;
+  std::map<std::string, std::shared_ptr<const request_schema>> schemas_;
 };
 
 }  // namespace saphan::hub

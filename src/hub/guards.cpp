@@ -16,13 +16,17 @@ replay_guard::verdict replay_guard::remember(const std::string& id, timestamp is
                                              timestamp now) {
   std::lock_guard lock(mutex_);
   forget_expired(now);
-  if (seen_.count(id) != 0) return verdict::replayed;
-  if (seen_.size() >= capacity_) return verdict::full;
+  if (seen_.count(id) != 0)
+    return verdict::replayed;
+  if (seen_.size() >= capacity_)
+    return verdict::full;
   seen_.insert(id);
-  // Keep the deque ordered by expiry; requests arrive roughly in issue order, so walk from the back.
+  // Keep the deque ordered by expiry; requests arrive roughly in issue order, so walk from the
+  // back.
   auto expiry = issued_at + window_;
   auto it = by_expiry_.end();
-  while (it != by_expiry_.begin() && std::prev(it)->first > expiry) --it;
+  while (it != by_expiry_.begin() && std::prev(it)->first > expiry)
+    --it;
   by_expiry_.insert(it, {expiry, id});
   return verdict::fresh;
 }
@@ -36,9 +40,11 @@ std::uint32_t rate_counter::recent(const std::string& key, std::chrono::seconds 
                                    timestamp now) {
   std::lock_guard lock(mutex_);
   auto it = hits_.find(key);
-  if (it == hits_.end()) return 0;
+  if (it == hits_.end())
+    return 0;
   auto& q = it->second;
-  while (!q.empty() && q.front() <= now - window) q.pop_front();
+  while (!q.empty() && q.front() <= now - window)
+    q.pop_front();
   return static_cast<std::uint32_t>(q.size());
 }
 
@@ -46,7 +52,8 @@ void rate_counter::record(const std::string& key, timestamp now, std::size_t cap
   std::lock_guard lock(mutex_);
   auto& q = hits_[key];
   q.push_back(now);
-  while (q.size() > cap && cap > 0) q.pop_front();
+  while (q.size() > cap && cap > 0)
+    q.pop_front();
 }
 
 }  // namespace saphan::hub

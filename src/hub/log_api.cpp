@@ -24,9 +24,12 @@ constexpr std::string_view citizen_suffix = "/accesses";
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
   return -1;
 }
 
@@ -44,7 +47,8 @@ result<std::string> percent_decode(std::string_view text) {
       }
       int hi = hex_value(text[i + 1]);
       int lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0) return make_error(errc::invalid_argument, "query: bad percent-encoding");
+      if (hi < 0 || lo < 0)
+        return make_error(errc::invalid_argument, "query: bad percent-encoding");
       out += static_cast<char>(hi * 16 + lo);
       i += 2;
     }
@@ -56,7 +60,8 @@ result<std::uint64_t> number_param(const api_target& t, const std::string& name,
                                    std::optional<std::uint64_t> fallback = std::nullopt) {
   auto it = t.params.find(name);
   if (it == t.params.end()) {
-    if (fallback) return *fallback;
+    if (fallback)
+      return *fallback;
     return make_error(errc::invalid_argument, name + ": required");
   }
   std::uint64_t value = 0;
@@ -71,15 +76,18 @@ result<std::uint64_t> number_param(const api_target& t, const std::string& name,
 
 std::optional<std::string> text_param(const api_target& t, const std::string& name) {
   auto it = t.params.find(name);
-  if (it == t.params.end()) return std::nullopt;
+  if (it == t.params.end())
+    return std::nullopt;
   return it->second;
 }
 
 result<std::optional<timestamp>> time_param(const api_target& t, const std::string& name) {
   auto text = text_param(t, name);
-  if (!text) return std::optional<timestamp>();
+  if (!text)
+    return std::optional<timestamp>();
   auto parsed = parse_rfc3339(*text);
-  if (!parsed) return make_error(errc::invalid_timestamp, name + ": " + parsed.error().detail);
+  if (!parsed)
+    return make_error(errc::invalid_timestamp, name + ": " + parsed.error().detail);
   return std::optional<timestamp>(*parsed);
 }
 
@@ -102,7 +110,8 @@ void put_raw(json_writer& w, std::string_view key, std::string_view json) {
   w.RawValue(json.data(), json.size(), rapidjson::kObjectType);
 }
 
-void put_hashes(json_writer& w, std::string_view key, const std::vector<crypto::sha256_digest>& hs) {
+void put_hashes(json_writer& w, std::string_view key,
+                const std::vector<crypto::sha256_digest>& hs) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
   w.StartArray();
   for (const auto& h : hs) {
@@ -136,9 +145,11 @@ std::string rows_json(const std::vector<log_row>& rows, std::string_view next_ke
   w.StartObject();
   w.Key("entries");
   w.StartArray();
-  for (const auto& row : rows) put_entry(w, row);
+  for (const auto& row : rows)
+    put_entry(w, row);
   w.EndArray();
-  if (next) put(w, next_key, *next);
+  if (next)
+    put(w, next_key, *next);
   w.EndObject();
   return finish(buffer);
 }
@@ -161,26 +172,33 @@ std::string checkpoint_json(const checkpoint_record& c) {
 
 result<std::string> latest_head(const log_api_context& c) {
   auto latest = c.db.latest_checkpoint();
-  if (!latest) return std::move(latest).error();
-  if (!*latest) return make_error(errc::not_found, "no signed tree head yet");
+  if (!latest)
+    return std::move(latest).error();
+  if (!*latest)
+    return make_error(errc::not_found, "no signed tree head yet");
   return checkpoint_json(**latest);
 }
 
 result<std::string> head_now(const log_api_context& c, timestamp now) {
   auto head = evidence::make_checkpoint(c.db, c.log, now);
-  if (!head) return std::move(head).error();
+  if (!head)
+    return std::move(head).error();
   return checkpoint_json(*head);
 }
 
 result<std::string> entries(const log_api_context& c, const api_target& t) {
   auto start = number_param(t, "start");
-  if (!start) return std::move(start).error();
+  if (!start)
+    return std::move(start).error();
   auto end = number_param(t, "end", *start + max_entries_page);
-  if (!end) return std::move(end).error();
-  if (*end < *start) return make_error(errc::invalid_argument, "end: must not be below start");
+  if (!end)
+    return std::move(end).error();
+  if (*end < *start)
+    return make_error(errc::invalid_argument, "end: must not be below start");
   auto count = std::min<std::uint64_t>(*end - *start, max_entries_page);
   auto rows = c.db.read_log(*start, static_cast<std::size_t>(count));
-  if (!rows) return std::move(rows).error();
+  if (!rows)
+    return std::move(rows).error();
   // "next" only when the page cap cut the range short: a short page means the log ended, and
   // pointing past its end would send a client after entries that do not exist.
   std::optional<std::uint64_t> next;
@@ -192,11 +210,14 @@ result<std::string> entries(const log_api_context& c, const api_target& t) {
 
 result<std::string> inclusion(const log_api_context& c, const api_target& t) {
   auto index = number_param(t, "index");
-  if (!index) return std::move(index).error();
+  if (!index)
+    return std::move(index).error();
   auto size = number_param(t, "size");
-  if (!size) return std::move(size).error();
+  if (!size)
+    return std::move(size).error();
   auto proof = evidence::prove_inclusion(c.db, *index, *size);
-  if (!proof) return std::move(proof).error();
+  if (!proof)
+    return std::move(proof).error();
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
@@ -210,11 +231,14 @@ result<std::string> inclusion(const log_api_context& c, const api_target& t) {
 
 result<std::string> consistency(const log_api_context& c, const api_target& t) {
   auto from = number_param(t, "from");
-  if (!from) return std::move(from).error();
+  if (!from)
+    return std::move(from).error();
   auto to = number_param(t, "to");
-  if (!to) return std::move(to).error();
+  if (!to)
+    return std::move(to).error();
   auto proof = evidence::prove_consistency(c.db, *from, *to);
-  if (!proof) return std::move(proof).error();
+  if (!proof)
+    return std::move(proof).error();
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
@@ -229,40 +253,49 @@ result<log_filter> paging(const api_target& t) {
   log_filter f;
   if (t.params.count("before")) {
     auto before = number_param(t, "before");
-    if (!before) return std::move(before).error();
+    if (!before)
+      return std::move(before).error();
     f.before_index = *before;
   }
   auto limit = number_param(t, "limit", default_page);
-  if (!limit) return std::move(limit).error();
-  if (*limit == 0 || *limit > 1000) return make_error(errc::invalid_argument, "limit: 1..1000");
+  if (!limit)
+    return std::move(limit).error();
+  if (*limit == 0 || *limit > 1000)
+    return make_error(errc::invalid_argument, "limit: 1..1000");
   f.limit = static_cast<std::size_t>(*limit);
   return f;
 }
 
 result<std::string> citizen_pseudonym(const log_api_context& c, std::string_view citizen) {
   auto valid = validate_thai_id(citizen);
-  if (!valid) return std::move(valid).error();
+  if (!valid)
+    return std::move(valid).error();
   return c.pseudonym(citizen);
 }
 
 std::optional<std::uint64_t> next_before(const std::vector<log_row>& rows, std::size_t limit) {
-  if (rows.size() < limit || rows.empty()) return std::nullopt;
+  if (rows.size() < limit || rows.empty())
+    return std::nullopt;
   return rows.back().index;
 }
 
 result<std::string> search(const log_api_context& c, const api_target& t,
                            const member_record& caller) {
-  static const std::set<std::string> known = {"since", "until",  "member", "dataset", "status",
-                                              "kind",  "subject", "before", "limit", "requestId"};
+  static const std::set<std::string> known = {"since", "until",   "member", "dataset", "status",
+                                              "kind",  "subject", "before", "limit",   "requestId"};
   for (const auto& [name, value] : t.params) {
-    if (!known.count(name)) return make_error(errc::invalid_argument, name + ": unknown parameter");
+    if (!known.count(name))
+      return make_error(errc::invalid_argument, name + ": unknown parameter");
   }
   auto f = paging(t);
-  if (!f) return std::move(f).error();
+  if (!f)
+    return std::move(f).error();
   auto since = time_param(t, "since");
-  if (!since) return std::move(since).error();
+  if (!since)
+    return std::move(since).error();
   auto until = time_param(t, "until");
-  if (!until) return std::move(until).error();
+  if (!until)
+    return std::move(until).error();
   f->since = *since;
   f->until = *until;
   f->member = text_param(t, "member");
@@ -275,11 +308,13 @@ result<std::string> search(const log_api_context& c, const api_target& t,
       return make_error(errc::forbidden, "a search by citizen ID needs the auditor group");
     }
     auto pseudonym = citizen_pseudonym(c, *subject);
-    if (!pseudonym) return std::move(pseudonym).error();
+    if (!pseudonym)
+      return std::move(pseudonym).error();
     f->subject = *pseudonym;
   }
   auto rows = c.db.search_log(*f);
-  if (!rows) return std::move(rows).error();
+  if (!rows)
+    return std::move(rows).error();
   return rows_json(*rows, "before", next_before(*rows, f->limit));
 }
 
@@ -309,7 +344,8 @@ void put_access(json_writer& w, const rapidjson::Value& decision, std::uint64_t 
     auto it = decision.FindMember(list);
     if (it != decision.MemberEnd() && it->value.IsArray()) {
       for (const auto& v : it->value.GetArray()) {
-        if (v.IsString()) w.String(v.GetString(), v.GetStringLength());
+        if (v.IsString())
+          w.String(v.GetString(), v.GetStringLength());
       }
     }
     w.EndArray();
@@ -317,9 +353,10 @@ void put_access(json_writer& w, const rapidjson::Value& decision, std::uint64_t 
   put(w, "decision", text(decision, "decision"));
   put(w, "reason", text(decision, "reason"));
   const bool denied = text(decision, "decision") != "allow";
-  put(w, "outcome", denied    ? text(decision, "reason")
-                    : outcome ? text(*outcome, "status")
-                              : "pending");
+  put(w, "outcome",
+      denied    ? text(decision, "reason")
+      : outcome ? text(*outcome, "status")
+                : "pending");
   w.EndObject();
 }
 
@@ -335,11 +372,14 @@ result<std::optional<rapidjson::Document>> outcome_of(store& db, const std::stri
   f.subject = subject;
   f.limit = 1000;
   auto rows = db.search_log(f);
-  if (!rows) return std::move(rows).error();
+  if (!rows)
+    return std::move(rows).error();
   for (const auto& row : *rows) {
-    if (row.index <= decision_index) break;  // newest first; an outcome follows its decision
+    if (row.index <= decision_index)
+      break;  // newest first; an outcome follows its decision
     auto doc = parse_json(row.entry, {64 * 1024, 16});
-    if (!doc || !doc->IsObject()) continue;
+    if (!doc || !doc->IsObject())
+      continue;
     auto named = doc->FindMember("decisionIndex");
     if (named == doc->MemberEnd() || !named->value.IsUint64() ||
         named->value.GetUint64() != decision_index) {
@@ -356,13 +396,16 @@ result<std::string> citizen_view(const log_api_context& c, const api_target& t,
     return make_error(errc::forbidden, "the citizen view needs the citizen-portal group");
   }
   auto pseudonym = citizen_pseudonym(c, citizen);
-  if (!pseudonym) return std::move(pseudonym).error();
+  if (!pseudonym)
+    return std::move(pseudonym).error();
   auto f = paging(t);
-  if (!f) return std::move(f).error();
+  if (!f)
+    return std::move(f).error();
   f->subject = *pseudonym;
   f->kind = "exchange.decision";
   auto rows = c.db.search_log(*f);
-  if (!rows) return std::move(rows).error();
+  if (!rows)
+    return std::move(rows).error();
 
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
@@ -371,7 +414,8 @@ result<std::string> citizen_view(const log_api_context& c, const api_target& t,
   w.StartArray();
   for (const auto& row : *rows) {
     auto decision = parse_json(row.entry, {64 * 1024, 16});
-    if (!decision || !decision->IsObject()) continue;
+    if (!decision || !decision->IsObject())
+      continue;
     auto id = decision->FindMember("requestId");
     auto verdict = decision->FindMember("decision");
     const bool allowed = verdict != decision->MemberEnd() && verdict->value.IsString() &&
@@ -379,13 +423,15 @@ result<std::string> citizen_view(const log_api_context& c, const api_target& t,
     std::optional<rapidjson::Document> outcome;
     if (allowed && id != decision->MemberEnd() && id->value.IsString()) {
       auto found = outcome_of(c.db, id->value.GetString(), *pseudonym, row.index);
-      if (!found) return std::move(found).error();
+      if (!found)
+        return std::move(found).error();
       outcome = std::move(*found);
     }
     put_access(w, *decision, row.index, outcome);
   }
   w.EndArray();
-  if (auto next = next_before(*rows, f->limit)) put(w, "before", *next);
+  if (auto next = next_before(*rows, f->limit))
+    put(w, "before", *next);
   w.EndObject();
   return finish(buffer);
 }
@@ -396,19 +442,24 @@ result<api_target> parse_target(std::string_view target) {
   api_target out;
   auto q = target.find('?');
   out.path = std::string(target.substr(0, q));
-  if (q == std::string_view::npos) return out;
+  if (q == std::string_view::npos)
+    return out;
   std::string_view query = target.substr(q + 1);
   while (!query.empty()) {
     auto amp = query.find('&');
     auto pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    if (pair.empty()) continue;
+    if (pair.empty())
+      continue;
     auto eq = pair.find('=');
     auto name = percent_decode(pair.substr(0, eq));
-    if (!name) return std::move(name).error();
+    if (!name)
+      return std::move(name).error();
     auto value = percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    if (!value) return std::move(value).error();
-    if (name->empty()) return make_error(errc::invalid_argument, "query: empty parameter name");
+    if (!value)
+      return std::move(value).error();
+    if (name->empty())
+      return make_error(errc::invalid_argument, "query: empty parameter name");
     if (name->size() > max_param_bytes || value->size() > max_param_bytes) {
       return make_error(errc::invalid_argument, "query: parameter over 256 bytes");
     }
@@ -429,13 +480,20 @@ bool is_log_api_path(std::string_view path) {
 result<std::string> answer_log_api(const log_api_context& c, bool post, const api_target& t,
                                    const member_record& caller, timestamp now) {
   const std::string_view path = t.path;
-  if (path == "/v1/log/checkpoint") return post ? head_now(c, now) : latest_head(c);
-  if (post) return make_error(errc::method_not_allowed, "use GET");
-  if (path == "/v1/log/entries") return entries(c, t);
-  if (path == "/v1/log/proof/inclusion") return inclusion(c, t);
-  if (path == "/v1/log/proof/consistency") return consistency(c, t);
-  if (path == "/v1/log/search") return search(c, t, caller);
-  if (path.rfind(citizen_prefix, 0) == 0 && path.size() > citizen_prefix.size() + citizen_suffix.size() &&
+  if (path == "/v1/log/checkpoint")
+    return post ? head_now(c, now) : latest_head(c);
+  if (post)
+    return make_error(errc::method_not_allowed, "use GET");
+  if (path == "/v1/log/entries")
+    return entries(c, t);
+  if (path == "/v1/log/proof/inclusion")
+    return inclusion(c, t);
+  if (path == "/v1/log/proof/consistency")
+    return consistency(c, t);
+  if (path == "/v1/log/search")
+    return search(c, t, caller);
+  if (path.rfind(citizen_prefix, 0) == 0 &&
+      path.size() > citizen_prefix.size() + citizen_suffix.size() &&
       path.substr(path.size() - citizen_suffix.size()) == citizen_suffix) {
     auto citizen = path.substr(citizen_prefix.size(),
                                path.size() - citizen_prefix.size() - citizen_suffix.size());

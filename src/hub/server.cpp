@@ -24,7 +24,9 @@ hub_server::hub_server(const hub_config& config, store& db, evidence::log_writer
       log_identity_(std::move(log_identity)),
       workers_(static_cast<std::size_t>(config.worker_threads)) {}
 
-hub_server::~hub_server() { stop(); }
+hub_server::~hub_server() {
+  stop();
+}
 
 // Runs blocking work (storage, signatures) on the worker pool and resumes on the I/O thread.
 // co_spawn needs a default-constructible result, hence the optional.
@@ -41,11 +43,16 @@ asio::awaitable<std::invoke_result_t<F>> hub_server::on_worker(F work) {
 }
 
 result<std::uint16_t> hub_server::start() {
+  auto remembered = service_.remember_recent_requests(now_utc());
+  if (!remembered)
+    return std::move(remembered).error();
   pki::tls_files files{config_.tls.certificate, config_.tls.key, config_.tls.ca};
   auto server_tls = net::make_server_tls(files);
-  if (!server_tls) return std::move(server_tls).error();
+  if (!server_tls)
+    return std::move(server_tls).error();
   auto client_tls = net::make_client_tls(files);
-  if (!client_tls) return std::move(client_tls).error();
+  if (!client_tls)
+    return std::move(client_tls).error();
 
   net::http_limits provider_limits = config_.limits;
   provider_limits.max_body_bytes = config_.limits.max_body_bytes * 2;  // a JWE is ~4/3 of a record
@@ -56,7 +63,8 @@ result<std::uint16_t> hub_server::start() {
         return handle(request, peer);
       });
   auto port = server_->listen(config_.listen_address, config_.listen_port);
-  if (!port) return port;
+  if (!port)
+    return port;
   for (int i = 0; i < config_.io_threads; ++i) {
     io_threads_.emplace_back([this] { io_.run(); });
   }
@@ -72,10 +80,12 @@ void hub_server::wait_for_signal() {
 }
 
 void hub_server::stop() {
-  if (server_) server_->stop();
+  if (server_)
+    server_->stop();
   io_.stop();
   for (auto& t : io_threads_) {
-    if (t.joinable()) t.join();
+    if (t.joinable())
+      t.join();
   }
   io_threads_.clear();
   workers_.join();
@@ -87,7 +97,8 @@ void hub_server::count(errc code, bool ok) {
     return;
   }
   auto index = static_cast<std::size_t>(code);
-  if (index < failures_.size()) failures_[index].fetch_add(1, std::memory_order_relaxed);
+  if (index < failures_.size())
+    failures_[index].fetch_add(1, std::memory_order_relaxed);
 }
 
 hub_server::awaitable_response hub_server::handle(net::http_request& request,
@@ -105,12 +116,15 @@ hub_server::awaitable_response hub_server::handle(net::http_request& request,
   if (get && target == "/healthz") {
     co_return net::make_response(request.version(), keep, http::status::ok, "ok\n", "text/plain");
   }
-  if (get && target == "/readyz") co_return co_await ready(request);
-  if (get && target == "/metrics") co_return metrics(request);
+  if (get && target == "/readyz")
+    co_return co_await ready(request);
+  if (get && target == "/metrics")
+    co_return metrics(request);
   if (get && (target == "/v1/catalog" || target.rfind("/v1/catalog/", 0) == 0)) {
     co_return co_await catalog(request);
   }
-  if (is_log_api_path(target.substr(0, target.find('?')))) co_return co_await log_api(request, peer);
+  if (is_log_api_path(target.substr(0, target.find('?'))))
+    co_return co_await log_api(request, peer);
   co_return net::make_problem(request.version(), keep,
                               make_error(errc::not_found, "no such endpoint"));
 }
@@ -125,18 +139,31 @@ hub_server::awaitable_response hub_server::log_api(net::http_request& request,
   }
   auto target = std::string(request.target());
   auto body = co_await on_worker([&]() -> result<std::string> {
-    if (!peer.member) return make_error(errc::unauthenticated, peer.member_error);
+    if (!peer.member)
+      return make_error(errc::unauthenticated, peer.member_error);
     auto caller = db_.find_member(*peer.member);
-    if (!caller) return make_error(errc::unknown_member, to_string(*peer.member) + " is not registered");
+    if (!caller)
+      return make_error(errc::unknown_member, to_string(*peer.member) + " is not registered");
     auto parsed = parse_target(target);
-    if (!parsed) return std::move(parsed).error();
+    if (!parsed)
+      return std::move(parsed).error();
     log_api_context context{db_, log_identity_,
                             [this](std::string_view id) { return service_.pseudonym(id); }};
     return answer_log_api(context, post, *parsed, *caller, now_utc());
   });
-  if (!body) co_return net::make_problem(version, keep, body.error());
+  if (!body)
+    co_return net::make_problem(version, keep, body.error());
   co_return net::make_response(version, keep, http::status::ok, std::move(*body),
                                "application/json");
+}
+
+// A refusal of an exchange, signed by the hub like its answers.
+net::http_response hub_server::signed_problem(unsigned version, bool keep, const error& e) {
+  auto response = net::make_problem(version, keep, e);
+  if (auto signature = service_.sign(response.body())) {
+    response.set(std::string(signature_header), *signature);
+  }
+  return response;
 }
 
 hub_server::awaitable_response hub_server::exchange(net::http_request& request,
@@ -144,15 +171,14 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
   const auto version = request.version();
   const bool keep = request.keep_alive();
   auto signature = std::string(request[std::string(signature_header)]);
-  auto admitted = co_await on_worker([&] {
-    return service_.admit(peer, request.body(), signature, now_utc());
-  });
+  auto admitted = co_await on_worker(
+      [&] { return service_.admit(peer, request.body(), signature, now_utc()); });
   if (!admitted) {
     count(admitted.error().code, false);
     log_event(log_level::info, "exchange.refused",
               {{"peer", peer.member ? to_string(*peer.member) : peer.address},
                {"code", to_string(admitted.error().code)}});
-    co_return net::make_problem(version, keep, admitted.error());
+    co_return signed_problem(version, keep, admitted.error());
   }
   const auto request_id = admitted->request.request_id;
 
@@ -163,16 +189,20 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
     forward.set("traceparent", trace->value());
   }
   forward.body() = std::move(admitted->forward_body);
-  auto answer = co_await client_->send(admitted->provider, std::move(forward),
-                                       config_.provider_timeout);
+  const auto forwarded_at = std::chrono::steady_clock::now();
+  auto answer =
+      co_await client_->send(admitted->provider, std::move(forward), config_.provider_timeout);
+  admitted->provider_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                  std::chrono::steady_clock::now() - forwarded_at)
+                                  .count();
   if (!answer) {
-    auto failure = co_await on_worker([&] {
-      return service_.record_failure(*admitted, answer.error(), now_utc());
-    });
+    auto failure = co_await on_worker(
+        [&] { return service_.record_failure(*admitted, answer.error(), now_utc()); });
     count(failure.code, false);
-    log_event(log_level::warn, "exchange.failed",
-              {{"requestId", request_id}, {"code", to_string(failure.code)}, {"detail", failure.detail}});
-    co_return net::make_problem(version, keep, failure);
+    log_event(
+        log_level::warn, "exchange.failed",
+        {{"requestId", request_id}, {"code", to_string(failure.code)}, {"detail", failure.detail}});
+    co_return signed_problem(version, keep, failure);
   }
   auto concluded = co_await on_worker([&] {
     auto provider_signature = std::string((*answer)[std::string(signature_header)]);
@@ -183,7 +213,7 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
     count(concluded.error().code, false);
     log_event(log_level::warn, "exchange.failed",
               {{"requestId", request_id}, {"code", to_string(concluded.error().code)}});
-    co_return net::make_problem(version, keep, concluded.error());
+    co_return signed_problem(version, keep, concluded.error());
   }
   count(errc::internal, true);
   log_event(log_level::info, "exchange.ok", {{"requestId", request_id}});
@@ -200,21 +230,27 @@ hub_server::awaitable_response hub_server::catalog(net::http_request& request) {
   auto body = co_await on_worker([&]() -> result<std::string> {
     if (target == "/v1/catalog") {
       auto all = db_.list_datasets();
-      if (!all) return std::move(all).error();
+      if (!all)
+        return std::move(all).error();
       std::string out = "[";
       for (const auto& d : *all) {
-        if (out.size() > 1) out += ",";
+        if (out.size() > 1)
+          out += ",";
         out += dataset_to_json(d);
       }
       return out + "]";
     }
-    auto id = parse_dataset_id(std::string_view(target).substr(std::string_view("/v1/catalog/").size()));
-    if (!id) return std::move(id).error();
+    auto id =
+        parse_dataset_id(std::string_view(target).substr(std::string_view("/v1/catalog/").size()));
+    if (!id)
+      return std::move(id).error();
     auto entry = db_.find_dataset(*id);
-    if (!entry) return std::move(entry).error();
+    if (!entry)
+      return std::move(entry).error();
     return dataset_to_json(*entry);
   });
-  if (!body) co_return net::make_problem(version, keep, body.error());
+  if (!body)
+    co_return net::make_problem(version, keep, body.error());
   co_return net::make_response(version, keep, http::status::ok, std::move(*body),
                                "application/json");
 }
@@ -242,13 +278,15 @@ net::http_response hub_server::metrics(const net::http_request& request) const {
   out += "saphan_exchanges_total{outcome=\"ok\"} " + std::to_string(exchanges_ok_.load()) + "\n";
   for (std::size_t i = 0; i < failures_.size(); ++i) {
     auto n = failures_[i].load();
-    if (n == 0) continue;
+    if (n == 0)
+      continue;
     out += "saphan_exchanges_total{outcome=\"" + std::string(to_string(static_cast<errc>(i))) +
            "\"} " + std::to_string(n) + "\n";
   }
   out += "# HELP saphan_open_connections Client connections open now.\n";
   out += "# TYPE saphan_open_connections gauge\n";
-  out += "saphan_open_connections " + std::to_string(server_ ? server_->open_connections() : 0) + "\n";
+  out +=
+      "saphan_open_connections " + std::to_string(server_ ? server_->open_connections() : 0) + "\n";
   auto written = log_.snapshot();
   out += "# HELP saphan_log_entries_total Evidence entries made durable by the group commit.\n";
   out += "# TYPE saphan_log_entries_total counter\n";

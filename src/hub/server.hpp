@@ -12,9 +12,9 @@
 #include <atomic>
 #include <memory>
 
-#include "hub/config.hpp"
 #include "evidence/log.hpp"
 #include "evidence/timestamper.hpp"
+#include "hub/config.hpp"
 #include "hub/exchange.hpp"
 #include "net/http.hpp"
 
@@ -42,6 +42,7 @@ class hub_server {
   awaitable_response ready(net::http_request& request);
   awaitable_response log_api(net::http_request& request, const net::peer_info& peer);
   net::http_response metrics(const net::http_request& request) const;
+  net::http_response signed_problem(unsigned version, bool keep, const error& e);
 
   template <class F>
   net::asio::awaitable<std::invoke_result_t<F>> on_worker(F work);

@@ -22,6 +22,7 @@
 
 #include "core/identifiers.hpp"
 #include "core/result.hpp"
+#include "net/endpoint.hpp"
 #include "pki/pki.hpp"
 
 namespace saphan::net {
@@ -33,23 +34,6 @@ using tcp = asio::ip::tcp;
 
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
-
-struct http_limits {
-  std::size_t max_header_bytes = 8 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;
-  std::chrono::milliseconds handshake_timeout{5000};
-  std::chrono::milliseconds request_timeout{10000};  // reading one request, and writing its answer
-  std::chrono::milliseconds idle_timeout{30000};      // between requests on a kept-alive connection
-  std::size_t max_connections = 4096;
-  std::size_t max_in_flight = 1024;  // requests being handled at once; beyond: 503 + Retry-After
-};
-
-// What a handler sees of the connection.
-struct peer_info {
-  std::optional<member_id> member;  // from the verified client certificate (TLS servers only)
-  std::string member_error;         // why there is no member, when there is none
-  std::string address;
-};
 
 using request_handler =
     std::function<asio::awaitable<http_response>(http_request&, const peer_info&)>;
@@ -89,15 +73,6 @@ class http_server {
   static asio::awaitable<void> serve_plain(std::shared_ptr<state> s, tcp::socket socket);
   static asio::awaitable<void> serve_tls(std::shared_ptr<state> s, tcp::socket socket);
 };
-
-struct endpoint {
-  std::string host;
-  std::uint16_t port = 0;
-  bool tls = true;
-};
-
-// Parses "https://host:port" or "http://host:port" (no path). Errors: invalid_argument.
-result<endpoint> parse_endpoint(std::string_view url);
 
 // A client that keeps idle connections per endpoint and reuses them (keep-alive).
 // Errors: provider_unreachable (connect or handshake failed), provider_timeout (deadline),

@@ -21,10 +21,10 @@ struct access_request {
   dataset_id dataset;
   std::string purpose;
   lawful_basis basis = lawful_basis::consent;
-  std::optional<consent_id> consent;           // required when basis == consent
-  std::optional<std::string> legal_instrument; // required for the other bases
-  std::string subject;                         // citizen or juristic-person id
-  std::set<std::string> fields;                // empty = every field the purpose allows
+  std::optional<consent_id> consent;            // required when basis == consent
+  std::optional<std::string> legal_instrument;  // required for the other bases
+  std::string subject;                          // citizen or juristic-person id
+  std::set<std::string> fields;                 // empty = every field the purpose allows
 };
 
 struct access_decision {

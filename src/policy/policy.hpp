@@ -30,17 +30,17 @@ std::string_view to_string(lawful_basis basis) noexcept;
 result<lawful_basis> parse_lawful_basis(std::string_view text);
 
 struct purpose_rule {
-  std::string purpose;                       // purpose code, e.g. "legal-aid-eligibility"
-  std::set<std::string> fields;              // fields this purpose may receive
-  std::set<lawful_basis> bases;              // accepted bases
-  std::set<std::string> legal_instruments;   // accepted instruments for non-consent bases
+  std::string purpose;                      // purpose code, e.g. "legal-aid-eligibility"
+  std::set<std::string> fields;             // fields this purpose may receive
+  std::set<lawful_basis> bases;             // accepted bases
+  std::set<std::string> legal_instruments;  // accepted instruments for non-consent bases
   bool pseudonymise_subject = false;
 
   friend bool operator==(const purpose_rule&, const purpose_rule&) = default;
 };
 
 struct rate_limit {
-  std::uint32_t requests = 0;       // 0 = unlimited
+  std::uint32_t requests = 0;  // 0 = unlimited
   std::uint32_t window_seconds = 60;
 
   friend bool operator==(const rate_limit&, const rate_limit&) = default;

@@ -588,6 +588,35 @@ result<record_schema> record_schema::compile(std::string_view schema_text) {
   return schema;
 }
 
+result<record_schema> record_schema::of_property(std::string_view schema_text,
+                                                 std::string_view name) {
+  auto parsed = parse_json(schema_text);
+  if (!parsed)
+    return make_error(errc::invalid_schema, "schema is not JSON: " + parsed.error().detail);
+  const auto& root = *parsed;
+  const auto* properties = root.IsObject() ? find_member(root, "properties") : nullptr;
+  const auto* property =
+      properties != nullptr && properties->IsObject() ? find_member(*properties, name) : nullptr;
+  if (property == nullptr) {
+    return make_error(errc::invalid_schema,
+                      "schema: no top-level property \"" + std::string(name) + "\"");
+  }
+  rapidjson::Document one(rapidjson::kObjectType);
+  auto& alloc = one.GetAllocator();
+  rapidjson::Value key(name.data(), static_cast<rapidjson::SizeType>(name.size()), alloc);
+  rapidjson::Value props(rapidjson::kObjectType);
+  props.AddMember(rapidjson::Value(key, alloc), rapidjson::Value(*property, alloc), alloc);
+  rapidjson::Value required(rapidjson::kArrayType);
+  required.PushBack(key, alloc);
+  one.AddMember("type", "object", alloc);
+  one.AddMember("properties", props, alloc);
+  one.AddMember("required", required, alloc);
+  if (const auto* definitions = find_member(root, "definitions")) {
+    one.AddMember("definitions", rapidjson::Value(*definitions, alloc), alloc);
+  }
+  return compile(write_json(one));
+}
+
 result<void> record_schema::validate(const rapidjson::Value& record) const {
   SAPHAN_TRY_VOID(impl_->run_rapidjson(record));
   std::string pointer;

@@ -17,6 +17,12 @@ class record_schema {
   // Errors: invalid_schema (not JSON, not an object, no top-level "properties").
   static result<record_schema> compile(std::string_view schema_text);
 
+  // The schema of one top-level property, as a schema of records that hold just that property
+  // (required), with the root's "definitions" kept so references still resolve. The hub checks a
+  // request's subject with it: {"citizenId": "..."} against the citizenId rule of the dataset.
+  // Errors: invalid_schema (as compile, or no such property).
+  static result<record_schema> of_property(std::string_view schema_text, std::string_view name);
+
   // Errors: schema_violation with a detail naming the field (JSON pointer) and the rule
   // (the JSON Schema keyword, or "thai-id check digit").
   result<void> validate(const rapidjson::Value& record) const;

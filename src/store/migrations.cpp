@@ -118,6 +118,18 @@ CREATE TRIGGER datasets_delete_bumps AFTER DELETE ON datasets BEGIN UPDATE regis
 PRAGMA user_version = 4;
 )sql";
 
+// Version 5: consents carry their end of validity (microseconds since the epoch) in an indexed
+// column, so the hub finds the active consents that have run out without reading every one.
+// Rows of earlier versions get it from their document (julianday keeps about a millisecond;
+// the expiry itself is decided on the document's exact time).
+constexpr std::string_view migration_5 = R"sql(
+ALTER TABLE consents ADD COLUMN valid_until_us INTEGER NOT NULL DEFAULT 0;
+UPDATE consents SET valid_until_us =
+  CAST((julianday(json_extract(doc, '$.validUntil')) - 2440587.5) * 86400000000.0 AS INTEGER);
+CREATE INDEX consents_by_expiry ON consents(status, valid_until_us);
+PRAGMA user_version = 5;
+)sql";
+
 error in_migration(const migration& m, const error& e) {
   return make_error(errc::storage_failure, "migration " + std::to_string(m.version) + " (" +
                                                std::string(m.name) + "): " + e.detail);
@@ -178,6 +190,7 @@ const std::vector<migration>& migrations() {
       {2, "evidence log", migration_2},
       {3, "merkle evidence log", migration_3},
       {4, "registry version", migration_4},
+      {5, "consent expiry", migration_5},
   };
   return list;
 }

@@ -16,6 +16,7 @@
 //
 // Durability: WAL with synchronous=FULL, so a returned append or update survives power loss.
 #include <algorithm>
+#include <array>
 #include <map>
 #include <mutex>
 
@@ -33,9 +34,6 @@ using sqlite::statement_use;
 // Reads and lists are bounded; no caller needs more rows than these in one answer.
 constexpr std::size_t max_page = 10000;
 constexpr std::int64_t max_directory_rows = 100000;
-// Evidence entries are small JSON facts; anything larger is a bug or an attack.
-constexpr std::size_t max_log_entry_bytes = 64 * 1024;
-constexpr std::size_t max_term_length = 256;
 constexpr std::size_t max_search_page = 1000;
 constexpr std::size_t max_key_id_length = 256;
 
@@ -98,22 +96,6 @@ std::int64_t micros_of(timestamp t) {
 
 timestamp timestamp_of_micros(std::int64_t micros) {
   return timestamp(std::chrono::microseconds(micros));
-}
-
-result<void> check_log_entry(const log_append& e) {
-  if (e.entry.empty() || e.entry.size() > max_log_entry_bytes) {
-    return make_error(errc::payload_too_large, "log entry: size must be 1.." +
-                                                   std::to_string(max_log_entry_bytes) + " bytes");
-  }
-  const auto& t = e.terms;
-  for (const auto* term : {&t.kind, &t.request_id, &t.consumer, &t.provider, &t.dataset,
-                           &t.status, &t.subject}) {
-    if (term->size() > max_term_length) {
-      return make_error(errc::invalid_argument, "log entry term: at most " +
-                                                    std::to_string(max_term_length) + " bytes");
-    }
-  }
-  return ok();
 }
 
 std::int64_t as_sql_int(std::uint64_t value) {
@@ -285,10 +267,10 @@ class sqlite_store final : public store {
       return doc.error();
     std::lock_guard lock(mutex_);
     return insert_new("consent " + consent.id.value,
-                      "INSERT INTO consents(id, subject, consumer, status, doc) "
-                      "VALUES(?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                      "INSERT INTO consents(id, subject, consumer, status, doc, valid_until_us) "
+                      "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                       consent.id.value, consent.subject, to_string(consent.consumer),
-                      to_string(consent.status), *doc);
+                      to_string(consent.status), *doc, micros_of(consent.valid_until));
   }
 
   result<void> update_consent(const consent_artefact& consent,
@@ -299,10 +281,10 @@ class sqlite_store final : public store {
     std::lock_guard lock(mutex_);
     return atomically([&]() -> result<void> {
       auto changed =
-          run("UPDATE consents SET subject = ?, consumer = ?, status = ?, doc = ? "
-              "WHERE id = ? AND status = ?",
+          run("UPDATE consents SET subject = ?, consumer = ?, status = ?, doc = ?, "
+              "valid_until_us = ? WHERE id = ? AND status = ?",
               consent.subject, to_string(consent.consumer), to_string(consent.status), *doc,
-              consent.id.value, to_string(expected_status));
+              micros_of(consent.valid_until), consent.id.value, to_string(expected_status));
       if (!changed)
         return changed.error();
       if (*changed == 1)
@@ -323,17 +305,21 @@ class sqlite_store final : public store {
 
   result<std::vector<consent_artefact>> list_consents(const consent_filter& filter) override {
     std::lock_guard lock(mutex_);
-    // The SQL is assembled from fixed clauses only (at most eight distinct texts, each cached);
-    // every value is a bound parameter.
-    std::string sql = "SELECT doc FROM consents WHERE 1 = 1";
-    if (filter.subject)
-      sql += " AND subject = ?";
-    if (filter.consumer)
-      sql += " AND consumer = ?";
-    if (filter.status)
-      sql += " AND status = ?";
-    sql += " ORDER BY id LIMIT ?";
-    return with(sql, [&](statement& s) -> result<std::vector<consent_artefact>> {
+    // One fixed statement per combination of filters, so each uses its index; values are bound.
+    static constexpr std::array<std::string_view, 8> by_filters = {
+        "SELECT doc FROM consents ORDER BY id LIMIT ?",
+        "SELECT doc FROM consents WHERE subject = ? ORDER BY id LIMIT ?",
+        "SELECT doc FROM consents WHERE consumer = ? ORDER BY id LIMIT ?",
+        "SELECT doc FROM consents WHERE subject = ? AND consumer = ? ORDER BY id LIMIT ?",
+        "SELECT doc FROM consents WHERE status = ? ORDER BY id LIMIT ?",
+        "SELECT doc FROM consents WHERE subject = ? AND status = ? ORDER BY id LIMIT ?",
+        "SELECT doc FROM consents WHERE consumer = ? AND status = ? ORDER BY id LIMIT ?",
+        "SELECT doc FROM consents WHERE subject = ? AND consumer = ? AND status = ? "
+        "ORDER BY id LIMIT ?",
+    };
+    const std::size_t which =
+        (filter.subject ? 1u : 0u) | (filter.consumer ? 2u : 0u) | (filter.status ? 4u : 0u);
+    return with(by_filters[which], [&](statement& s) -> result<std::vector<consent_artefact>> {
       int index = 0;
       if (filter.subject)
         SAPHAN_TRY_VOID(s.bind(++index, *filter.subject));
@@ -348,6 +334,22 @@ class sqlite_store final : public store {
         return docs.error();
       return convert_all(*docs, consent_of_doc);
     });
+  }
+
+  result<std::vector<consent_artefact>> list_expiring_consents(timestamp by,
+                                                               std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    return with(
+        "SELECT doc FROM consents WHERE status = 'active' AND valid_until_us <= ? "
+        "ORDER BY valid_until_us, id LIMIT ?",
+        [&](statement& s) -> result<std::vector<consent_artefact>> {
+          SAPHAN_TRY_VOID(s.bind(1, micros_of(by)));
+          SAPHAN_TRY_VOID(s.bind(2, static_cast<std::int64_t>(std::min(limit, max_page))));
+          auto docs = collect_texts(s);
+          if (!docs)
+            return docs.error();
+          return convert_all(*docs, consent_of_doc);
+        });
   }
 
   result<void> transaction(const std::function<result<void>()>& body) override {
@@ -389,6 +391,26 @@ class sqlite_store final : public store {
     });
   }
 
+  result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
+      timestamp since) override {
+    std::lock_guard lock(mutex_);
+    return with(
+        "SELECT request_id, at_us FROM log_entries "
+        "WHERE at_us >= ? AND kind = 'exchange.decision' AND request_id <> ''",
+        [&](statement& s) -> result<std::vector<std::pair<std::string, timestamp>>> {
+          SAPHAN_TRY_VOID(s.bind(1, micros_of(since)));
+          std::vector<std::pair<std::string, timestamp>> out;
+          while (true) {
+            auto row = s.step();
+            if (!row)
+              return row.error();
+            if (!*row)
+              return out;
+            out.emplace_back(s.text(0), timestamp_of_micros(s.integer(1)));
+          }
+        });
+  }
+
   result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) override {
     std::lock_guard lock(mutex_);
     return with("SELECT idx, entry FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?",
@@ -405,23 +427,23 @@ class sqlite_store final : public store {
     std::vector<crypto::sha256_digest> hashes;
     hashes.reserve(ids.size());
     for (const auto& id : ids) {
-      auto hash = with("SELECT hash FROM log_nodes WHERE level = ? AND idx = ?",
-                       [&](statement& s) -> result<crypto::sha256_digest> {
-                         SAPHAN_TRY_VOID(sqlite::bind_all(s, static_cast<std::int64_t>(id.level),
-                                                          as_sql_int(id.index)));
-                         auto row = s.step();
-                         if (!row)
-                           return row.error();
-                         if (!*row) {
-                           return make_error(errc::not_found,
-                                             "log node (" + std::to_string(id.level) + ", " +
-                                                 std::to_string(id.index) + ") is not stored");
-                         }
-                         auto digest = crypto::sha256_from_bytes(s.blob(0));
-                         if (!digest)
-                           return corrupt("log node", digest.error());
-                         return *digest;
-                       });
+      auto hash = with(
+          "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?",
+          [&](statement& s) -> result<crypto::sha256_digest> {
+            SAPHAN_TRY_VOID(
+                sqlite::bind_all(s, static_cast<std::int64_t>(id.level), as_sql_int(id.index)));
+            auto row = s.step();
+            if (!row)
+              return row.error();
+            if (!*row) {
+              return make_error(errc::not_found, "log node (" + std::to_string(id.level) + ", " +
+                                                     std::to_string(id.index) + ") is not stored");
+            }
+            auto digest = crypto::sha256_from_bytes(s.blob(0));
+            if (!digest)
+              return corrupt("log node", digest.error());
+            return *digest;
+          });
       if (!hash)
         return hash.error();
       hashes.push_back(*hash);
@@ -731,7 +753,7 @@ class sqlite_store final : public store {
 
   template <class... Args>
   result<std::vector<checkpoint_record>> checkpoints_where(std::string_view sql,
-                                                          const Args&... args) {
+                                                           const Args&... args) {
     return with(sql, [&](statement& s) -> result<std::vector<checkpoint_record>> {
       SAPHAN_TRY_VOID(sqlite::bind_all(s, args...));
       std::vector<checkpoint_record> rows;

@@ -37,9 +37,9 @@ struct log_terms {
   std::string request_id;  // exchanges only
   std::string consumer;    // member ids as text
   std::string provider;
-  std::string dataset;     // versioned dataset id as text
-  std::string status;      // "allow", "ok", or a stable error code
-  std::string subject;     // keyed pseudonym (hex) of the citizen, never the citizen ID
+  std::string dataset;  // versioned dataset id as text
+  std::string status;   // "allow", "ok", or a stable error code
+  std::string subject;  // keyed pseudonym (hex) of the citizen, never the citizen ID
 };
 
 struct log_append {
@@ -54,8 +54,8 @@ struct log_row {
 
 // Search: every given criterion must hold. Newest first; `before_index` pages backwards.
 struct log_filter {
-  std::optional<timestamp> since;  // at >= since
-  std::optional<timestamp> until;  // at < until
+  std::optional<timestamp> since;     // at >= since
+  std::optional<timestamp> until;     // at < until
   std::optional<std::string> member;  // consumer or provider
   std::optional<std::string> dataset;
   std::optional<std::string> status;
@@ -74,6 +74,15 @@ struct checkpoint_record {
   std::optional<std::string> timestamp_token;
   timestamp created_at{};
 };
+
+// Evidence entries are small JSON facts; anything larger is a bug or an attack. Stores refuse
+// such entries, and the group commit checks each one before it joins a batch, so that one bad
+// entry fails alone instead of failing every exchange that shares its transaction.
+inline constexpr std::size_t max_log_entry_bytes = 64 * 1024;
+inline constexpr std::size_t max_term_length = 256;
+// Errors: payload_too_large (empty or over max_log_entry_bytes), invalid_argument (a term over
+// max_term_length).
+result<void> check_log_entry(const log_append& entry);
 
 class store {
  public:
@@ -104,6 +113,10 @@ class store {
                                       consent_status expected_status) = 0;
   virtual result<consent_artefact> find_consent(const consent_id& id) = 0;
   virtual result<std::vector<consent_artefact>> list_consents(const consent_filter& filter) = 0;
+  // Active consents whose validity ends at or before `by` (oldest first, at most `limit`): the
+  // ones the hub must mark expired.
+  virtual result<std::vector<consent_artefact>> list_expiring_consents(timestamp by,
+                                                                       std::size_t limit) = 0;
 
   virtual result<void> transaction(const std::function<result<void>()>& body) = 0;
 
@@ -114,6 +127,10 @@ class store {
   // storage_failure. Atomic; inside `transaction` it commits with the rest of the body.
   virtual result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
                                   const std::vector<evidence::stored_node>& nodes) = 0;
+  // The request ids of exchange decisions received at or after `since`, with their receipt
+  // times: what the hub's replay guard must remember again after a restart.
+  virtual result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
+      timestamp since) = 0;
   // Up to `limit` (capped at 10000) rows with index >= from, in order.
   virtual result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) = 0;
   // The stored hashes of complete nodes, in the order asked. Errors: not_found naming the first
@@ -141,7 +158,7 @@ class store {
 };
 
 struct sqlite_options {
-  std::string path;           // file path; ":memory:" for tests
+  std::string path;  // file path; ":memory:" for tests
   int busy_timeout_ms = 5000;
 };
 

@@ -26,7 +26,9 @@ namespace {
 constexpr std::size_t max_chain_files = 8;
 constexpr std::size_t max_policy_oid_bytes = 100;
 
-error invalid(std::string detail) { return make_error(errc::invalid_argument, std::move(detail)); }
+error invalid(std::string detail) {
+  return make_error(errc::invalid_argument, std::move(detail));
+}
 
 // ---- queries ---------------------------------------------------------------------------------
 
@@ -172,7 +174,8 @@ result<ts_resp_ctx_ptr> make_response_context(const tsa_signer::state& s, callba
       TS_RESP_CTX_add_md(context.get(), EVP_sha256()) != 1 ||
       TS_RESP_CTX_set_accuracy(context.get(), 1, 0, 0) != 1 ||
       TS_RESP_CTX_set_clock_precision_digits(context.get(), 0) != 1 ||
-      (sk_X509_num(s.chain.get()) > 0 && TS_RESP_CTX_set_certs(context.get(), s.chain.get()) != 1)) {
+      (sk_X509_num(s.chain.get()) > 0 &&
+       TS_RESP_CTX_set_certs(context.get(), s.chain.get()) != 1)) {
     return openssl_failure(errc::internal, "setting up the response context");
   }
   // The TSA names itself (its certificate's subject) so verifiers can match name and signer.
@@ -245,8 +248,8 @@ result<tsa_signer> tsa_signer::create(const signer_config& config) {
   auto policy = parse_policy(config.policy_oid);
   if (!policy)
     return std::move(policy).error();
-  auto s = std::make_shared<state>(state{std::move(*certificate), std::move(*key),
-                                         std::move(*chain), std::move(*policy)});
+  auto s = std::make_shared<state>(
+      state{std::move(*certificate), std::move(*key), std::move(*chain), std::move(*policy)});
   return tsa_signer(std::move(s));
 }
 
@@ -265,8 +268,8 @@ result<std::string> tsa_signer::respond(std::string_view request_der, const seri
   // get exactly that badDataFormat answer.
   std::string_view body = is_single_request(request_der) ? request_der : std::string_view{};
   static const char nothing[1] = {0};
-  pki::detail::bio_ptr input(BIO_new_mem_buf(body.empty() ? nothing : body.data(),
-                                             static_cast<int>(body.size())));
+  pki::detail::bio_ptr input(
+      BIO_new_mem_buf(body.empty() ? nothing : body.data(), static_cast<int>(body.size())));
   if (!input)
     return openssl_failure(errc::internal, "allocating the request buffer");
   ts_resp_ptr response(TS_RESP_create_response(context->get(), input.get()));

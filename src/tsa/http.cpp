@@ -100,8 +100,8 @@ net::http_limits reply_client_limits() {
 }
 
 net::request_handler make_handler(tsa_signer signer, serial_source serials) {
-  auto state = std::make_shared<const handler_state>(
-      handler_state{std::move(signer), std::move(serials)});
+  auto state =
+      std::make_shared<const handler_state>(handler_state{std::move(signer), std::move(serials)});
   // Not a coroutine itself: the state travels by value into answer_now's frame.
   return [state](net::http_request& request, const net::peer_info&) {
     return answer_now(state, request);
@@ -126,18 +126,17 @@ asio::awaitable<result<std::string>> request_timestamp(net::http_client& client,
   if (!response)
     co_return std::move(response).error();
   if (response->result() != http::status::ok) {
-    co_return make_error(errc::provider_error,
-                         "TSA " + tsa.host + ":" + std::to_string(tsa.port) + " answered HTTP " +
-                             std::to_string(response->result_int()));
+    co_return make_error(errc::provider_error, "TSA " + tsa.host + ":" + std::to_string(tsa.port) +
+                                                   " answered HTTP " +
+                                                   std::to_string(response->result_int()));
   }
   if (!media_type_is(view_of((*response)[http::field::content_type]), reply_content_type)) {
     co_return make_error(errc::timestamp_invalid,
                          "reply: Content-Type must be " + std::string(reply_content_type));
   }
   if (response->body().size() > max_response_bytes) {
-    co_return make_error(errc::payload_too_large, "reply: larger than " +
-                                                      std::to_string(max_response_bytes) +
-                                                      " bytes");
+    co_return make_error(errc::payload_too_large,
+                         "reply: larger than " + std::to_string(max_response_bytes) + " bytes");
   }
   auto checked = check_reply(response->body(), digest, *nonce);
   if (!checked)

@@ -16,7 +16,9 @@ namespace saphan::tsa::detail {
 using pki::detail::openssl_deleter;
 using pki::detail::openssl_failure;
 
-inline void free_x509_stack(STACK_OF(X509) * stack) { sk_X509_pop_free(stack, X509_free); }
+inline void free_x509_stack(STACK_OF(X509) * stack) {
+  sk_X509_pop_free(stack, X509_free);
+}
 
 using ts_req_ptr = std::unique_ptr<TS_REQ, openssl_deleter<TS_REQ_free>>;
 using ts_resp_ptr = std::unique_ptr<TS_RESP, openssl_deleter<TS_RESP_free>>;

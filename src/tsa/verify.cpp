@@ -264,8 +264,8 @@ result<ts_verify_ctx_ptr> make_verify_context(const crypto::sha256_digest& expec
   if (!store)
     return std::move(store).error();
   ts_verify_ctx_ptr context(TS_VERIFY_CTX_new());
-  auto* imprint = static_cast<unsigned char*>(
-      OPENSSL_memdup(expected.bytes.data(), expected.bytes.size()));
+  auto* imprint =
+      static_cast<unsigned char*>(OPENSSL_memdup(expected.bytes.data(), expected.bytes.size()));
   if (!context || imprint == nullptr) {
     OPENSSL_free(imprint);
     return openssl_failure(errc::internal, "allocating the verification context");

@@ -97,23 +97,30 @@ TEST_CASE("connector config errors name the member", "[connector]") {
       {"not json", "config: "},
       {"[]", "config: "},
       {with(R"("member": "TH/GOV/JFO/legal-aid")", R"("member": "jfo")"), "config.member: "},
-      {with(R"("hub": "https://127.0.0.1:8443")", R"("hub": "http://127.0.0.1:8443")"), "config.hub: "},
+      {with(R"("hub": "https://127.0.0.1:8443")", R"("hub": "http://127.0.0.1:8443")"),
+       "config.hub: "},
       {with(R"("hub": "https://127.0.0.1:8443")", R"("hub": "127.0.0.1")"), "config.hub: "},
       {with(R"("hubMember": "TH/GOV/SAPHAN/hub")", R"("hubMember": 5)"), "config.hubMember: "},
       {with(R"("ca": "/etc/saphan/ca.crt")", R"("ca": "")"), "config.tls.ca: "},
       {with(R"("ca": "/etc/saphan/ca.crt")", R"("ca": "x", "crl": "y")"), "config.tls.crl: "},
       {with(R"("signingKey")", R"("signingkey")"), "config.signingkey: "},
       {with(R"("freshnessSeconds": 120)", R"("freshnessSeconds": 0)"), "config.freshnessSeconds: "},
-      {with(R"("freshnessSeconds": 120)", R"("freshnessSeconds": 3601)"), "config.freshnessSeconds: "},
+      {with(R"("freshnessSeconds": 120)", R"("freshnessSeconds": 3601)"),
+       "config.freshnessSeconds: "},
       {with(R"("timeoutMs": 5000)", R"("timeoutMs": 99)"), "config.timeoutMs: "},
       {with(R"("threads": 4)", R"("threads": 65)"), "config.threads: "},
       {with(R"("threads": 4)", R"("threads": "4")"), "config.threads: "},
-      {with(R"("listen": "127.0.0.1:8080")", R"("listen": "0.0.0.0:8080")"), "config.consumer.listen: "},
-      {with(R"("listen": "127.0.0.1:8080")", R"("listen": "127.0.0.1")"), "config.consumer.listen: "},
-      {with(R"("listen": "0.0.0.0:0")", R"("listen": "0.0.0.0:65536")"), "config.provider.listen: "},
-      {with(R"("listen": "0.0.0.0:0")", R"("listen": "localhost:9443")"), "config.provider.listen: "},
+      {with(R"("listen": "127.0.0.1:8080")", R"("listen": "0.0.0.0:8080")"),
+       "config.consumer.listen: "},
+      {with(R"("listen": "127.0.0.1:8080")", R"("listen": "127.0.0.1")"),
+       "config.consumer.listen: "},
+      {with(R"("listen": "0.0.0.0:0")", R"("listen": "0.0.0.0:65536")"),
+       "config.provider.listen: "},
+      {with(R"("listen": "0.0.0.0:0")", R"("listen": "localhost:9443")"),
+       "config.provider.listen: "},
       {with(R"("pseudonymKey": "keys/pseudonym.key",)", ""), "config.provider.pseudonymKey: "},
-      {with(R"("TH/GOV/DOPA/civil-registry/person@1.0")", R"("person")"), "config.provider.datasets.person: "},
+      {with(R"("TH/GOV/DOPA/civil-registry/person@1.0")", R"("person")"),
+       "config.provider.datasets.person: "},
       {with(R"("subjectField": "citizenId")", R"("subjectField": "")"),
        "config.provider.datasets.TH/GOV/DOPA/civil-registry/person@1.0.subjectField: "},
       {with(R"("subjectField": "citizenId",)", R"("subjectField": "citizenId", "cache": true,)"),
@@ -140,11 +147,14 @@ TEST_CASE("connector config needs a side", "[connector]") {
   CHECK(r.error().detail.find("needs \"consumer\"") != std::string::npos);
 }
 
-TEST_CASE("connector config: the consumer side needs the hub URL and an encryption key", "[connector]") {
-  auto no_hub = parse_connector_config(without(valid_config, R"("hub": "https://127.0.0.1:8443",)"), ".");
+TEST_CASE("connector config: the consumer side needs the hub URL and an encryption key",
+          "[connector]") {
+  auto no_hub =
+      parse_connector_config(without(valid_config, R"("hub": "https://127.0.0.1:8443",)"), ".");
   REQUIRE_FALSE(no_hub);
   CHECK(no_hub.error().detail.rfind("config.hub: ", 0) == 0);
-  auto no_key = parse_connector_config(without(valid_config, R"("encryptionKey": "keys/encryption.jwk",)"), ".");
+  auto no_key = parse_connector_config(
+      without(valid_config, R"("encryptionKey": "keys/encryption.jwk",)"), ".");
   REQUIRE_FALSE(no_key);
   CHECK(no_key.error().detail.rfind("config.encryptionKey: ", 0) == 0);
 }

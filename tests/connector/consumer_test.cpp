@@ -10,22 +10,30 @@ namespace {
 
 const std::string target = "/r1/TH/GOV/DOPA/civil-registry/person@1.0";
 
-member_id self() { return *parse_member_id("TH/GOV/JFO/legal-aid"); }
+member_id self() {
+  return *parse_member_id("TH/GOV/JFO/legal-aid");
+}
 
-consumer_headers headers() { return {"TH/GOV/JFO/legal-aid", "", "officer-7", "case-2026-001"}; }
+consumer_headers headers() {
+  return {"TH/GOV/JFO/legal-aid", "", "officer-7", "case-2026-001"};
+}
 
-std::string subject() { return complete_thai_id("110170020345"); }
+std::string subject() {
+  return complete_thai_id("110170020345");
+}
 
 std::string body(const std::string& extra = "") {
   return R"({"subject":")" + subject() +
-         R"(","purpose":"legal-aid-eligibility","lawfulBasis":"consent","consentId":"c-1")" + extra + "}";
+         R"(","purpose":"legal-aid-eligibility","lawfulBasis":"consent","consentId":"c-1")" +
+         extra + "}";
 }
 
 }  // namespace
 
 TEST_CASE("consumer call: a complete request", "[connector]") {
-  auto call = parse_consumer_call(target, headers(), body(R"(,"fields":["firstNameTh","citizenId"])"),
-                                  self(), "generated-id-123");
+  auto call =
+      parse_consumer_call(target, headers(), body(R"(,"fields":["firstNameTh","citizenId"])"),
+                          self(), "generated-id-123");
   REQUIRE(call);
   CHECK(to_string(call->dataset) == "TH/GOV/DOPA/civil-registry/person@1.0");
   CHECK(call->request_id == "generated-id-123");
@@ -46,8 +54,8 @@ TEST_CASE("consumer call: a complete request", "[connector]") {
 }
 
 TEST_CASE("consumer call: the target may be percent-encoded and carry a query", "[connector]") {
-  auto call = parse_consumer_call("/r1/TH%2FGOV/DOPA/civil-registry/person%401.0?x=1", headers(), body(),
-                                  self(), "generated-id-123");
+  auto call = parse_consumer_call("/r1/TH%2FGOV/DOPA/civil-registry/person%401.0?x=1", headers(),
+                                  body(), self(), "generated-id-123");
   REQUIRE(call);
   CHECK(to_string(call->dataset) == "TH/GOV/DOPA/civil-registry/person@1.0");
   auto bad = parse_consumer_target("/r1/TH/GOV/DOPA/civil-registry/person%4");
@@ -81,17 +89,20 @@ TEST_CASE("consumer call: X-Road headers", "[connector]") {
 
   h = headers();
   h.request_id = "short";
-  CHECK(parse_consumer_call(target, h, body(), self(), "generated-id-123").code() == errc::invalid_argument);
+  CHECK(parse_consumer_call(target, h, body(), self(), "generated-id-123").code() ==
+        errc::invalid_argument);
   h.request_id = std::string(64, 'a');
   CHECK(parse_consumer_call(target, h, body(), self(), "generated-id-123"));
   h.request_id = std::string(65, 'a');
-  CHECK(parse_consumer_call(target, h, body(), self(), "generated-id-123").code() == errc::invalid_argument);
+  CHECK(parse_consumer_call(target, h, body(), self(), "generated-id-123").code() ==
+        errc::invalid_argument);
 
   h = headers();
   h.issue = std::string(max_header_text, 'x');
   CHECK(parse_consumer_call(target, h, body(), self(), "generated-id-123"));
   h.issue = std::string(max_header_text + 1, 'x');
-  CHECK(parse_consumer_call(target, h, body(), self(), "generated-id-123").code() == errc::invalid_argument);
+  CHECK(parse_consumer_call(target, h, body(), self(), "generated-id-123").code() ==
+        errc::invalid_argument);
 }
 
 TEST_CASE("consumer call: body rules", "[connector]") {
@@ -106,10 +117,19 @@ TEST_CASE("consumer call: body rules", "[connector]") {
       {body(R"(,"fields":"citizenId")"), errc::malformed_body},
       {body(R"(,"fields":["a","a"])"), errc::malformed_body},
       {body(R"(,"fields":[""])"), errc::malformed_body},
+      {body(R"(,"fields":["first name"])"), errc::malformed_body},
+      {body(R"(,"fields":["9lives"])"), errc::malformed_body},
+      {body(R"(,"fields":["a\u0001b"])"), errc::malformed_body},
+      {body(R"(,"fields":["é"])"), errc::malformed_body},
+      {body(",\"fields\":[\"" + std::string(65, 'a') + "\"]"), errc::malformed_body},
+      {body(",\"subject\":\"" + std::string(70 * 1024, 'x') + "\""), errc::payload_too_large},
       {body(R"(,"legalInstrument":"")"), errc::malformed_body},
-      {R"({"subject":"1234567890123","purpose":"p","lawfulBasis":"consent"})", errc::invalid_citizen_id},
-      {R"({"subject":")" + subject() + R"(","purpose":"Bad Purpose","lawfulBasis":"consent"})", errc::malformed_body},
-      {R"({"subject":")" + subject() + R"(","purpose":"p","lawfulBasis":"because"})", errc::malformed_body},
+      {R"({"subject":"1234567890123","purpose":"p","lawfulBasis":"consent"})",
+       errc::invalid_citizen_id},
+      {R"({"subject":")" + subject() + R"(","purpose":"Bad Purpose","lawfulBasis":"consent"})",
+       errc::malformed_body},
+      {R"({"subject":")" + subject() + R"(","purpose":"p","lawfulBasis":"because"})",
+       errc::malformed_body},
       {R"({"subject":")" + subject() + R"(","lawfulBasis":"consent"})", errc::malformed_body},
   };
   for (const auto& c : cases) {
@@ -118,15 +138,21 @@ TEST_CASE("consumer call: body rules", "[connector]") {
     REQUIRE_FALSE(r);
     CHECK(r.error().code == c.code);
   }
+  CHECK(parse_consumer_call(target, headers(),
+                            body(",\"fields\":[\"" + std::string(64, 'a') + "\",\"b_2\"]"), self(),
+                            "generated-id-123"));
   std::string fields;
-  for (int i = 0; i < 256; ++i) fields += (i ? ",\"f" : "\"f") + std::to_string(i) + "\"";
-  CHECK(parse_consumer_call(target, headers(), body(",\"fields\":[" + fields + "]"), self(), "generated-id-123"));
-  CHECK_FALSE(parse_consumer_call(target, headers(), body(",\"fields\":[" + fields + ",\"x\"]"), self(),
-                                  "generated-id-123"));
+  for (int i = 0; i < 256; ++i)
+    fields += (i ? ",\"f" : "\"f") + std::to_string(i) + "\"";
+  CHECK(parse_consumer_call(target, headers(), body(",\"fields\":[" + fields + "]"), self(),
+                            "generated-id-123"));
+  CHECK_FALSE(parse_consumer_call(target, headers(), body(",\"fields\":[" + fields + ",\"x\"]"),
+                                  self(), "generated-id-123"));
 }
 
 TEST_CASE("build_envelope carries the call and round-trips", "[connector]") {
-  auto call = parse_consumer_call(target, headers(), body(R"(,"fields":["firstNameTh"])"), self(), "generated-id-123");
+  auto call = parse_consumer_call(target, headers(), body(R"(,"fields":["firstNameTh"])"), self(),
+                                  "generated-id-123");
   REQUIRE(call);
   auto now = *parse_rfc3339("2026-11-21T09:30:00Z");
   auto reply = R"({"kty":"OKP","crv":"X25519","x":"abc"})";
@@ -147,7 +173,8 @@ TEST_CASE("traceparent is passed along or made", "[connector]") {
   const std::string valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
   CHECK(is_valid_traceparent(valid));
   CHECK(choose_traceparent(valid, std::string(24, '\x01')) == valid);
-  for (const std::string& bad : std::vector<std::string>{"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0",
+  for (const std::string& bad :
+       std::vector<std::string>{"", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0",
                                 "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
                                 "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
                                 "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",

@@ -35,7 +35,9 @@ TEST_CASE("parse_csv follows RFC 4180", "[connector]") {
   REQUIRE(no_final_newline);
   CHECK(no_final_newline->size() == 2);
 
-  auto bom = parse_csv("\xEF\xBB\xBF" "a\n1\n");
+  auto bom = parse_csv(
+      "\xEF\xBB\xBF"
+      "a\n1\n");
   REQUIRE(bom);
   CHECK((*bom)[0][0] == "a");
 
@@ -50,12 +52,8 @@ TEST_CASE("parse_csv rejects broken files naming the line", "[connector]") {
     const char* detail;
   };
   const bad_case cases[] = {
-      {"a,b\n1,2,3\n", "line 2"},
-      {"a,b\n1\n", "line 2"},
-      {"a,b\n\"open,2\n", "line 2"},
-      {"a,b\nx\"y,2\n", "line 2"},
-      {"a,b\n\"x\"y,2\n", "line 2"},
-      {"a,b\r1,2\n", "line 1"},
+      {"a,b\n1,2,3\n", "line 2"},  {"a,b\n1\n", "line 2"},        {"a,b\n\"open,2\n", "line 2"},
+      {"a,b\nx\"y,2\n", "line 2"}, {"a,b\n\"x\"y,2\n", "line 2"}, {"a,b\r1,2\n", "line 1"},
   };
   for (const auto& c : cases) {
     INFO(c.text);
@@ -68,7 +66,8 @@ TEST_CASE("parse_csv rejects broken files naming the line", "[connector]") {
 
 TEST_CASE("parse_csv bounds columns and size", "[connector]") {
   std::string header;
-  for (std::size_t i = 0; i < max_csv_columns; ++i) header += (i ? ",c" : "c") + std::to_string(i);
+  for (std::size_t i = 0; i < max_csv_columns; ++i)
+    header += (i ? ",c" : "c") + std::to_string(i);
   CHECK(parse_csv(header + "\n"));
   CHECK_FALSE(parse_csv(header + ",extra\n"));
   std::string huge(max_csv_bytes + 1, 'a');
@@ -134,10 +133,12 @@ TEST_CASE("csv adapter config and data errors", "[connector]") {
   const bad_case cases[] = {
       {R"({"type":"csv","path":"none.csv","keyColumn":"id"})", "adapter.path"},
       {R"({"type":"csv","path":"p.csv","keyColumn":"nope"})", "adapter.keyColumn"},
-      {R"({"type":"csv","path":"p.csv","keyColumn":"id","fields":{"a":"nope"}})", "adapter.fields.a"},
+      {R"({"type":"csv","path":"p.csv","keyColumn":"id","fields":{"a":"nope"}})",
+       "adapter.fields.a"},
       {R"({"type":"csv","path":"p.csv","keyColumn":"id","fields":{}})", "adapter.fields"},
       {R"({"type":"csv","path":"p.csv","keyColumn":"id","types":{"n":"date"}})", "adapter.types.n"},
-      {R"({"type":"csv","path":"p.csv","keyColumn":"id","types":{"zz":"integer"}})", "adapter.types.zz"},
+      {R"({"type":"csv","path":"p.csv","keyColumn":"id","types":{"zz":"integer"}})",
+       "adapter.types.zz"},
       {R"({"type":"csv","path":"p.csv","keyColumn":"id","types":{"n":"integer"}})", "field n"},
       {R"({"type":"csv","path":"dup.csv","keyColumn":"id"})", "appears twice"},
       {R"({"type":"csv","path":"empty.csv","keyColumn":"id"})", "no header"},

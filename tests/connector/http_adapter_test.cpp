@@ -28,17 +28,23 @@ class fake_backend {
   std::uint16_t port() const { return port_; }
 
  private:
-  static net::asio::awaitable<net::http_response> handler(net::http_request& request, const net::peer_info&) {
+  static net::asio::awaitable<net::http_response> handler(net::http_request& request,
+                                                          const net::peer_info&) {
     std::string target(request.target());
     auto reply = [&](http::status status, std::string body) {
       return net::make_response(request.version(), request.keep_alive(), status, std::move(body),
                                 "application/json");
     };
-    if (target == "/persons/1101700203451") co_return reply(http::status::ok, R"({"citizenId":"1101700203451"})");
-    if (target.rfind("/echo/", 0) == 0) co_return reply(http::status::ok, "\"" + target + "\"");
-    if (target == "/persons/500") co_return reply(http::status::internal_server_error, "{}");
-    if (target == "/persons/big") co_return reply(http::status::ok, std::string(max_record_bytes + 1, ' '));
-    if (target == "/persons/fits") co_return reply(http::status::ok, std::string(max_record_bytes, ' '));
+    if (target == "/persons/1101700203451")
+      co_return reply(http::status::ok, R"({"citizenId":"1101700203451"})");
+    if (target.rfind("/echo/", 0) == 0)
+      co_return reply(http::status::ok, "\"" + target + "\"");
+    if (target == "/persons/500")
+      co_return reply(http::status::internal_server_error, "{}");
+    if (target == "/persons/big")
+      co_return reply(http::status::ok, std::string(max_record_bytes + 1, ' '));
+    if (target == "/persons/fits")
+      co_return reply(http::status::ok, std::string(max_record_bytes, ' '));
     if (target == "/persons/slow") {
       net::asio::steady_timer timer(co_await net::asio::this_coro::executor);
       timer.expires_after(std::chrono::milliseconds(1500));
@@ -155,10 +161,11 @@ TEST_CASE("http adapter reports a backend that is down", "[connector]") {
 }
 
 TEST_CASE("http adapter config errors", "[connector]") {
-  for (const char* bad : {R"({"type":"http"})", R"({"type":"http","urlTemplate":"http://h/{subject}","timeoutMs":0})",
-                          R"({"type":"http","urlTemplate":"http://h/{subject}","timeoutMs":60001})",
-                          R"({"type":"http","urlTemplate":"http://h/x"})",
-                          R"({"type":"http","urlTemplate":"http://h/{subject}","verb":"POST"})"}) {
+  for (const char* bad :
+       {R"({"type":"http"})", R"({"type":"http","urlTemplate":"http://h/{subject}","timeoutMs":0})",
+        R"({"type":"http","urlTemplate":"http://h/{subject}","timeoutMs":60001})",
+        R"({"type":"http","urlTemplate":"http://h/x"})",
+        R"({"type":"http","urlTemplate":"http://h/{subject}","verb":"POST"})"}) {
     INFO(bad);
     auto r = make(bad);
     REQUIRE_FALSE(r);

@@ -19,9 +19,13 @@ const std::string schema_text = R"({"type":"object",
   "required":["citizenId","firstNameTh"],
   "additionalProperties":false})";
 
-std::string subject() { return complete_thai_id("110170020345"); }
+std::string subject() {
+  return complete_thai_id("110170020345");
+}
 
-timestamp t0() { return *parse_rfc3339("2026-11-21T09:30:00Z"); }
+timestamp t0() {
+  return *parse_rfc3339("2026-11-21T09:30:00Z");
+}
 
 // Everything one exchange needs: keys of the three parties, the consumer's signed envelope, and
 // the grant as the hub would forward it.
@@ -45,13 +49,15 @@ struct exchange_fixture {
     call.subject = subject();
     call.purpose = "legal-aid-eligibility";
     call.fields = std::move(requested);
-    envelope = build_envelope(call, *parse_member_id("TH/GOV/JFO/legal-aid"), t0(),
-                              crypto::to_public_jwk(consumer_encryption.keys.public_key, consumer_encryption.kid));
+    envelope = build_envelope(
+        call, *parse_member_id("TH/GOV/JFO/legal-aid"), t0(),
+        crypto::to_public_jwk(consumer_encryption.keys.public_key, consumer_encryption.kid));
     envelope_bytes = serialize(envelope);
     forwarded.request = envelope_bytes;
-    forwarded.consumer_signature =
-        *crypto::sign_detached(envelope_bytes, consumer_signing.keys.secret_key, consumer_signing.kid);
-    forwarded.consumer_key = crypto::to_public_jwk(consumer_signing.keys.public_key, consumer_signing.kid);
+    forwarded.consumer_signature = *crypto::sign_detached(
+        envelope_bytes, consumer_signing.keys.secret_key, consumer_signing.kid);
+    forwarded.consumer_key =
+        crypto::to_public_jwk(consumer_signing.keys.public_key, consumer_signing.kid);
     forwarded.grant.request_id = envelope.request_id;
     forwarded.grant.request_hash = crypto::sha256(envelope_bytes).to_hex();
     forwarded.grant.fields = std::move(granted);
@@ -81,7 +87,8 @@ struct exchange_fixture {
     h.evidence.decision_index = 7;
     h.evidence.outcome_index = 8;
     h.evidence.request_hash = forwarded.grant.request_hash;
-    h.evidence.ciphertext_hash = crypto::sha256(parse_provider_response(sealed.body)->ciphertext).to_hex();
+    h.evidence.ciphertext_hash =
+        crypto::sha256(parse_provider_response(sealed.body)->ciphertext).to_hex();
     h.evidence.granted_fields = std::move(granted_fields);
     h.evidence.pseudonymised = forwarded.grant.pseudonymise_subject;
     auto body = serialize(h);
@@ -120,12 +127,16 @@ TEST_CASE("check_forwarded accepts a consistent fresh request", "[connector]") {
   REQUIRE(request);
   CHECK(check_forwarded(f.forwarded, *request, t0(), std::chrono::seconds(300)));
   // Both edges of the freshness window are inside it; one microsecond beyond is not.
-  CHECK(check_forwarded(f.forwarded, *request, t0() + std::chrono::seconds(300), std::chrono::seconds(300)));
-  CHECK(check_forwarded(f.forwarded, *request, t0() - std::chrono::seconds(300), std::chrono::seconds(300)));
+  CHECK(check_forwarded(f.forwarded, *request, t0() + std::chrono::seconds(300),
+                        std::chrono::seconds(300)));
+  CHECK(check_forwarded(f.forwarded, *request, t0() - std::chrono::seconds(300),
+                        std::chrono::seconds(300)));
   auto late = t0() + std::chrono::seconds(300) + std::chrono::microseconds(1);
-  CHECK(check_forwarded(f.forwarded, *request, late, std::chrono::seconds(300)).code() == errc::stale_request);
+  CHECK(check_forwarded(f.forwarded, *request, late, std::chrono::seconds(300)).code() ==
+        errc::stale_request);
   auto early = t0() - std::chrono::seconds(300) - std::chrono::microseconds(1);
-  CHECK(check_forwarded(f.forwarded, *request, early, std::chrono::seconds(300)).code() == errc::stale_request);
+  CHECK(check_forwarded(f.forwarded, *request, early, std::chrono::seconds(300)).code() ==
+        errc::stale_request);
 }
 
 TEST_CASE("check_forwarded refuses a grant for another request", "[connector]") {
@@ -133,16 +144,19 @@ TEST_CASE("check_forwarded refuses a grant for another request", "[connector]") 
   auto request = *parse_request_envelope(f.forwarded.request);
   auto other_id = f.forwarded;
   other_id.grant.request_id = "req-0002-abcd";
-  CHECK(check_forwarded(other_id, request, t0(), std::chrono::seconds(300)).code() == errc::bad_signature);
+  CHECK(check_forwarded(other_id, request, t0(), std::chrono::seconds(300)).code() ==
+        errc::bad_signature);
   auto other_hash = f.forwarded;
   other_hash.grant.request_hash = crypto::sha256("something else").to_hex();
-  CHECK(check_forwarded(other_hash, request, t0(), std::chrono::seconds(300)).code() == errc::bad_signature);
+  CHECK(check_forwarded(other_hash, request, t0(), std::chrono::seconds(300)).code() ==
+        errc::bad_signature);
 }
 
 TEST_CASE("check_forwarded: granted fields within the requested ones", "[connector]") {
   exchange_fixture more({"firstNameTh"}, {"firstNameTh", "birthYear"});
   auto request = *parse_request_envelope(more.forwarded.request);
-  CHECK(check_forwarded(more.forwarded, request, t0(), std::chrono::seconds(300)).code() == errc::field_not_allowed);
+  CHECK(check_forwarded(more.forwarded, request, t0(), std::chrono::seconds(300)).code() ==
+        errc::field_not_allowed);
   // A request that lists no fields leaves the choice to the policy.
   exchange_fixture any({}, {"firstNameTh", "birthYear"});
   auto any_request = *parse_request_envelope(any.forwarded.request);
@@ -168,10 +182,14 @@ TEST_CASE("subject pseudonyms are keyed, per dataset and stable", "[connector]")
   auto a = subject_pseudonym(key, "TH/GOV/DOPA/civil-registry/person@1.0", "1101700203450");
   CHECK(a.rfind("psn:", 0) == 0);
   CHECK(a.size() == 4 + 64);
-  CHECK(a == "psn:" + crypto::hmac_sha256(key, "TH/GOV/DOPA/civil-registry/person@1.0|1101700203450").to_hex());
+  CHECK(
+      a ==
+      "psn:" +
+          crypto::hmac_sha256(key, "TH/GOV/DOPA/civil-registry/person@1.0|1101700203450").to_hex());
   CHECK(a == subject_pseudonym(key, "TH/GOV/DOPA/civil-registry/person@1.0", "1101700203450"));
   CHECK(a != subject_pseudonym(key, "TH/GOV/DOPA/civil-registry/person@2.0", "1101700203450"));
-  CHECK(a != subject_pseudonym(std::string(32, '\x02'), "TH/GOV/DOPA/civil-registry/person@1.0", "1101700203450"));
+  CHECK(a != subject_pseudonym(std::string(32, '\x02'), "TH/GOV/DOPA/civil-registry/person@1.0",
+                               "1101700203450"));
 
   auto record = parse_json(R"({"citizenId":"1101700203450","x":1})");
   REQUIRE(record);
@@ -185,7 +203,8 @@ TEST_CASE("a sealed answer opens at the consumer with only granted fields", "[co
   exchange_fixture f;
   auto sealed = f.seal(f.record());
   REQUIRE(sealed);
-  auto provider_ok = crypto::verify_detached(sealed->signature, sealed->body, f.provider_signing.keys.public_key);
+  auto provider_ok =
+      crypto::verify_detached(sealed->signature, sealed->body, f.provider_signing.keys.public_key);
   CHECK(provider_ok);
   auto answer = f.hub_answer(*sealed, f.forwarded.grant.fields);
   auto opened = f.open(answer, f.consumer_encryption.keys.secret_key);
@@ -209,7 +228,8 @@ TEST_CASE("a pseudonymised answer hides the subject and still validates", "[conn
   exchange_fixture f({"citizenId", "firstNameTh"}, {"citizenId", "firstNameTh"}, true);
   auto sealed = f.seal(f.record());
   REQUIRE(sealed);
-  auto opened = f.open(f.hub_answer(*sealed, f.forwarded.grant.fields), f.consumer_encryption.keys.secret_key);
+  auto opened = f.open(f.hub_answer(*sealed, f.forwarded.grant.fields),
+                       f.consumer_encryption.keys.secret_key);
   REQUIRE(opened);
   auto record = parse_json(opened->record_json);
   REQUIRE(record);
@@ -227,8 +247,8 @@ TEST_CASE("the provider refuses records that break the rules", "[connector]") {
   CHECK(f.seal(other).code() == errc::provider_error);
   // The full schema applies at the provider: required members, types, extra members.
   CHECK(f.seal(R"({"citizenId":")" + subject() + R"("})").code() == errc::schema_violation);
-  CHECK(f.seal(R"({"citizenId":")" + subject() + R"(","firstNameTh":"x","birthYear":"old"})").code() ==
-        errc::schema_violation);
+  CHECK(f.seal(R"({"citizenId":")" + subject() + R"(","firstNameTh":"x","birthYear":"old"})")
+            .code() == errc::schema_violation);
   CHECK(f.seal(R"({"citizenId":")" + subject() + R"(","firstNameTh":"x","extra":1})").code() ==
         errc::schema_violation);
 
@@ -253,7 +273,8 @@ TEST_CASE("the consumer refuses answers that do not verify", "[connector]") {
   SECTION("provider signature over other bytes") {
     auto forged = *sealed;
     forged.signature = *crypto::sign_detached(forged.body, f.hub_signing.keys.secret_key, "x");
-    CHECK(f.open(f.hub_answer(forged, f.forwarded.grant.fields), secret).code() == errc::bad_signature);
+    CHECK(f.open(f.hub_answer(forged, f.forwarded.grant.fields), secret).code() ==
+          errc::bad_signature);
   }
   SECTION("an answer for another request") {
     auto other = f;
@@ -276,10 +297,12 @@ TEST_CASE("the consumer refuses answers that do not verify", "[connector]") {
 TEST_CASE("the consumer validates the record against the schema", "[connector]") {
   // A provider connector with a looser schema than the catalog's: the consumer still catches it.
   exchange_fixture f({"citizenId", "birthYear"}, {"citizenId", "birthYear"});
-  f.schema = *record_schema::compile(R"({"type":"object","properties":{"citizenId":{"type":"string"},
+  f.schema =
+      *record_schema::compile(R"({"type":"object","properties":{"citizenId":{"type":"string"},
       "birthYear":{"type":"string"},"firstNameTh":{"type":"string"}}})");
   auto sealed = f.seal(R"({"citizenId":")" + subject() + R"(","birthYear":"nineteen-eighty"})");
   REQUIRE(sealed);
-  auto r = f.open(f.hub_answer(*sealed, f.forwarded.grant.fields), f.consumer_encryption.keys.secret_key);
+  auto r = f.open(f.hub_answer(*sealed, f.forwarded.grant.fields),
+                  f.consumer_encryption.keys.secret_key);
   CHECK(r.code() == errc::schema_violation);
 }

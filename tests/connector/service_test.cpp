@@ -18,6 +18,7 @@
 #include "crypto/jwe.hpp"
 #include "crypto/jws.hpp"
 #include "exchange/envelope.hpp"
+#include "net/http.hpp"
 #include "pki/pki.hpp"
 #include "test_support.hpp"
 
@@ -29,7 +30,9 @@ namespace {
 
 const std::string dataset = "TH/GOV/DOPA/civil-registry/person@1.0";
 
-std::string subject() { return complete_thai_id("110170020345"); }
+std::string subject() {
+  return complete_thai_id("110170020345");
+}
 
 struct connector_setup {
   testing::temp_dir dir;
@@ -43,7 +46,8 @@ struct connector_setup {
 
   explicit connector_setup(bool start = true) {
     REQUIRE(pki::create_ca(dir.file("ca"), "Test CA", 365));
-    REQUIRE(pki::issue_certificate(dir.file("ca"), *parse_member_id("TH/GOV/SAPHAN/hub"), dir.file("hub"), 30));
+    REQUIRE(pki::issue_certificate(dir.file("ca"), *parse_member_id("TH/GOV/SAPHAN/hub"),
+                                   dir.file("hub"), 30));
     REQUIRE(pki::issue_certificate(dir.file("ca"), *parse_member_id("TH/GOV/DOPA/civil-registry"),
                                    dir.file("dopa"), 30));
     REQUIRE(crypto::write_private_key_file(dir.file("signing.jwk"), provider_keys, "dopa-1"));
@@ -54,18 +58,21 @@ struct connector_setup {
               R"({"type":"object","properties":{"citizenId":{"type":"string","format":"thai-id"},
                   "firstNameTh":{"type":"string"},"moo":{"type":"integer"}},"required":["citizenId"]})");
     dir.write("person.csv", "citizen_id,first_name_th,moo\n" + subject() + ",สมชาย,5\n");
-    config_path = dir.write("connector.json", R"({
+    config_path = dir.write("connector.json",
+                            R"({
       "member": "TH/GOV/DOPA/civil-registry", "hub": "https://127.0.0.1:1",
       "tls": {"certificate": "dopa.crt", "key": "dopa.key", "ca": "ca/ca.crt"},
       "signingKey": "signing.jwk", "encryptionKey": "encryption.jwk", "hubKey": "hub.pub.jwk",
       "hubMember": "TH/GOV/SAPHAN/hub", "threads": 2, "timeoutMs": 2000,
       "consumer": {"listen": "127.0.0.1:0"},
       "provider": {"listen": "127.0.0.1:0", "pseudonymKey": "pseudonym.key",
-        "datasets": {")" + dataset + R"(": {"schema": "person.schema.json", "subjectField": "citizenId",
+        "datasets": {")" + dataset +
+                                R"(": {"schema": "person.schema.json", "subjectField": "citizenId",
           "adapter": {"type": "csv", "path": "person.csv", "keyColumn": "citizen_id",
                       "fields": {"citizenId": "citizen_id", "firstNameTh": "first_name_th", "moo": "moo"},
                       "types": {"moo": "integer"}}}}}})");
-    if (!start) return;
+    if (!start)
+      return;
     auto config = read_connector_config(config_path);
     REQUIRE(config);
     auto created = connector_service::create(*config);
@@ -76,7 +83,8 @@ struct connector_setup {
   }
 
   ~connector_setup() {
-    if (!service) return;
+    if (!service)
+      return;
     service->stop();
     runner.join();
   }
@@ -95,8 +103,13 @@ struct connector_setup {
     f.request = serialize(r);
     f.consumer_signature = *crypto::sign_detached(f.request, consumer_keys.secret_key, "jfo-1");
     f.consumer_key = crypto::to_public_jwk(consumer_keys.public_key, "jfo-1");
-    f.grant = {r.request_id, crypto::sha256(f.request).to_hex(), {"firstNameTh", "moo"}, false,
-               r.purpose, 3, issued};
+    f.grant = {r.request_id,
+               crypto::sha256(f.request).to_hex(),
+               {"firstNameTh", "moo"},
+               false,
+               r.purpose,
+               3,
+               issued};
     return serialize(f);
   }
 };
@@ -108,7 +121,8 @@ result<net::http_response> send(const net::endpoint& to, net::http_request reque
   net::http_client client(io.get_executor(), std::move(tls), net::http_limits{});
   std::optional<result<net::http_response>> out;
   net::asio::co_spawn(
-      io, [&]() -> net::asio::awaitable<void> {
+      io,
+      [&]() -> net::asio::awaitable<void> {
         out.emplace(co_await client.send(to, std::move(request), std::chrono::milliseconds(5000)));
       },
       net::asio::detached);
@@ -117,8 +131,10 @@ result<net::http_response> send(const net::endpoint& to, net::http_request reque
   return std::move(*out);
 }
 
-std::shared_ptr<net::asio::ssl::context> client_tls(const testing::temp_dir& dir, const std::string& who) {
-  auto tls = net::make_client_tls({dir.file(who + ".crt"), dir.file(who + ".key"), dir.file("ca/ca.crt")});
+std::shared_ptr<net::asio::ssl::context> client_tls(const testing::temp_dir& dir,
+                                                    const std::string& who) {
+  auto tls =
+      net::make_client_tls({dir.file(who + ".crt"), dir.file(who + ".key"), dir.file("ca/ca.crt")});
   REQUIRE(tls);
   return *tls;
 }
@@ -140,8 +156,8 @@ TEST_CASE("connector service binds port 0 and describes itself", "[connector]") 
   CHECK(*s.service->consumer_port() != 0);
   CHECK(s.service->describe() ==
         "connector TH/GOV/DOPA/civil-registry consumer http://127.0.0.1:" +
-            std::to_string(*s.service->consumer_port()) + " provider https://127.0.0.1:" +
-            std::to_string(*s.service->provider_port()));
+            std::to_string(*s.service->consumer_port()) +
+            " provider https://127.0.0.1:" + std::to_string(*s.service->provider_port()));
 }
 
 TEST_CASE("provider side answers the hub with a signed, encrypted record", "[connector]") {
@@ -218,11 +234,14 @@ TEST_CASE("consumer side checks its caller before calling the hub", "[connector]
 
   // The right caller gets as far as the hub, which is not there.
   call.set(client_header, "TH/GOV/DOPA/civil-registry");
-  call.set(std::string(traceparent_header), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  call.set(std::string(traceparent_header),
+           "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   auto unreachable = send(local, call, nullptr);
   REQUIRE(unreachable);
-  CHECK(parse_problem(unreachable->body(), unreachable->result_int()).code == errc::provider_unreachable);
-  CHECK((*unreachable)[std::string(traceparent_header)] == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  CHECK(parse_problem(unreachable->body(), unreachable->result_int()).code ==
+        errc::provider_unreachable);
+  CHECK((*unreachable)[std::string(traceparent_header)] ==
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
 }
 
 TEST_CASE("connector service reports bad files naming the config member", "[connector]") {
@@ -230,7 +249,8 @@ TEST_CASE("connector service reports bad files naming the config member", "[conn
   auto config = parse_connector_config(R"({"member":"TH/GOV/DOPA/civil-registry",
       "tls":{"certificate":"a.crt","key":"a.key","ca":"ca.crt"},"signingKey":"missing.jwk",
       "hubKey":"hub.jwk","hubMember":"TH/GOV/SAPHAN/hub",
-      "provider":{"listen":"127.0.0.1:0","pseudonymKey":"p.key","datasets":{")" + dataset + R"(":
+      "provider":{"listen":"127.0.0.1:0","pseudonymKey":"p.key","datasets":{")" +
+                                           dataset + R"(":
         {"schema":"s.json","subjectField":"citizenId","adapter":{"type":"csv","path":"x.csv","keyColumn":"id"}}}}})",
                                        dir.path());
   REQUIRE(config);
@@ -259,7 +279,8 @@ TEST_CASE("saphan connector prints its addresses and stops on SIGTERM", "[connec
   while (line.find('\n') == std::string::npos && poll(&p, 1, 10000) == 1) {
     char buffer[256];
     auto n = read(out[0], buffer, sizeof buffer);
-    if (n <= 0) break;
+    if (n <= 0)
+      break;
     line.append(buffer, static_cast<std::size_t>(n));
   }
   close(out[0]);
@@ -282,7 +303,8 @@ TEST_CASE("saphan connector prints its addresses and stops on SIGTERM", "[connec
 
 TEST_CASE("saphan connector exits 1 naming the bad config member", "[connector]") {
   testing::temp_dir dir;
-  auto path = dir.write("bad.json", R"({"member":"TH/GOV/JFO/legal-aid","provider":{"listen":"nowhere"}})");
+  auto path =
+      dir.write("bad.json", R"({"member":"TH/GOV/JFO/legal-aid","provider":{"listen":"nowhere"}})");
   auto command = std::string(SAPHAN_BINARY) + " connector --config " + path + " 2>&1";
   auto* pipe_in = popen(command.c_str(), "r");
   REQUIRE(pipe_in != nullptr);

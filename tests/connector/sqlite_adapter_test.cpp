@@ -57,8 +57,9 @@ TEST_CASE("sql identifiers follow the config rule", "[connector]") {
 TEST_CASE("sqlite adapter reads records by key from a real database", "[connector]") {
   temp_dir dir;
   make_db(dir);
-  auto adapter = make(R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id","recordColumn":"record"})",
-                      dir.path());
+  auto adapter = make(
+      R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id","recordColumn":"record"})",
+      dir.path());
   REQUIRE(adapter);
   CHECK((*adapter)->type() == "sqlite");
 
@@ -89,8 +90,9 @@ TEST_CASE("sqlite adapter reads records by key from a real database", "[connecto
 TEST_CASE("sqlite adapter quotes identifiers so reserved words work", "[connector]") {
   temp_dir dir;
   make_db(dir);
-  auto adapter = make(R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id","recordColumn":"select"})",
-                      dir.path());
+  auto adapter = make(
+      R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id","recordColumn":"select"})",
+      dir.path());
   REQUIRE(adapter);
   auto found = (*adapter)->fetch("1101700203451");
   REQUIRE(found);
@@ -101,8 +103,9 @@ TEST_CASE("sqlite adapter quotes identifiers so reserved words work", "[connecto
 TEST_CASE("sqlite adapter opens read-only", "[connector]") {
   temp_dir dir;
   auto path = make_db(dir);
-  auto adapter = make(R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id","recordColumn":"record"})",
-                      dir.path());
+  auto adapter = make(
+      R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id","recordColumn":"record"})",
+      dir.path());
   REQUIRE(adapter);
   // Another connection can still write: the adapter holds no write lock.
   sqlite3* db = nullptr;
@@ -122,13 +125,20 @@ TEST_CASE("sqlite adapter config errors name the member", "[connector]") {
     const char* member;
   };
   const bad_case cases[] = {
-      {R"({"type":"sqlite","path":"missing.db","table":"person","keyColumn":"citizen_id","recordColumn":"record"})", "adapter.path"},
-      {R"({"type":"sqlite","path":"dopa.db","table":"nope","keyColumn":"citizen_id","recordColumn":"record"})", "adapter.table"},
-      {R"({"type":"sqlite","path":"dopa.db","table":"person x","keyColumn":"citizen_id","recordColumn":"record"})", "adapter.table"},
-      {R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"id;--","recordColumn":"record"})", "adapter.keyColumn"},
-      {R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id"})", "adapter.recordColumn"},
-      {R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id","recordColumn":"record","extra":1})", "adapter.extra"},
-      {R"({"type":"sqlite","path":"","table":"person","keyColumn":"citizen_id","recordColumn":"record"})", "adapter.path"},
+      {R"({"type":"sqlite","path":"missing.db","table":"person","keyColumn":"citizen_id","recordColumn":"record"})",
+       "adapter.path"},
+      {R"({"type":"sqlite","path":"dopa.db","table":"nope","keyColumn":"citizen_id","recordColumn":"record"})",
+       "adapter.table"},
+      {R"({"type":"sqlite","path":"dopa.db","table":"person x","keyColumn":"citizen_id","recordColumn":"record"})",
+       "adapter.table"},
+      {R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"id;--","recordColumn":"record"})",
+       "adapter.keyColumn"},
+      {R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id"})",
+       "adapter.recordColumn"},
+      {R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id","recordColumn":"record","extra":1})",
+       "adapter.extra"},
+      {R"({"type":"sqlite","path":"","table":"person","keyColumn":"citizen_id","recordColumn":"record"})",
+       "adapter.path"},
   };
   for (const auto& c : cases) {
     auto adapter = make(c.json, dir.path());
@@ -142,8 +152,9 @@ TEST_CASE("sqlite adapter config errors name the member", "[connector]") {
 TEST_CASE("sqlite adapter is safe to use from several threads", "[connector]") {
   temp_dir dir;
   make_db(dir);
-  auto adapter = make(R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id","recordColumn":"record"})",
-                      dir.path());
+  auto adapter = make(
+      R"({"type":"sqlite","path":"dopa.db","table":"person","keyColumn":"citizen_id","recordColumn":"record"})",
+      dir.path());
   REQUIRE(adapter);
   std::atomic<int> found{0};
   std::vector<std::thread> threads;
@@ -151,10 +162,12 @@ TEST_CASE("sqlite adapter is safe to use from several threads", "[connector]") {
     threads.emplace_back([&] {
       for (int i = 0; i < 200; ++i) {
         auto r = (*adapter)->fetch(i % 2 ? "1101700203451" : "1234567890121");
-        if (r && r->has_value() == (i % 2 == 1)) ++found;
+        if (r && r->has_value() == (i % 2 == 1))
+          ++found;
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   CHECK(found == 800);
 }

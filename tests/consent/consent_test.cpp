@@ -209,7 +209,8 @@ TEST_CASE("check_consent accepts a matching use inside the window", "[consent][c
   CHECK(check_consent(active(), all_fields, t_mid));
 }
 
-TEST_CASE("the validity window includes valid_from and excludes valid_until", "[consent][check][boundary]") {
+TEST_CASE("the validity window includes valid_from and excludes valid_until",
+          "[consent][check][boundary]") {
   CHECK(check_consent(active(), good_use(), t_from));
   CHECK(check_consent(active(), good_use(), t_until - 1us));
   auto at_end = check_consent(active(), good_use(), t_until);

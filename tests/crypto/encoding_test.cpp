@@ -34,7 +34,8 @@ TEST_CASE("base64url decodes the RFC 4648 test vectors", "[crypto][encoding]") {
 
 TEST_CASE("base64url round-trips every byte value", "[crypto][encoding]") {
   std::string all;
-  for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
+  for (int i = 0; i < 256; ++i)
+    all += static_cast<char>(i);
   for (std::size_t n = 0; n <= all.size(); n += 37) {
     auto decoded = base64url_decode(base64url_encode(all.substr(0, n)));
     REQUIRE(decoded);

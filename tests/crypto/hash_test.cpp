@@ -15,8 +15,11 @@ TEST_CASE("sha256 matches the FIPS 180-2 vectors", "[crypto][hash]") {
 }
 
 TEST_CASE("incremental sha256 equals the one-shot digest", "[crypto][hash]") {
-  auto pieces = sha256_hasher().update("abcdbcdecdefdefg").update("").update(
-      "efghfghighijhijkijkljklmklmnlmnomnopnopq").finish();
+  auto pieces = sha256_hasher()
+                    .update("abcdbcdecdefdefg")
+                    .update("")
+                    .update("efghfghighijhijkijkljklmklmnlmnomnopnopq")
+                    .finish();
   CHECK(pieces == sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"));
   CHECK(pieces != sha256("abc"));
 }

@@ -35,7 +35,8 @@ std::vector<std::string> split(const std::string& jwe) {
 
 std::string join(const std::vector<std::string>& parts) {
   std::string out;
-  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "." : "") + parts[i];
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    out += (i ? "." : "") + parts[i];
   return out;
 }
 
@@ -64,7 +65,8 @@ rapidjson::Value string_value(const std::string& text, rapidjson::Document& owne
 void require_refused(const result<jwe_opened>& r, std::string_view detail_part = {}) {
   REQUIRE_FALSE(r);
   CHECK(r.code() == errc::bad_encryption);
-  if (!detail_part.empty()) CHECK(r.error().detail.find(detail_part) != std::string::npos);
+  if (!detail_part.empty())
+    CHECK(r.error().detail.find(detail_part) != std::string::npos);
 }
 
 }  // namespace
@@ -95,7 +97,8 @@ TEST_CASE("X25519 agreement matches RFC 8037 A.6 / RFC 7748", "[crypto][jwe]") {
   CHECK(hex_encode(*z) == "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
   // A low-order point gives an all-zero secret, which is refused.
   auto zero_point = x25519_public_key::from_bytes(std::string(32, '\0')).value();
-  CHECK(derive_x25519_shared_secret(ephemeral->secret_key, zero_point).code() == errc::bad_encryption);
+  CHECK(derive_x25519_shared_secret(ephemeral->secret_key, zero_point).code() ==
+        errc::bad_encryption);
 }
 
 TEST_CASE("JWE round trip returns the plaintext, kid and binding", "[crypto][jwe]") {
@@ -103,9 +106,9 @@ TEST_CASE("JWE round trip returns the plaintext, kid and binding", "[crypto][jwe
   auto jwe = encrypt_ok(consumer.public_key, record);
   auto parts = split(jwe);
   REQUIRE(parts.size() == 5);
-  CHECK(parts[1].empty());                                   // direct agreement: no wrapped key
-  CHECK(base64url_decode(parts[2])->size() == 12);           // 96-bit IV
-  CHECK(base64url_decode(parts[4])->size() == 16);           // 128-bit tag
+  CHECK(parts[1].empty());                          // direct agreement: no wrapped key
+  CHECK(base64url_decode(parts[2])->size() == 12);  // 96-bit IV
+  CHECK(base64url_decode(parts[4])->size() == 16);  // 128-bit tag
   auto header = parse_json(base64url_decode(parts[0]).value()).value();
   CHECK(std::string(header["alg"].GetString()) == "ECDH-ES");
   CHECK(std::string(header["enc"].GetString()) == "A256GCM");
@@ -164,7 +167,8 @@ TEST_CASE("decrypt refuses every single-character change", "[crypto][jwe]") {
   auto consumer = generate_encryption_key();
   auto jwe = encrypt_ok(consumer.public_key, "short", {{"rid", "r"}}, "k");
   for (std::size_t i = 0; i < jwe.size(); ++i) {
-    if (jwe[i] == '.') continue;
+    if (jwe[i] == '.')
+      continue;
     std::string tampered = jwe;
     tampered[i] = tampered[i] == 'A' ? 'B' : 'A';
     INFO("position " << i);
@@ -188,8 +192,9 @@ TEST_CASE("decrypt refuses a changed protected header", "[crypto][jwe]") {
     auto epk = parse_json(other).value();
     rapidjson::Value value;
     value.CopyFrom(epk, scratch.GetAllocator());
-    require_refused(decrypt(with_header_member(jwe, "epk", std::move(value)), consumer.secret_key, binding),
-                    "authentication");
+    require_refused(
+        decrypt(with_header_member(jwe, "epk", std::move(value)), consumer.secret_key, binding),
+        "authentication");
   }
   SECTION("a flipped bit in the ephemeral key") {
     auto header = parse_json(base64url_decode(split(jwe)[0]).value()).value();
@@ -197,34 +202,51 @@ TEST_CASE("decrypt refuses a changed protected header", "[crypto][jwe]") {
     auto epk = parse_json(R"({"kty":"OKP","crv":"X25519","x":")" + flip_bit(x, 9) + "\"}").value();
     rapidjson::Value value;
     value.CopyFrom(epk, scratch.GetAllocator());
-    require_refused(decrypt(with_header_member(jwe, "epk", std::move(value)), consumer.secret_key, binding));
+    require_refused(
+        decrypt(with_header_member(jwe, "epk", std::move(value)), consumer.secret_key, binding));
   }
   SECTION("a low-order ephemeral key") {
     auto epk = parse_json(R"({"kty":"OKP","crv":"X25519","x":")" +
-                          base64url_encode(std::string(32, '\0')) + "\"}").value();
+                          base64url_encode(std::string(32, '\0')) + "\"}")
+                   .value();
     rapidjson::Value value;
     value.CopyFrom(epk, scratch.GetAllocator());
-    require_refused(decrypt(with_header_member(jwe, "epk", std::move(value)), consumer.secret_key, binding),
-                    "all zero");
+    require_refused(
+        decrypt(with_header_member(jwe, "epk", std::move(value)), consumer.secret_key, binding),
+        "all zero");
   }
   SECTION("an ephemeral key that is not an X25519 public JWK") {
     auto ed = parse_json(to_public_jwk(generate_signing_key().public_key, "")).value();
     rapidjson::Value value;
     value.CopyFrom(ed, scratch.GetAllocator());
-    require_refused(decrypt(with_header_member(jwe, "epk", std::move(value)), consumer.secret_key, binding),
-                    "epk");
+    require_refused(
+        decrypt(with_header_member(jwe, "epk", std::move(value)), consumer.secret_key, binding),
+        "epk");
     require_refused(decrypt(with_header_member(jwe, "epk", string_value("x", scratch)),
-                            consumer.secret_key, binding), "epk");
+                            consumer.secret_key, binding),
+                    "epk");
   }
   SECTION("other algorithms, compression and critical extensions") {
-    require_refused(decrypt(with_header_member(jwe, "alg", string_value("dir", scratch)), consumer.secret_key, binding), "alg");
-    require_refused(decrypt(with_header_member(jwe, "alg", string_value("ECDH-ES+A256KW", scratch)), consumer.secret_key, binding), "alg");
-    require_refused(decrypt(with_header_member(jwe, "enc", string_value("A128GCM", scratch)), consumer.secret_key, binding), "enc");
-    require_refused(decrypt(with_header_member(jwe, "zip", string_value("DEF", scratch)), consumer.secret_key, binding), "zip");
+    require_refused(decrypt(with_header_member(jwe, "alg", string_value("dir", scratch)),
+                            consumer.secret_key, binding),
+                    "alg");
+    require_refused(decrypt(with_header_member(jwe, "alg", string_value("ECDH-ES+A256KW", scratch)),
+                            consumer.secret_key, binding),
+                    "alg");
+    require_refused(decrypt(with_header_member(jwe, "enc", string_value("A128GCM", scratch)),
+                            consumer.secret_key, binding),
+                    "enc");
+    require_refused(decrypt(with_header_member(jwe, "zip", string_value("DEF", scratch)),
+                            consumer.secret_key, binding),
+                    "zip");
     rapidjson::Value crit(rapidjson::kArrayType);
     crit.PushBack(string_value("exp", scratch), scratch.GetAllocator());
-    require_refused(decrypt(with_header_member(jwe, "crit", std::move(crit)), consumer.secret_key, binding), "crit");
-    require_refused(decrypt(with_header_member(jwe, "apu", string_value("QWxpY2U=", scratch)), consumer.secret_key, binding), "apu");
+    require_refused(
+        decrypt(with_header_member(jwe, "crit", std::move(crit)), consumer.secret_key, binding),
+        "crit");
+    require_refused(decrypt(with_header_member(jwe, "apu", string_value("QWxpY2U=", scratch)),
+                            consumer.secret_key, binding),
+                    "apu");
   }
 }
 
@@ -258,12 +280,16 @@ TEST_CASE("decrypt refuses malformed compact forms", "[crypto][jwe]") {
   refused({parts[0], parts[1], parts[2], parts[3]}, "5 parts");
   refused({parts[0], parts[1], parts[2], parts[3], parts[4], ""}, "5 parts");
   refused({"", parts[1], parts[2], parts[3], parts[4]}, "empty");
-  refused({parts[0], base64url_encode(std::string(32, 'k')), parts[2], parts[3], parts[4]}, "encrypted key");
+  refused({parts[0], base64url_encode(std::string(32, 'k')), parts[2], parts[3], parts[4]},
+          "encrypted key");
   refused({parts[0], parts[1], "", parts[3], parts[4]}, "96 bits");
-  refused({parts[0], parts[1], base64url_encode(std::string(11, 'i')), parts[3], parts[4]}, "96 bits");
-  refused({parts[0], parts[1], base64url_encode(std::string(16, 'i')), parts[3], parts[4]}, "96 bits");
+  refused({parts[0], parts[1], base64url_encode(std::string(11, 'i')), parts[3], parts[4]},
+          "96 bits");
+  refused({parts[0], parts[1], base64url_encode(std::string(16, 'i')), parts[3], parts[4]},
+          "96 bits");
   refused({parts[0], parts[1], parts[2], parts[3], ""}, "128 bits");
-  refused({parts[0], parts[1], parts[2], parts[3], base64url_encode(std::string(15, 't'))}, "128 bits");
+  refused({parts[0], parts[1], parts[2], parts[3], base64url_encode(std::string(15, 't'))},
+          "128 bits");
   refused({parts[0], parts[1], parts[2], parts[3] + "=", parts[4]}, "ciphertext");
   refused({parts[0], parts[1], parts[2], "", parts[4]}, "authentication");
   require_refused(decrypt("", consumer.secret_key, {}));
@@ -273,14 +299,17 @@ TEST_CASE("encrypt_to refuses reserved binding names and a low-order recipient",
   auto consumer = generate_encryption_key();
   for (std::string name : {"alg", "enc", "epk", "kid", "apu", "apv", "zip", "crit", "jwk", "x5c"}) {
     INFO(name);
-    CHECK(encrypt_to(consumer.public_key, "p", "k", {{name, "v"}}).code() == errc::invalid_argument);
+    CHECK(encrypt_to(consumer.public_key, "p", "k", {{name, "v"}}).code() ==
+          errc::invalid_argument);
   }
-  CHECK(encrypt_to(consumer.public_key, "p", "k", {{"rid", "\xfe"}}).code() == errc::invalid_argument);
+  CHECK(encrypt_to(consumer.public_key, "p", "k", {{"rid", "\xfe"}}).code() ==
+        errc::invalid_argument);
   auto zero_point = x25519_public_key::from_bytes(std::string(32, '\0')).value();
   CHECK(encrypt_to(zero_point, "p", "k", {}).code() == errc::invalid_argument);
 }
 
-TEST_CASE("JWE limits: plaintext 12 MiB - 16 KiB, input 16 MiB, header 8 KiB", "[crypto][jwe][limits]") {
+TEST_CASE("JWE limits: plaintext 12 MiB - 16 KiB, input 16 MiB, header 8 KiB",
+          "[crypto][jwe][limits]") {
   auto consumer = generate_encryption_key();
   SECTION("plaintext") {
     std::string plaintext(max_plaintext_bytes, 'r');
@@ -291,7 +320,8 @@ TEST_CASE("JWE limits: plaintext 12 MiB - 16 KiB, input 16 MiB, header 8 KiB", "
     REQUIRE(opened);
     CHECK(opened->plaintext == plaintext);
     plaintext.push_back('r');
-    CHECK(encrypt_to(consumer.public_key, plaintext, "k", binding).code() == errc::payload_too_large);
+    CHECK(encrypt_to(consumer.public_key, plaintext, "k", binding).code() ==
+          errc::payload_too_large);
   }
   SECTION("whole input") {
     std::string huge(max_jose_input_bytes + 1, 'A');
@@ -306,15 +336,18 @@ TEST_CASE("JWE limits: plaintext 12 MiB - 16 KiB, input 16 MiB, header 8 KiB", "
     REQUIRE(at_limit);
     CHECK(base64url_decode(split(*at_limit)[0])->size() == max_protected_header_bytes);
     CHECK(decrypt(*at_limit, consumer.secret_key, {}));
-    CHECK(encrypt_to(consumer.public_key, "p", "k", {{"pad", std::string(fitting + 1, 'a')}}).code() ==
-          errc::invalid_argument);
+    CHECK(encrypt_to(consumer.public_key, "p", "k", {{"pad", std::string(fitting + 1, 'a')}})
+              .code() == errc::invalid_argument);
     // A header one byte over the limit from someone else is refused before any work.
-    auto over = with_header_member(*at_limit, "pad", rapidjson::Value(std::string(fitting + 1, 'a').c_str(), static_cast<rapidjson::SizeType>(fitting + 1)));
+    auto over = with_header_member(*at_limit, "pad",
+                                   rapidjson::Value(std::string(fitting + 1, 'a').c_str(),
+                                                    static_cast<rapidjson::SizeType>(fitting + 1)));
     require_refused(decrypt(over, consumer.secret_key, {}), "larger");
   }
 }
 
-TEST_CASE("the largest plaintext with the largest header still fits the input limit", "[crypto][jwe][limits]") {
+TEST_CASE("the largest plaintext with the largest header still fits the input limit",
+          "[crypto][jwe][limits]") {
   auto consumer = generate_encryption_key();
   auto probe = encrypt_ok(consumer.public_key, "p", {{"pad", ""}}, "k");
   std::size_t fitting = max_protected_header_bytes - base64url_decode(split(probe)[0])->size();

@@ -39,7 +39,8 @@ std::string sign_ok(std::string_view payload, const signing_key_pair& keys, std:
 void require_refused(const result<jws_header_info>& r, std::string_view detail_part = {}) {
   REQUIRE_FALSE(r);
   CHECK(r.code() == errc::bad_signature);
-  if (!detail_part.empty()) CHECK(r.error().detail.find(detail_part) != std::string::npos);
+  if (!detail_part.empty())
+    CHECK(r.error().detail.find(detail_part) != std::string::npos);
 }
 
 }  // namespace
@@ -56,7 +57,8 @@ TEST_CASE("detached JWS reproduces the RFC 8037 A.4 signature", "[crypto][jws]")
   CHECK(info->header_json == "{\"alg\":\"EdDSA\"}");
 }
 
-TEST_CASE("the attached RFC 8037 form is refused: the payload part must be empty", "[crypto][jws]") {
+TEST_CASE("the attached RFC 8037 form is refused: the payload part must be empty",
+          "[crypto][jws]") {
   auto keys = rfc8037_keys();
   std::string attached = std::string(rfc8037_header) + "." + std::string(rfc8037_encoded_payload) +
                          "." + std::string(rfc8037_signature);
@@ -101,7 +103,8 @@ TEST_CASE("verify_detached refuses every single-character change", "[crypto][jws
   auto keys = generate_signing_key();
   auto jws = sign_ok("payload", keys, "k", {{"rid", "r1"}});
   for (std::size_t i = 0; i < jws.size(); ++i) {
-    if (jws[i] == '.') continue;
+    if (jws[i] == '.')
+      continue;
     std::string tampered = jws;
     tampered[i] = tampered[i] == 'A' ? 'B' : 'A';
     INFO("position " << i);
@@ -131,15 +134,17 @@ TEST_CASE("verify_detached accepts only alg EdDSA", "[crypto][jws]") {
     require_refused(verify_detached(forge(header, "p", keys.secret_key), "p", keys.public_key),
                     "not accepted");
   }
-  require_refused(verify_detached(forge(R"({"kid":"k"})", "p", keys.secret_key), "p",
-                                  keys.public_key), "alg");
-  require_refused(verify_detached(forge(R"({"alg":["EdDSA"]})", "p", keys.secret_key), "p",
-                                  keys.public_key), "alg");
+  require_refused(
+      verify_detached(forge(R"({"kid":"k"})", "p", keys.secret_key), "p", keys.public_key), "alg");
+  require_refused(
+      verify_detached(forge(R"({"alg":["EdDSA"]})", "p", keys.secret_key), "p", keys.public_key),
+      "alg");
   // The classic "none" token: no signature at all.
   std::string none = base64url_encode(R"({"alg":"none"})") + "..";
   require_refused(verify_detached(none, "p", keys.public_key));
   // HS256 with the public key as the HMAC secret must not be tried either.
-  std::string hs = base64url_encode(R"({"alg":"HS256"})") + ".." + base64url_encode(std::string(32, 'x'));
+  std::string hs =
+      base64url_encode(R"({"alg":"HS256"})") + ".." + base64url_encode(std::string(32, 'x'));
   require_refused(verify_detached(hs, "p", keys.public_key));
 }
 
@@ -147,7 +152,8 @@ TEST_CASE("verify_detached refuses headers it cannot trust", "[crypto][jws]") {
   auto keys = generate_signing_key();
   auto refused = [&](std::string_view header, std::string_view why) {
     INFO(header);
-    require_refused(verify_detached(forge(header, "p", keys.secret_key), "p", keys.public_key), why);
+    require_refused(verify_detached(forge(header, "p", keys.secret_key), "p", keys.public_key),
+                    why);
   };
   refused(R"({"alg":"EdDSA","crit":["exp"],"exp":1})", "crit");
   refused(R"({"alg":"EdDSA","b64":false,"crit":["b64"]})", "crit");
@@ -156,7 +162,9 @@ TEST_CASE("verify_detached refuses headers it cannot trust", "[crypto][jws]") {
   refused(R"({"alg":"none","alg":"EdDSA"})", "twice");
   refused(R"({"alg":"EdDSA","kid":7})", "kid");
   refused(R"(["alg","EdDSA"])", "object");
-  refused(R"({"alg":"EdDSA"} )" "x", "protected header");
+  refused(R"({"alg":"EdDSA"} )"
+          "x",
+          "protected header");
   refused(R"({"alg":"EdDSA","a":{"b":{"c":{"d":{}}}}})", "nested");
 }
 
@@ -181,21 +189,27 @@ TEST_CASE("verify_detached refuses malformed compact forms", "[crypto][jws]") {
 TEST_CASE("protected headers are limited to 8 KiB on both sides", "[crypto][jws][limits]") {
   auto keys = generate_signing_key();
   // {"alg":"EdDSA","kid":"k","pad":"<n characters>"} is 35 + n bytes.
-  auto header_size = [](std::size_t pad) { return std::string_view(R"({"alg":"EdDSA","kid":"k","pad":""})").size() + pad; };
+  auto header_size = [](std::size_t pad) {
+    return std::string_view(R"({"alg":"EdDSA","kid":"k","pad":""})").size() + pad;
+  };
   std::size_t fitting_pad = max_protected_header_bytes - header_size(0);
-  auto at_limit = sign_detached("p", keys.secret_key, "k", {{"pad", std::string(fitting_pad, 'a')}});
+  auto at_limit =
+      sign_detached("p", keys.secret_key, "k", {{"pad", std::string(fitting_pad, 'a')}});
   REQUIRE(at_limit);
   auto info = verify_detached(*at_limit, "p", keys.public_key);
   REQUIRE(info);
   CHECK(info->header_json.size() == max_protected_header_bytes);
-  auto over = sign_detached("p", keys.secret_key, "k", {{"pad", std::string(fitting_pad + 1, 'a')}});
+  auto over =
+      sign_detached("p", keys.secret_key, "k", {{"pad", std::string(fitting_pad + 1, 'a')}});
   REQUIRE_FALSE(over);
   CHECK(over.code() == errc::invalid_argument);
 
   // The verifier enforces the same limit on headers it did not make.
-  std::string big = R"({"alg":"EdDSA","kid":"k","pad":")" + std::string(fitting_pad + 1, 'a') + "\"}";
+  std::string big =
+      R"({"alg":"EdDSA","kid":"k","pad":")" + std::string(fitting_pad + 1, 'a') + "\"}";
   REQUIRE(big.size() == max_protected_header_bytes + 1);
-  require_refused(verify_detached(forge(big, "p", keys.secret_key), "p", keys.public_key), "larger");
+  require_refused(verify_detached(forge(big, "p", keys.secret_key), "p", keys.public_key),
+                  "larger");
   require_refused(peek_jws_header(forge(big, "p", keys.secret_key)), "larger");
 }
 
@@ -212,7 +226,8 @@ TEST_CASE("payloads are limited to 16 MiB", "[crypto][jws][limits]") {
 
 TEST_CASE("sign_detached refuses reserved or malformed extra members", "[crypto][jws]") {
   auto keys = generate_signing_key();
-  for (std::string name : {"alg", "kid", "crit", "b64", "jwk", "jku", "x5c", "x5u", "x5t", "x5t#S256"}) {
+  for (std::string name :
+       {"alg", "kid", "crit", "b64", "jwk", "jku", "x5c", "x5u", "x5t", "x5t#S256"}) {
     INFO(name);
     auto r = sign_detached("p", keys.secret_key, "k", {{name, "v"}});
     REQUIRE_FALSE(r);
@@ -221,7 +236,8 @@ TEST_CASE("sign_detached refuses reserved or malformed extra members", "[crypto]
   CHECK_FALSE(sign_detached("p", keys.secret_key, "k", {{"", "v"}}));
   CHECK(sign_detached("p", keys.secret_key, "k", {{std::string(64, 'n'), "v"}}));
   CHECK_FALSE(sign_detached("p", keys.secret_key, "k", {{std::string(65, 'n'), "v"}}));
-  CHECK(sign_detached("p", keys.secret_key, "k", {{"rid", "\xff"}}).code() == errc::invalid_argument);
+  CHECK(sign_detached("p", keys.secret_key, "k", {{"rid", "\xff"}}).code() ==
+        errc::invalid_argument);
   CHECK(sign_detached("p", keys.secret_key, "\xc3", {}).code() == errc::invalid_argument);
   // Values are escaped, not spliced: quotes stay inside the member.
   auto jws = sign_detached("p", keys.secret_key, "k\"x", {{"rid", "a\",\"alg\":\"none"}});

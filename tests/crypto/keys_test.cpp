@@ -19,7 +19,9 @@ namespace {
 constexpr std::string_view rfc8037_d = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
 constexpr std::string_view rfc8037_x = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
 
-std::string unhex(std::string_view text) { return hex_decode(text).value(); }
+std::string unhex(std::string_view text) {
+  return hex_decode(text).value();
+}
 
 struct temp_dir {
   std::filesystem::path path;
@@ -91,9 +93,8 @@ TEST_CASE("JWKs are written as RFC 8037 OKP keys and read back", "[crypto][keys]
   CHECK(to_private_jwk(keys, "") == "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" +
                                         std::string(rfc8037_x) + "\",\"d\":\"" +
                                         std::string(rfc8037_d) + "\"}");
-  CHECK(to_public_jwk(keys.public_key, "k1") ==
-        "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + std::string(rfc8037_x) +
-            "\",\"kid\":\"k1\"}");
+  CHECK(to_public_jwk(keys.public_key, "k1") == "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" +
+                                                    std::string(rfc8037_x) + "\",\"kid\":\"k1\"}");
 
   auto signing = parse_signing_jwk(to_private_jwk(keys, "k1"));
   REQUIRE(signing);
@@ -131,25 +132,32 @@ TEST_CASE("JWK parsing refuses what is not the expected key", "[crypto][keys][jw
   SECTION("a private JWK needs d, and x must match d") {
     CHECK(parse_signing_jwk(to_public_jwk(keys.public_key, "")).code() == errc::invalid_argument);
     auto other = generate_signing_key();
-    std::string mixed = jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" +
-                            to_base64url(other.public_key) + "\",\"d\":\"" +
-                            base64url_encode(seed_of(keys.secret_key)) + "\"");
+    std::string mixed =
+        jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + to_base64url(other.public_key) +
+            "\",\"d\":\"" + base64url_encode(seed_of(keys.secret_key)) + "\"");
     auto r = parse_signing_jwk(mixed);
     REQUIRE_FALSE(r);
     CHECK(r.error().detail.find("jwk.x") != std::string::npos);
   }
   SECTION("kty, crv, and x length and encoding are checked") {
-    CHECK_FALSE(parse_ed25519_public_jwk(jwk("\"kty\":\"EC\",\"crv\":\"Ed25519\",\"x\":\"" + x + "\"")));
-    CHECK_FALSE(parse_ed25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"X25519\",\"x\":\"" + x + "\"")));
-    CHECK_FALSE(parse_x25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + x + "\"")));
+    CHECK_FALSE(
+        parse_ed25519_public_jwk(jwk("\"kty\":\"EC\",\"crv\":\"Ed25519\",\"x\":\"" + x + "\"")));
+    CHECK_FALSE(
+        parse_ed25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"X25519\",\"x\":\"" + x + "\"")));
+    CHECK_FALSE(
+        parse_x25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + x + "\"")));
     CHECK_FALSE(parse_ed25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\"")));
     CHECK_FALSE(parse_ed25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":7")));
     std::string short_x = base64url_encode(std::string(31, 'a'));
     std::string long_x = base64url_encode(std::string(33, 'a'));
-    CHECK_FALSE(parse_ed25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + short_x + "\"")));
-    CHECK_FALSE(parse_ed25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + long_x + "\"")));
-    CHECK_FALSE(parse_ed25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + x + "=\"")));
-    CHECK_FALSE(parse_ed25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + x + "\",\"kid\":5")));
+    CHECK_FALSE(parse_ed25519_public_jwk(
+        jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + short_x + "\"")));
+    CHECK_FALSE(parse_ed25519_public_jwk(
+        jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + long_x + "\"")));
+    CHECK_FALSE(
+        parse_ed25519_public_jwk(jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + x + "=\"")));
+    CHECK_FALSE(parse_ed25519_public_jwk(
+        jwk("\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"" + x + "\",\"kid\":5")));
   }
   SECTION("not JSON, not an object, or too large") {
     CHECK(parse_ed25519_public_jwk("{").code() == errc::malformed_json);
@@ -205,8 +213,9 @@ TEST_CASE("random ids are 22 base64url characters and do not repeat", "[crypto][
   for (int i = 0; i < 1000; ++i) {
     auto id = random_id();
     REQUIRE(id.size() == 22);
-    REQUIRE(id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-            std::string::npos);
+    REQUIRE(
+        id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+        std::string::npos);
     seen.insert(id);
   }
   CHECK(seen.size() == 1000);

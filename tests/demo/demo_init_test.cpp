@@ -45,18 +45,19 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   temp_dir tmp;
   const auto dir = tmp.path / "demo";
   std::vector<std::string> progress;
-  auto made = init_demo(small_demo(dir), [&](const std::string& line) { progress.push_back(line); });
+  auto made =
+      init_demo(small_demo(dir), [&](const std::string& line) { progress.push_back(line); });
   INFO((made ? "" : made.error().detail));
   REQUIRE(made);
   CHECK(progress.size() > 10);
   CHECK_FALSE(fs::exists(tmp.path / "demo.tmp"));
 
-  for (const char* file : {"demo.env", "pki/ca.crt", "pki/hub.crt", "pki/hub.key", "pki/dopa.crt",
-                           "pki/jfo.key", "hub/store.db", "hub/hub.json", "hub/keys/hub-signing.jwk",
-                           "hub/keys/hub-signing.pub.jwk", "hub/keys/pseudonym.key", "data/dopa.db",
-                           "data/dbd.db", "data/doe.db", "data/rtp.db", "logs",
-                           "members/jfo/keys/signing.jwk", "members/jfo/keys/encryption.jwk",
-                           "members/dopa/keys/pseudonym.key"}) {
+  for (const char* file :
+       {"demo.env", "pki/ca.crt", "pki/hub.crt", "pki/hub.key", "pki/dopa.crt", "pki/jfo.key",
+        "hub/store.db", "hub/hub.json", "hub/keys/hub-signing.jwk", "hub/keys/hub-signing.pub.jwk",
+        "hub/keys/pseudonym.key", "data/dopa.db", "data/dbd.db", "data/doe.db", "data/rtp.db",
+        "logs", "members/jfo/keys/signing.jwk", "members/jfo/keys/encryption.jwk",
+        "members/dopa/keys/pseudonym.key"}) {
     INFO(file);
     CHECK(fs::exists(dir / file));
   }
@@ -69,10 +70,12 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   CHECK(env->find("SAPHAN_DEMO_JFO_API=http://127.0.0.1:18450\n") != std::string::npos);
   CHECK(env->find("SAPHAN_DEMO_SUBJECT=") != std::string::npos);
 
-  auto signing = saphan::crypto::read_signing_key_file((dir / "members/dopa/keys/signing.jwk").string());
+  auto signing =
+      saphan::crypto::read_signing_key_file((dir / "members/dopa/keys/signing.jwk").string());
   REQUIRE(signing);
   CHECK(signing->kid == "dopa-sig-1");
-  auto encryption = saphan::crypto::read_encryption_key_file((dir / "members/jfo/keys/encryption.jwk").string());
+  auto encryption =
+      saphan::crypto::read_encryption_key_file((dir / "members/jfo/keys/encryption.jwk").string());
   REQUIRE(encryption);
   CHECK(encryption->kid == "jfo-enc-1");
 
@@ -81,18 +84,21 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   CHECK(hub->listen_port == 18440);
   CHECK(hub->providers.size() == 4);
 
-  auto jfo = saphan::connector::read_connector_config((dir / "members/jfo/connector.json").string());
+  auto jfo =
+      saphan::connector::read_connector_config((dir / "members/jfo/connector.json").string());
   REQUIRE(jfo);
   REQUIRE(jfo->consumer);
   CHECK(jfo->consumer->listen.port == 18450);
   CHECK_FALSE(jfo->provider);
-  auto rtp = saphan::connector::read_connector_config((dir / "members/rtp/connector.json").string());
+  auto rtp =
+      saphan::connector::read_connector_config((dir / "members/rtp/connector.json").string());
   REQUIRE(rtp);
   REQUIRE(rtp->consumer);
   REQUIRE(rtp->provider);
   CHECK(rtp->consumer->listen.port == 18451);
   CHECK(rtp->provider->listen.port == 18444);
-  auto dopa = saphan::connector::read_connector_config((dir / "members/dopa/connector.json").string());
+  auto dopa =
+      saphan::connector::read_connector_config((dir / "members/dopa/connector.json").string());
   REQUIRE(dopa);
   REQUIRE(dopa->provider);
   CHECK(dopa->provider->datasets.size() == 2);
@@ -149,7 +155,8 @@ TEST_CASE("a failed demo init leaves nothing behind", "[demo][demo_init]") {
   const auto config = tmp.path / "config";
   fs::create_directories(config / "datasets");
   fs::copy(std::string(SAPHAN_SOURCE_DIR) + "/config/members", config / "members");
-  auto text = saphan::read_file(std::string(SAPHAN_SOURCE_DIR) + "/config/datasets/dopa-person.json");
+  auto text =
+      saphan::read_file(std::string(SAPHAN_SOURCE_DIR) + "/config/datasets/dopa-person.json");
   REQUIRE(text);
   auto renamed = *text;
   renamed.replace(renamed.find("/person@1.0"), 11, "/unknown@1.0");

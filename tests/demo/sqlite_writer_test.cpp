@@ -24,17 +24,20 @@ struct temp_dir {
     fs::remove_all(path, ec);
   }
   std::size_t entries() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(path), fs::directory_iterator()));
+    return static_cast<std::size_t>(
+        std::distance(fs::directory_iterator(path), fs::directory_iterator()));
   }
 };
 
 // Reads back through the connector's real SQLite adapter, as a provider would.
 std::optional<std::string> fetch(const fs::path& db, const std::string& table,
                                  const std::string& subject) {
-  auto config = saphan::parse_json(R"({"type":"sqlite","path":")" + db.string() + R"(","table":")" +
-                                   table + R"(","keyColumn":"citizen_id","recordColumn":"record"})");
+  auto config =
+      saphan::parse_json(R"({"type":"sqlite","path":")" + db.string() + R"(","table":")" + table +
+                         R"(","keyColumn":"citizen_id","recordColumn":"record"})");
   REQUIRE(config);
-  auto adapter = saphan::connector::make_sqlite_adapter(*config, "adapter", db.parent_path().string());
+  auto adapter =
+      saphan::connector::make_sqlite_adapter(*config, "adapter", db.parent_path().string());
   INFO((adapter ? "" : adapter.error().detail));
   REQUIRE(adapter);
   auto record = (*adapter)->fetch(subject);
@@ -60,8 +63,9 @@ TEST_CASE("written records can be read by the SQLite adapter", "[demo][sqlite_wr
 TEST_CASE("several tables go into one file, and a rewrite replaces it", "[demo][sqlite_writer]") {
   temp_dir dir;
   const auto db = dir.path / "dopa.db";
-  REQUIRE(write_tables(db.string(), {{"person", "citizen_id", "record", two_rows},
-                                     {"house_registration", "citizen_id", "record", {two_rows[0]}}}));
+  REQUIRE(
+      write_tables(db.string(), {{"person", "citizen_id", "record", two_rows},
+                                 {"house_registration", "citizen_id", "record", {two_rows[0]}}}));
   CHECK(fetch(db, "house_registration", "1101700203451").has_value());
   CHECK_FALSE(fetch(db, "house_registration", "3100600012345").has_value());
 
@@ -75,8 +79,9 @@ TEST_CASE("identifiers must be plain SQL names", "[demo][sqlite_writer]") {
   const auto db = (dir.path / "x.db").string();
   const std::string longest = "a" + std::string(63, 'b');
   CHECK(write_records(db, longest, "k", "r", two_rows));
-  for (const std::string& bad : {longest + "c", std::string("1person"), std::string(""),
-                                std::string("person\"; DROP TABLE x; --"), std::string("per son")}) {
+  for (const std::string& bad :
+       {longest + "c", std::string("1person"), std::string(""),
+        std::string("person\"; DROP TABLE x; --"), std::string("per son")}) {
     auto as_table = write_records(db, bad, "k", "r", two_rows);
     REQUIRE_FALSE(as_table);
     CHECK(as_table.code() == saphan::errc::invalid_argument);
@@ -88,7 +93,8 @@ TEST_CASE("identifiers must be plain SQL names", "[demo][sqlite_writer]") {
         saphan::errc::invalid_argument);
 }
 
-TEST_CASE("a failed write leaves the previous file untouched and no temp file", "[demo][sqlite_writer]") {
+TEST_CASE("a failed write leaves the previous file untouched and no temp file",
+          "[demo][sqlite_writer]") {
   temp_dir dir;
   const auto db = dir.path / "dopa.db";
   REQUIRE(write_records(db.string(), "person", "citizen_id", "record", two_rows));

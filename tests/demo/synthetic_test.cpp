@@ -48,7 +48,8 @@ const synthetic_data& small_data() {
 
 std::set<std::string> keys_of(const std::vector<keyed_record>& records) {
   std::set<std::string> keys;
-  for (const auto& r : records) keys.insert(r.key);
+  for (const auto& r : records)
+    keys.insert(r.key);
   return keys;
 }
 
@@ -234,7 +235,8 @@ TEST_CASE("the PRNG is reproducible and stays in range", "[demo][synthetic]") {
     ++seen[v];
   }
   CHECK(seen.size() == 5);  // both ends are reachable
-  for (int i = 0; i < 1000; ++i) REQUIRE(a.below(10) < 10);
+  for (int i = 0; i < 1000; ++i)
+    REQUIRE(a.below(10) < 10);
   CHECK(a.below(1) == 0);
   CHECK(a.between(5, 5) == 5);
 }

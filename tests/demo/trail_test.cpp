@@ -14,12 +14,15 @@ std::vector<saphan::log_row> sample_rows() {
   auto db = saphan::open_sqlite_store({":memory:"});
   REQUIRE(db);
   std::vector<saphan::log_append> entries = {
-      entry(R"({"kind":"exchange.decision","receivedAt":"2026-01-01T00:00:00Z","requestId":"r1",)"
-            R"("consumer":"TH/GOV/JFO/legal-aid","dataset":"TH/GOV/DOPA/civil-registry/person@1.0",)"
-            R"("purpose":"legal-aid-eligibility","lawfulBasis":"consent","fieldsGranted":["birthDate","firstNameTh"],)"
-            R"("decision":"allow","reason":""})"),
-      entry(R"({"kind":"exchange.outcome","at":"2026-01-01T00:00:01Z","requestId":"r1","decisionIndex":0,"status":"ok"})"),
-      entry(R"({"kind":"exchange.decision","receivedAt":"2026-01-01T00:00:02Z","requestId":"r2","decision":"deny","reason":"consent_required"})"),
+      entry(
+          R"({"kind":"exchange.decision","receivedAt":"2026-01-01T00:00:00Z","requestId":"r1",)"
+          R"("consumer":"TH/GOV/JFO/legal-aid","dataset":"TH/GOV/DOPA/civil-registry/person@1.0",)"
+          R"("purpose":"legal-aid-eligibility","lawfulBasis":"consent","fieldsGranted":["birthDate","firstNameTh"],)"
+          R"("decision":"allow","reason":""})"),
+      entry(
+          R"({"kind":"exchange.outcome","at":"2026-01-01T00:00:01Z","requestId":"r1","decisionIndex":0,"status":"ok"})"),
+      entry(
+          R"({"kind":"exchange.decision","receivedAt":"2026-01-01T00:00:02Z","requestId":"r2","decision":"deny","reason":"consent_required"})"),
       entry("not json")};
   REQUIRE(saphan::evidence::append_entries(**db, entries));
   auto rows = (*db)->read_log(0, 100);

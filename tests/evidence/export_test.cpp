@@ -378,6 +378,16 @@ TEST_CASE("progress is reported at each step and once at the end", "[evidence][e
   };
   SAPHAN_REQUIRE_OK(verify_text(text, check));
   CHECK(verified == std::vector<std::uint64_t>{4, 8, 12, 14});
+
+  // Work shorter than one step reports no progress at all.
+  std::vector<std::uint64_t> none;
+  check.progress_every = 100;
+  check.progress = [&](std::uint64_t done, std::uint64_t) { none.push_back(done); };
+  SAPHAN_REQUIRE_OK(verify_text(text, check));
+  options.progress_every = 100;
+  options.progress = [&](std::uint64_t done, std::uint64_t) { none.push_back(done); };
+  log.export_text(options);
+  CHECK(none.empty());
 }
 
 // ---- tampering ---------------------------------------------------------------------------------

@@ -24,26 +24,40 @@ class failing_log_store : public store {
 
   result<void> add_member(const member_record& m) override { return inner_->add_member(m); }
   result<void> update_member(const member_record& m) override { return inner_->update_member(m); }
-  result<member_record> find_member(const member_id& id) override { return inner_->find_member(id); }
+  result<member_record> find_member(const member_id& id) override {
+    return inner_->find_member(id);
+  }
   result<std::vector<member_record>> list_members() override { return inner_->list_members(); }
   result<void> add_key(const member_key& k) override { return inner_->add_key(k); }
   result<void> revoke_key(const member_id& m, const std::string& k) override {
     return inner_->revoke_key(m, k);
   }
-  result<std::vector<member_key>> list_keys(const member_id& m) override { return inner_->list_keys(m); }
-  result<void> publish_dataset(const dataset_entry& e) override { return inner_->publish_dataset(e); }
+  result<std::vector<member_key>> list_keys(const member_id& m) override {
+    return inner_->list_keys(m);
+  }
+  result<void> publish_dataset(const dataset_entry& e) override {
+    return inner_->publish_dataset(e);
+  }
   result<void> update_policy(const dataset_id& id, const access_policy& p) override {
     return inner_->update_policy(id, p);
   }
-  result<dataset_entry> find_dataset(const dataset_id& id) override { return inner_->find_dataset(id); }
+  result<dataset_entry> find_dataset(const dataset_id& id) override {
+    return inner_->find_dataset(id);
+  }
   result<std::vector<dataset_entry>> list_datasets() override { return inner_->list_datasets(); }
   result<void> add_consent(const consent_artefact& c) override { return inner_->add_consent(c); }
   result<void> update_consent(const consent_artefact& c, consent_status s) override {
     return inner_->update_consent(c, s);
   }
-  result<consent_artefact> find_consent(const consent_id& id) override { return inner_->find_consent(id); }
+  result<consent_artefact> find_consent(const consent_id& id) override {
+    return inner_->find_consent(id);
+  }
   result<std::vector<consent_artefact>> list_consents(const consent_filter& f) override {
     return inner_->list_consents(f);
+  }
+  result<std::vector<consent_artefact>> list_expiring_consents(timestamp by,
+                                                               std::size_t limit) override {
+    return inner_->list_expiring_consents(by, limit);
   }
   result<void> transaction(const std::function<result<void>()>& body) override {
     return inner_->transaction(body);
@@ -51,8 +65,13 @@ class failing_log_store : public store {
   result<std::uint64_t> log_size() override { return inner_->log_size(); }
   result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
                           const std::vector<evidence::stored_node>& nodes) override {
-    if (fail_log) return make_error(errc::storage_failure, "disk full (injected)");
+    if (fail_log)
+      return make_error(errc::storage_failure, "disk full (injected)");
     return inner_->append_log(first, entries, nodes);
+  }
+  result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
+      timestamp since) override {
+    return inner_->decided_request_ids(since);
   }
   result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) override {
     return inner_->read_log(from, limit);
@@ -61,13 +80,20 @@ class failing_log_store : public store {
       const std::vector<evidence::node_id>& ids) override {
     return inner_->read_log_nodes(ids);
   }
-  result<std::vector<log_row>> search_log(const log_filter& f) override { return inner_->search_log(f); }
-  result<void> add_checkpoint(const checkpoint_record& c) override { return inner_->add_checkpoint(c); }
+  result<std::vector<log_row>> search_log(const log_filter& f) override {
+    return inner_->search_log(f);
+  }
+  result<void> add_checkpoint(const checkpoint_record& c) override {
+    return inner_->add_checkpoint(c);
+  }
   result<std::optional<checkpoint_record>> latest_checkpoint() override {
     return inner_->latest_checkpoint();
   }
-  result<checkpoint_record> find_checkpoint(std::uint64_t n) override { return inner_->find_checkpoint(n); }
-  result<std::vector<checkpoint_record>> read_checkpoints(std::uint64_t from, std::size_t n) override {
+  result<checkpoint_record> find_checkpoint(std::uint64_t n) override {
+    return inner_->find_checkpoint(n);
+  }
+  result<std::vector<checkpoint_record>> read_checkpoints(std::uint64_t from,
+                                                          std::size_t n) override {
     return inner_->read_checkpoints(from, n);
   }
   result<std::vector<checkpoint_record>> untimestamped_checkpoints(std::size_t n) override {
@@ -84,8 +110,8 @@ class failing_log_store : public store {
 
 struct fixture {
   fs::path dir;
-  std::unique_ptr<store> db;              // what the service reads, and the test inspects
-  failing_log_store* log_db = nullptr;    // the evidence writer's own connection
+  std::unique_ptr<store> db;            // what the service reads, and the test inspects
+  failing_log_store* log_db = nullptr;  // the evidence writer's own connection
   std::unique_ptr<evidence::log_writer> writer;
   hub::hub_config config;
   crypto::signing_key_pair consumer_keys = crypto::generate_signing_key();
@@ -122,13 +148,14 @@ struct fixture {
   }
 
   void register_members() {
-    for (const auto* text : {"TH/GOV/JFO/legal-aid", "TH/GOV/RTP/criminal-records",
-                             "TH/GOV/DOPA/civil-registry"}) {
+    for (const auto* text :
+         {"TH/GOV/JFO/legal-aid", "TH/GOV/RTP/criminal-records", "TH/GOV/DOPA/civil-registry"}) {
       member_record m{*parse_member_id(text), "member", {"justice"}, classification::secret};
       REQUIRE(db->add_member(m));
     }
     REQUIRE(db->add_key({consumer, "jfo-sig-1", key_use::signing,
-                         crypto::to_base64url(consumer_keys.public_key), timestamp{}, timestamp{}, false}));
+                         crypto::to_base64url(consumer_keys.public_key), timestamp{}, timestamp{},
+                         false}));
   }
 
   void publish_dataset() {
@@ -142,9 +169,17 @@ struct fixture {
   }
 
   void add_consent() {
-    consent_terms terms{subject, consumer, {dataset}, "legal-aid-eligibility", {"firstNameTh"},
-                        now - std::chrono::hours(1), now + std::chrono::hours(24), 5, "test"};
-    auto requested = request_consent(consent_id{consent}, terms, now - std::chrono::hours(1), "jfo");
+    consent_terms terms{subject,
+                        consumer,
+                        {dataset},
+                        "legal-aid-eligibility",
+                        {"firstNameTh"},
+                        now - std::chrono::hours(1),
+                        now + std::chrono::hours(24),
+                        5,
+                        "test"};
+    auto requested =
+        request_consent(consent_id{consent}, terms, now - std::chrono::hours(1), "jfo");
     REQUIRE(requested);
     auto granted = grant(*requested, now - std::chrono::hours(1), "subject");
     REQUIRE(granted);
@@ -210,7 +245,8 @@ TEST_CASE("an allowed request is logged, spends one consent use, and is signed f
   CHECK(admitted->decision_index == 0);
   CHECK(f.log_size() == 1);
   CHECK(f.consent_uses() == 1);
-  CHECK(crypto::verify_detached(admitted->forward_signature, admitted->forward_body, service.public_key()));
+  CHECK(crypto::verify_detached(admitted->forward_signature, admitted->forward_body,
+                                service.public_key()));
   auto forwarded = parse_forwarded_request(admitted->forward_body);
   REQUIRE(forwarded);
   CHECK(forwarded->request == body);
@@ -275,7 +311,8 @@ TEST_CASE("refusals before the decision are each logged with their code", "[hub]
   REQUIRE(rows->size() == 8);
   int rejected = 0;
   for (const auto& row : *rows) {
-    if (row.entry.find("\"kind\":\"exchange.rejected\"") != std::string::npos) ++rejected;
+    if (row.entry.find("\"kind\":\"exchange.rejected\"") != std::string::npos)
+      ++rejected;
   }
   CHECK(rejected == 7);
   CHECK(rows->back().entry.find("\"reason\":\"replay\"") != std::string::npos);

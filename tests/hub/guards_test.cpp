@@ -35,6 +35,7 @@ TEST_CASE("the rate counter counts within a sliding window", "[hub][guards]") {
   CHECK(counter.recent("k", 60s, t0 + 59s) == 2);
   CHECK(counter.recent("k", 60s, t0 + 60s) == 1);
   CHECK(counter.recent("other", 60s, t0 + 60s) == 0);
-  for (int i = 0; i < 50; ++i) counter.record("k", t0 + 61s, 10);
+  for (int i = 0; i < 50; ++i)
+    counter.record("k", t0 + 61s, 10);
   CHECK(counter.recent("k", 60s, t0 + 61s) == 10);  // bounded by the cap
 }

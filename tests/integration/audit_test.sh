@@ -93,35 +93,61 @@ expect_ok "hub signed a head" -- grep -q "hub stopped" "$work/hub.log"
 # One more change after the head: the export must report it as not covered.
 consent 3101700230712 >/dev/null
 
-# export and verify
+# export and verify: by default the export ends at the latest signed head
+size=$(sqlite3 "$hub/store.db" 'select count(*) from log_entries')
+head_size=$(sqlite3 "$hub/store.db" 'select max(tree_size) from log_checkpoints')
+expect_ok "the head covers part of the log" -- test "$head_size" -gt 10 -a "$head_size" -lt "$size"
 expect_ok "export" -- "$saphan" audit export --hub-dir "$hub" --out "$work/log.jsonl"
 expect_ok "no partial file left" -- test ! -e "$work/log.jsonl.partial"
-size=$(sed -n '1s/.*"treeSize":\([0-9]*\)}$/\1/p' "$work/log.jsonl")
-head_size=$(grep -o '"tree_size":[0-9]*' "$work/log.jsonl" | tail -1 | cut -d: -f2)
-expect_ok "the head covers part of the log" -- test "$head_size" -gt 10 -a "$head_size" -lt "$size"
+expect_eq "the export ends at the latest head" "$head_size" \
+  "$(sed -n '1s/.*"treeSize":\([0-9]*\)}$/\1/p' "$work/log.jsonl")"
 expect_ok "verify unpinned" -- "$saphan" audit verify "$work/log.jsonl"
 [[ $last_output == *"NOT PINNED"* ]]; expect_eq "says the key was not pinned" 0 $?
 key=$hub/keys/log-signing.pub.jwk
 expect_ok "verify pinned" -- "$saphan" audit verify "$work/log.jsonl" --log-key "$key"
-[[ $last_output == *"(pinned)"* && $last_output == *"entries $head_size.."*"not covered"* ]]
-expect_eq "pinned, and the tail after the head is reported" 0 $?
+[[ $last_output == *"(pinned)"* && $last_output == *"every entry is covered"* ]]
+expect_eq "pinned, and every entry covered" 0 $?
+# Entries after the last head are exported only when asked for, and fail the check: nothing
+# signed says they were not changed or dropped.
+expect_ok "export the whole log" -- "$saphan" audit export --hub-dir "$hub" --out "$work/all.jsonl" --to-size "$size"
+expect_fail "verify refuses entries no head covers" proof_invalid -- \
+  "$saphan" audit verify "$work/all.jsonl" --log-key "$key"
+[[ $last_output == *"entries $head_size..$((size - 1)) come after the last signed head"* ]]
+expect_eq "names the uncovered entries" 0 $?
+expect_ok "verify --allow-uncovered" -- "$saphan" audit verify "$work/all.jsonl" --log-key "$key" --allow-uncovered
+[[ $last_output == *"WARNING: entries $head_size.."*"not covered"* ]]; expect_eq "reported as a warning" 0 $?
+grep -v '"checkpoint":' "$work/log.jsonl" > "$work/noheads.jsonl"
+expect_fail "an export without its signed heads" proof_invalid -- \
+  "$saphan" audit verify "$work/noheads.jsonl" --log-key "$key"
+[[ $last_output == *"no signed tree head"* ]]; expect_eq "says no head covers the entries" 0 $?
 expect_ok "verify with the TSA's CA checks the tokens" -- \
   "$saphan" audit verify "$work/log.jsonl" --log-key "$key" --tsa-ca "$work/demo/pki/ca.crt"
 [[ $last_output != *"NOT VERIFIED"* && $last_output != *"not verified"* ]]
 expect_eq "tokens verified" 0 $?
-# The same token, checked by the OpenSSL command line against the head's signed note.
+# Every exported token, checked by the OpenSSL command line against its head's signed note.
 node -e '
-  const fs = require("fs"), crypto = require("crypto");
+  const fs = require("fs"), crypto = require("crypto"), path = require("path");
+  let n = 0;
   for (const line of fs.readFileSync(process.argv[1], "utf8").split("\n")) {
     if (!line.includes("\"timestampToken\":\"")) continue;
     const { checkpoint: c, timestampToken: t } = JSON.parse(line);
     const note = `${c.origin}\n${c.tree_size}\n${Buffer.from(c.root_hash, "base64url").toString("base64")}\n${c.timestamp}\n`;
-    fs.writeFileSync(process.argv[2], Buffer.from(t, "base64url"));
-    console.log(crypto.createHash("sha256").update(note).digest("hex"));
-    break;
-  }' "$work/log.jsonl" "$work/head.tst" > "$work/imprint.txt"
-expect_ok "openssl ts -verify accepts the exported token" -- openssl ts -verify \
-  -digest "$(cat "$work/imprint.txt")" -in "$work/head.tst" -token_in \
+    fs.writeFileSync(path.join(process.argv[2], `head-${n}.tst`), Buffer.from(t, "base64url"));
+    console.log(`head-${n}.tst ${crypto.createHash("sha256").update(note).digest("hex")}`);
+    n++;
+  }' "$work/log.jsonl" "$work" > "$work/imprints.txt"
+tokens=$(wc -l <"$work/imprints.txt")
+expect_ok "the export holds timestamp tokens" -- test "$tokens" -gt 0
+ts_ok=0
+while read -r token imprint; do
+  openssl ts -verify -digest "$imprint" -in "$work/$token" -token_in \
+    -CAfile "$work/demo/pki/ca.crt" -untrusted "$work/demo/pki/tsa.crt" >/dev/null 2>&1 && ts_ok=$((ts_ok + 1))
+done <"$work/imprints.txt"
+expect_eq "openssl ts -verify accepts every exported token" "$tokens" "$ts_ok"
+read -r first_token first_imprint <"$work/imprints.txt"
+wrong_imprint=$(printf '%s' "$first_imprint" | tr '0-9a-f' '1-9a-f0')
+expect_fail_plain() { if "$@" >/dev/null 2>&1; then failed=$((failed + 1)); echo "FAIL: $1 accepted"; else passed=$((passed + 1)); fi; }
+expect_fail_plain openssl ts -verify -digest "$wrong_imprint" -in "$work/$first_token" -token_in \
   -CAfile "$work/demo/pki/ca.crt" -untrusted "$work/demo/pki/tsa.crt"
 cp "$work/log.jsonl" "$work/badtoken.jsonl"
 python3 - "$work/badtoken.jsonl" <<'PY'
@@ -140,10 +166,27 @@ open(path, "w").write("\n".join(lines))
 PY
 expect_fail "tampered timestamp token" timestamp_invalid -- \
   "$saphan" audit verify "$work/badtoken.jsonl" --log-key "$key" --tsa-ca "$work/demo/pki/ca.crt"
-expect_ok "export to the head" -- "$saphan" audit export --hub-dir "$hub" --out "$work/head.jsonl" \
-  --to-size "$head_size"
-expect_ok "verify the cut export" -- "$saphan" audit verify "$work/head.jsonl" --log-key "$key"
-[[ $last_output == *"every entry is covered"* ]]; expect_eq "all covered" 0 $?
+# A token removed from a head: counted as missing, and refused when timestamps are required.
+python3 - "$work/log.jsonl" "$work/notoken.jsonl" <<'PY'
+import sys, json
+lines = open(sys.argv[1]).read().split("\n")
+for i, line in enumerate(lines):
+    if '"timestampToken":"' in line:
+        doc = json.loads(line)
+        doc["timestampToken"] = None
+        lines[i] = json.dumps(doc, separators=(",", ":"))
+        break
+open(sys.argv[2], "w").write("\n".join(lines))
+PY
+expect_ok "a head without its token still verifies" -- \
+  "$saphan" audit verify "$work/notoken.jsonl" --log-key "$key" --tsa-ca "$work/demo/pki/ca.crt"
+[[ $last_output == *"without a token"* ]]; expect_eq "and says so: $last_output" 0 $?
+expect_fail "but not with --require-timestamps" timestamp_invalid -- "$saphan" audit verify \
+  "$work/notoken.jsonl" --log-key "$key" --tsa-ca "$work/demo/pki/ca.crt" --require-timestamps
+expect_ok "export to an earlier size" -- "$saphan" audit export --hub-dir "$hub" --out "$work/head.jsonl" \
+  --to-size 5
+expect_fail "without a head at that size it is not covered" proof_invalid -- \
+  "$saphan" audit verify "$work/head.jsonl" --log-key "$key"
 "$saphan" audit export --hub-dir "$hub" > "$work/stdout.jsonl" 2>/dev/null
 expect_eq "export to stdout is the same log" "$(tail -n +2 "$work/log.jsonl")" \
   "$(tail -n +2 "$work/stdout.jsonl")"

@@ -105,12 +105,12 @@ function pki(name) { return path.join(demo, 'pki', name); }
 
 // A direct HTTPS call to the hub, as a consumer connector would make it.
 function hubCall({ body, signature, cert = 'jfo', ca = pki('ca.crt'), certDir = path.join(demo, 'pki'),
-                   method = 'POST', target = '/v1/exchange' }) {
+                   method = 'POST', target = '/v1/exchange', headers = {} }) {
   return new Promise((resolve, reject) => {
     const options = {
       host: '127.0.0.1', port: base, method, path: target,
       ca: fs.readFileSync(ca), minVersion: 'TLSv1.3',
-      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body ?? '') },
+      headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body ?? ''), ...headers },
     };
     if (signature) options.headers['X-Saphan-Signature'] = signature;
     if (cert) {
@@ -123,7 +123,7 @@ function hubCall({ body, signature, cert = 'jfo', ca = pki('ca.crt'), certDir = 
       res.on('end', () => {
         let json = null;
         try { json = JSON.parse(data); } catch { /* not JSON */ }
-        resolve({ status: res.statusCode, json, text: data });
+        resolve({ status: res.statusCode, json, text: data, headers: res.headers });
       });
     });
     req.on('error', reject);
@@ -133,6 +133,20 @@ function hubCall({ body, signature, cert = 'jfo', ca = pki('ca.crt'), certDir = 
 }
 
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
+
+// The independent JOSE implementation (npm `jose`, pinned in tests/interop/package-lock.json).
+const jose = await import(path.join(source, 'tests', 'interop', 'node_modules', 'jose', 'dist', 'webapi', 'index.js'));
+
+// Verifies a detached JWS (RFC 7515 appendix F) over `payload` with a public JWK, using jose.
+async function joseVerifyDetached(jws, payload, jwk) {
+  const [protectedHeader, middle, signature] = jws.split('.');
+  assert.equal(middle, '', 'a detached JWS has an empty payload part');
+  const key = await jose.importJWK(jwk, 'EdDSA');
+  return jose.flattenedVerify({ protected: protectedHeader, payload: b64url(payload), signature }, key,
+                              { algorithms: ['EdDSA'] });
+}
+
+const publicPart = ({ d, ...pub }) => pub;
 
 function readJwk(file) { return JSON.parse(fs.readFileSync(file, 'utf8')); }
 
@@ -188,6 +202,8 @@ before(async () => {
   const hubConfig = path.join(demo, 'hub', 'hub.json');
   const config = JSON.parse(fs.readFileSync(hubConfig, 'utf8'));
   config.providerTimeoutMs = 1500;
+  // ... and a short time limit per request, so the slow-client test does not wait 10 s.
+  config.limits = { ...(config.limits ?? {}), requestTimeoutMs: 2000 };
   fs.writeFileSync(hubConfig, JSON.stringify(config, null, 2));
 
   await start('tsa', ['tsa', 'serve', '--dir', path.join(demo, 'pki'), '--listen', `127.0.0.1:${base + 20}`],
@@ -239,11 +255,18 @@ test('X-Road-Id becomes the request id, and a second use of it is a replay', asy
   assert.equal(again.json?.code, 'replay', again.text);
 });
 
-test('an empty field list receives every field the purpose and consent allow', async () => {
-  const res = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
-                                       lawfulBasis: 'consent', consentId,
-                                       fields: ['firstNameTh', 'lastNameTh', 'birthDate', 'address'] });
-  assert.equal(res.status, 200);
+test('an empty field list asks for every field of the purpose', async () => {
+  const config = JSON.parse(fs.readFileSync(path.join(source, 'config', 'datasets', 'dopa-person.json'), 'utf8'));
+  const rule = config.policy.grants.flatMap((g) => g.purposes).find((p) => p.purpose === 'identity-verification');
+  const res = await rtpQuery(PERSON, { subject: subjects[0], purpose: 'identity-verification',
+    lawfulBasis: 'public_task', legalInstrument: 'Digital Government Administration Act B.E. 2562', fields: [] });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual([...res.json.evidence.grantedFields].sort(), [...rule.fields].sort());
+  const stored = JSON.parse(sqlite('dopa.db', `select record from person where citizen_id='${subjects[0]}'`));
+  assert.deepEqual(Object.keys(res.json.record).sort(), rule.fields.filter((f) => f in stored).sort());
+  // Under consent, "every field of the purpose" must all be in the consent: this one covers four.
+  await expectDenied(() => jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                              lawfulBasis: 'consent', consentId, fields: [] }), 'consent_mismatch');
 });
 
 // ---------------------------------------------------------------- deny reasons
@@ -310,6 +333,27 @@ test('deny: unknown dataset', () => expectDenied(() => jfoQuery('TH/GOV/DOPA/civ
   subject: subjects[0], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent', consentId,
   fields: ['firstNameTh'] }), 'unknown_dataset'));
 
+test('deny: a field that is not in the dataset schema', () => expectDenied(() => jfoQuery(PERSON, {
+  subject: subjects[0], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent', consentId,
+  fields: ['firstNameTh', 'shoeSize'] }), 'schema_violation'));
+
+test('deny: the hub checks a signed request against the dataset schema itself', async () => {
+  const before = providerRequests('dopa');
+  const { body, signature, envelope } = signedEnvelope({ consentId, fields: ['firstNameTh', 'shoeSize'] });
+  const res = await hubCall({ body, signature });
+  assert.equal(res.json?.code, 'schema_violation', res.text);
+  assert.equal(res.status, 422);
+  assert.match(res.json.detail, /shoeSize/);
+  assert.equal(providerRequests('dopa'), before);
+  assert.match(trail(), new RegExp(`request=${envelope.requestId}.*schema_violation`));
+  // A subject that is not a valid citizen ID never gets that far: the envelope is refused.
+  const bad = subjects[0].slice(0, 12) + String((Number(subjects[0][12]) + 1) % 10);  // wrong check digit
+  const wrong = signedEnvelope({ consentId, subject: bad });
+  const refused = await hubCall({ body: wrong.body, signature: wrong.signature });
+  assert.equal(refused.json?.code, 'invalid_citizen_id', refused.text);
+  assert.equal(providerRequests('dopa'), before);
+});
+
 test('deny: consent revoked takes effect from the next request on', async () => {
   const id = requestConsent(subjects[2], { fields: 'firstNameTh' });
   const body = { subject: subjects[2], purpose: 'legal-aid-eligibility', lawfulBasis: 'consent',
@@ -356,14 +400,30 @@ test('deny: malformed and oversized bodies at the consumer API', async () => {
   assert.equal(bad.json.code, 'malformed_body');
   const big = await query(base + 10, PERSON, JSON.stringify({ subject: 'x'.repeat(2 << 20) }));
   assert.equal(big.status, 413);
+  const middling = await query(base + 10, PERSON, JSON.stringify({ subject: 'x'.repeat(100 << 10) }));
+  assert.equal(middling.status, 413, middling.text);
+  assert.equal(middling.json.code, 'payload_too_large');
   assert.equal(providerRequests('dopa'), before);
 });
 
 // ---------------------------------------------------------------- authentication at the hub
 
+// The TLS handshake fails: the hub sends an alert (certificate required / unknown CA) or resets,
+// and never an HTTP answer. Afterwards the hub still serves a proper client.
+async function expectTlsRefusal(call) {
+  const before = providerRequests('dopa');
+  await assert.rejects(call, (e) => {
+    assert.match(`${e.code} ${e.message}`, /alert|certificate|ECONNRESET|EPIPE|socket hang up/i, e.message);
+    return true;
+  });
+  assert.equal(providerRequests('dopa'), before);
+  const health = await hubCall({ method: 'GET', target: '/healthz' });
+  assert.equal(health.status, 200, 'the hub keeps serving');
+}
+
 test('the hub refuses a client without a certificate', async () => {
   const { body, signature } = signedEnvelope({ consentId });
-  await assert.rejects(hubCall({ body, signature, cert: null }));
+  await expectTlsRefusal(hubCall({ body, signature, cert: null }));
 });
 
 test('the hub refuses a certificate from another CA', async () => {
@@ -371,14 +431,30 @@ test('the hub refuses a certificate from another CA', async () => {
   cli('ca', 'init', '--dir', other);
   cli('ca', 'issue', '--dir', other, '--member', JFO, '--out', path.join(other, 'jfo'));
   const { body, signature } = signedEnvelope({ consentId });
-  await assert.rejects(hubCall({ body, signature, certDir: other }));
+  await expectTlsRefusal(hubCall({ body, signature, certDir: other }));
 });
 
 test("the hub refuses a valid certificate claiming another member's identity", async () => {
-  const { body, signature } = signedEnvelope({ consentId });
+  const before = providerRequests('dopa');
+  const { body, signature, envelope } = signedEnvelope({ consentId });
   const res = await hubCall({ body, signature, cert: 'rtp' });
   assert.equal(res.status, 403);
   assert.equal(res.json.code, 'certificate_mismatch');
+  assert.equal(providerRequests('dopa'), before);
+  assert.match(trail(), new RegExp(`rejected.*${envelope.requestId}.*certificate_mismatch`));
+});
+
+test('the hub refuses a certificate of its own CA for a member it has not registered', async () => {
+  const stranger = 'TH/GOV/XYZ/nobody';
+  const dir = path.join(work, 'stranger');
+  fs.mkdirSync(dir, { recursive: true });
+  cli('ca', 'issue', '--dir', path.join(demo, 'pki'), '--member', stranger, '--out', path.join(dir, 'nobody'));
+  const before = providerRequests('dopa');
+  const { body, signature, envelope } = signedEnvelope({ consentId, consumer: stranger });
+  const res = await hubCall({ body, signature, cert: 'nobody', certDir: dir });
+  assert.equal(res.json?.code, 'unknown_member', res.text);
+  assert.equal(providerRequests('dopa'), before);
+  assert.match(trail(), new RegExp(`rejected.*${envelope.requestId}.*unknown_member`));
 });
 
 test('the hub accepts a correctly signed direct request, then refuses its replay', async () => {
@@ -394,6 +470,7 @@ test('the hub accepts a correctly signed direct request, then refuses its replay
 });
 
 test('the hub refuses and logs a tampered request signature', async () => {
+  const before = providerRequests('dopa');
   const { body, signature, envelope } = signedEnvelope({ consentId });
   const [h, , s] = signature.split('.');
   const raw = Buffer.from(s, 'base64url');
@@ -405,27 +482,100 @@ test('the hub refuses and logs a tampered request signature', async () => {
   const changed = body.replace('"firstNameTh"', '"lastNameTh"');
   const res2 = await hubCall({ body: changed, signature });
   assert.equal(res2.json.code, 'bad_signature');
+  assert.equal(providerRequests('dopa'), before);
   assert.match(trail(), new RegExp(`rejected.*${envelope.requestId}.*bad_signature`));
 });
 
 test('the hub refuses and logs a stale request', async () => {
   const old = new Date(Date.now() - 3600 * 1000).toISOString();
+  const before = providerRequests('dopa');
   const { body, signature, envelope } = signedEnvelope({ consentId, issuedAt: old });
   const res = await hubCall({ body, signature });
   assert.equal(res.json?.code, 'stale_request', res.text);
+  assert.equal(providerRequests('dopa'), before);
   assert.match(trail(), new RegExp(`rejected.*${envelope.requestId}.*stale_request`));
 });
 
 test('the hub answers oversized and malformed bodies with clear errors and keeps serving', async () => {
+  const before = providerRequests('dopa');
   const big = await hubCall({ body: 'x'.repeat(2 << 20), signature: 'a..b' });
   assert.equal(big.status, 413);
   assert.equal(big.json.code, 'payload_too_large');
   const bad = await hubCall({ body: '{"requestId": [', signature: 'a..b' });
   assert.equal(bad.status, 400);
   assert.equal(bad.json.code, 'malformed_body');
+  const headers = await hubCall({ body: '{}', signature: 'a..b', headers: { 'X-Padding': 'p'.repeat(16 << 10) } });
+  assert.equal(headers.status, 431, headers.text);
+  assert.equal(headers.json.code, 'header_too_large');
+  assert.equal(providerRequests('dopa'), before);
   const ok = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
                                       lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
   assert.equal(ok.status, 200);
+});
+
+test('a client that sends its request too slowly is cut off, and the hub keeps serving', async () => {
+  const socket = tls.connect({ host: '127.0.0.1', port: base, ca: fs.readFileSync(pki('ca.crt')),
+                               cert: fs.readFileSync(pki('jfo.crt')), key: fs.readFileSync(pki('jfo.key')),
+                               minVersion: 'TLSv1.3', checkServerIdentity: () => undefined });
+  await new Promise((resolve, reject) => { socket.once('secureConnect', resolve); socket.once('error', reject); });
+  socket.on('error', () => {});
+  socket.write('POST /v1/exchange HTTP/1.1\r\nHost: hub\r\nContent-Length: 100\r\n\r\n{"requ');
+  const started = Date.now();
+  const closed = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), 15000);
+    socket.once('close', () => { clearTimeout(timer); resolve(true); });
+  });
+  assert.ok(closed, 'the hub closes a request that does not arrive within its time limit');
+  assert.ok(Date.now() - started >= 1000, 'not before the limit (2 s in this test)');
+  socket.destroy();
+  const ok = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                      lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
+  assert.equal(ok.status, 200);
+});
+
+// ---------------------------------------------------------------- an independent JOSE check
+
+test('jose verifies the signatures of a captured exchange and opens its answer with the consumer key', async () => {
+  const { body, signature } = signedEnvelope({ consentId, fields: ['firstNameTh', 'birthDate'] });
+  const res = await hubCall({ body, signature });
+  assert.equal(res.status, 200, res.text);
+  // The hub's signature over its answer.
+  const hubKey = readJwk(path.join(demo, 'hub', 'keys', 'hub-signing.pub.jwk'));
+  const hubSigned = await joseVerifyDetached(res.headers['x-saphan-signature'], Buffer.from(res.text), hubKey);
+  assert.equal(hubSigned.protectedHeader.alg, 'EdDSA');
+  // The provider's signature over the answer it made, with DOPA's key from its own key file.
+  const dopaKey = publicPart(readJwk(path.join(demo, 'members', 'dopa', 'keys', 'signing.jwk')));
+  const answer = res.json;
+  await joseVerifyDetached(answer.providerSignature, Buffer.from(answer.providerBody), dopaKey);
+  await assert.rejects(joseVerifyDetached(answer.providerSignature, Buffer.from(answer.providerBody + ' '), dopaKey));
+  // The ciphertext opens with the JFO's encryption key, and only the granted fields are inside.
+  const provided = JSON.parse(answer.providerBody);
+  const jfoKey = await jose.importJWK(readJwk(path.join(demo, 'members', 'jfo', 'keys', 'encryption.jwk')), 'ECDH-ES');
+  const opened = await jose.compactDecrypt(provided.ciphertext, jfoKey);
+  assert.equal(opened.protectedHeader.alg, 'ECDH-ES');
+  assert.equal(opened.protectedHeader.enc, 'A256GCM');
+  const record = JSON.parse(new TextDecoder().decode(opened.plaintext));
+  const stored = JSON.parse(sqlite('dopa.db', `select record from person where citizen_id='${subjects[0]}'`));
+  assert.deepEqual(record.record ?? record, { firstNameTh: stored.firstNameTh, birthDate: stored.birthDate });
+  // Another key (DBD's) cannot open it.
+  const other = await jose.importJWK(readJwk(path.join(demo, 'members', 'dbd', 'keys', 'encryption.jwk')), 'ECDH-ES');
+  await assert.rejects(jose.compactDecrypt(provided.ciphertext, other));
+  // A refusal is signed by the hub too.
+  const replay = await hubCall({ body, signature });
+  assert.equal(replay.json?.code, 'replay');
+  await joseVerifyDetached(replay.headers['x-saphan-signature'], Buffer.from(replay.text), hubKey);
+});
+
+test('outcome entries carry the provider round trip and the total time', async () => {
+  const res = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                       lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
+  assert.equal(res.status, 200, res.text);
+  const found = await hubCall({ method: 'GET',
+    target: `/v1/log/search?requestId=${res.json.evidence.requestId}&kind=exchange.outcome` });
+  assert.equal(found.status, 200, found.text);
+  const outcome = found.json.entries[0].entry;
+  assert.ok(outcome.providerMicros > 0, JSON.stringify(outcome));
+  assert.ok(outcome.providerMicros <= outcome.totalMicros, JSON.stringify(outcome));
 });
 
 // ---------------------------------------------------------------- tampering on the way back
@@ -480,6 +630,7 @@ test('a tampered response ciphertext is refused by the consumer connector', asyn
     assert.equal(res.status, 502, res.text);
     assert.ok(['bad_signature', 'bad_encryption'].includes(res.json.code), res.text);
     assert.ok(!res.text.includes('firstNameTh":"'), 'no record may be returned');
+    assert.match(child.log, /"event":"exchange.answer_refused"/, 'the refusal is logged');
   } finally {
     await stop('jfo-proxied');
     proxy.close();
@@ -615,4 +766,21 @@ test('the log API proves an exchange into the latest head', async () => {
   const forbidden = await hubCall({ method: 'GET', target: `/v1/log/search?subject=${subjects[0]}` });
   assert.equal(forbidden.status, 403);
   assert.equal(forbidden.json.code, 'forbidden');
+});
+
+test('a request seen before a hub restart is still refused as a replay after it', async () => {
+  const { body, signature, envelope } = signedEnvelope({ consentId });
+  const first = await hubCall({ body, signature });
+  assert.equal(first.status, 200, first.text);
+  await stop('hub');
+  await start('hub', ['hub', '--dir', path.join(demo, 'hub')], /listening on/);
+  const before = providerRequests('dopa');
+  const again = await hubCall({ body, signature });
+  assert.equal(again.json?.code, 'replay', again.text);
+  assert.equal(providerRequests('dopa'), before);
+  assert.match(trail(), new RegExp(`rejected.*${envelope.requestId}.*replay`));
+  // The connectors reconnect to the restarted hub.
+  const ok = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                      lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
+  assert.equal(ok.status, 200, ok.text);
 });

@@ -15,12 +15,13 @@ expect_ok() {
   last_output=$out
 }
 
-# expect_fail NAME CODE -- CMD...: CMD must exit non-zero and print "CODE" on one line of stderr.
+# expect_fail NAME CODE -- CMD...: CMD must exit non-zero and print exactly one line, the error
+# "saphan <command>: CODE: <detail>".
 expect_fail() {
   local name=$1 code=$2; shift 2; [[ $1 == -- ]] && shift
   local out status
   out=$("$@" 2>&1); status=$?
-  if [[ $status -ne 0 && $out == *": $code:"* && $(printf '%s\n' "$out" | wc -l) -le 2 ]]; then
+  if [[ $status -ne 0 && $out == "saphan "*": $code: "* && $(printf '%s\n' "$out" | wc -l) -eq 1 ]]; then
     passed=$((passed + 1))
   else
     failed=$((failed + 1)); echo "FAIL: $name: expected error $code, got exit $status: $out"

@@ -64,7 +64,8 @@ std::string binding_json() {
 bool make_signature(const std::string& dir) {
   auto signer = generate_signing_key();
   auto jws = sign_detached(payload, signer.secret_key, signer_kid, {{"rid", binding.at("rid")}});
-  if (!jws) return fail("sign", jws.error());
+  if (!jws)
+    return fail("sign", jws.error());
   return write(dir, "signer.pub.jwk", to_public_jwk(signer.public_key, signer_kid)) &&
          write(dir, "payload.json", payload) && write(dir, "payload.jws", *jws);
 }
@@ -72,9 +73,11 @@ bool make_signature(const std::string& dir) {
 bool make_encryption(const std::string& dir) {
   auto consumer = generate_encryption_key();
   auto jwe = encrypt_to(consumer.public_key, plaintext, consumer_kid, binding);
-  if (!jwe) return fail("encrypt", jwe.error());
+  if (!jwe)
+    return fail("encrypt", jwe.error());
   auto key_file = write_private_key_file(dir + "/consumer.jwk", consumer, consumer_kid);
-  if (!key_file) return fail("write consumer.jwk", key_file.error());
+  if (!key_file)
+    return fail("write consumer.jwk", key_file.error());
   return write(dir, "consumer.pub.jwk", to_public_jwk(consumer.public_key, consumer_kid)) &&
          write(dir, "binding.json", binding_json()) && write(dir, "plaintext.json", plaintext) &&
          write(dir, "response.jwe", *jwe);
@@ -82,9 +85,11 @@ bool make_encryption(const std::string& dir) {
 
 result<std::string> read(const std::string& dir, const std::string& name) {
   auto content = read_file(dir + "/" + name, max_jose_input_bytes);
-  if (!content) return content.error();
+  if (!content)
+    return content.error();
   // Files written by hand or by node may end in a newline; the JOSE texts never do.
-  while (!content->empty() && content->back() == '\n') content->pop_back();
+  while (!content->empty() && content->back() == '\n')
+    content->pop_back();
   return content;
 }
 
@@ -92,34 +97,44 @@ bool check_node_signature(const std::string& dir) {
   auto jwk_text = read(dir, "node_signer.pub.jwk");
   auto node_payload = read(dir, "node_payload.json");
   auto jws = read(dir, "node_payload.jws");
-  if (!jwk_text || !node_payload || !jws) return fail("read node signature files");
+  if (!jwk_text || !node_payload || !jws)
+    return fail("read node signature files");
   auto jwk = parse_ed25519_public_jwk(*jwk_text);
-  if (!jwk) return fail("node signer JWK", jwk.error());
+  if (!jwk)
+    return fail("node signer JWK", jwk.error());
   auto info = verify_detached(*jws, *node_payload, jwk->key);
-  if (!info) return fail("verify node JWS", info.error());
+  if (!info)
+    return fail("verify node JWS", info.error());
   if (info->kid != jwk->kid || info->members["rid"] != binding.at("rid")) {
     return fail("node JWS header: kid or rid differs");
   }
   pass("C++ verified the detached JWS made by node jose");
-  if (verify_detached(*jws, *node_payload + " ", jwk->key)) return fail("tampered payload verified");
+  if (verify_detached(*jws, *node_payload + " ", jwk->key))
+    return fail("tampered payload verified");
   pass("C++ refused node's JWS over a changed payload");
   return true;
 }
 
 bool check_node_encryption(const std::string& dir) {
   auto consumer = read_encryption_key_file(dir + "/consumer.jwk");
-  if (!consumer) return fail("read consumer.jwk", consumer.error());
+  if (!consumer)
+    return fail("read consumer.jwk", consumer.error());
   auto jwe = read(dir, "node_response.jwe");
   auto expected = read(dir, "node_plaintext.json");
-  if (!jwe || !expected) return fail("read node encryption files");
+  if (!jwe || !expected)
+    return fail("read node encryption files");
   auto opened = decrypt(*jwe, consumer->keys.secret_key, binding);
-  if (!opened) return fail("decrypt node JWE", opened.error());
-  if (opened->plaintext != *expected) return fail("node JWE plaintext differs");
-  if (opened->kid != consumer->kid) return fail("node JWE kid differs");
+  if (!opened)
+    return fail("decrypt node JWE", opened.error());
+  if (opened->plaintext != *expected)
+    return fail("node JWE plaintext differs");
+  if (opened->kid != consumer->kid)
+    return fail("node JWE kid differs");
   pass("C++ opened the JWE made by node jose and checked its binding");
   auto other = binding;
   other["rid"] = "another-request-id";
-  if (decrypt(*jwe, consumer->keys.secret_key, other)) return fail("wrong binding accepted");
+  if (decrypt(*jwe, consumer->keys.secret_key, other))
+    return fail("wrong binding accepted");
   pass("C++ refused node's JWE for another request id");
   return true;
 }
@@ -132,10 +147,13 @@ int usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) return usage();
+  if (argc != 3)
+    return usage();
   std::string_view mode = argv[1];
   std::string dir = argv[2];
-  if (mode == "make") return make_signature(dir) && make_encryption(dir) ? 0 : 1;
-  if (mode == "check") return check_node_signature(dir) && check_node_encryption(dir) ? 0 : 1;
+  if (mode == "make")
+    return make_signature(dir) && make_encryption(dir) ? 0 : 1;
+  if (mode == "check")
+    return check_node_signature(dir) && check_node_encryption(dir) ? 0 : 1;
   return usage();
 }

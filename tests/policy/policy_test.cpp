@@ -122,7 +122,8 @@ TEST_CASE("lawful bases round-trip through their strings", "[policy][policy_json
   CHECK_FALSE(parse_lawful_basis("public-task"));
 }
 
-TEST_CASE("purpose codes are a lower-case letter or digit then up to 63 of a-z 0-9 -", "[policy][policy_json]") {
+TEST_CASE("purpose codes are a lower-case letter or digit then up to 63 of a-z 0-9 -",
+          "[policy][policy_json]") {
   CHECK(is_purpose_code("legal-aid-eligibility"));
   CHECK(is_purpose_code("0"));
   CHECK(is_purpose_code(std::string(64, 'a')));

@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "core/citizen_id.hpp"
-#include "store/migrations.hpp"
 #include "evidence/log.hpp"
+#include "store/migrations.hpp"
 #include "store/store.hpp"
 
 using namespace saphan;
@@ -197,19 +197,19 @@ TEST_CASE("a new file store is at the latest schema in WAL mode", "[store]") {
     auto s = open_at(dir.file());
     auto version = s->schema_version();
     REQUIRE(version);
-    CHECK(*version == 4);
+    CHECK(*version == 5);
     CHECK(*version == sqlite::latest_schema_version());
   }
   raw_db raw(dir.file());
   CHECK(raw.text("PRAGMA journal_mode") == "wal");
-  CHECK(raw.text("PRAGMA user_version") == "4");
+  CHECK(raw.text("PRAGMA user_version") == "5");
 }
 
 TEST_CASE("an in-memory store works", "[store]") {
   auto s = open_at(":memory:");
   REQUIRE(s->add_member(dopa()));
   CHECK(s->find_member(dopa().id));
-  CHECK(*s->schema_version() == 4);
+  CHECK(*s->schema_version() == 5);
 }
 
 TEST_CASE("opening refuses bad options and unusable files", "[store]") {
@@ -244,7 +244,7 @@ TEST_CASE("a version-1 file is migrated and keeps its data", "[store][migration]
     CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE name = 'evidence'") == "0");
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 4);
+  CHECK(*s->schema_version() == 5);
   auto m = s->find_member(jfo().id);
   REQUIRE(m);
   CHECK(*m == jfo());
@@ -256,18 +256,90 @@ TEST_CASE("a version-1 file is migrated and keeps its data", "[store][migration]
   CHECK(*appended == 0);
 }
 
-TEST_CASE("a version-2 hash chain is kept read-only beside the new Merkle log", "[store][migration]") {
+TEST_CASE("a version-4 file gets each consent's end of validity, and expiry finds it",
+          "[store][migration][consents]") {
+  temp_dir dir;
+  const auto until = *parse_rfc3339("2026-12-31T00:00:00Z");
+  auto active = *grant(consent("c-active"), *parse_rfc3339("2026-01-02T00:00:00Z"), "x");
+  {
+    raw_db raw(dir.file());
+    for (std::size_t i = 0; i < 4; ++i)
+      raw.exec(std::string(sqlite::migrations().at(i).sql));
+    CHECK(raw.text("PRAGMA user_version") == "4");
+    raw.insert("INSERT INTO members(id, doc) VALUES(?, ?)",
+               {"TH/GOV/JFO/legal-aid", member_json(jfo())});
+    raw.insert(
+        "INSERT INTO consents(id, subject, consumer, status, doc) VALUES(?, ?, ?, ?, ?)",
+        {"c-active", active.subject, "TH/GOV/JFO/legal-aid", "active", consent_to_json(active)});
+  }
+  auto s = open_at(dir.file());
+  CHECK(*s->schema_version() == 5);
+  CHECK(s->list_expiring_consents(until - std::chrono::seconds(1), 10)->empty());
+  auto due = s->list_expiring_consents(until + std::chrono::seconds(1), 10);
+  REQUIRE(due);
+  REQUIRE(due->size() == 1);
+  CHECK(consent_to_json(due->front()) == consent_to_json(active));
+}
+
+TEST_CASE("list_expiring_consents finds active consents whose validity has ended, oldest first",
+          "[store][consents]") {
+  auto s = open_at(":memory:");
+  const auto granted_at = *parse_rfc3339("2026-01-02T00:00:00Z");
+  auto ending = [&](const std::string& id, const char* until) {
+    auto c = consent(id);
+    c.valid_until = *parse_rfc3339(until);
+    return *grant(c, granted_at, "x");
+  };
+  REQUIRE(s->add_consent(ending("c-late", "2026-06-01T00:00:00.000002Z")));
+  REQUIRE(s->add_consent(ending("c-early", "2026-03-01T00:00:00Z")));
+  REQUIRE(s->add_consent(ending("c-boundary", "2026-06-01T00:00:00.000001Z")));
+  auto requested = consent("c-requested");
+  requested.valid_until = *parse_rfc3339("2026-02-01T00:00:00Z");
+  REQUIRE(s->add_consent(requested));  // not active: never "expiring"
+  auto revoked = *revoke(ending("c-revoked", "2026-02-01T00:00:00Z"), granted_at, "subject");
+  REQUIRE(s->add_consent(revoked));
+
+  auto ids = [&](const char* by, std::size_t limit = 10) {
+    auto due = s->list_expiring_consents(*parse_rfc3339(by), limit);
+    REQUIRE(due);
+    std::vector<std::string> out;
+    for (const auto& c : *due)
+      out.push_back(c.id.value);
+    return out;
+  };
+  using list = std::vector<std::string>;
+  CHECK(ids("2026-02-28T23:59:59Z").empty());
+  CHECK(ids("2026-03-01T00:00:00Z") == list{"c-early"});  // validUntil is exclusive
+  CHECK(ids("2026-06-01T00:00:00.000001Z") == list{"c-early", "c-boundary"});
+  CHECK(ids("2027-01-01T00:00:00Z") == list{"c-early", "c-boundary", "c-late"});
+  CHECK(ids("2027-01-01T00:00:00Z", 2) == list{"c-early", "c-boundary"});
+
+  // Once expired (or revoked) it is no longer listed.
+  auto early = *s->find_consent(consent_id{"c-early"});
+  REQUIRE(s->update_consent(*expire(early, *parse_rfc3339("2026-03-01T00:00:00Z")),
+                            consent_status::active));
+  CHECK(ids("2027-01-01T00:00:00Z") == list{"c-boundary", "c-late"});
+  // A changed validity window moves the consent in the index.
+  auto late = *s->find_consent(consent_id{"c-late"});
+  late.valid_until = *parse_rfc3339("2026-01-15T00:00:00Z");
+  REQUIRE(s->update_consent(late, consent_status::active));
+  CHECK(ids("2026-01-15T00:00:00Z") == list{"c-late"});
+}
+
+TEST_CASE("a version-2 hash chain is kept read-only beside the new Merkle log",
+          "[store][migration]") {
   temp_dir dir;
   {
     raw_db raw(dir.file());
     raw.exec(std::string(sqlite::migrations().at(0).sql));
     raw.exec(std::string(sqlite::migrations().at(1).sql));
-    raw.insert("INSERT INTO evidence(idx, recorded_at, kind, entry, prev_hash, entry_hash) "
-               "VALUES(0, '2026-01-01T00:00:00Z', 'exchange.decision', ?, x'00', x'00')",
-               {entry(0)});
+    raw.insert(
+        "INSERT INTO evidence(idx, recorded_at, kind, entry, prev_hash, entry_hash) "
+        "VALUES(0, '2026-01-01T00:00:00Z', 'exchange.decision', ?, x'00', x'00')",
+        {entry(0)});
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 4);
+  CHECK(*s->schema_version() == 5);
   CHECK(*s->log_size() == 0);
   s.reset();
   raw_db raw(dir.file());
@@ -787,14 +859,18 @@ TEST_CASE("checkpoints are stored once per size and take one timestamp", "[store
   CHECK(s->find_checkpoint(3).code() == errc::not_found);
   CHECK(s->read_checkpoints(3, 10)->size() == 1);
   CHECK(s->untimestamped_checkpoints(10)->size() == 2);
-  REQUIRE(s->set_checkpoint_timestamp(2, std::string("\x30\x03" "der", 5)));
+  REQUIRE(s->set_checkpoint_timestamp(2, std::string("\x30\x03"
+                                                     "der",
+                                                     5)));
   CHECK(s->set_checkpoint_timestamp(2, "again").code() == errc::conflict);
   CHECK(s->set_checkpoint_timestamp(9, "none").code() == errc::not_found);
   CHECK(s->set_checkpoint_timestamp(5, "").code() == errc::invalid_argument);
   auto waiting = s->untimestamped_checkpoints(10);
   REQUIRE(waiting->size() == 1);
   CHECK(waiting->front().tree_size == 5);
-  CHECK(*s->find_checkpoint(2)->timestamp_token == std::string("\x30\x03" "der", 5));
+  CHECK(*s->find_checkpoint(2)->timestamp_token == std::string("\x30\x03"
+                                                               "der",
+                                                               5));
   CHECK(s->find_checkpoint(2)->created_at == t0);
 }
 
@@ -815,7 +891,7 @@ TEST_CASE("reopening a file keeps everything", "[store]") {
       REQUIRE(append_one(*s, i));
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 4);
+  CHECK(*s->schema_version() == 5);
   CHECK(*s->find_member(dopa().id) == dopa());
   CHECK(s->list_members()->size() == 2);
   CHECK(s->list_keys(dopa().id)->size() == 1);

@@ -132,8 +132,7 @@ TEST_CASE("make_request builds a SHA-256 query asking for the certificate", "[ts
   CHECK(OBJ_obj2nid(oid) == NID_sha256);
   const ASN1_OCTET_STRING* hashed = TS_MSG_IMPRINT_get_msg(imprint);
   CHECK(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(hashed)),
-                         static_cast<std::size_t>(ASN1_STRING_length(hashed))) ==
-        tree_head.view());
+                         static_cast<std::size_t>(ASN1_STRING_length(hashed))) == tree_head.view());
   std::uint64_t nonce = 0;
   REQUIRE(ASN1_INTEGER_get_uint64(&nonce, TS_REQ_get_nonce(request)) == 1);
   CHECK(nonce == 0x1122334455667788ULL);
@@ -177,8 +176,7 @@ TEST_CASE("verify_token rejects another digest, nonce, TSA, and garbage", "[tsa]
   SECTION("another digest") {
     auto r = tsa::verify_token(response, crypto::sha256("signed tree head 2"), t.trust());
     CHECK(r.code() == errc::timestamp_invalid);
-    CHECK(tsa::check_reply(response, crypto::sha256("other"), 7).code() ==
-          errc::timestamp_invalid);
+    CHECK(tsa::check_reply(response, crypto::sha256("other"), 7).code() == errc::timestamp_invalid);
   }
   SECTION("another nonce") {
     CHECK(tsa::verify_token(response, tree_head, t.trust(), 8).code() == errc::timestamp_invalid);
@@ -202,8 +200,7 @@ TEST_CASE("verify_token rejects another digest, nonce, TSA, and garbage", "[tsa]
     SAPHAN_REQUIRE_OK(signer);
     auto other = respond_ok(*signer, tree_head, 7);
     SAPHAN_REQUIRE_OK(tsa::verify_token(other, tree_head, t.trust(false), 7));
-    CHECK(tsa::verify_token(other, tree_head, t.trust(true), 7).code() ==
-          errc::timestamp_invalid);
+    CHECK(tsa::verify_token(other, tree_head, t.trust(true), 7).code() == errc::timestamp_invalid);
   }
   SECTION("tampered bytes") {
     // The last byte belongs to the ECDSA signature; the imprint bytes to the signed TSTInfo.
@@ -224,8 +221,7 @@ TEST_CASE("verify_token rejects another digest, nonce, TSA, and garbage", "[tsa]
     REQUIRE(time_at != std::string::npos);
     auto flipped_time = response;
     flipped_time[time_at + 3] = '7';  // 2027
-    CHECK(tsa::verify_token(flipped_time, tree_head, t.trust()).code() ==
-          errc::timestamp_invalid);
+    CHECK(tsa::verify_token(flipped_time, tree_head, t.trust()).code() == errc::timestamp_invalid);
   }
   SECTION("garbage, trailing bytes, and size") {
     CHECK(tsa::verify_token("", tree_head, t.trust()).code() == errc::timestamp_invalid);
@@ -233,8 +229,8 @@ TEST_CASE("verify_token rejects another digest, nonce, TSA, and garbage", "[tsa]
           errc::timestamp_invalid);
     CHECK(tsa::verify_token(response + '\0', tree_head, t.trust()).code() ==
           errc::timestamp_invalid);
-    CHECK(tsa::verify_token(response.substr(0, response.size() - 1), tree_head, t.trust())
-              .code() == errc::timestamp_invalid);
+    CHECK(tsa::verify_token(response.substr(0, response.size() - 1), tree_head, t.trust()).code() ==
+          errc::timestamp_invalid);
     std::string at_limit(tsa::max_response_bytes, '\x30');
     CHECK(tsa::verify_token(at_limit, tree_head, t.trust()).code() == errc::timestamp_invalid);
     CHECK(tsa::verify_token(at_limit + "0", tree_head, t.trust()).code() ==
@@ -347,12 +343,12 @@ TEST_CASE("requests up to max_request_bytes are read, larger ones are not", "[ts
   auto signer = t.signer();
   // At the limit the query is read, and refused for its extension (unacceptedExtension); one
   // byte over, it is not read at all (badDataFormat).
-  auto at_limit = signer.respond(padded_request(tsa::max_request_bytes), counting_serials(),
-                                 fixed_now);
+  auto at_limit =
+      signer.respond(padded_request(tsa::max_request_bytes), counting_serials(), fixed_now);
   SAPHAN_REQUIRE_OK(at_limit);
   CHECK(has_failure(reply_of(*at_limit), "unacceptedExtension"));
-  auto over = signer.respond(padded_request(tsa::max_request_bytes + 1), counting_serials(),
-                             fixed_now);
+  auto over =
+      signer.respond(padded_request(tsa::max_request_bytes + 1), counting_serials(), fixed_now);
   SAPHAN_REQUIRE_OK(over);
   CHECK(has_failure(reply_of(*over), "badDataFormat"));
   CHECK_FALSE(has_failure(reply_of(*over), "unacceptedExtension"));
@@ -456,8 +452,8 @@ TEST_CASE("request_timestamp gets a verifiable token over loopback HTTP", "[tsa]
   if (token_ok)
     verified.emplace(tsa::verify_token(*response, tree_head, t.trust()));
   // A second request on the same server still works (the server keeps serving).
-  auto second = tsa::request_timestamp_blocking(url, crypto::sha256("head 2"),
-                                                std::chrono::seconds(5));
+  auto second =
+      tsa::request_timestamp_blocking(url, crypto::sha256("head 2"), std::chrono::seconds(5));
 
   server.stop();
   io.stop();
@@ -478,7 +474,8 @@ TEST_CASE("request_timestamp reports an unreachable TSA and bad URLs", "[tsa]") 
   std::uint16_t port = 0;
   {
     net::asio::io_context io;
-    net::tcp::acceptor acceptor(io, net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
+    net::tcp::acceptor acceptor(io,
+                                net::tcp::endpoint(net::asio::ip::make_address("127.0.0.1"), 0));
     port = acceptor.local_endpoint().port();
   }
   auto r = tsa::request_timestamp_blocking("http://127.0.0.1:" + std::to_string(port), tree_head,

@@ -1,3 +1,4 @@
+// The HTTP(S) server half of net/http.hpp: sessions, limits, and the problem+json helpers.
 #include "net/http.hpp"
 
 #include <array>
@@ -35,11 +36,13 @@ bool is_quiet_close(const beast::error_code& ec) {
 }
 
 std::optional<error> read_error_to_problem(const beast::error_code& ec) {
-  if (ec == http::error::body_limit) return make_error(errc::payload_too_large, "body over limit");
+  if (ec == http::error::body_limit)
+    return make_error(errc::payload_too_large, "body over limit");
   if (ec == http::error::header_limit) {
     return make_error(errc::header_too_large, "header over limit");
   }
-  if (is_quiet_close(ec)) return std::nullopt;
+  if (is_quiet_close(ec))
+    return std::nullopt;
   // Any other parse error of Beast's HTTP category means the bytes were not HTTP we accept.
   if (ec.category() == beast::error_code(http::error::bad_target).category()) {
     return make_error(errc::malformed_body, "malformed HTTP request: " + ec.message());
@@ -58,7 +61,8 @@ asio::awaitable<void> drain(Stream& stream) {
   std::size_t drained = 0;
   while (drained < max_drained) {
     auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), use_tuple);
-    if (ec) break;
+    if (ec)
+      break;
     drained += n;
   }
 }
@@ -83,7 +87,8 @@ asio::awaitable<void> run_session(const http_limits& limits, const request_handl
         auto res = make_problem(11, false, *problem);
         beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
         auto [write_ec, written] = co_await http::async_write(stream, res, use_tuple);
-        if (!write_ec) co_await drain(stream);
+        if (!write_ec)
+          co_await drain(stream);
       }
       break;
     }
@@ -106,17 +111,9 @@ asio::awaitable<void> run_session(const http_limits& limits, const request_handl
     response.prepare_payload();
     beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
     auto [write_ec, write_n] = co_await http::async_write(stream, response, use_tuple);
-    if (write_ec || !response.keep_alive()) break;
+    if (write_ec || !response.keep_alive())
+      break;
   }
-}
-
-error connect_failure(const beast::error_code& ec, std::string_view step, const endpoint& to) {
-  auto where = to.host + ":" + std::to_string(to.port);
-  if (ec == beast::error::timeout) {
-    return make_error(errc::provider_timeout, std::string(step) + " " + where + " timed out");
-  }
-  return make_error(errc::provider_unreachable,
-                    std::string(step) + " " + where + " failed: " + ec.message());
 }
 
 }  // namespace
@@ -141,21 +138,27 @@ http_server::http_server(asio::io_context& io, std::shared_ptr<asio::ssl::contex
                          http_limits limits, request_handler handler)
     : state_(std::make_shared<state>(io, std::move(tls), limits, std::move(handler))) {}
 
-http_server::~http_server() { stop(); }
+http_server::~http_server() {
+  stop();
+}
 
 result<std::uint16_t> http_server::listen(const std::string& address, std::uint16_t port) {
   beast::error_code ec;
   auto ip = asio::ip::make_address(address, ec);
-  if (ec) return make_error(errc::invalid_argument, "listen address " + address + ": " + ec.message());
+  if (ec)
+    return make_error(errc::invalid_argument, "listen address " + address + ": " + ec.message());
   auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(state_->io));
   tcp::endpoint ep{ip, port};
   acceptor->open(ep.protocol(), ec);
-  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor->bind(ep, ec);
-  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec)
+    acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor->bind(ep, ec);
+  if (!ec)
+    acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return make_error(errc::io_error,
-                      "cannot listen on " + address + ":" + std::to_string(port) + ": " + ec.message());
+    return make_error(errc::io_error, "cannot listen on " + address + ":" + std::to_string(port) +
+                                          ": " + ec.message());
   }
   auto bound = acceptor->local_endpoint().port();
   state_->acceptor = std::move(acceptor);
@@ -168,7 +171,8 @@ void http_server::stop() {
   if (state_->acceptor) {
     asio::post(state_->acceptor->get_executor(), [s = state_] {
       beast::error_code ignored;
-      if (s->acceptor) s->acceptor->close(ignored);
+      if (s->acceptor)
+        s->acceptor->close(ignored);
     });
   }
 }
@@ -177,7 +181,8 @@ asio::awaitable<void> http_server::accept_loop(std::shared_ptr<state> s) {
   while (!s->stopping) {
     auto [ec, socket] = co_await s->acceptor->async_accept(asio::make_strand(s->io), use_tuple);
     if (ec) {
-      if (s->stopping || ec == asio::error::operation_aborted) co_return;
+      if (s->stopping || ec == asio::error::operation_aborted)
+        co_return;
       continue;  // e.g. EMFILE: keep serving the connections we have
     }
     if (s->open_connections.load() >= s->limits.max_connections) {
@@ -215,10 +220,12 @@ asio::awaitable<void> http_server::serve_tls(std::shared_ptr<state> s, tcp::sock
     beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *s->tls);
     beast::get_lowest_layer(stream).expires_after(s->limits.handshake_timeout);
     auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
-    if (hs_ec) co_return;
+    if (hs_ec)
+      co_return;
     peer_info peer;
     beast::error_code ec;
-    peer.address = beast::get_lowest_layer(stream).socket().remote_endpoint(ec).address().to_string();
+    peer.address =
+        beast::get_lowest_layer(stream).socket().remote_endpoint(ec).address().to_string();
     auto member = pki::peer_member(stream.native_handle());
     if (member) {
       peer.member = *member;
@@ -230,158 +237,6 @@ asio::awaitable<void> http_server::serve_tls(std::shared_ptr<state> s, tcp::sock
     co_await stream.async_shutdown(use_tuple);
   } catch (const std::exception&) {
   }
-}
-
-result<endpoint> parse_endpoint(std::string_view url) {
-  endpoint ep;
-  std::string_view rest;
-  if (url.rfind("https://", 0) == 0) {
-    rest = url.substr(8);
-  } else if (url.rfind("http://", 0) == 0) {
-    ep.tls = false;
-    rest = url.substr(7);
-  } else {
-    return make_error(errc::invalid_argument, "endpoint must start with https:// or http://");
-  }
-  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
-  auto colon = rest.rfind(':');
-  if (colon == std::string_view::npos || colon == 0) {
-    return make_error(errc::invalid_argument, "endpoint needs host:port");
-  }
-  ep.host = std::string(rest.substr(0, colon));
-  auto port_text = rest.substr(colon + 1);
-  if (port_text.empty() || port_text.size() > 5 ||
-      port_text.find_first_not_of("0123456789") != std::string_view::npos) {
-    return make_error(errc::invalid_argument, "endpoint port must be a number");
-  }
-  auto port = std::stoul(std::string(port_text));
-  if (port == 0 || port > 65535) return make_error(errc::invalid_argument, "endpoint port out of range");
-  ep.port = static_cast<std::uint16_t>(port);
-  return ep;
-}
-
-http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
-                         http_limits limits, std::size_t max_idle_per_endpoint)
-    : executor_(std::move(executor)),
-      tls_(std::move(tls)),
-      limits_(limits),
-      max_idle_(max_idle_per_endpoint) {}
-
-std::optional<http_client::connection> http_client::take_idle(const std::string& key) {
-  std::lock_guard lock(mutex_);
-  auto it = idle_.find(key);
-  if (it == idle_.end() || it->second.empty()) return std::nullopt;
-  auto c = std::move(it->second.back());
-  it->second.pop_back();
-  return c;
-}
-
-void http_client::drop_idle(const std::string& key) {
-  std::lock_guard lock(mutex_);
-  idle_.erase(key);
-}
-
-void http_client::give_back(const std::string& key, connection c) {
-  std::lock_guard lock(mutex_);
-  auto& list = idle_[key];
-  if (list.size() < max_idle_) list.push_back(std::move(c));
-}
-
-asio::awaitable<result<http_client::connection>> http_client::connect(
-    const endpoint& to, std::chrono::steady_clock::time_point deadline) {
-  tcp::resolver resolver(executor_);
-  auto [resolve_ec, results] =
-      co_await resolver.async_resolve(to.host, std::to_string(to.port), use_tuple);
-  if (resolve_ec) co_return connect_failure(resolve_ec, "resolve", to);
-  connection c;
-  if (!to.tls) {
-    c.plain = std::make_unique<beast::tcp_stream>(asio::make_strand(executor_));
-    c.plain->expires_at(deadline);
-    auto [ec, ep] = co_await c.plain->async_connect(results, use_tuple);
-    if (ec) co_return connect_failure(ec, "connect", to);
-    c.plain->socket().set_option(tcp::no_delay(true));
-    co_return c;
-  }
-  if (!tls_) co_return make_error(errc::internal, "no TLS context for " + to.host);
-  c.secure = std::make_unique<tls_stream>(asio::make_strand(executor_), *tls_);
-  auto& lowest = beast::get_lowest_layer(*c.secure);
-  lowest.expires_at(deadline);
-  auto [ec, ep] = co_await lowest.async_connect(results, use_tuple);
-  if (ec) co_return connect_failure(ec, "connect", to);
-  lowest.socket().set_option(tcp::no_delay(true));
-  // The server's certificate must name the host we dialled.
-  if (auto named = pki::set_peer_host(c.secure->native_handle(), to.host); !named) {
-    co_return std::move(named).error();
-  }
-  auto [hs_ec] = co_await c.secure->async_handshake(asio::ssl::stream_base::client, use_tuple);
-  if (hs_ec) co_return connect_failure(hs_ec, "TLS handshake with", to);
-  co_return c;
-}
-
-namespace {
-
-template <class Stream>
-asio::awaitable<std::pair<beast::error_code, bool>> round_trip(
-    Stream& stream, http_request& request, http::response_parser<http::string_body>& parser,
-    std::chrono::steady_clock::time_point deadline) {
-  beast::get_lowest_layer(stream).expires_at(deadline);
-  auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
-  if (write_ec) co_return std::pair{write_ec, false};
-  beast::flat_buffer buffer;
-  auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
-  co_return std::pair{read_ec, read > 0 || parser.got_some()};
-}
-
-}  // namespace
-
-asio::awaitable<result<http_response>> http_client::send(const endpoint& to, http_request request,
-                                                         std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const auto key = (to.tls ? "https://" : "http://") + to.host + ":" + std::to_string(to.port);
-  request.set(http::field::host, to.host + ":" + std::to_string(to.port));
-  request.keep_alive(true);
-  request.prepare_payload();
-
-  // A kept-alive connection may have been closed by the server meanwhile: if it fails before
-  // any answer arrives, try once more on a fresh connection.
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    auto idle = take_idle(key);
-    bool reused = idle.has_value();
-    connection c;
-    if (idle) {
-      c = std::move(*idle);
-    } else {
-      auto fresh = co_await connect(to, deadline);
-      if (!fresh) co_return std::move(fresh).error();
-      c = std::move(*fresh);
-    }
-    http::response_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
-    parser.body_limit(limits_.max_body_bytes);
-    auto [ec, answered] = c.secure ? co_await round_trip(*c.secure, request, parser, deadline)
-                                   : co_await round_trip(*c.plain, request, parser, deadline);
-    if (ec) {
-      if (reused && !answered && ec != beast::error::timeout) {
-        // The server went away since this connection was pooled; the others pooled with it
-        // are most likely dead too, so the retry dials a fresh one instead of trying them all.
-        drop_idle(key);
-        continue;
-      }
-      if (ec == beast::error::timeout) {
-        co_return make_error(errc::provider_timeout,
-                             key + " did not answer within " + std::to_string(timeout.count()) + " ms");
-      }
-      if (ec == http::error::body_limit) {
-        co_return make_error(errc::payload_too_large, key + " answered over the body limit");
-      }
-      co_return make_error(answered ? errc::provider_error : errc::provider_unreachable,
-                           key + ": " + ec.message());
-    }
-    auto response = parser.release();
-    if (response.keep_alive()) give_back(key, std::move(c));
-    co_return response;
-  }
-  co_return make_error(errc::provider_unreachable, key + ": connection lost");
 }
 
 result<std::shared_ptr<asio::ssl::context>> make_server_tls(const pki::tls_files& files) {

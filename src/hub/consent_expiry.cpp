@@ -1,0 +1,50 @@
+#include "hub/consent_expiry.hpp"
+
+#include "core/log.hpp"
+
+namespace saphan::hub {
+
+result<expiry_sweep> expire_due_consents(store& audited, timestamp now, std::size_t batch) {
+  expiry_sweep done;
+  while (true) {
+    auto due = audited.list_expiring_consents(now, batch);
+    if (!due)
+      return std::move(due).error();
+    std::size_t changed = 0;
+    for (const auto& consent : *due) {
+      auto next = expire(consent, now);
+      if (!next) {  // the indexed time is rounded for rows older than the column: not due yet
+        ++done.skipped;
+        continue;
+      }
+      auto written = audited.update_consent(*next, consent_status::active);
+      if (written) {
+        ++done.expired;
+        ++changed;
+      } else if (written.error().code == errc::conflict) {
+        ++done.skipped;  // revoked (or expired by another sweeper) since we read it
+      } else {
+        return std::move(written).error();
+      }
+    }
+    // A batch that changed nothing would come back the same: stop rather than spin.
+    if (due->size() < batch || changed == 0)
+      return done;
+  }
+}
+
+consent_expirer::consent_expirer(std::unique_ptr<store> audited, std::chrono::milliseconds interval)
+    : db_(std::move(audited)), pace_(interval, [this] { sweep(); }) {}
+
+void consent_expirer::sweep() {
+  auto done = expire_due_consents(*db_, now_utc());
+  if (!done) {
+    log_event(log_level::warn, "consent.expiry_failed", {{"detail", done.error().detail}});
+    return;
+  }
+  if (done->expired > 0) {
+    log_event(log_level::info, "consent.expired", {{"count", std::to_string(done->expired)}});
+  }
+}
+
+}  // namespace saphan::hub

@@ -1,0 +1,159 @@
+// The pooled HTTP(S) client half of net/http.hpp.
+#include "net/http.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "pki/pki.hpp"
+
+namespace saphan::net {
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+error connect_failure(const beast::error_code& ec, std::string_view step, const endpoint& to) {
+  auto where = to.host + ":" + std::to_string(to.port);
+  if (ec == beast::error::timeout) {
+    return make_error(errc::provider_timeout, std::string(step) + " " + where + " timed out");
+  }
+  return make_error(errc::provider_unreachable,
+                    std::string(step) + " " + where + " failed: " + ec.message());
+}
+
+}  // namespace
+
+http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
+                         http_limits limits, std::size_t max_idle_per_endpoint)
+    : executor_(std::move(executor)),
+      tls_(std::move(tls)),
+      limits_(limits),
+      max_idle_(max_idle_per_endpoint) {}
+
+std::optional<http_client::connection> http_client::take_idle(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto it = idle_.find(key);
+  if (it == idle_.end() || it->second.empty())
+    return std::nullopt;
+  auto c = std::move(it->second.back());
+  it->second.pop_back();
+  return c;
+}
+
+void http_client::drop_idle(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  idle_.erase(key);
+}
+
+void http_client::give_back(const std::string& key, connection c) {
+  std::lock_guard lock(mutex_);
+  auto& list = idle_[key];
+  if (list.size() < max_idle_)
+    list.push_back(std::move(c));
+}
+
+asio::awaitable<result<http_client::connection>> http_client::connect(
+    const endpoint& to, std::chrono::steady_clock::time_point deadline) {
+  tcp::resolver resolver(executor_);
+  auto [resolve_ec, results] =
+      co_await resolver.async_resolve(to.host, std::to_string(to.port), use_tuple);
+  if (resolve_ec)
+    co_return connect_failure(resolve_ec, "resolve", to);
+  connection c;
+  if (!to.tls) {
+    c.plain = std::make_unique<beast::tcp_stream>(asio::make_strand(executor_));
+    c.plain->expires_at(deadline);
+    auto [ec, ep] = co_await c.plain->async_connect(results, use_tuple);
+    if (ec)
+      co_return connect_failure(ec, "connect", to);
+    c.plain->socket().set_option(tcp::no_delay(true));
+    co_return c;
+  }
+  if (!tls_)
+    co_return make_error(errc::internal, "no TLS context for " + to.host);
+  c.secure = std::make_unique<tls_stream>(asio::make_strand(executor_), *tls_);
+  auto& lowest = beast::get_lowest_layer(*c.secure);
+  lowest.expires_at(deadline);
+  auto [ec, ep] = co_await lowest.async_connect(results, use_tuple);
+  if (ec)
+    co_return connect_failure(ec, "connect", to);
+  lowest.socket().set_option(tcp::no_delay(true));
+  // The server's certificate must name the host we dialled.
+  if (auto named = pki::set_peer_host(c.secure->native_handle(), to.host); !named) {
+    co_return std::move(named).error();
+  }
+  auto [hs_ec] = co_await c.secure->async_handshake(asio::ssl::stream_base::client, use_tuple);
+  if (hs_ec)
+    co_return connect_failure(hs_ec, "TLS handshake with", to);
+  co_return c;
+}
+
+namespace {
+
+template <class Stream>
+asio::awaitable<std::pair<beast::error_code, bool>> round_trip(
+    Stream& stream, http_request& request, http::response_parser<http::string_body>& parser,
+    std::chrono::steady_clock::time_point deadline) {
+  beast::get_lowest_layer(stream).expires_at(deadline);
+  auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
+  if (write_ec)
+    co_return std::pair{write_ec, false};
+  beast::flat_buffer buffer;
+  auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, use_tuple);
+  co_return std::pair{read_ec, read > 0 || parser.got_some()};
+}
+
+}  // namespace
+
+asio::awaitable<result<http_response>> http_client::send(const endpoint& to, http_request request,
+                                                         std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto key = (to.tls ? "https://" : "http://") + to.host + ":" + std::to_string(to.port);
+  request.set(http::field::host, to.host + ":" + std::to_string(to.port));
+  request.keep_alive(true);
+  request.prepare_payload();
+
+  // A kept-alive connection may have been closed by the server meanwhile: if it fails before
+  // any answer arrives, try once more on a fresh connection.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto idle = take_idle(key);
+    bool reused = idle.has_value();
+    connection c;
+    if (idle) {
+      c = std::move(*idle);
+    } else {
+      auto fresh = co_await connect(to, deadline);
+      if (!fresh)
+        co_return std::move(fresh).error();
+      c = std::move(*fresh);
+    }
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+    parser.body_limit(limits_.max_body_bytes);
+    auto [ec, answered] = c.secure ? co_await round_trip(*c.secure, request, parser, deadline)
+                                   : co_await round_trip(*c.plain, request, parser, deadline);
+    if (ec) {
+      if (reused && !answered && ec != beast::error::timeout) {
+        // The server went away since this connection was pooled; the others pooled with it
+        // are most likely dead too, so the retry dials a fresh one instead of trying them all.
+        drop_idle(key);
+        continue;
+      }
+      if (ec == beast::error::timeout) {
+        co_return make_error(errc::provider_timeout, key + " did not answer within " +
+                                                         std::to_string(timeout.count()) + " ms");
+      }
+      if (ec == http::error::body_limit) {
+        co_return make_error(errc::payload_too_large, key + " answered over the body limit");
+      }
+      co_return make_error(answered ? errc::provider_error : errc::provider_unreachable,
+                           key + ": " + ec.message());
+    }
+    auto response = parser.release();
+    if (response.keep_alive())
+      give_back(key, std::move(c));
+    co_return response;
+  }
+  co_return make_error(errc::provider_unreachable, key + ": connection lost");
+}
+
+}  // namespace saphan::net
