@@ -1,13 +1,19 @@
 #include "evidence/writer.hpp"
 
+#include <memory>
+#include <vector>
+
 #include "evidence/log.hpp"
 
 namespace saphan::evidence {
 
+// One queued entry. A blocking caller keeps its waiter on its stack and waits for `done`; a
+// submitted one is owned by the queue and finished with `on_done`.
 struct log_writer::waiter {
   item entry;
   bool done = false;
   result<appended> outcome = make_error(errc::evidence_unavailable, "not written");
+  completion on_done;
 };
 
 log_writer::log_writer(std::unique_ptr<store> connection, std::size_t max_batch)
@@ -38,7 +44,7 @@ result<log_writer::appended> log_writer::append(item entry) {
   if (auto fits = check_log_entry(entry.record); !fits) {
     return make_error(errc::evidence_unavailable, "entry refused: " + fits.error().detail);
   }
-  waiter w{std::move(entry)};
+  waiter w{std::move(entry), false, make_error(errc::evidence_unavailable, "not written"), {}};
   std::unique_lock lock(mutex_);
   if (stopping_)
     return make_error(errc::evidence_unavailable, "evidence writer stopped");
@@ -46,6 +52,24 @@ result<log_writer::appended> log_writer::append(item entry) {
   work_ready_.notify_one();
   work_done_.wait(lock, [&] { return w.done; });
   return std::move(w.outcome);
+}
+
+void log_writer::submit(item entry, completion done) {
+  if (auto fits = check_log_entry(entry.record); !fits) {
+    done(make_error(errc::evidence_unavailable, "entry refused: " + fits.error().detail));
+    return;
+  }
+  auto w = std::make_unique<waiter>(waiter{std::move(entry), false,
+                                           make_error(errc::evidence_unavailable, "not written"),
+                                           std::move(done)});
+  std::unique_lock lock(mutex_);
+  if (stopping_) {
+    lock.unlock();
+    w->on_done(make_error(errc::evidence_unavailable, "evidence writer stopped"));
+    return;
+  }
+  queue_.push_back(w.release());
+  work_ready_.notify_one();
 }
 
 result<std::uint64_t> log_writer::append(log_append record) {
@@ -69,9 +93,19 @@ void log_writer::run() {
     lock.unlock();
     write_batch(batch);
     lock.lock();
-    for (auto* w : batch)
-      w->done = true;
+    std::vector<std::unique_ptr<waiter>> submitted;
+    for (auto* w : batch) {
+      if (w->on_done) {
+        submitted.emplace_back(w);
+      } else {
+        w->done = true;
+      }
+    }
     work_done_.notify_all();
+    lock.unlock();
+    for (auto& w : submitted)
+      w->on_done(std::move(w->outcome));
+    lock.lock();
   }
 }
 

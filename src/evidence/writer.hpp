@@ -46,8 +46,13 @@ class log_writer {
   log_writer& operator=(const log_writer&) = delete;
 
   // Blocks until the entry is durable. Errors: evidence_unavailable (the batch could not be
-  // written, or the writer has stopped; the detail says why).
+  // written, the entry is refused by check_log_entry, or the writer has stopped).
   result<appended> append(item entry);
+  // The same without blocking: `done` runs once the entry's batch has committed (or failed), on
+  // the writer's thread, so it must be short (e.g. post the result to an executor). When the
+  // entry is refused at once, `done` runs on the caller's thread before submit returns.
+  using completion = std::function<void(result<appended>)>;
+  void submit(item entry, completion done);
   result<std::uint64_t> append(log_append record);
 
   // Finishes what is queued, then stops; later appends fail. Idempotent.

@@ -148,6 +148,10 @@ result<hub_config> load_hub_config(const std::string& path) {
   if (!checkpoint_ms)
     return std::move(checkpoint_ms).error();
   config.checkpoint_interval = std::chrono::milliseconds(*checkpoint_ms);
+  auto exchanges = bounded(*root, "maxExchangesInFlight", 128, 1, 100000);
+  if (!exchanges)
+    return std::move(exchanges).error();
+  config.max_exchanges_in_flight = static_cast<std::size_t>(*exchanges);
   auto expiry_ms = bounded(*root, "consentExpiryIntervalMs", 60000, 100, 3600000);
   if (!expiry_ms)
     return std::move(expiry_ms).error();

@@ -108,6 +108,12 @@ result<std::size_t> exchange_service::remember_recent_requests(timestamp now) {
   return recent->size();
 }
 
+log_append exchange_service::rejection_record(const net::peer_info& peer, std::string_view body,
+                                              const error& reason, timestamp now) const {
+  return rejection_entry({now, peer.member ? to_string(*peer.member) : peer.address, "",
+                          crypto::sha256(body).to_hex(), reason});
+}
+
 error exchange_service::reject(const net::peer_info& peer, std::string request_id,
                                std::string request_hash, error reason, timestamp now) {
   rejection_facts facts{now, peer.member ? to_string(*peer.member) : peer.address,

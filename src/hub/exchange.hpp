@@ -71,6 +71,10 @@ class exchange_service {
   // The provider could not be reached or timed out: log it, and return the error to answer.
   error record_failure(const admitted_request& admitted, const error& failure, timestamp now);
 
+  // The evidence entry of a request refused before it was read (e.g. shed under overload).
+  log_append rejection_record(const net::peer_info& peer, std::string_view body,
+                              const error& reason, timestamp now) const;
+
   // The hub's detached JWS over `body` (refusals are signed like answers, so a consumer can
   // prove what the hub told it).
   result<std::string> sign(std::string_view body) const;

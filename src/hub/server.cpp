@@ -1,7 +1,10 @@
 #include "hub/server.hpp"
 
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 #include <optional>
@@ -166,10 +169,68 @@ net::http_response hub_server::signed_problem(unsigned version, bool keep, const
   return response;
 }
 
+namespace {
+
+// Counts an exchange in flight for as long as it lives.
+class in_flight_exchange {
+ public:
+  explicit in_flight_exchange(std::atomic<std::size_t>& n) : n_(n) { n_.fetch_add(1); }
+  ~in_flight_exchange() { n_.fetch_sub(1); }
+  in_flight_exchange(const in_flight_exchange&) = delete;
+  in_flight_exchange& operator=(const in_flight_exchange&) = delete;
+
+ private:
+  std::atomic<std::size_t>& n_;
+};
+
+}  // namespace
+
+net::asio::awaitable<result<std::uint64_t>> hub_server::log_async(log_append record) {
+  auto executor = co_await asio::this_coro::executor;
+  auto initiate = [this, executor](auto handler, log_append entry) {
+    auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
+    log_.submit({std::move(entry), {}, {}},
+                [waiting, executor](result<evidence::log_writer::appended> written) {
+                  result<std::uint64_t> index =
+                      written ? result<std::uint64_t>(written->index)
+                              : result<std::uint64_t>(std::move(written).error());
+                  asio::post(executor, [waiting, index = std::move(index)]() mutable {
+                    std::move (*waiting)(std::move(index));
+                  });
+                });
+  };
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&,
+                                          void(result<std::uint64_t>)>(
+      std::move(initiate), asio::use_awaitable, std::move(record));
+}
+
+// Over the limit of exchanges in flight: refuse at once with 503 and Retry-After, after the
+// refusal is logged (no thread waits for that: the I/O thread goes on meanwhile).
+hub_server::awaitable_response hub_server::shed(net::http_request& request,
+                                                const net::peer_info& peer) {
+  const auto version = request.version();
+  const bool keep = request.keep_alive();
+  auto refusal = make_error(errc::overloaded, "the hub is at its limit of " +
+                                                  std::to_string(config_.max_exchanges_in_flight) +
+                                                  " exchanges in flight; retry after 1 s");
+  auto logged =
+      co_await log_async(service_.rejection_record(peer, request.body(), refusal, now_utc()));
+  if (!logged)
+    refusal = make_error(errc::evidence_unavailable, logged.error().detail);
+  count(refusal.code, false);
+  auto response = signed_problem(version, keep, refusal);
+  response.set(http::field::retry_after, "1");
+  co_return response;
+}
+
 hub_server::awaitable_response hub_server::exchange(net::http_request& request,
                                                     const net::peer_info& peer) {
   const auto version = request.version();
   const bool keep = request.keep_alive();
+  if (exchanges_in_flight_.load() >= config_.max_exchanges_in_flight) {
+    co_return co_await shed(request, peer);
+  }
+  in_flight_exchange counted(exchanges_in_flight_);
   auto signature = std::string(request[std::string(signature_header)]);
   auto admitted = co_await on_worker(
       [&] { return service_.admit(peer, request.body(), signature, now_utc()); });
@@ -283,6 +344,10 @@ net::http_response hub_server::metrics(const net::http_request& request) const {
     out += "saphan_exchanges_total{outcome=\"" + std::string(to_string(static_cast<errc>(i))) +
            "\"} " + std::to_string(n) + "\n";
   }
+  out += "# HELP saphan_exchanges_in_flight Exchanges being handled now (the hub sheds beyond " +
+         std::to_string(config_.max_exchanges_in_flight) + ").\n";
+  out += "# TYPE saphan_exchanges_in_flight gauge\n";
+  out += "saphan_exchanges_in_flight " + std::to_string(exchanges_in_flight_.load()) + "\n";
   out += "# HELP saphan_open_connections Client connections open now.\n";
   out += "# TYPE saphan_open_connections gauge\n";
   out +=

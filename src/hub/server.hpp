@@ -43,6 +43,9 @@ class hub_server {
   awaitable_response log_api(net::http_request& request, const net::peer_info& peer);
   net::http_response metrics(const net::http_request& request) const;
   net::http_response signed_problem(unsigned version, bool keep, const error& e);
+  awaitable_response shed(net::http_request& request, const net::peer_info& peer);
+  // Appends one entry through the group commit without holding a thread while it waits.
+  net::asio::awaitable<result<std::uint64_t>> log_async(log_append record);
 
   template <class F>
   net::asio::awaitable<std::invoke_result_t<F>> on_worker(F work);
@@ -61,6 +64,7 @@ class hub_server {
   std::unique_ptr<net::http_client> client_;
   std::vector<std::thread> io_threads_;
   std::atomic<std::uint64_t> exchanges_ok_{0};
+  std::atomic<std::size_t> exchanges_in_flight_{0};
   std::array<std::atomic<std::uint64_t>, 128> failures_{};
 };
 

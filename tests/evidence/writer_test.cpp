@@ -4,7 +4,10 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -146,4 +149,48 @@ TEST_CASE("after stop the writer refuses appends", "[evidence][writer]") {
   auto late = writer.append(entry("late"));
   REQUIRE_FALSE(late);
   CHECK(late.error().code == errc::evidence_unavailable);
+}
+
+TEST_CASE("submit completes each entry without blocking its caller", "[evidence][writer]") {
+  temp_store files;
+  evidence::log_writer writer(files.open());
+  constexpr int count = 200;
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::vector<std::uint64_t> indexes;
+  int failures = 0;
+  for (int i = 0; i < count; ++i) {
+    writer.submit({entry("submitted-" + std::to_string(i)), {}, {}},
+                  [&](result<evidence::log_writer::appended> written) {
+                    std::lock_guard lock(mutex);
+                    if (written) {
+                      indexes.push_back(written->index);
+                    } else {
+                      ++failures;
+                    }
+                    all_done.notify_all();
+                  });
+  }
+  {
+    std::unique_lock lock(mutex);
+    REQUIRE(all_done.wait_for(lock, std::chrono::seconds(30),
+                              [&] { return indexes.size() + failures == count; }));
+  }
+  CHECK(failures == 0);
+  CHECK(std::set<std::uint64_t>(indexes.begin(), indexes.end()).size() == count);
+  CHECK(writer.snapshot().batches < count);  // submitted entries share commits too
+
+  // Refused at once (oversized) and after stop: completed on the caller's thread.
+  std::optional<errc> refused;
+  writer.submit({entry(std::string(max_log_entry_bytes, 'x')), {}, {}},
+                [&](result<evidence::log_writer::appended> r) {
+                  refused = r ? errc::internal : r.error().code;
+                });
+  CHECK(refused == errc::evidence_unavailable);
+  writer.stop();
+  std::optional<errc> late;
+  writer.submit({entry("late"), {}, {}}, [&](result<evidence::log_writer::appended> r) {
+    late = r ? errc::internal : r.error().code;
+  });
+  CHECK(late == errc::evidence_unavailable);
 }

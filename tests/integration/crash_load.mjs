@@ -37,7 +37,8 @@ async function portFree(port) {
 
 async function findBasePort() {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const candidate = 20000 + Math.floor(Math.random() * 40000);
+    // Below the ephemeral range (32768 and up), so no outgoing connection can hold one meanwhile.
+    const candidate = 10000 + Math.floor(Math.random() * 22000);
     let free = true;
     for (let p = candidate; p <= candidate + 20 && free; p++) free = await portFree(p);
     if (free) return candidate;

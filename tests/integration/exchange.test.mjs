@@ -41,7 +41,8 @@ async function portFree(port) {
 
 async function findBasePort() {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const candidate = 20000 + Math.floor(Math.random() * 40000);
+    // Below the ephemeral range (32768 and up), so no outgoing connection can hold one meanwhile.
+    const candidate = 10000 + Math.floor(Math.random() * 22000);
     let free = true;
     for (let p = candidate; p <= candidate + 20 && free; p++) free = await portFree(p);
     if (free) return candidate;
@@ -95,7 +96,8 @@ async function query(port, dataset, body, client = JFO, extraHeaders = {}) {
   const text = await res.text();
   let json = null;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: res.status, json, text, type: res.headers.get('content-type') };
+  return { status: res.status, json, text, type: res.headers.get('content-type'),
+           retryAfter: res.headers.get('retry-after'), signature: res.headers.get('x-saphan-signature') };
 }
 
 const jfoQuery = (dataset, body) => query(base + 10, dataset, body, JFO);
@@ -202,6 +204,8 @@ before(async () => {
   const hubConfig = path.join(demo, 'hub', 'hub.json');
   const config = JSON.parse(fs.readFileSync(hubConfig, 'utf8'));
   config.providerTimeoutMs = 1500;
+  // At most two exchanges at once, so the overload test can fill the hub with two slow ones.
+  config.maxExchangesInFlight = 2;
   // ... and a short time limit per request, so the slow-client test does not wait 10 s.
   config.limits = { ...(config.limits ?? {}), requestTimeoutMs: 2000 };
   fs.writeFileSync(hubConfig, JSON.stringify(config, null, 2));
@@ -672,6 +676,43 @@ test('a provider that is too slow gives provider_timeout, while other exchanges 
     const res = await slow;
     assert.equal(res.json?.code, 'provider_timeout', res.text);
     assert.equal(res.status, 504);
+  } finally {
+    for (const s of sockets) s.destroy();
+    silent.close();
+  }
+});
+
+test('over its limit of exchanges in flight the hub sheds with 503 and Retry-After, and logs it', async () => {
+  // DBD's connector is down since the slow-provider test; a silent server in its place holds two
+  // exchanges for the provider deadline (1.5 s), which fills the hub (maxExchangesInFlight 2).
+  const sockets = [];
+  const silent = tls.createServer({ cert: fs.readFileSync(pki('dbd.crt')), key: fs.readFileSync(pki('dbd.key')),
+                                    ca: fs.readFileSync(pki('ca.crt')), requestCert: true, minVersion: 'TLSv1.3' },
+                                  (socket) => { sockets.push(socket); socket.on('error', () => {}); });
+  await new Promise((resolve) => silent.listen(base + 2, '127.0.0.1', resolve));
+  try {
+    const juristic = sqlite('dbd.db', 'select juristic_id from juristic_person limit 1 offset 2');
+    const slowBody = { subject: juristic, purpose: 'due-diligence', lawfulBasis: 'public_task',
+      legalInstrument: 'Electronic Government Operations Act B.E. 2565', fields: ['nameTh'] };
+    const slow = [jfoQuery(JURISTIC, slowBody), jfoQuery(JURISTIC, slowBody)];
+    let shed = null;
+    for (let i = 0; i < 50 && !shed; i++) {  // until both slow ones are inside the hub
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const res = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                           lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
+      if (res.status === 503) shed = res;
+    }
+    assert.ok(shed, 'a third exchange is shed while two are in flight');
+    assert.equal(shed.json.code, 'overloaded', shed.text);
+    assert.equal(shed.retryAfter, '1');
+    const hubKey = readJwk(path.join(demo, 'hub', 'keys', 'hub-signing.pub.jwk'));
+    await joseVerifyDetached(shed.signature, Buffer.from(shed.text), hubKey);
+    for (const res of await Promise.all(slow)) assert.equal(res.json?.code, 'provider_timeout', res.text);
+    assert.match(trail(), /rejected.*overloaded/);
+    // Once the slow ones are done the hub takes exchanges again.
+    const ok = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
+                                        lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
+    assert.equal(ok.status, 200, ok.text);
   } finally {
     for (const s of sockets) s.destroy();
     silent.close();
