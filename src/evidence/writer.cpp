@@ -14,6 +14,8 @@ struct log_writer::waiter {
   bool done = false;
   result<appended> outcome = make_error(errc::evidence_unavailable, "not written");
   completion on_done;
+  // Its own signal: a finished batch wakes just its callers, not every thread still waiting.
+  std::condition_variable finished;
 };
 
 log_writer::log_writer(std::unique_ptr<store> connection, std::size_t max_batch)
@@ -44,13 +46,14 @@ result<log_writer::appended> log_writer::append(item entry) {
   if (auto fits = check_log_entry(entry.record); !fits) {
     return make_error(errc::evidence_unavailable, "entry refused: " + fits.error().detail);
   }
-  waiter w{std::move(entry), false, make_error(errc::evidence_unavailable, "not written"), {}};
+  waiter w;
+  w.entry = std::move(entry);
   std::unique_lock lock(mutex_);
   if (stopping_)
     return make_error(errc::evidence_unavailable, "evidence writer stopped");
   queue_.push_back(&w);
   work_ready_.notify_one();
-  work_done_.wait(lock, [&] { return w.done; });
+  w.finished.wait(lock, [&] { return w.done; });
   return std::move(w.outcome);
 }
 
@@ -59,9 +62,9 @@ void log_writer::submit(item entry, completion done) {
     done(make_error(errc::evidence_unavailable, "entry refused: " + fits.error().detail));
     return;
   }
-  auto w = std::make_unique<waiter>(waiter{std::move(entry), false,
-                                           make_error(errc::evidence_unavailable, "not written"),
-                                           std::move(done)});
+  auto w = std::make_unique<waiter>();
+  w->entry = std::move(entry);
+  w->on_done = std::move(done);
   std::unique_lock lock(mutex_);
   if (stopping_) {
     lock.unlock();
@@ -99,9 +102,9 @@ void log_writer::run() {
         submitted.emplace_back(w);
       } else {
         w->done = true;
+        w->finished.notify_one();
       }
     }
-    work_done_.notify_all();
     lock.unlock();
     for (auto& w : submitted)
       w->on_done(std::move(w->outcome));

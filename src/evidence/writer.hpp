@@ -69,7 +69,6 @@ class log_writer {
   compact_tree tree_;  // the writer thread's cache of the tree; see append_entries
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;
-  std::condition_variable work_done_;
   std::deque<waiter*> queue_;
   bool stopping_ = false;
   stats stats_;
