@@ -27,7 +27,7 @@ test: test-sanitize build
 
 test-sanitize: setup
 	@cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DSAPHAN_SANITIZE=ON >/dev/null
-	@cmake --build $(SANITIZE_DIR) -j$(JOBS)
+	@cmake --build $(SANITIZE_DIR) -j$(JOBS) --target saphan_unit_tests
 	@cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --output-on-failure -j$(JOBS) -L unit
 
