@@ -260,8 +260,7 @@ TEST_CASE("connector service reports bad files naming the config member", "[conn
   CHECK(created.error().detail.rfind("config.signingKey: ", 0) == 0);
 }
 
-#ifdef SAPHAN_BINARY
-TEST_CASE("saphan connector prints its addresses and stops on SIGTERM", "[connector]") {
+TEST_CASE("saphan connector prints its addresses and stops on SIGTERM", "[connector][binary]") {
   connector_setup s(false);
   int out[2];
   REQUIRE(pipe(out) == 0);
@@ -301,7 +300,7 @@ TEST_CASE("saphan connector prints its addresses and stops on SIGTERM", "[connec
   CHECK(WEXITSTATUS(status) == 0);
 }
 
-TEST_CASE("saphan connector exits 1 naming the bad config member", "[connector]") {
+TEST_CASE("saphan connector exits 1 naming the bad config member", "[connector][binary]") {
   testing::temp_dir dir;
   auto path =
       dir.write("bad.json", R"({"member":"TH/GOV/JFO/legal-aid","provider":{"listen":"nowhere"}})");
@@ -318,4 +317,3 @@ TEST_CASE("saphan connector exits 1 naming the bad config member", "[connector]"
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 1);
 }
-#endif
