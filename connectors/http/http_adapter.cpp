@@ -1,8 +1,16 @@
 #include "connectors/http/http_adapter.hpp"
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+
+#include <tuple>
+
+#include "net/socket_stream.hpp"
 
 namespace saphan::connector {
 namespace {
@@ -50,14 +58,20 @@ class http_adapter final : public record_adapter {
  private:
   asio::awaitable<result<std::optional<std::string>>> exchange(std::string target) const {
     auto executor = co_await asio::this_coro::executor;
-    beast::tcp_stream stream(executor);
+    net::socket_stream stream(executor);
     stream.expires_after(timeout_);
     tcp::resolver resolver(executor);
     auto [resolve_ec, endpoints] =
         co_await resolver.async_resolve(url_.host, std::to_string(url_.port), use_tuple);
     if (resolve_ec)
       co_return failure("resolve", resolve_ec);
-    auto [connect_ec, ep] = co_await stream.async_connect(endpoints, use_tuple);
+    beast::error_code connect_ec = asio::error::host_not_found;
+    for (const auto& entry : endpoints) {
+      std::tie(connect_ec, std::ignore) =
+          co_await stream.async_connect(entry.endpoint(), use_tuple);
+      if (!connect_ec || connect_ec == beast::error::timeout)
+        break;
+    }
     if (connect_ec)
       co_return failure("connect", connect_ec);
 

@@ -10,7 +10,6 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -23,6 +22,7 @@
 #include "core/identifiers.hpp"
 #include "core/result.hpp"
 #include "net/endpoint.hpp"
+#include "net/socket_stream.hpp"
 #include "pki/pki.hpp"
 
 namespace saphan::net {
@@ -70,8 +70,7 @@ class http_server {
   std::shared_ptr<state> state_;
 
   static asio::awaitable<void> accept_loop(std::shared_ptr<state> s);
-  static asio::awaitable<void> serve_plain(std::shared_ptr<state> s, tcp::socket socket);
-  static asio::awaitable<void> serve_tls(std::shared_ptr<state> s, tcp::socket socket);
+  static asio::awaitable<void> serve(std::shared_ptr<state> s, tcp::socket socket);
 };
 
 // A client that keeps idle connections per endpoint and reuses them (keep-alive).
@@ -86,16 +85,10 @@ class http_client {
                                               std::chrono::milliseconds timeout);
 
  private:
-  using tls_stream = beast::ssl_stream<beast::tcp_stream>;
-  struct connection {
-    std::unique_ptr<beast::tcp_stream> plain;
-    std::unique_ptr<tls_stream> secure;
-  };
-
-  asio::awaitable<result<connection>> connect(const endpoint& to,
-                                              std::chrono::steady_clock::time_point deadline);
-  std::optional<connection> take_idle(const std::string& key);
-  void give_back(const std::string& key, connection c);
+  asio::awaitable<result<socket_stream>> connect(const endpoint& to,
+                                                 std::chrono::steady_clock::time_point deadline);
+  std::optional<socket_stream> take_idle(const std::string& key);
+  void give_back(const std::string& key, socket_stream c);
   void drop_idle(const std::string& key);
 
   asio::any_io_executor executor_;
@@ -103,7 +96,7 @@ class http_client {
   http_limits limits_;
   std::size_t max_idle_;
   std::mutex mutex_;
-  std::map<std::string, std::vector<connection>> idle_;
+  std::map<std::string, std::vector<socket_stream>> idle_;
 };
 
 // TLS contexts configured by pki: TLS 1.3 only, certificates both ways.

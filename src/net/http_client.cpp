@@ -29,7 +29,7 @@ http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::s
       limits_(limits),
       max_idle_(max_idle_per_endpoint) {}
 
-std::optional<http_client::connection> http_client::take_idle(const std::string& key) {
+std::optional<socket_stream> http_client::take_idle(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto it = idle_.find(key);
   if (it == idle_.end() || it->second.empty())
@@ -44,56 +44,53 @@ void http_client::drop_idle(const std::string& key) {
   idle_.erase(key);
 }
 
-void http_client::give_back(const std::string& key, connection c) {
+void http_client::give_back(const std::string& key, socket_stream c) {
   std::lock_guard lock(mutex_);
   auto& list = idle_[key];
   if (list.size() < max_idle_)
     list.push_back(std::move(c));
 }
 
-asio::awaitable<result<http_client::connection>> http_client::connect(
+asio::awaitable<result<socket_stream>> http_client::connect(
     const endpoint& to, std::chrono::steady_clock::time_point deadline) {
   tcp::resolver resolver(executor_);
   auto [resolve_ec, results] =
       co_await resolver.async_resolve(to.host, std::to_string(to.port), use_tuple);
   if (resolve_ec)
     co_return connect_failure(resolve_ec, "resolve", to);
-  connection c;
-  if (!to.tls) {
-    c.plain = std::make_unique<beast::tcp_stream>(asio::make_strand(executor_));
-    c.plain->expires_at(deadline);
-    auto [ec, ep] = co_await c.plain->async_connect(results, use_tuple);
-    if (ec)
-      co_return connect_failure(ec, "connect", to);
-    c.plain->socket().set_option(tcp::no_delay(true));
-    co_return c;
-  }
-  if (!tls_)
+  if (to.tls && !tls_)
     co_return make_error(errc::internal, "no TLS context for " + to.host);
-  c.secure = std::make_unique<tls_stream>(asio::make_strand(executor_), *tls_);
-  auto& lowest = beast::get_lowest_layer(*c.secure);
-  lowest.expires_at(deadline);
-  auto [ec, ep] = co_await lowest.async_connect(results, use_tuple);
+  socket_stream stream(asio::make_strand(executor_));
+  stream.expires_at(deadline);
+  beast::error_code ec = asio::error::host_not_found;
+  for (const auto& entry : results) {  // e.g. "localhost": ::1, then 127.0.0.1
+    auto [connect_ec, none] = co_await stream.async_connect(entry.endpoint(), use_tuple);
+    ec = connect_ec;
+    if (!ec || ec == beast::error::timeout)
+      break;
+  }
   if (ec)
     co_return connect_failure(ec, "connect", to);
-  lowest.socket().set_option(tcp::no_delay(true));
+  stream.socket().set_option(tcp::no_delay(true), ec);
+  if (!to.tls)
+    co_return stream;
+  stream.start_tls_client(tls_->native_handle());
   // The server's certificate must name the host we dialled.
-  if (auto named = pki::set_peer_host(c.secure->native_handle(), to.host); !named) {
+  if (auto named = pki::set_peer_host(stream.native_handle(), to.host); !named) {
     co_return std::move(named).error();
   }
-  auto [hs_ec] = co_await c.secure->async_handshake(asio::ssl::stream_base::client, use_tuple);
+  auto [hs_ec, none] = co_await stream.async_handshake(use_tuple);
   if (hs_ec)
     co_return connect_failure(hs_ec, "TLS handshake with", to);
-  co_return c;
+  co_return stream;
 }
 
 namespace {
 
-template <class Stream>
 asio::awaitable<std::pair<beast::error_code, bool>> round_trip(
-    Stream& stream, http_request& request, http::response_parser<http::string_body>& parser,
+    socket_stream& stream, http_request& request, http::response_parser<http::string_body>& parser,
     std::chrono::steady_clock::time_point deadline) {
-  beast::get_lowest_layer(stream).expires_at(deadline);
+  stream.expires_at(deadline);
   auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
   if (write_ec)
     co_return std::pair{write_ec, false};
@@ -115,22 +112,18 @@ asio::awaitable<result<http_response>> http_client::send(const endpoint& to, htt
   // A kept-alive connection may have been closed by the server meanwhile: if it fails before
   // any answer arrives, try once more on a fresh connection.
   for (int attempt = 0; attempt < 2; ++attempt) {
-    auto idle = take_idle(key);
-    bool reused = idle.has_value();
-    connection c;
-    if (idle) {
-      c = std::move(*idle);
-    } else {
+    auto c = take_idle(key);
+    const bool reused = c.has_value();
+    if (!c) {
       auto fresh = co_await connect(to, deadline);
       if (!fresh)
         co_return std::move(fresh).error();
-      c = std::move(*fresh);
+      c.emplace(std::move(*fresh));
     }
     http::response_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     parser.body_limit(limits_.max_body_bytes);
-    auto [ec, answered] = c.secure ? co_await round_trip(*c.secure, request, parser, deadline)
-                                   : co_await round_trip(*c.plain, request, parser, deadline);
+    auto [ec, answered] = co_await round_trip(*c, request, parser, deadline);
     if (ec) {
       if (reused && !answered && ec != beast::error::timeout) {
         // The server went away since this connection was pooled; the others pooled with it
@@ -150,7 +143,7 @@ asio::awaitable<result<http_response>> http_client::send(const endpoint& to, htt
     }
     auto response = parser.release();
     if (response.keep_alive())
-      give_back(key, std::move(c));
+      give_back(key, std::move(*c));
     co_return response;
   }
   co_return make_error(errc::provider_unreachable, key + ": connection lost");

@@ -53,10 +53,9 @@ std::optional<error> read_error_to_problem(const beast::error_code& ec) {
 // After refusing a request whose body is still arriving (e.g. over the size limit), read and
 // discard what the client keeps sending for a short, bounded while before closing. Closing with
 // unread data makes the kernel reset the connection, and many clients then lose the answer.
-template <class Stream>
-asio::awaitable<void> drain(Stream& stream) {
+asio::awaitable<void> drain(socket_stream& stream) {
   constexpr std::size_t max_drained = 32 << 20;
-  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(2));
+  stream.expires_after(std::chrono::seconds(2));
   std::array<char, 16384> sink;
   std::size_t drained = 0;
   while (drained < max_drained) {
@@ -67,9 +66,8 @@ asio::awaitable<void> drain(Stream& stream) {
   }
 }
 
-template <class Stream>
 asio::awaitable<void> run_session(const http_limits& limits, const request_handler& handler,
-                                  std::atomic<std::size_t>& in_flight, Stream& stream,
+                                  std::atomic<std::size_t>& in_flight, socket_stream& stream,
                                   const peer_info& peer) {
   beast::flat_buffer buffer;
   bool first = true;
@@ -77,15 +75,14 @@ asio::awaitable<void> run_session(const http_limits& limits, const request_handl
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
-    beast::get_lowest_layer(stream).expires_after(first ? limits.request_timeout
-                                                        : limits.idle_timeout);
+    stream.expires_after(first ? limits.request_timeout : limits.idle_timeout);
     first = false;
     auto [read_ec, read_n] = co_await http::async_read(stream, buffer, parser, use_tuple);
     if (read_ec) {
       // Answer what deserves an answer (limits, garbage), then close.
       if (auto problem = read_error_to_problem(read_ec)) {
         auto res = make_problem(11, false, *problem);
-        beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
+        stream.expires_after(limits.request_timeout);
         auto [write_ec, written] = co_await http::async_write(stream, res, use_tuple);
         if (!write_ec)
           co_await drain(stream);
@@ -109,7 +106,7 @@ asio::awaitable<void> run_session(const http_limits& limits, const request_handl
     }
     response.keep_alive(request.keep_alive() && response.keep_alive());
     response.prepare_payload();
-    beast::get_lowest_layer(stream).expires_after(limits.request_timeout);
+    stream.expires_after(limits.request_timeout);
     auto [write_ec, write_n] = co_await http::async_write(stream, response, use_tuple);
     if (write_ec || !response.keep_alive())
       break;
@@ -192,50 +189,35 @@ asio::awaitable<void> http_server::accept_loop(std::shared_ptr<state> s) {
     }
     socket.set_option(tcp::no_delay(true));
     auto executor = socket.get_executor();
-    if (s->tls) {
-      asio::co_spawn(executor, serve_tls(s, std::move(socket)), asio::detached);
-    } else {
-      asio::co_spawn(executor, serve_plain(s, std::move(socket)), asio::detached);
-    }
+    asio::co_spawn(executor, serve(s, std::move(socket)), asio::detached);
   }
 }
 
-asio::awaitable<void> http_server::serve_plain(std::shared_ptr<state> s, tcp::socket socket) {
+asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket socket) {
   counted open(s->open_connections);
   try {
-    beast::tcp_stream stream(std::move(socket));
+    socket_stream stream(std::move(socket));
     peer_info peer;
     beast::error_code ec;
     peer.address = stream.socket().remote_endpoint(ec).address().to_string();
-    co_await run_session(s->limits, s->handler, s->in_flight, stream, peer);
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  } catch (const std::exception&) {
-    // One broken connection never ends the server.
-  }
-}
-
-asio::awaitable<void> http_server::serve_tls(std::shared_ptr<state> s, tcp::socket socket) {
-  counted open(s->open_connections);
-  try {
-    beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *s->tls);
-    beast::get_lowest_layer(stream).expires_after(s->limits.handshake_timeout);
-    auto [hs_ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, use_tuple);
-    if (hs_ec)
-      co_return;
-    peer_info peer;
-    beast::error_code ec;
-    peer.address =
-        beast::get_lowest_layer(stream).socket().remote_endpoint(ec).address().to_string();
-    auto member = pki::peer_member(stream.native_handle());
-    if (member) {
-      peer.member = *member;
-    } else {
-      peer.member_error = member.error().detail;
+    if (s->tls) {
+      stream.start_tls_server(s->tls->native_handle());
+      stream.expires_after(s->limits.handshake_timeout);
+      auto [hs_ec, none] = co_await stream.async_handshake(use_tuple);
+      if (hs_ec)
+        co_return;
+      auto member = pki::peer_member(stream.native_handle());
+      if (member) {
+        peer.member = *member;
+      } else {
+        peer.member_error = member.error().detail;
+      }
     }
     co_await run_session(s->limits, s->handler, s->in_flight, stream, peer);
-    beast::get_lowest_layer(stream).expires_after(s->limits.handshake_timeout);
+    stream.expires_after(s->limits.handshake_timeout);
     co_await stream.async_shutdown(use_tuple);
   } catch (const std::exception&) {
+    // One broken connection never ends the server.
   }
 }
 

@@ -274,7 +274,7 @@ TEST_CASE("compact_tree refuses to grow past max_tree_size", "[evidence]") {
 }
 
 TEST_CASE("inclusion proofs equal RFC 9162 PATH and verify for every size 1..300 and index",
-          "[evidence]") {
+          "[evidence][exhaustive]") {
   const auto leaves = make_leaf_hashes(max_size_tested);
   rfc_reference ref(leaves);
   compact_tree tree;
@@ -353,7 +353,8 @@ TEST_CASE("inclusion verification rejects wrong claims and damaged proofs", "[ev
 // size from 1 to 300 and every index: a proof for (m, n) does not verify as a proof of another
 // index, nor for another size (with that size's real root), nor the other way round for
 // consistency. Counted, then checked once, to keep the assertion count small.
-TEST_CASE("proofs for a wrong index or size are rejected, every size 1..300", "[evidence]") {
+TEST_CASE("proofs for a wrong index or size are rejected, every size 1..300",
+          "[evidence][exhaustive]") {
   const auto leaves = make_leaf_hashes(max_size_tested + 1);
   compact_tree tree;
   node_store store;
@@ -515,7 +516,7 @@ TEST_CASE("assemble_proof folds ephemeral nodes right to left and checks the cou
 }
 
 TEST_CASE("consistency proofs equal RFC 9162 SUBPROOF and verify for every pair up to 300",
-          "[evidence]") {
+          "[evidence][exhaustive]") {
   const auto leaves = make_leaf_hashes(max_size_tested);
   rfc_reference ref(leaves);
   compact_tree tree;
