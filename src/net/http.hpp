@@ -55,6 +55,7 @@ class http_server {
   result<std::uint16_t> listen(const std::string& address, std::uint16_t port);
   void stop();
   std::size_t open_connections() const { return state_->open_connections.load(); }
+  std::size_t accepted_connections() const { return state_->accepted_connections.load(); }
 
  private:
   struct state {
@@ -63,6 +64,7 @@ class http_server {
     http_limits limits;
     request_handler handler;
     std::atomic<std::size_t> open_connections{0};
+    std::atomic<std::size_t> accepted_connections{0};  // ever, not counting those shed at once
     std::atomic<std::size_t> in_flight{0};
     std::atomic<bool> stopping{false};
     std::unique_ptr<tcp::acceptor> acceptor;

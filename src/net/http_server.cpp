@@ -195,6 +195,7 @@ asio::awaitable<void> http_server::accept_loop(std::shared_ptr<state> s) {
 
 asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket socket) {
   counted open(s->open_connections);
+  s->accepted_connections.fetch_add(1);
   try {
     socket_stream stream(std::move(socket));
     peer_info peer;
