@@ -142,6 +142,8 @@ socket_stream::outcome socket_stream::connect_step::operator()(state& s) const {
       s.socket.non_blocking(true, ec);
     if (ec)
       return {next::done, ec, 0};
+    // connect(2) itself: asio's synchronous connect would sit in poll() until the connection is
+    // made, and its asynchronous one would need a second kind of operation here.
     if (::connect(s.socket.native_handle(), to.data(), static_cast<socklen_t>(to.size())) == 0)
       return {next::done, {}, 0};
     if (errno != EINPROGRESS)
