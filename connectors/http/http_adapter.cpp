@@ -8,8 +8,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
-#include <tuple>
-
 #include "net/socket_stream.hpp"
 
 namespace saphan::connector {
@@ -65,13 +63,7 @@ class http_adapter final : public record_adapter {
         co_await resolver.async_resolve(url_.host, std::to_string(url_.port), use_tuple);
     if (resolve_ec)
       co_return failure("resolve", resolve_ec);
-    beast::error_code connect_ec = asio::error::host_not_found;
-    for (const auto& entry : endpoints) {
-      std::tie(connect_ec, std::ignore) =
-          co_await stream.async_connect(entry.endpoint(), use_tuple);
-      if (!connect_ec || connect_ec == beast::error::timeout)
-        break;
-    }
+    auto connect_ec = co_await net::connect_to_any(stream, endpoints);
     if (connect_ec)
       co_return failure("connect", connect_ec);
 

@@ -173,11 +173,23 @@ result<std::pair<std::string, std::string>> read_public_jwk(const std::string& p
   return make_error(errc::invalid_argument, "--use: signing or encryption");
 }
 
+// --member and --dataset, required and parsed.
+result<member_id> member_option(const parsed_args& args) {
+  auto text = args.required("member");
+  if (!text)
+    return std::move(text).error();
+  return parse_member_id(*text);
+}
+
+result<dataset_id> dataset_option(const parsed_args& args) {
+  auto text = args.required("dataset");
+  if (!text)
+    return std::move(text).error();
+  return parse_dataset_id(*text);
+}
+
 result<void> cmd_add_key(const parsed_args& args) {
-  auto member_text = args.required("member");
-  if (!member_text)
-    return std::move(member_text).error();
-  auto member = parse_member_id(*member_text);
+  auto member = member_option(args);
   if (!member)
     return std::move(member).error();
   auto use_text = args.required("use");
@@ -200,15 +212,12 @@ result<void> cmd_add_key(const parsed_args& args) {
   member_key record{*member, key->second, *use, key->first, now_utc(), timestamp{}, false};
   SAPHAN_TRY_VOID((*db)->add_key(record));
   std::printf("registered %s key %s of %s\n", use_text->c_str(), key->second.c_str(),
-              member_text->c_str());
+              to_string(*member).c_str());
   return ok();
 }
 
 result<void> cmd_revoke_key(const parsed_args& args) {
-  auto member_text = args.required("member");
-  if (!member_text)
-    return std::move(member_text).error();
-  auto member = parse_member_id(*member_text);
+  auto member = member_option(args);
   if (!member)
     return std::move(member).error();
   auto kid = args.required("kid");
@@ -218,15 +227,12 @@ result<void> cmd_revoke_key(const parsed_args& args) {
   if (!db)
     return std::move(db).error();
   SAPHAN_TRY_VOID((*db)->revoke_key(*member, *kid));
-  std::printf("revoked key %s of %s\n", kid->c_str(), member_text->c_str());
+  std::printf("revoked key %s of %s\n", kid->c_str(), to_string(*member).c_str());
   return ok();
 }
 
 result<void> cmd_set_policy(const parsed_args& args) {
-  auto id_text = args.required("dataset");
-  if (!id_text)
-    return std::move(id_text).error();
-  auto id = parse_dataset_id(*id_text);
+  auto id = dataset_option(args);
   if (!id)
     return std::move(id).error();
   auto file = args.required("file");
@@ -259,7 +265,7 @@ result<void> cmd_set_policy(const parsed_args& args) {
     }
   }
   SAPHAN_TRY_VOID((*db)->update_policy(*id, *policy));
-  std::printf("updated policy of %s\n", id_text->c_str());
+  std::printf("updated policy of %s\n", to_string(*id).c_str());
   return ok();
 }
 
@@ -334,10 +340,7 @@ result<void> cmd_list_datasets(const parsed_args& args) {
 }
 
 result<void> cmd_show_dataset(const parsed_args& args) {
-  auto id_text = args.required("dataset");
-  if (!id_text)
-    return std::move(id_text).error();
-  auto id = parse_dataset_id(*id_text);
+  auto id = dataset_option(args);
   if (!id)
     return std::move(id).error();
   auto db = open_store(args);

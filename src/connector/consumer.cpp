@@ -14,35 +14,6 @@
 namespace saphan::connector {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size())
-      return std::nullopt;
-    int hi = hex_value(text[i + 1]);
-    int lo = hex_value(text[i + 2]);
-    if (hi < 0 || lo < 0)
-      return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
-}
-
 bool is_lower_hex(std::string_view text) {
   for (char c : text) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
@@ -233,7 +204,7 @@ result<dataset_id> parse_consumer_target(std::string_view target) {
   }
   auto path = target.substr(consumer_path_prefix.size());
   path = path.substr(0, path.find('?'));
-  auto decoded = percent_decode(path);
+  auto decoded = crypto::percent_decode(path);
   if (!decoded)
     return make_error(errc::invalid_dataset_id, "dataset id: malformed percent-encoding");
   return parse_dataset_id(*decoded);

@@ -118,4 +118,26 @@ result<std::string> hex_decode(std::string_view text) {
   return out;
 }
 
+result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+' && plus_is_space) {
+      out += ' ';
+    } else if (text[i] != '%') {
+      out += text[i];
+    } else {
+      if (i + 2 >= text.size())
+        return make_error(errc::invalid_argument, "truncated percent-encoding");
+      int high = hex_value(text[i + 1]);
+      int low = hex_value(text[i + 2]);
+      if (high < 0 || low < 0)
+        return make_error(errc::invalid_argument, "bad percent-encoding");
+      out += static_cast<char>(high << 4 | low);
+      i += 2;
+    }
+  }
+  return out;
+}
+
 }  // namespace saphan::crypto

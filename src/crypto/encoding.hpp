@@ -23,4 +23,9 @@ std::string hex_encode(std::string_view bytes);
 // Accepts upper- or lower-case hex of even length. Errors: invalid_argument.
 result<std::string> hex_decode(std::string_view text);
 
+// URL percent-decoding (RFC 3986 %XX, either case). `plus_is_space` for form-encoded query
+// strings, where '+' stands for a space. Errors: invalid_argument, "truncated percent-encoding"
+// or "bad percent-encoding".
+result<std::string> percent_decode(std::string_view text, bool plus_is_space = false);
+
 }  // namespace saphan::crypto

@@ -23,37 +23,12 @@ constexpr std::string_view citizen_suffix = "/accesses";
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-result<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '+') {
-      out += ' ';
-    } else if (text[i] != '%') {
-      out += text[i];
-    } else {
-      if (i + 2 >= text.size()) {
-        return make_error(errc::invalid_argument, "query: truncated percent-encoding");
-      }
-      int hi = hex_value(text[i + 1]);
-      int lo = hex_value(text[i + 2]);
-      if (hi < 0 || lo < 0)
-        return make_error(errc::invalid_argument, "query: bad percent-encoding");
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    }
-  }
-  return out;
+// A query-string name or value; errors name the query.
+result<std::string> query_decode(std::string_view text) {
+  auto decoded = crypto::percent_decode(text, true);
+  if (!decoded)
+    return make_error(errc::invalid_argument, "query: " + decoded.error().detail);
+  return decoded;
 }
 
 result<std::uint64_t> number_param(const api_target& t, const std::string& name,
@@ -452,10 +427,10 @@ result<api_target> parse_target(std::string_view target) {
     if (pair.empty())
       continue;
     auto eq = pair.find('=');
-    auto name = percent_decode(pair.substr(0, eq));
+    auto name = query_decode(pair.substr(0, eq));
     if (!name)
       return std::move(name).error();
-    auto value = percent_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    auto value = query_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
     if (!value)
       return std::move(value).error();
     if (name->empty())

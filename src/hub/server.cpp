@@ -11,6 +11,7 @@
 
 #include "catalog/dataset.hpp"
 #include "core/log.hpp"
+#include "core/scoped_count.hpp"
 #include "hub/log_api.hpp"
 
 namespace saphan::hub {
@@ -169,22 +170,6 @@ net::http_response hub_server::signed_problem(unsigned version, bool keep, const
   return response;
 }
 
-namespace {
-
-// Counts an exchange in flight for as long as it lives.
-class in_flight_exchange {
- public:
-  explicit in_flight_exchange(std::atomic<std::size_t>& n) : n_(n) { n_.fetch_add(1); }
-  ~in_flight_exchange() { n_.fetch_sub(1); }
-  in_flight_exchange(const in_flight_exchange&) = delete;
-  in_flight_exchange& operator=(const in_flight_exchange&) = delete;
-
- private:
-  std::atomic<std::size_t>& n_;
-};
-
-}  // namespace
-
 net::asio::awaitable<result<std::uint64_t>> hub_server::log_async(log_append record) {
   auto executor = co_await asio::this_coro::executor;
   auto initiate = [this, executor](auto handler, log_append entry) {
@@ -230,7 +215,7 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
   if (exchanges_in_flight_.load() >= config_.max_exchanges_in_flight) {
     co_return co_await shed(request, peer);
   }
-  in_flight_exchange counted(exchanges_in_flight_);
+  scoped_count in_flight(exchanges_in_flight_);
   auto signature = std::string(request[std::string(signature_header)]);
   auto admitted = co_await on_worker(
       [&] { return service_.admit(peer, request.body(), signature, now_utc()); });

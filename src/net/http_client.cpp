@@ -62,13 +62,7 @@ asio::awaitable<result<socket_stream>> http_client::connect(
     co_return make_error(errc::internal, "no TLS context for " + to.host);
   socket_stream stream(asio::make_strand(executor_));
   stream.expires_at(deadline);
-  beast::error_code ec = asio::error::host_not_found;
-  for (const auto& entry : results) {  // e.g. "localhost": ::1, then 127.0.0.1
-    auto [connect_ec, none] = co_await stream.async_connect(entry.endpoint(), use_tuple);
-    ec = connect_ec;
-    if (!ec || ec == beast::error::timeout)
-      break;
-  }
+  auto ec = co_await connect_to_any(stream, results);
   if (ec)
     co_return connect_failure(ec, "connect", to);
   stream.socket().set_option(tcp::no_delay(true), ec);

@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/scoped_count.hpp"
 #include "exchange/envelope.hpp"
 #include "pki/pki.hpp"
 
@@ -15,18 +16,6 @@ namespace saphan::net {
 namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-// Counts a live object in an atomic for as long as it lives.
-class counted {
- public:
-  explicit counted(std::atomic<std::size_t>& n) : n_(n) { n_.fetch_add(1); }
-  ~counted() { n_.fetch_sub(1); }
-  counted(const counted&) = delete;
-  counted& operator=(const counted&) = delete;
-
- private:
-  std::atomic<std::size_t>& n_;
-};
 
 // Read errors that only mean "the peer went away".
 bool is_quiet_close(const beast::error_code& ec) {
@@ -96,7 +85,7 @@ asio::awaitable<void> run_session(const http_limits& limits, const request_handl
                               make_error(errc::overloaded, "too many requests in flight"));
       response.set(http::field::retry_after, "1");
     } else {
-      counted busy(in_flight);
+      scoped_count busy(in_flight);
       try {
         response = co_await handler(request, peer);
       } catch (const std::exception& e) {
@@ -194,7 +183,7 @@ asio::awaitable<void> http_server::accept_loop(std::shared_ptr<state> s) {
 }
 
 asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket socket) {
-  counted open(s->open_connections);
+  scoped_count open(s->open_connections);
   s->accepted_connections.fetch_add(1);
   try {
     socket_stream stream(std::move(socket));

@@ -3,11 +3,14 @@
 #include <openssl/err.h>
 #include <sys/socket.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/error.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/error.hpp>
 #include <cerrno>
 #include <csignal>
 #include <mutex>
+#include <tuple>
 
 namespace saphan::net {
 
@@ -224,6 +227,18 @@ socket_stream::outcome socket_stream::write_step::operator()(state& s) const {
   std::size_t n = 0;
   const int ret = SSL_write_ex(s.ssl.get(), buffer.data(), buffer.size(), &n);
   return from_openssl(s, ret, n);
+}
+
+asio::awaitable<socket_stream::error_code> connect_to_any(
+    socket_stream& stream, const asio::ip::tcp::resolver::results_type& addresses) {
+  socket_stream::error_code ec = asio::error::host_not_found;
+  for (const auto& entry : addresses) {
+    std::tie(ec, std::ignore) =
+        co_await stream.async_connect(entry.endpoint(), asio::as_tuple(asio::use_awaitable));
+    if (!ec || ec == boost::beast::error::timeout)
+      break;
+  }
+  co_return ec;
 }
 
 }  // namespace saphan::net

@@ -17,6 +17,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -218,5 +219,10 @@ class socket_stream {
 
   std::shared_ptr<state> state_;
 };
+
+// Tries each resolved address in turn (e.g. "localhost": ::1, then 127.0.0.1) until one connects
+// or the stream's deadline passes. The error is the last address's, or beast::error::timeout.
+boost::asio::awaitable<socket_stream::error_code> connect_to_any(
+    socket_stream& stream, const boost::asio::ip::tcp::resolver::results_type& addresses);
 
 }  // namespace saphan::net

@@ -188,18 +188,7 @@ class sqlite_store final : public store {
         "FROM member_keys WHERE member_id = ? ORDER BY key_id LIMIT ?",
         [&](statement& s) -> result<std::vector<member_key>> {
           SAPHAN_TRY_VOID(sqlite::bind_all(s, owner, max_directory_rows));
-          std::vector<member_key> keys;
-          while (true) {
-            auto row = s.step();
-            if (!row)
-              return row.error();
-            if (!*row)
-              return keys;
-            auto key = key_of_row(s);
-            if (!key)
-              return key.error();
-            keys.push_back(std::move(*key));
-          }
+          return collect_rows<member_key>(s, key_of_row);
         });
   }
 
@@ -399,15 +388,9 @@ class sqlite_store final : public store {
         "WHERE at_us >= ? AND kind = 'exchange.decision' AND request_id <> ''",
         [&](statement& s) -> result<std::vector<std::pair<std::string, timestamp>>> {
           SAPHAN_TRY_VOID(s.bind(1, micros_of(since)));
-          std::vector<std::pair<std::string, timestamp>> out;
-          while (true) {
-            auto row = s.step();
-            if (!row)
-              return row.error();
-            if (!*row)
-              return out;
-            out.emplace_back(s.text(0), timestamp_of_micros(s.integer(1)));
-          }
+          return collect_rows<std::pair<std::string, timestamp>>(s, [](statement& row) {
+            return std::pair{row.text(0), timestamp_of_micros(row.integer(1))};
+          });
         });
   }
 
@@ -608,16 +591,25 @@ class sqlite_store final : public store {
     return ok();
   }
 
-  static result<std::vector<std::string>> collect_texts(statement& s) {
-    std::vector<std::string> out;
+  // Every remaining row of `s`, each made by `read` (returning T or result<T>).
+  template <class T, class Read>
+  static result<std::vector<T>> collect_rows(statement& s, Read read) {
+    std::vector<T> out;
     while (true) {
       auto row = s.step();
       if (!row)
         return row.error();
       if (!*row)
         return out;
-      out.push_back(s.text(0));
+      result<T> item = read(s);
+      if (!item)
+        return item.error();
+      out.push_back(std::move(*item));
     }
+  }
+
+  static result<std::vector<std::string>> collect_texts(statement& s) {
+    return collect_rows<std::string>(s, [](statement& row) { return row.text(0); });
   }
 
   template <class... Args>
@@ -740,15 +732,9 @@ class sqlite_store final : public store {
   }
 
   static result<std::vector<log_row>> collect_log_rows(statement& s) {
-    std::vector<log_row> rows;
-    while (true) {
-      auto more = s.step();
-      if (!more)
-        return more.error();
-      if (!*more)
-        return rows;
-      rows.push_back({static_cast<std::uint64_t>(s.integer(0)), s.blob(1)});
-    }
+    return collect_rows<log_row>(s, [](statement& row) {
+      return log_row{static_cast<std::uint64_t>(row.integer(0)), row.blob(1)};
+    });
   }
 
   template <class... Args>
@@ -756,21 +742,15 @@ class sqlite_store final : public store {
                                                            const Args&... args) {
     return with(sql, [&](statement& s) -> result<std::vector<checkpoint_record>> {
       SAPHAN_TRY_VOID(sqlite::bind_all(s, args...));
-      std::vector<checkpoint_record> rows;
-      while (true) {
-        auto more = s.step();
-        if (!more)
-          return more.error();
-        if (!*more)
-          return rows;
+      return collect_rows<checkpoint_record>(s, [](statement& row) {
         checkpoint_record c;
-        c.tree_size = static_cast<std::uint64_t>(s.integer(0));
-        c.created_at = timestamp_of_micros(s.integer(1));
-        c.checkpoint_json = s.text(2);
-        if (!s.is_null(3))
-          c.timestamp_token = s.blob(3);
-        rows.push_back(std::move(c));
-      }
+        c.tree_size = static_cast<std::uint64_t>(row.integer(0));
+        c.created_at = timestamp_of_micros(row.integer(1));
+        c.checkpoint_json = row.text(2);
+        if (!row.is_null(3))
+          c.timestamp_token = row.blob(3);
+        return c;
+      });
     });
   }
 
