@@ -6,9 +6,9 @@ replay_guard::replay_guard(std::chrono::seconds window, std::size_t capacity)
     : window_(window), capacity_(capacity) {}
 
 void replay_guard::forget_expired(timestamp now) {
-  while (!by_expiry_.empty() && by_expiry_.front().first < now) {
-    seen_.erase(by_expiry_.front().second);
-    by_expiry_.pop_front();
+  while (!by_expiry_.empty() && by_expiry_.top().first < now) {
+    seen_.erase(by_expiry_.top().second);
+    by_expiry_.pop();
   }
 }
 
@@ -21,13 +21,7 @@ replay_guard::verdict replay_guard::remember(const std::string& id, timestamp is
   if (seen_.size() >= capacity_)
     return verdict::full;
   seen_.insert(id);
-  // Keep the deque ordered by expiry; requests arrive roughly in issue order, so walk from the
-  // back.
-  auto expiry = issued_at + window_;
-  auto it = by_expiry_.end();
-  while (it != by_expiry_.begin() && std::prev(it)->first > expiry)
-    --it;
-  by_expiry_.insert(it, {expiry, id});
+  by_expiry_.emplace(issued_at + window_, id);
   return verdict::fresh;
 }
 

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
+#include <queue>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -32,8 +34,11 @@ class replay_guard {
   std::chrono::seconds window_;
   std::size_t capacity_;
   mutable std::mutex mutex_;
+  using expiring_id = std::pair<timestamp, std::string>;  // expiry = issued_at + window
   std::unordered_set<std::string> seen_;
-  std::deque<std::pair<timestamp, std::string>> by_expiry_;  // expiry = issued_at + window
+  // Soonest expiry on top. A heap, not a sorted list: ids restored at start-up expire after every
+  // new one, and keeping a list sorted would move all of them on each request.
+  std::priority_queue<expiring_id, std::vector<expiring_id>, std::greater<>> by_expiry_;
 };
 
 // Sliding-window request counts per key (consumer + dataset). Keeps at most `cap` timestamps

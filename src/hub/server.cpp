@@ -60,7 +60,10 @@ result<std::uint16_t> hub_server::start() {
 
   net::http_limits provider_limits = config_.limits;
   provider_limits.max_body_bytes = config_.limits.max_body_bytes * 2;  // a JWE is ~4/3 of a record
-  client_ = std::make_unique<net::http_client>(io_.get_executor(), *client_tls, provider_limits);
+  // As many pooled connections as exchanges may be in flight: a smaller pool would close and
+  // re-handshake provider connections at every burst above it.
+  client_ = std::make_unique<net::http_client>(io_.get_executor(), *client_tls, provider_limits,
+                                               config_.max_exchanges_in_flight);
   server_ = std::make_unique<net::http_server>(
       io_, *server_tls, config_.limits,
       [this](net::http_request& request, const net::peer_info& peer) {

@@ -756,8 +756,8 @@ class sqlite_store final : public store {
 
   result<void> atomically(const std::function<result<void>()>& body) {
     const bool outer = depth_ == 0;
-    SAPHAN_TRY_VOID(
-        sqlite::execute_script(db_.get(), outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested"));
+    // Cached statements: the group commit runs these for every batch and every consent use.
+    SAPHAN_TRY_VOID(control(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested"));
     ++depth_;
     result<void> outcome;
     try {
@@ -769,7 +769,7 @@ class sqlite_store final : public store {
     }
     --depth_;
     if (outcome)
-      outcome = sqlite::execute_script(db_.get(), outer ? "COMMIT" : "RELEASE nested");
+      outcome = control(outer ? "COMMIT" : "RELEASE nested");
     if (outcome)
       return ok();
     auto undone = undo(outer);
@@ -778,6 +778,13 @@ class sqlite_store final : public store {
                         outcome.error().detail + "; rollback failed: " + undone.error().detail);
     }
     return outcome;
+  }
+
+  result<void> control(std::string_view sql) {
+    auto done = run(sql);
+    if (!done)
+      return done.error();
+    return ok();
   }
 
   result<void> undo(bool outer) {
@@ -859,8 +866,10 @@ result<void> configure(sqlite3* db, bool in_memory) {
   if (!in_memory && *mode != "wal") {
     return make_error(errc::storage_failure, "journal_mode: expected wal, got " + *mode);
   }
-  SAPHAN_TRY_VOID(
-      sqlite::execute_script(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;"));
+  // temp_store = MEMORY: a SAVEPOINT (one per consent use in a group commit) otherwise gets its
+  // statement journal as a new file in /var/tmp, created and unlinked every time.
+  SAPHAN_TRY_VOID(sqlite::execute_script(
+      db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"));
   auto fk = pragma_text(db, "PRAGMA foreign_keys");
   if (!fk)
     return fk.error();

@@ -16,6 +16,27 @@ TEST_CASE("the replay guard refuses a seen id and forgets it after the window", 
   CHECK(guard.size() == 1);
 }
 
+TEST_CASE("each remembered id expires at its own time, whatever the order it came in",
+          "[hub][guards]") {
+  hub::replay_guard guard(60s, 100);
+  auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
+  // As after a restart: ids restored with a late expiry come first, then new ones expiring sooner.
+  CHECK(guard.remember("restored", t0 + 100s, t0) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.remember("later", t0 + 20s, t0) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.remember("sooner", t0, t0) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.size() == 3);
+
+  CHECK(guard.remember("probe-1", t0 + 61s, t0 + 61s) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.size() == 3);  // "sooner" went, the probe came
+  CHECK(guard.remember("sooner", t0 + 61s, t0 + 61s) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.remember("later", t0 + 20s, t0 + 61s) == hub::replay_guard::verdict::replayed);
+  CHECK(guard.remember("restored", t0 + 100s, t0 + 61s) == hub::replay_guard::verdict::replayed);
+
+  CHECK(guard.remember("probe-2", t0 + 161s, t0 + 161s) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.size() == 1);  // everything else expired, in whatever order it was stored
+  CHECK(guard.remember("restored", t0 + 161s, t0 + 161s) == hub::replay_guard::verdict::fresh);
+}
+
 TEST_CASE("a full replay guard fails closed instead of forgetting live ids", "[hub][guards]") {
   hub::replay_guard guard(60s, 2);
   auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
