@@ -183,13 +183,19 @@ class sqlite_store final : public store {
   result<std::vector<member_key>> list_keys(const member_id& member) override {
     std::lock_guard lock(mutex_);
     const auto owner = to_string(member);
-    return with(
+    SAPHAN_TRY_VOID(refresh_registry_cache());
+    if (auto hit = cached_keys_.find(owner); hit != cached_keys_.end())
+      return hit->second;
+    auto keys = with(
         "SELECT member_id, key_id, use, public_key, not_before, not_after, revoked "
         "FROM member_keys WHERE member_id = ? ORDER BY key_id LIMIT ?",
         [&](statement& s) -> result<std::vector<member_key>> {
           SAPHAN_TRY_VOID(sqlite::bind_all(s, owner, max_directory_rows));
           return collect_rows<member_key>(s, key_of_row);
         });
+    if (keys && depth_ == 0)
+      cached_keys_.emplace(owner, *keys);
+    return keys;
   }
 
   result<void> publish_dataset(const dataset_entry& entry) override {
@@ -796,9 +802,9 @@ class sqlite_store final : public store {
                                   outer ? "ROLLBACK" : "ROLLBACK TO nested; RELEASE nested");
   }
 
-  // Parsed members and datasets, valid while registry_version (bumped by triggers on every change,
-  // from any connection) stays at cached_version_. Filled only outside transactions, so a
-  // rolled-back change can never be cached under a version number a later commit reuses.
+  // Parsed members, their keys and datasets, valid while registry_version (bumped by triggers on
+  // every change, from any connection) stays at cached_version_. Filled only outside transactions,
+  // so a rolled-back change can never be cached under a version number a later commit reuses.
   result<void> refresh_registry_cache() {
     auto version = with("SELECT v FROM registry_version WHERE id = 1",
                         [](statement& s) -> result<std::int64_t> {
@@ -813,6 +819,7 @@ class sqlite_store final : public store {
       return version.error();
     if (*version != cached_version_) {
       cached_members_.clear();
+      cached_keys_.clear();
       cached_datasets_.clear();
       cached_version_ = *version;
     }
@@ -822,6 +829,7 @@ class sqlite_store final : public store {
   std::recursive_mutex mutex_;
   std::int64_t cached_version_ = -1;
   std::map<std::string, member_record, std::less<>> cached_members_;
+  std::map<std::string, std::vector<member_key>, std::less<>> cached_keys_;  // by member
   std::map<std::string, dataset_entry, std::less<>> cached_datasets_;
   sqlite::db_handle db_;
   sqlite::statement_cache statements_;  // declared after db_: finalized before the close

@@ -472,6 +472,16 @@ TEST_CASE("a connection sees registry changes made through another connection", 
   REQUIRE(writer->publish_dataset(v1));
   REQUIRE(reader->find_dataset(v1.id));  // now cached by the reader
   REQUIRE(reader->find_member(dopa().id));
+  REQUIRE(writer->add_key(key(dopa(), "k1")));
+  REQUIRE(reader->list_keys(dopa().id)->size() == 1);  // cached too
+
+  REQUIRE(writer->add_key(key(dopa(), "k2")));
+  REQUIRE(writer->revoke_key(dopa().id, "k1"));
+  auto keys = reader->list_keys(dopa().id);
+  REQUIRE(keys);
+  REQUIRE(keys->size() == 2);
+  CHECK((*keys)[0].revoked);  // a revocation through another connection is seen at once
+  CHECK((*keys)[1].key_id == "k2");
 
   auto policy = v1.policy;
   policy.grants[0].purposes[0].fields = {"citizenId"};
