@@ -21,6 +21,7 @@
 #include <mutex>
 
 #include "crypto/hash.hpp"
+#include "store/log_search.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite_statement.hpp"
 #include "store/store.hpp"
@@ -441,33 +442,14 @@ class sqlite_store final : public store {
   }
 
   result<std::vector<log_row>> search_log(const log_filter& f) override {
-    // One fixed statement: an absent criterion binds NULL and its test is true, so no SQL is
-    // ever assembled from input.
-    static constexpr std::string_view sql =
-        "SELECT idx, entry FROM log_entries WHERE "
-        "(?1 IS NULL OR at_us >= ?1) AND (?2 IS NULL OR at_us < ?2) AND "
-        "(?3 IS NULL OR consumer = ?3 OR provider = ?3) AND (?4 IS NULL OR dataset = ?4) AND "
-        "(?5 IS NULL OR status = ?5) AND (?6 IS NULL OR kind = ?6) AND "
-        "(?7 IS NULL OR subject = ?7) AND (?8 IS NULL OR request_id = ?8) AND "
-        "(?9 IS NULL OR idx < ?9) ORDER BY idx DESC LIMIT ?10";
+    auto query = sqlite::log_search_query(f, std::min(f.limit, max_search_page));
     std::lock_guard lock(mutex_);
-    return with(sql, [&](statement& s) -> result<std::vector<log_row>> {
-      auto bind_time = [&](int i, const std::optional<timestamp>& t) {
-        return t ? s.bind(i, micros_of(*t)) : s.bind_null(i);
-      };
-      auto bind_text = [&](int i, const std::optional<std::string>& t) {
-        return t ? s.bind(i, *t) : s.bind_null(i);
-      };
-      SAPHAN_TRY_VOID(bind_time(1, f.since));
-      SAPHAN_TRY_VOID(bind_time(2, f.until));
-      SAPHAN_TRY_VOID(bind_text(3, f.member));
-      SAPHAN_TRY_VOID(bind_text(4, f.dataset));
-      SAPHAN_TRY_VOID(bind_text(5, f.status));
-      SAPHAN_TRY_VOID(bind_text(6, f.kind));
-      SAPHAN_TRY_VOID(bind_text(7, f.subject));
-      SAPHAN_TRY_VOID(bind_text(8, f.request_id));
-      SAPHAN_TRY_VOID(f.before_index ? s.bind(9, as_sql_int(*f.before_index)) : s.bind_null(9));
-      SAPHAN_TRY_VOID(s.bind(10, static_cast<std::int64_t>(std::min(f.limit, max_search_page))));
+    return with(query.sql, [&](statement& s) -> result<std::vector<log_row>> {
+      int position = 0;
+      for (const auto& value : query.values) {
+        ++position;
+        SAPHAN_TRY_VOID(std::visit([&](const auto& v) { return s.bind(position, v); }, value));
+      }
       return collect_log_rows(s);
     });
   }

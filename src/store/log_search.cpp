@@ -1,0 +1,75 @@
+#include "store/log_search.hpp"
+
+#include <algorithm>
+
+#include "evidence/merkle.hpp"
+
+namespace saphan::sqlite {
+namespace {
+
+std::int64_t micros(timestamp t) {
+  return t.time_since_epoch().count();
+}
+
+// The criteria other than the member, each " AND <test>" with its values.
+struct conditions {
+  std::string sql;
+  std::vector<std::variant<std::int64_t, std::string>> values;
+
+  void add(std::string_view test, std::variant<std::int64_t, std::string> value) {
+    sql += " AND ";
+    sql += test;
+    values.push_back(std::move(value));
+  }
+};
+
+conditions conditions_of(const log_filter& f) {
+  conditions c;
+  if (f.since)
+    c.add("at_us >= ?", micros(*f.since));
+  if (f.until)
+    c.add("at_us < ?", micros(*f.until));
+  if (f.dataset)
+    c.add("dataset = ?", *f.dataset);
+  if (f.status)
+    c.add("status = ?", *f.status);
+  if (f.kind)
+    c.add("kind = ?", *f.kind);
+  // The subject and request indexes leave out entries without one; saying so lets SQLite use them.
+  if (f.subject)
+    c.add("subject = ? AND subject <> ''", *f.subject);
+  if (f.request_id)
+    c.add("request_id = ? AND request_id <> ''", *f.request_id);
+  if (f.before_index) {
+    auto before = std::min<std::uint64_t>(*f.before_index, evidence::max_tree_size);
+    c.add("idx < ?", static_cast<std::int64_t>(before));
+  }
+  return c;
+}
+
+}  // namespace
+
+log_query log_search_query(const log_filter& filter, std::size_t limit) {
+  static constexpr std::string_view select = "SELECT idx, entry FROM log_entries WHERE ";
+  static constexpr std::string_view order = " ORDER BY idx DESC LIMIT ?";
+  auto c = conditions_of(filter);
+  log_query q;
+  if (filter.member) {
+    // "consumer = ? OR provider = ?" would make SQLite collect and sort every entry of the member;
+    // a UNION of two index walks is merged in idx order and stops at the limit.
+    q.sql.append(select).append("consumer = ?").append(c.sql);
+    q.sql.append(" UNION ").append(select).append("provider = ?").append(c.sql);
+    for (int side = 0; side < 2; ++side) {
+      q.values.emplace_back(*filter.member);
+      q.values.insert(q.values.end(), c.values.begin(), c.values.end());
+    }
+  } else {
+    q.sql.append(select).append("1").append(c.sql);
+    q.values = std::move(c.values);
+  }
+  q.sql.append(order);
+  q.values.emplace_back(static_cast<std::int64_t>(limit));
+  return q;
+}
+
+}  // namespace saphan::sqlite

@@ -1,0 +1,89 @@
+#include <catch2/catch.hpp>
+
+#include <sqlite3.h>
+
+#include <string>
+
+#include "store/log_search.hpp"
+#include "store/migrations.hpp"
+
+using namespace saphan;
+
+namespace {
+
+// SQLite's plan for `sql` on the current schema, one detail line per step.
+std::string plan_of(const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> owned(db, sqlite3_close);
+  REQUIRE(sqlite::migrate(db));
+  sqlite3_stmt* raw = nullptr;
+  auto explain = "EXPLAIN QUERY PLAN " + sql;
+  REQUIRE(sqlite3_prepare_v2(db, explain.c_str(), -1, &raw, nullptr) == SQLITE_OK);
+  std::string plan;
+  while (sqlite3_step(raw) == SQLITE_ROW)
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(raw, 3)) + std::string("\n");
+  sqlite3_finalize(raw);
+  return plan;
+}
+
+std::string plan_of(const log_filter& f) {
+  auto q = sqlite::log_search_query(f, 100);
+  INFO(q.sql);
+  return plan_of(q.sql);
+}
+
+}  // namespace
+
+TEST_CASE("a log search looks its criterion up in an index instead of reading the whole log",
+          "[store][evidence]") {
+  log_filter f;
+  f.subject = "pseudonym";  // a citizen's "who saw my data"
+  auto plan = plan_of(f);
+  CHECK(plan.find("SEARCH log_entries USING INDEX log_by_subject") != std::string::npos);
+  CHECK(plan.find("SCAN") == std::string::npos);
+
+  f = {};
+  f.request_id = "r1";
+  f.kind = "exchange.outcome";
+  plan = plan_of(f);
+  CHECK(plan.find("USING INDEX log_by_request") != std::string::npos);
+  CHECK(plan.find("SCAN") == std::string::npos);
+
+  f = {};
+  f.dataset = "TH/GOV/DOPA/civil-registry/person@1.0";
+  plan = plan_of(f);
+  CHECK(plan.find("USING INDEX log_by_dataset") != std::string::npos);
+  CHECK(plan.find("SCAN") == std::string::npos);
+
+  // A member as consumer or provider: both indexes, merged in idx order without a sort of all
+  // of the member's entries.
+  f = {};
+  f.member = "TH/GOV/DOPA/civil-registry";
+  f.status = "ok";
+  plan = plan_of(f);
+  CHECK(plan.find("USING INDEX log_by_consumer") != std::string::npos);
+  CHECK(plan.find("USING INDEX log_by_provider") != std::string::npos);
+  CHECK(plan.find("SCAN") == std::string::npos);
+  CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+}
+
+TEST_CASE("a log search binds every value and names only the criteria given", "[store][evidence]") {
+  log_filter f;
+  auto q = sqlite::log_search_query(f, 7);
+  CHECK(q.sql == "SELECT idx, entry FROM log_entries WHERE 1 ORDER BY idx DESC LIMIT ?");
+  REQUIRE(q.values.size() == 1);
+  CHECK(std::get<std::int64_t>(q.values[0]) == 7);
+
+  f.member = "a' OR 1=1 --";
+  f.before_index = 5;
+  q = sqlite::log_search_query(f, 100);
+  CHECK(q.sql.find("1=1") == std::string::npos);
+  // member, idx bound on each side of the UNION, then the limit.
+  REQUIRE(q.values.size() == 5);
+  CHECK(std::get<std::string>(q.values[0]) == "a' OR 1=1 --");
+  CHECK(std::get<std::int64_t>(q.values[1]) == 5);
+  CHECK(std::get<std::string>(q.values[2]) == "a' OR 1=1 --");
+  CHECK(std::get<std::int64_t>(q.values[3]) == 5);
+  CHECK(std::get<std::int64_t>(q.values[4]) == 100);
+}
