@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/time.hpp"
 #include "store/log_search.hpp"
 #include "store/migrations.hpp"
 
@@ -65,6 +66,19 @@ TEST_CASE("a log search looks its criterion up in an index instead of reading th
   CHECK(plan.find("USING INDEX log_by_consumer") != std::string::npos);
   CHECK(plan.find("USING INDEX log_by_provider") != std::string::npos);
   CHECK(plan.find("SCAN") == std::string::npos);
+  CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+
+  // A time range alone walks the log newest first and stops at the page, without sorting the range.
+  f = {};
+  f.since = *parse_rfc3339("2026-11-01T00:00:00Z");
+  f.until = *parse_rfc3339("2026-12-01T00:00:00Z");
+  plan = plan_of(f);
+  CHECK(plan.find("log_by_time") == std::string::npos);
+  CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+  // With a subject as well, the subject's index still leads.
+  f.subject = "pseudonym";
+  plan = plan_of(f);
+  CHECK(plan.find("USING INDEX log_by_subject") != std::string::npos);
   CHECK(plan.find("TEMP B-TREE") == std::string::npos);
 }
 
