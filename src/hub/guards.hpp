@@ -10,6 +10,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "core/time.hpp"
 
@@ -36,8 +37,9 @@ class replay_guard {
   mutable std::mutex mutex_;
   using expiring_id = std::pair<timestamp, std::string>;  // expiry = issued_at + window
   std::unordered_set<std::string> seen_;
-  // Soonest expiry on top. A heap, not a sorted list: ids restored at start-up expire after every
-  // new one, and keeping a list sorted would move all of them on each request.
+  // Soonest expiry on top. A heap, not a sorted list: ids restored at start-up that were received
+  // within the last window expire after every new one, and a sorted list moved all of them on
+  // each request.
   std::priority_queue<expiring_id, std::vector<expiring_id>, std::greater<>> by_expiry_;
 };
 

@@ -1,15 +1,9 @@
 #include "store/log_search.hpp"
 
-#include <algorithm>
-
-#include "evidence/merkle.hpp"
+#include "store/sql_values.hpp"
 
 namespace saphan::sqlite {
 namespace {
-
-std::int64_t micros(timestamp t) {
-  return t.time_since_epoch().count();
-}
 
 // The criteria other than the member, each " AND <test>" with its values.
 struct conditions {
@@ -27,26 +21,28 @@ conditions conditions_of(const log_filter& f) {
   conditions c;
   // "+at_us" keeps SQLite off the time index: entries are appended in time order, so walking the
   // log newest first stops at the page's last match, where the index would collect and sort every
-  // entry of a wide range (a month, for an auditor) first.
+  // entry of a wide range (a month, for an auditor) first. The price: a narrow range far back
+  // walks every newer entry.
   if (f.since)
-    c.add("+at_us >= ?", micros(*f.since));
+    c.add("+at_us >= ?", micros_of(*f.since));
   if (f.until)
-    c.add("+at_us < ?", micros(*f.until));
+    c.add("+at_us < ?", micros_of(*f.until));
   if (f.dataset)
     c.add("dataset = ?", *f.dataset);
   if (f.status)
     c.add("status = ?", *f.status);
   if (f.kind)
     c.add("kind = ?", *f.kind);
-  // The subject and request indexes leave out entries without one; saying so lets SQLite use them.
+  // The subject and request indexes leave out entries without one; saying so lets SQLite use
+  // them. An empty value still finds the entries without one (e.g. refusals of unparsable bodies).
   if (f.subject)
-    c.add("subject = ? AND subject <> ''", *f.subject);
-  if (f.request_id)
-    c.add("request_id = ? AND request_id <> ''", *f.request_id);
-  if (f.before_index) {
-    auto before = std::min<std::uint64_t>(*f.before_index, evidence::max_tree_size);
-    c.add("idx < ?", static_cast<std::int64_t>(before));
+    c.add(f.subject->empty() ? "subject = ?" : "subject = ? AND subject <> ''", *f.subject);
+  if (f.request_id) {
+    c.add(f.request_id->empty() ? "request_id = ?" : "request_id = ? AND request_id <> ''",
+          *f.request_id);
   }
+  if (f.before_index)
+    c.add("idx < ?", as_sql_int(*f.before_index));
   return c;
 }
 

@@ -23,14 +23,18 @@
 #include "crypto/hash.hpp"
 #include "store/log_search.hpp"
 #include "store/migrations.hpp"
+#include "store/sql_values.hpp"
 #include "store/sqlite_statement.hpp"
 #include "store/store.hpp"
 
 namespace saphan {
 namespace {
 
+using sqlite::as_sql_int;
+using sqlite::micros_of;
 using sqlite::statement;
 using sqlite::statement_use;
+using sqlite::timestamp_of_micros;
 
 // Reads and lists are bounded; no caller needs more rows than these in one answer.
 constexpr std::size_t max_page = 10000;
@@ -89,18 +93,6 @@ result<void> check_key(const member_key& key) {
                       "key_id: length must be 1.." + std::to_string(max_key_id_length));
   }
   return ok();
-}
-
-std::int64_t micros_of(timestamp t) {
-  return t.time_since_epoch().count();
-}
-
-timestamp timestamp_of_micros(std::int64_t micros) {
-  return timestamp(std::chrono::microseconds(micros));
-}
-
-std::int64_t as_sql_int(std::uint64_t value) {
-  return static_cast<std::int64_t>(std::min<std::uint64_t>(value, evidence::max_tree_size));
 }
 
 class sqlite_store final : public store {
@@ -444,14 +436,17 @@ class sqlite_store final : public store {
   result<std::vector<log_row>> search_log(const log_filter& f) override {
     auto query = sqlite::log_search_query(f, std::min(f.limit, max_search_page));
     std::lock_guard lock(mutex_);
-    return with(query.sql, [&](statement& s) -> result<std::vector<log_row>> {
-      int position = 0;
-      for (const auto& value : query.values) {
-        ++position;
-        SAPHAN_TRY_VOID(std::visit([&](const auto& v) { return s.bind(position, v); }, value));
-      }
-      return collect_log_rows(s);
-    });
+    // Prepared for this search only: the criteria make up to 512 different statements, too many
+    // to keep prepared for the life of the connection.
+    auto s = statement::prepare(db_.get(), query.sql);
+    if (!s)
+      return s.error();
+    int position = 0;
+    for (const auto& value : query.values) {
+      ++position;
+      SAPHAN_TRY_VOID(std::visit([&](const auto& v) { return s->bind(position, v); }, value));
+    }
+    return collect_log_rows(*s);
   }
 
   result<void> add_checkpoint(const checkpoint_record& c) override {

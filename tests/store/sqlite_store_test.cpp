@@ -473,7 +473,7 @@ TEST_CASE("a connection sees registry changes made through another connection", 
   REQUIRE(reader->find_dataset(v1.id));  // now cached by the reader
   REQUIRE(reader->find_member(dopa().id));
   REQUIRE(writer->add_key(key(dopa(), "k1")));
-  REQUIRE(reader->list_keys(dopa().id)->size() == 1);  // cached too
+  REQUIRE(reader->list_keys(dopa().id)->size() == 1);  // now cached by the reader too
 
   REQUIRE(writer->add_key(key(dopa(), "k2")));
   REQUIRE(writer->revoke_key(dopa().id, "k1"));
@@ -808,7 +808,9 @@ TEST_CASE("log search filters by every term, newest first, and pages", "[store][
     t.at = t0 + std::chrono::seconds(i);
     t.kind = i % 2 == 0 ? "exchange.decision" : "exchange.outcome";
     t.request_id = "r" + std::to_string(i / 2);
-    t.consumer = i < 6 ? "TH/GOV/JFO/legal-aid" : "TH/GOV/RTP/criminal-records";
+    // The last entry's consumer is the provider of them all, found once in a member search.
+    t.consumer = i < 6 ? "TH/GOV/JFO/legal-aid"
+                       : (i < 9 ? "TH/GOV/RTP/criminal-records" : "TH/GOV/DOPA/civil-registry");
     t.provider = "TH/GOV/DOPA/civil-registry";
     t.dataset = "TH/GOV/DOPA/civil-registry/person@1.0";
     t.status = i == 4 ? "consent_required" : "ok";
@@ -830,9 +832,18 @@ TEST_CASE("log search filters by every term, newest first, and pages", "[store][
   CHECK(indexes(f) == std::vector<std::uint64_t>{3, 2, 1, 0});
   f = {};
   f.member = "TH/GOV/RTP/criminal-records";
-  CHECK(indexes(f) == std::vector<std::uint64_t>{9, 8, 7, 6});
-  f.member = "TH/GOV/DOPA/civil-registry";  // as provider
-  CHECK(indexes(f).size() == 10);
+  CHECK(indexes(f) == std::vector<std::uint64_t>{8, 7, 6});
+  f.member = "TH/GOV/DOPA/civil-registry";  // as provider, and as consumer of entry 9
+  CHECK(indexes(f) == std::vector<std::uint64_t>{9, 8, 7, 6, 5, 4, 3, 2, 1, 0});
+  f.limit = 3;
+  f.before_index = 9;
+  CHECK(indexes(f) == std::vector<std::uint64_t>{8, 7, 6});
+  f.kind = "exchange.outcome";
+  CHECK(indexes(f) == std::vector<std::uint64_t>{7, 5, 3});
+  f = {};
+  f.member = "TH/GOV/JFO/legal-aid";
+  f.subject = "bb";
+  CHECK(indexes(f) == std::vector<std::uint64_t>{5, 4});
   f = {};
   f.status = "consent_required";
   CHECK(indexes(f) == std::vector<std::uint64_t>{4});
