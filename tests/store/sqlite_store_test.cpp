@@ -575,6 +575,16 @@ TEST_CASE("update_consent wins only from the expected status", "[store][consents
   REQUIRE(s->update_consent(used, consent_status::active));
   CHECK(s->find_consent(c.id)->uses == 1);
 
+  // Without a change of status, a change of an indexed term still reaches its index.
+  auto moved = used;
+  moved.subject = complete_thai_id("310100012345");
+  REQUIRE(s->update_consent(moved, consent_status::active));
+  consent_filter by_subject;
+  by_subject.subject = moved.subject;
+  CHECK(s->list_consents(by_subject)->size() == 1);
+  by_subject.subject = c.subject;
+  CHECK(s->list_consents(by_subject)->empty());
+
   CHECK(s->update_consent(consent("c-404"), consent_status::requested).code() ==
         errc::consent_not_found);
 }
