@@ -389,7 +389,7 @@ std::string hub_config_json(const demo_options& options, const demo_config& conf
   put_int(w, "freshnessSeconds", 300);
   put_int(w, "providerTimeoutMs", 5000);
   put_int(w, "ioThreads", 1);
-  put_int(w, "workerThreads", 32);
+  put_int(w, "workerThreads", 4);
   put_int(w, "checkpointIntervalMs", 1000);
   w.Key("tsa");
   w.StartObject();

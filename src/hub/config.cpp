@@ -140,7 +140,7 @@ result<hub_config> load_hub_config(const std::string& path) {
   config.io_threads = static_cast<int>(*io_threads);
   // Workers block while their evidence waits for the group commit, so there are many of them:
   // the more exchanges wait together, the more entries share one fsync.
-  auto workers = bounded(*root, "workerThreads", 32, 1, 256);
+  auto workers = bounded(*root, "workerThreads", 4, 1, 256);
   if (!workers)
     return std::move(workers).error();
   config.worker_threads = static_cast<int>(*workers);

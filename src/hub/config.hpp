@@ -3,7 +3,7 @@
 //    "listen": "127.0.0.1:8443",
 //    "tls": {"certificate": "pki/hub.crt", "key": "pki/hub.key", "ca": "pki/ca.crt"},
 //    "providers": {"TH/GOV/DOPA/civil-registry": "https://127.0.0.1:9443"},
-//    "freshnessSeconds": 300, "providerTimeoutMs": 5000, "ioThreads": 1, "workerThreads": 32,
+//    "freshnessSeconds": 300, "providerTimeoutMs": 5000, "ioThreads": 1, "workerThreads": 4,
 //    "checkpointIntervalMs": 1000, "consentExpiryIntervalMs": 60000, "maxExchangesInFlight": 128,
 //    "tsa": {"url": "http://127.0.0.1:8450", "ca": "pki/ca.crt", "certificate": "pki/tsa.crt",
 //            "graceSeconds": 30},
@@ -46,7 +46,8 @@ struct hub_config {
   std::chrono::seconds freshness{300};
   std::chrono::milliseconds provider_timeout{5000};
   int io_threads = 1;
-  int worker_threads = 32;
+  // Store reads and signatures; a worker never waits for the group commit, so a few per core.
+  int worker_threads = 4;
   net::http_limits limits;
   // Exchanges being handled at once. Beyond it the hub sheds load: 503 with Retry-After, each
   // refusal logged like any other, instead of queueing work it cannot finish in time.

@@ -1,7 +1,8 @@
-// The hub's exchange checks, as synchronous steps that run on the worker pool (never on an I/O
-// thread): admit() authenticates, decides and durably logs a request; conclude() verifies and
-// logs the provider's answer. Every path that answers has written its evidence first; when the
-// log cannot be written the answer is `evidence_unavailable` and nothing is forwarded.
+// The hub's exchange checks, as coroutines that run on the worker pool (never on an I/O thread):
+// admit() authenticates, decides and durably logs a request; conclude() verifies and logs the
+// provider's answer. Their blocking work (store reads, signatures) holds a worker; waiting for the
+// group commit does not. Every path that answers has written its evidence first; when the log
+// cannot be written the answer is `evidence_unavailable` and nothing is forwarded.
 #pragma once
 
 #include <chrono>
@@ -11,6 +12,8 @@
 #include <optional>
 #include <set>
 #include <string>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "crypto/keys.hpp"
 #include "evidence/writer.hpp"
@@ -54,6 +57,9 @@ struct signed_answer {
 
 class exchange_service {
  public:
+  template <class T>
+  using step = boost::asio::awaitable<T>;
+
   // `db` is read from the worker threads; every evidence entry goes through `log` (group commit).
   exchange_service(store& db, evidence::log_writer& log, const hub_config& config,
                    hub_identity identity);
@@ -62,14 +68,16 @@ class exchange_service {
   // pass the freshness check, so a replay is refused across restarts too. Returns how many.
   result<std::size_t> remember_recent_requests(timestamp now);
 
-  result<admitted_request> admit(const net::peer_info& peer, std::string_view body,
-                                 std::string_view signature, timestamp now);
+  // The arguments must outlive the step: the caller awaits it to its end.
+  step<result<admitted_request>> admit(const net::peer_info& peer, std::string_view body,
+                                       std::string_view signature, timestamp now);
 
-  result<signed_answer> conclude(const admitted_request& admitted, int status,
-                                 std::string_view body, std::string_view signature, timestamp now);
+  step<result<signed_answer>> conclude(const admitted_request& admitted, int status,
+                                       std::string_view body, std::string_view signature,
+                                       timestamp now);
 
   // The provider could not be reached or timed out: log it, and return the error to answer.
-  error record_failure(const admitted_request& admitted, const error& failure, timestamp now);
+  step<error> record_failure(const admitted_request& admitted, const error& failure, timestamp now);
 
   // The evidence entry of a request refused before it was read (e.g. shed under overload).
   log_append rejection_record(const net::peer_info& peer, std::string_view body,
@@ -88,12 +96,13 @@ class exchange_service {
  private:
   result<crypto::ed25519_public_jwk> member_signing_key(const member_id& member,
                                                         std::string_view kid, timestamp now);
-  result<admitted_request> decide_and_log(const request_envelope& request, std::string request_hash,
-                                          timestamp now);
-  error reject(const net::peer_info& peer, std::string request_id, std::string request_hash,
-               error reason, timestamp now);
-  result<std::int64_t> log_outcome(const admitted_request& admitted, std::optional<error> failure,
-                                   std::string ciphertext_hash, timestamp now);
+  step<result<admitted_request>> decide_and_log(const request_envelope& request,
+                                                std::string request_hash, timestamp now);
+  step<error> reject(const net::peer_info& peer, std::string request_id, std::string request_hash,
+                     error reason, timestamp now);
+  step<result<std::int64_t>> log_outcome(const admitted_request& admitted,
+                                         std::optional<error> failure, std::string ciphertext_hash,
+                                         timestamp now);
   result<void> check_against_schema(const request_envelope& request, const dataset_entry& dataset);
 
   // What a request is checked against, per published dataset (a version's schema never changes).

@@ -12,6 +12,7 @@
 #include "catalog/dataset.hpp"
 #include "core/log.hpp"
 #include "core/scoped_count.hpp"
+#include "hub/durable_append.hpp"
 #include "hub/log_api.hpp"
 
 namespace saphan::hub {
@@ -41,6 +42,21 @@ asio::awaitable<std::invoke_result_t<F>> hub_server::on_worker(F work) {
       workers_.get_executor(),
       [work = std::move(work)]() mutable -> asio::awaitable<std::optional<value>> {
         co_return std::optional<value>(work());
+      },
+      asio::use_awaitable);
+  co_return std::move(*done);
+}
+
+// Runs a coroutine step of the exchange on the worker pool and resumes on the I/O thread. `make`
+// creates the step there: an awaitable passed into a coroutine by value is destroyed twice by
+// GCC 12.
+template <class F>
+asio::awaitable<typename std::invoke_result_t<F>::value_type> hub_server::step_on_worker(F make) {
+  using value = typename std::invoke_result_t<F>::value_type;
+  auto done = co_await asio::co_spawn(
+      workers_.get_executor(),
+      [make = std::move(make)]() mutable -> asio::awaitable<std::optional<value>> {
+        co_return std::optional<value>(co_await make());
       },
       asio::use_awaitable);
   co_return std::move(*done);
@@ -173,25 +189,6 @@ net::http_response hub_server::signed_problem(unsigned version, bool keep, const
   return response;
 }
 
-net::asio::awaitable<result<std::uint64_t>> hub_server::log_async(log_append record) {
-  auto executor = co_await asio::this_coro::executor;
-  auto initiate = [this, executor](auto handler, log_append entry) {
-    auto waiting = std::make_shared<decltype(handler)>(std::move(handler));
-    log_.submit({std::move(entry), {}, {}},
-                [waiting, executor](result<evidence::log_writer::appended> written) {
-                  result<std::uint64_t> index =
-                      written ? result<std::uint64_t>(written->index)
-                              : result<std::uint64_t>(std::move(written).error());
-                  asio::post(executor, [waiting, index = std::move(index)]() mutable {
-                    std::move (*waiting)(std::move(index));
-                  });
-                });
-  };
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&,
-                                          void(result<std::uint64_t>)>(
-      std::move(initiate), asio::use_awaitable, std::move(record));
-}
-
 // Over the limit of exchanges in flight: refuse at once with 503 and Retry-After, after the
 // refusal is logged (no thread waits for that: the I/O thread goes on meanwhile).
 hub_server::awaitable_response hub_server::shed(net::http_request& request,
@@ -201,8 +198,9 @@ hub_server::awaitable_response hub_server::shed(net::http_request& request,
   auto refusal = make_error(errc::overloaded, "the hub is at its limit of " +
                                                   std::to_string(config_.max_exchanges_in_flight) +
                                                   " exchanges in flight; retry after 1 s");
-  auto logged =
-      co_await log_async(service_.rejection_record(peer, request.body(), refusal, now_utc()));
+  evidence::log_writer::item entry{
+      service_.rejection_record(peer, request.body(), refusal, now_utc()), {}, {}};
+  auto logged = co_await durably_append(log_, std::move(entry));
   if (!logged)
     refusal = make_error(errc::evidence_unavailable, logged.error().detail);
   count(refusal.code, false);
@@ -220,7 +218,7 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
   }
   scoped_count in_flight(exchanges_in_flight_);
   auto signature = std::string(request[std::string(signature_header)]);
-  auto admitted = co_await on_worker(
+  auto admitted = co_await step_on_worker(
       [&] { return service_.admit(peer, request.body(), signature, now_utc()); });
   if (!admitted) {
     count(admitted.error().code, false);
@@ -245,7 +243,7 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
                                   std::chrono::steady_clock::now() - forwarded_at)
                                   .count();
   if (!answer) {
-    auto failure = co_await on_worker(
+    auto failure = co_await step_on_worker(
         [&] { return service_.record_failure(*admitted, answer.error(), now_utc()); });
     count(failure.code, false);
     log_event(
@@ -253,8 +251,8 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
         {{"requestId", request_id}, {"code", to_string(failure.code)}, {"detail", failure.detail}});
     co_return signed_problem(version, keep, failure);
   }
-  auto concluded = co_await on_worker([&] {
-    auto provider_signature = std::string((*answer)[std::string(signature_header)]);
+  const auto provider_signature = std::string((*answer)[std::string(signature_header)]);
+  auto concluded = co_await step_on_worker([&] {
     return service_.conclude(*admitted, answer->result_int(), answer->body(), provider_signature,
                              now_utc());
   });

@@ -44,11 +44,10 @@ class hub_server {
   net::http_response metrics(const net::http_request& request) const;
   net::http_response signed_problem(unsigned version, bool keep, const error& e);
   awaitable_response shed(net::http_request& request, const net::peer_info& peer);
-  // Appends one entry through the group commit without holding a thread while it waits.
-  net::asio::awaitable<result<std::uint64_t>> log_async(log_append record);
-
   template <class F>
   net::asio::awaitable<std::invoke_result_t<F>> on_worker(F work);
+  template <class F>
+  net::asio::awaitable<typename std::invoke_result_t<F>::value_type> step_on_worker(F make);
 
   void count(errc code, bool ok);
 

@@ -2,8 +2,18 @@
 // A store wrapper fails the evidence log on demand, to show the hub fails closed.
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "core/files.hpp"
 #include "crypto/jws.hpp"
@@ -15,6 +25,18 @@ using namespace saphan;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Runs one step of the service to its end on this thread (the log writer resumes it here).
+template <class T>
+T run(boost::asio::awaitable<T> step) {
+  boost::asio::io_context io;
+  std::optional<T> out;
+  boost::asio::co_spawn(
+      io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await std::move(step)); },
+      boost::asio::detached);
+  io.run();
+  return std::move(*out);
+}
 
 // Delegates to a real store; appending to the log fails while `fail_log` is set.
 class failing_log_store : public store {
@@ -63,8 +85,28 @@ class failing_log_store : public store {
     return inner_->transaction(body);
   }
   result<std::uint64_t> log_size() override { return inner_->log_size(); }
+  // While stalled, the writer waits inside append_log, as on a very slow disk.
+  void stall(bool on) {
+    {
+      std::lock_guard lock(gate_mutex_);
+      stalled_ = on;
+    }
+    gate_.notify_all();
+  }
+  bool wait_for_stalled_batch(std::chrono::seconds limit) {
+    std::unique_lock lock(gate_mutex_);
+    return gate_.wait_for(lock, limit, [&] { return batches_waiting_ > 0; });
+  }
+
   result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
                           const std::vector<evidence::stored_node>& nodes) override {
+    {
+      std::unique_lock lock(gate_mutex_);
+      ++batches_waiting_;
+      gate_.notify_all();
+      gate_.wait(lock, [&] { return !stalled_; });
+      --batches_waiting_;
+    }
     if (fail_log)
       return make_error(errc::storage_failure, "disk full (injected)");
     return inner_->append_log(first, entries, nodes);
@@ -106,6 +148,10 @@ class failing_log_store : public store {
 
  private:
   std::unique_ptr<store> inner_;
+  std::mutex gate_mutex_;
+  std::condition_variable gate_;
+  bool stalled_ = false;
+  int batches_waiting_ = 0;
 };
 
 struct fixture {
@@ -238,7 +284,7 @@ TEST_CASE("an allowed request is logged, spends one consent use, and is signed f
   fixture f;
   hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
   auto [body, sig] = f.signed_body(f.envelope("request-0001"));
-  auto admitted = service.admit(f.peer(f.consumer), body, sig, f.now);
+  auto admitted = run(service.admit(f.peer(f.consumer), body, sig, f.now));
   REQUIRE(admitted);
   CHECK(admitted->decision.allowed);
   CHECK(admitted->decision.granted_fields == std::set<std::string>{"firstNameTh"});
@@ -254,12 +300,41 @@ TEST_CASE("an allowed request is logged, spends one consent use, and is signed f
   CHECK(forwarded->grant.fields == std::set<std::string>{"firstNameTh"});
 }
 
+TEST_CASE("an exchange waiting for the group commit holds no thread", "[hub][exchange]") {
+  fixture f;
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
+  f.log_db->stall(true);
+  boost::asio::io_context io;  // its one thread runs the exchange and must stay free
+  auto [body, sig] = f.signed_body(f.envelope("request-0201"));
+  std::optional<result<hub::admitted_request>> admitted;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        admitted.emplace(co_await service.admit(f.peer(f.consumer), body, sig, f.now));
+      },
+      boost::asio::detached);
+  std::thread runner([&] { io.run(); });
+
+  // The decision is with the writer, which cannot finish: the thread must do other work meanwhile.
+  REQUIRE(f.log_db->wait_for_stalled_batch(std::chrono::seconds(10)));
+  std::promise<void> other_work;
+  boost::asio::post(io, [&] { other_work.set_value(); });
+  CHECK(other_work.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK_FALSE(admitted.has_value());
+
+  f.log_db->stall(false);
+  runner.join();
+  REQUIRE(admitted.has_value());
+  REQUIRE(*admitted);
+  CHECK((*admitted)->decision_index == 0);
+}
+
 TEST_CASE("the hub fails closed: no evidence, no exchange, no consent use", "[hub][exchange]") {
   fixture f;
   hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
   f.log_db->fail_log = true;
   auto [body, sig] = f.signed_body(f.envelope("request-0002"));
-  auto admitted = service.admit(f.peer(f.consumer), body, sig, f.now);
+  auto admitted = run(service.admit(f.peer(f.consumer), body, sig, f.now));
   REQUIRE_FALSE(admitted);
   CHECK(admitted.error().code == errc::evidence_unavailable);
   CHECK(f.consent_uses() == 0);
@@ -274,7 +349,7 @@ TEST_CASE("a denial the hub cannot log is answered evidence_unavailable", "[hub]
   auto r = f.envelope("request-0003");
   r.purpose = "marketing";
   auto [body, sig] = f.signed_body(r);
-  auto admitted = service.admit(f.peer(f.consumer), body, sig, f.now);
+  auto admitted = run(service.admit(f.peer(f.consumer), body, sig, f.now));
   REQUIRE_FALSE(admitted);
   CHECK(admitted.error().code == errc::evidence_unavailable);
 }
@@ -284,26 +359,28 @@ TEST_CASE("refusals before the decision are each logged with their code", "[hub]
   hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
   auto [body, sig] = f.signed_body(f.envelope("request-0004"));
 
-  auto mismatch = service.admit(f.peer(f.other), body, sig, f.now);
+  auto mismatch = run(service.admit(f.peer(f.other), body, sig, f.now));
   CHECK(mismatch.code() == errc::certificate_mismatch);
 
   net::peer_info anonymous;
   anonymous.member_error = "no certificate";
-  CHECK(service.admit(anonymous, body, sig, f.now).code() == errc::unauthenticated);
+  CHECK(run(service.admit(anonymous, body, sig, f.now)).code() == errc::unauthenticated);
 
   auto tampered = sig;
   tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
-  CHECK(service.admit(f.peer(f.consumer), body, tampered, f.now).code() == errc::bad_signature);
+  CHECK(run(service.admit(f.peer(f.consumer), body, tampered, f.now)).code() ==
+        errc::bad_signature);
 
   auto late = f.now + f.config.freshness + std::chrono::seconds(1);
-  CHECK(service.admit(f.peer(f.consumer), body, sig, late).code() == errc::stale_request);
+  CHECK(run(service.admit(f.peer(f.consumer), body, sig, late)).code() == errc::stale_request);
   auto early = f.now - f.config.freshness - std::chrono::seconds(1);
-  CHECK(service.admit(f.peer(f.consumer), body, sig, early).code() == errc::stale_request);
+  CHECK(run(service.admit(f.peer(f.consumer), body, sig, early)).code() == errc::stale_request);
 
-  CHECK(service.admit(f.peer(f.consumer), "{not json", sig, f.now).code() == errc::malformed_body);
+  CHECK(run(service.admit(f.peer(f.consumer), "{not json", sig, f.now)).code() ==
+        errc::malformed_body);
 
-  REQUIRE(service.admit(f.peer(f.consumer), body, sig, f.now));
-  CHECK(service.admit(f.peer(f.consumer), body, sig, f.now).code() == errc::replay);
+  REQUIRE(run(service.admit(f.peer(f.consumer), body, sig, f.now)));
+  CHECK(run(service.admit(f.peer(f.consumer), body, sig, f.now)).code() == errc::replay);
 
   // Seven refusals and one decision: every one of them is in the log.
   auto rows = f.db->read_log(0, 100);
@@ -322,14 +399,14 @@ TEST_CASE("the freshness window is inclusive at its edges", "[hub][exchange]") {
   fixture f;
   hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
   auto [body, sig] = f.signed_body(f.envelope("request-0005"));
-  CHECK(service.admit(f.peer(f.consumer), body, sig, f.now + f.config.freshness));
+  CHECK(run(service.admit(f.peer(f.consumer), body, sig, f.now + f.config.freshness)));
 }
 
 TEST_CASE("the evidence never holds the citizen id, only its keyed pseudonym", "[hub][exchange]") {
   fixture f;
   hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
   auto [body, sig] = f.signed_body(f.envelope("request-0006"));
-  REQUIRE(service.admit(f.peer(f.consumer), body, sig, f.now));
+  REQUIRE(run(service.admit(f.peer(f.consumer), body, sig, f.now)));
   auto rows = f.db->read_log(0, 10);
   REQUIRE(rows);
   REQUIRE(rows->size() == 1);
