@@ -4,6 +4,8 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "cli/hub_directory.hpp"
+#include "core/memory.hpp"
+#include "core/periodic.hpp"
 #include "evidence/checkpointer.hpp"
 #include "evidence/timestamper.hpp"
 #include "evidence/writer.hpp"
@@ -86,10 +88,13 @@ result<void> run_hub(const parsed_args& args) {
   expiry.start();
   if (*stamps)
     (*stamps)->start();
+  periodic trim(memory_return_interval, [] { return_free_memory(); });
+  trim.start();
   std::printf("hub %s listening on https://%s:%u\n", to_string(config->member).c_str(),
               config->listen_address.c_str(), static_cast<unsigned>(*port));
   std::fflush(stdout);
   server.wait_for_signal();
+  trim.stop();
   expiry.stop();
   heads.stop();
   if (*stamps)
