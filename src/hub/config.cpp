@@ -138,8 +138,8 @@ result<hub_config> load_hub_config(const std::string& path) {
   if (!io_threads)
     return std::move(io_threads).error();
   config.io_threads = static_cast<int>(*io_threads);
-  // Workers block while their evidence waits for the group commit, so there are many of them:
-  // the more exchanges wait together, the more entries share one fsync.
+  // Workers read the store and sign; no worker waits for the group commit (the exchange steps
+  // give their thread back meanwhile), so a few per core are enough.
   auto workers = bounded(*root, "workerThreads", 4, 1, 256);
   if (!workers)
     return std::move(workers).error();

@@ -122,11 +122,11 @@ log_append exchange_service::rejection_record(const net::peer_info& peer, std::s
 }
 
 exchange_service::step<error> exchange_service::reject(const net::peer_info& peer,
-                                                       std::string request_id,
-                                                       std::string request_hash, error reason,
-                                                       timestamp now) {
-  rejection_facts facts{now, peer.member ? to_string(*peer.member) : peer.address,
-                        std::move(request_id), std::move(request_hash), reason};
+                                                       const std::string& request_id,
+                                                       const std::string& request_hash,
+                                                       const error& reason, timestamp now) {
+  rejection_facts facts{now, peer.member ? to_string(*peer.member) : peer.address, request_id,
+                        request_hash, reason};
   // Named, not a braced temporary in the co_await: GCC 12 mishandles those in coroutine frames.
   evidence::log_writer::item entry{rejection_entry(facts), {}, {}};
   auto logged = co_await durably_append(log_, std::move(entry));
@@ -135,75 +135,80 @@ exchange_service::step<error> exchange_service::reject(const net::peer_info& pee
   co_return reason;
 }
 
-exchange_service::step<result<admitted_request>> exchange_service::admit(const net::peer_info& peer,
-                                                                         std::string_view body,
-                                                                         std::string_view signature,
-                                                                         timestamp now) {
-  auto request_hash = crypto::sha256(body).to_hex();
+// Everything decided before the policy, none of which waits: the envelope, who is asking, the
+// signature, freshness, replay. `request_id` is set as soon as the envelope names one, so a
+// refusal's evidence can name it.
+result<exchange_service::authenticated> exchange_service::authenticate(const net::peer_info& peer,
+                                                                       std::string_view body,
+                                                                       std::string_view signature,
+                                                                       timestamp now,
+                                                                       std::string& request_id) {
   auto request = parse_request_envelope(body, {config_.limits.max_body_bytes, 16});
   if (!request)
-    co_return co_await reject(peer, "", request_hash, std::move(request).error(), now);
-  const std::string id = request->request_id;
+    return std::move(request).error();
+  request_id = request->request_id;
 
   // Who is asking: the TLS certificate must name the member the envelope claims to be.
-  if (!peer.member) {
-    co_return co_await reject(peer, id, request_hash,
-                              make_error(errc::unauthenticated, peer.member_error), now);
-  }
+  if (!peer.member)
+    return make_error(errc::unauthenticated, peer.member_error);
   if (*peer.member != request->consumer) {
-    co_return co_await reject(
-        peer, id, request_hash,
-        make_error(errc::certificate_mismatch, "certificate of " + to_string(*peer.member) +
-                                                   " used for " + to_string(request->consumer)),
-        now);
+    return make_error(errc::certificate_mismatch, "certificate of " + to_string(*peer.member) +
+                                                      " used for " + to_string(request->consumer));
   }
-  if (auto member = db_.find_member(request->consumer); !member) {
-    co_return co_await reject(
-        peer, id, request_hash,
-        make_error(errc::unknown_member, to_string(request->consumer) + " is not registered"), now);
-  }
+  if (auto member = db_.find_member(request->consumer); !member)
+    return make_error(errc::unknown_member, to_string(request->consumer) + " is not registered");
 
   // The signature, with the consumer's registered key named by the JWS kid.
   auto header = crypto::peek_jws_header(signature);
   if (!header)
-    co_return co_await reject(peer, id, request_hash, std::move(header).error(), now);
+    return std::move(header).error();
   auto key = member_signing_key(request->consumer, header->kid, now);
   if (!key)
-    co_return co_await reject(peer, id, request_hash, std::move(key).error(), now);
-  if (auto verified = crypto::verify_detached(signature, body, key->key); !verified) {
-    co_return co_await reject(peer, id, request_hash, std::move(verified).error(), now);
-  }
+    return std::move(key).error();
+  if (auto verified = crypto::verify_detached(signature, body, key->key); !verified)
+    return std::move(verified).error();
 
   // Freshness, then replay (only signed requests may spend a request id).
   auto skew = request->issued_at > now ? request->issued_at - now : now - request->issued_at;
   if (skew > config_.freshness) {
-    co_return co_await reject(
-        peer, id, request_hash,
-        make_error(errc::stale_request, "issuedAt " + format_rfc3339(request->issued_at) +
-                                            " is outside the accepted window"),
-        now);
+    return make_error(errc::stale_request, "issuedAt " + format_rfc3339(request->issued_at) +
+                                               " is outside the accepted window");
   }
-  switch (replays_.remember(id, request->issued_at, now)) {
+  switch (replays_.remember(request_id, request->issued_at, now)) {
     case replay_guard::verdict::replayed:
-      co_return co_await reject(peer, id, request_hash,
-                                make_error(errc::replay, "request id " + id + " seen before"), now);
+      return make_error(errc::replay, "request id " + request_id + " seen before");
     case replay_guard::verdict::full:
-      co_return co_await reject(peer, id, request_hash,
-                                make_error(errc::overloaded, "replay cache full"), now);
+      return make_error(errc::overloaded, "replay cache full");
     case replay_guard::verdict::fresh:
       break;
   }
+  return authenticated{std::move(*request), std::move(*key)};
+}
 
-  auto admitted = co_await decide_and_log(*request, request_hash, now);
+exchange_service::step<result<admitted_request>> exchange_service::admit(const net::peer_info& peer,
+                                                                         std::string_view body,
+                                                                         std::string_view signature,
+                                                                         timestamp now) {
+  const auto request_hash = crypto::sha256(body).to_hex();
+  std::string id;
+  auto checked = authenticate(peer, body, signature, now, id);
+  if (!checked) {
+    const error refusal = std::move(checked).error();
+    co_return co_await reject(peer, id, request_hash, refusal, now);
+  }
+  auto& request = checked->request;
+  const auto& key = checked->key;
+
+  auto admitted = co_await decide_and_log(request, request_hash, now);
   if (!admitted)
     co_return admitted;
-  admitted->request = std::move(*request);
+  admitted->request = std::move(request);
   admitted->received_at = now;
 
   forwarded_request forward;
   forward.request = std::string(body);
   forward.consumer_signature = std::string(signature);
-  forward.consumer_key = crypto::to_public_jwk(key->key, key->kid);
+  forward.consumer_key = crypto::to_public_jwk(key.key, key.kid);
   forward.grant = {id,
                    request_hash,
                    admitted->decision.granted_fields,
@@ -221,9 +226,9 @@ exchange_service::step<result<admitted_request>> exchange_service::admit(const n
 }
 
 exchange_service::step<result<admitted_request>> exchange_service::decide_and_log(
-    const request_envelope& request, std::string request_hash, timestamp now) {
+    const request_envelope& request, const std::string& request_hash, timestamp now) {
   admitted_request admitted;
-  admitted.request_hash = std::move(request_hash);
+  admitted.request_hash = request_hash;
   admitted.started = std::chrono::steady_clock::now();
 
   auto consumer = db_.find_member(request.consumer);
@@ -256,6 +261,10 @@ exchange_service::step<result<admitted_request>> exchange_service::decide_and_lo
   } else if (dataset) {
     auto recent = rates_.recent(rate_key, rate_window(dataset->policy), now);
     admitted.decision = decide(ask, *dataset, consent ? &*consent : nullptr, now, recent);
+    // Counted now, not once logged: exchanges waiting for the log must not all pass the limit.
+    // One that is then refused (its consent spent meanwhile) still counts, which errs strict.
+    if (admitted.decision.allowed)
+      rates_.record(rate_key, now, rate_cap(dataset->policy));
   } else {
     admitted.decision.allowed = false;
     admitted.decision.reason = errc::unknown_dataset;
@@ -296,15 +305,12 @@ exchange_service::step<result<admitted_request>> exchange_service::decide_and_lo
   if (!admitted.decision.allowed) {
     co_return make_error(admitted.decision.reason, admitted.decision.detail);
   }
-  rates_.record(rate_key, now, rate_cap(dataset->policy));
-
   auto route = config_.providers.find(request.dataset.owner);
   if (route == config_.providers.end()) {
     admitted.request = request;
-    co_return co_await record_failure(
-        admitted,
-        make_error(errc::provider_unreachable, "no route to " + to_string(request.dataset.owner)),
-        now);
+    const auto unreachable =
+        make_error(errc::provider_unreachable, "no route to " + to_string(request.dataset.owner));
+    co_return co_await record_failure(admitted, unreachable, now);
   }
   admitted.provider = route->second;
   co_return admitted;
@@ -354,8 +360,8 @@ result<void> exchange_service::check_against_schema(const request_envelope& requ
 }
 
 exchange_service::step<result<std::int64_t>> exchange_service::log_outcome(
-    const admitted_request& admitted, std::optional<error> failure, std::string ciphertext_hash,
-    timestamp now) {
+    const admitted_request& admitted, const std::optional<error>& failure,
+    const std::string& ciphertext_hash, timestamp now) {
   outcome_facts facts;
   facts.at = now;
   facts.request_id = admitted.request.request_id;
@@ -364,8 +370,8 @@ exchange_service::step<result<std::int64_t>> exchange_service::log_outcome(
   facts.provider = to_string(admitted.request.dataset.owner);
   facts.subject_pseudonym = pseudonym(admitted.request.subject);
   facts.decision_index = admitted.decision_index;
-  facts.failure = std::move(failure);
-  facts.ciphertext_hash = std::move(ciphertext_hash);
+  facts.failure = failure;
+  facts.ciphertext_hash = ciphertext_hash;
   facts.total_micros = micros_since(admitted.started);
   facts.provider_micros = admitted.provider_micros;
   evidence::log_writer::item entry{outcome_entry(facts), {}, {}};
@@ -378,50 +384,60 @@ exchange_service::step<result<std::int64_t>> exchange_service::log_outcome(
 exchange_service::step<error> exchange_service::record_failure(const admitted_request& admitted,
                                                                const error& failure,
                                                                timestamp now) {
-  auto logged = co_await log_outcome(admitted, failure, "", now);
+  const std::optional<error> logged_failure = failure;
+  const std::string no_ciphertext;
+  auto logged = co_await log_outcome(admitted, logged_failure, no_ciphertext, now);
   if (!logged)
     co_return std::move(logged).error();
   co_return failure;
 }
 
-exchange_service::step<result<signed_answer>> exchange_service::conclude(
+// The provider's answer as the hub must see it before relaying: a 200, signed with the
+// provider's registered key, and about this very request.
+result<exchange_service::checked_answer> exchange_service::check_answer(
     const admitted_request& admitted, int status, std::string_view body, std::string_view signature,
     timestamp now) {
-  const auto& provider = admitted.request.dataset.owner;
   if (status != 200)
-    co_return co_await record_failure(admitted, parse_problem(body, status), now);
-
+    return parse_problem(body, status);
   auto header = crypto::peek_jws_header(signature);
-  if (!header) {
-    co_return co_await record_failure(
-        admitted, make_error(errc::provider_error, "provider answer unsigned"), now);
-  }
-  auto key = member_signing_key(provider, header->kid, now);
-  if (!key || !crypto::verify_detached(signature, body, key->key)) {
-    co_return co_await record_failure(
-        admitted, make_error(errc::provider_error, "provider signature does not verify"), now);
-  }
+  if (!header)
+    return make_error(errc::provider_error, "provider answer unsigned");
+  auto key = member_signing_key(admitted.request.dataset.owner, header->kid, now);
+  if (!key || !crypto::verify_detached(signature, body, key->key))
+    return make_error(errc::provider_error, "provider signature does not verify");
   auto answer = parse_provider_response(body, {config_.limits.max_body_bytes, 8});
   if (!answer || answer->request_id != admitted.request.request_id ||
       answer->request_hash != admitted.request_hash) {
-    co_return co_await record_failure(
-        admitted, make_error(errc::provider_error, "provider answer does not match the request"),
-        now);
+    return make_error(errc::provider_error, "provider answer does not match the request");
   }
+  return checked_answer{std::move(*key), std::move(*answer)};
+}
+
+exchange_service::step<result<signed_answer>> exchange_service::conclude(
+    const admitted_request& admitted, int status, std::string_view body, std::string_view signature,
+    timestamp now) {
+  auto checked = check_answer(admitted, status, body, signature, now);
+  if (!checked) {
+    const error failure = std::move(checked).error();
+    co_return co_await record_failure(admitted, failure, now);
+  }
+  const auto& key = checked->key;
+  const auto& answer = checked->answer;
 
   hub_response response;
   response.request_id = admitted.request.request_id;
   response.provider_body = std::string(body);
   response.provider_signature = std::string(signature);
-  response.provider_key = crypto::to_public_jwk(key->key, key->kid);
+  response.provider_key = crypto::to_public_jwk(key.key, key.kid);
   response.evidence.decision_index = admitted.decision_index;
   response.evidence.request_hash = admitted.request_hash;
-  response.evidence.ciphertext_hash = crypto::sha256(answer->ciphertext).to_hex();
+  response.evidence.ciphertext_hash = crypto::sha256(answer.ciphertext).to_hex();
   response.evidence.granted_fields = admitted.decision.granted_fields;
   response.evidence.pseudonymised = admitted.decision.pseudonymise_subject;
 
+  const std::optional<error> no_failure;
   auto outcome_index =
-      co_await log_outcome(admitted, std::nullopt, response.evidence.ciphertext_hash, now);
+      co_await log_outcome(admitted, no_failure, response.evidence.ciphertext_hash, now);
   if (!outcome_index)
     co_return std::move(outcome_index).error();
   response.evidence.outcome_index = *outcome_index;

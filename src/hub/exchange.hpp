@@ -96,13 +96,29 @@ class exchange_service {
  private:
   result<crypto::ed25519_public_jwk> member_signing_key(const member_id& member,
                                                         std::string_view kid, timestamp now);
+  // The steps take their arguments by reference, and callers pass named objects: GCC 12
+  // destroys a temporary passed by value into a coroutine twice.
+  struct authenticated {
+    request_envelope request;
+    crypto::ed25519_public_jwk key;  // the consumer's, that verified the request
+  };
+  result<authenticated> authenticate(const net::peer_info& peer, std::string_view body,
+                                     std::string_view signature, timestamp now,
+                                     std::string& request_id);
+  struct checked_answer {
+    crypto::ed25519_public_jwk key;  // the provider's, that verified the answer
+    provider_response answer;
+  };
+  result<checked_answer> check_answer(const admitted_request& admitted, int status,
+                                      std::string_view body, std::string_view signature,
+                                      timestamp now);
   step<result<admitted_request>> decide_and_log(const request_envelope& request,
-                                                std::string request_hash, timestamp now);
-  step<error> reject(const net::peer_info& peer, std::string request_id, std::string request_hash,
-                     error reason, timestamp now);
+                                                const std::string& request_hash, timestamp now);
+  step<error> reject(const net::peer_info& peer, const std::string& request_id,
+                     const std::string& request_hash, const error& reason, timestamp now);
   step<result<std::int64_t>> log_outcome(const admitted_request& admitted,
-                                         std::optional<error> failure, std::string ciphertext_hash,
-                                         timestamp now);
+                                         const std::optional<error>& failure,
+                                         const std::string& ciphertext_hash, timestamp now);
   result<void> check_against_schema(const request_envelope& request, const dataset_entry& dataset);
 
   // What a request is checked against, per published dataset (a version's schema never changes).

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <cstdio>
 #include <optional>
+#include <type_traits>
 
 #include "catalog/dataset.hpp"
 #include "core/log.hpp"
@@ -53,10 +54,14 @@ asio::awaitable<std::invoke_result_t<F>> hub_server::on_worker(F work) {
 template <class F>
 asio::awaitable<typename std::invoke_result_t<F>::value_type> hub_server::step_on_worker(F make) {
   using value = typename std::invoke_result_t<F>::value_type;
+  // `make` is copied into coroutine frames by value: kept trivially destructible (a closure of
+  // references), it is safe from GCC 12's double destruction too.
+  static_assert(std::is_trivially_destructible_v<F>);
   auto done = co_await asio::co_spawn(
       workers_.get_executor(),
       [make = std::move(make)]() mutable -> asio::awaitable<std::optional<value>> {
-        co_return std::optional<value>(co_await make());
+        auto finished = co_await make();
+        co_return std::optional<value>(std::move(finished));
       },
       asio::use_awaitable);
   co_return std::move(*done);

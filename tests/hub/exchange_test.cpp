@@ -314,6 +314,15 @@ TEST_CASE("an exchange waiting for the group commit holds no thread", "[hub][exc
       },
       boost::asio::detached);
   std::thread runner([&] { io.run(); });
+  struct release_and_join {  // also when a REQUIRE below fails: no stalled writer, no lost thread
+    failing_log_store& log;
+    std::thread& runner;
+    ~release_and_join() {
+      log.stall(false);
+      if (runner.joinable())
+        runner.join();
+    }
+  } cleanup{*f.log_db, runner};
 
   // The decision is with the writer, which cannot finish: the thread must do other work meanwhile.
   REQUIRE(f.log_db->wait_for_stalled_batch(std::chrono::seconds(10)));
