@@ -57,14 +57,16 @@ class hub_server {
   evidence::log_writer& log_;
   evidence::log_identity log_identity_;
   const evidence::timestamper* stamps_ = nullptr;
+  // Declared before io_: coroutine frames still queued in io_ at shutdown are destroyed with it,
+  // and their scoped counts must find these alive.
+  std::atomic<std::uint64_t> exchanges_ok_{0};
+  std::atomic<std::size_t> exchanges_in_flight_{0};
+  std::array<std::atomic<std::uint64_t>, 128> failures_{};
   net::asio::io_context io_;
   net::asio::thread_pool workers_;
   std::unique_ptr<net::http_server> server_;
   std::unique_ptr<net::http_client> client_;
   std::vector<std::thread> io_threads_;
-  std::atomic<std::uint64_t> exchanges_ok_{0};
-  std::atomic<std::size_t> exchanges_in_flight_{0};
-  std::array<std::atomic<std::uint64_t>, 128> failures_{};
 };
 
 }  // namespace saphan::hub
