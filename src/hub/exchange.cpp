@@ -155,7 +155,8 @@ result<exchange_service::authenticated> exchange_service::authenticate(const net
     return make_error(errc::certificate_mismatch, "certificate of " + to_string(*peer.member) +
                                                       " used for " + to_string(request->consumer));
   }
-  if (auto member = db_.find_member(request->consumer); !member)
+  auto consumer = db_.find_member(request->consumer);
+  if (!consumer)
     return make_error(errc::unknown_member, to_string(request->consumer) + " is not registered");
 
   // The signature, with the consumer's registered key named by the JWS kid.
@@ -182,7 +183,7 @@ result<exchange_service::authenticated> exchange_service::authenticate(const net
     case replay_guard::verdict::fresh:
       break;
   }
-  return authenticated{std::move(*request), std::move(*key)};
+  return authenticated{std::move(*request), std::move(*consumer), std::move(*key)};
 }
 
 exchange_service::step<result<admitted_request>> exchange_service::admit(const net::peer_info& peer,
@@ -199,7 +200,7 @@ exchange_service::step<result<admitted_request>> exchange_service::admit(const n
   auto& request = checked->request;
   const auto& key = checked->key;
 
-  auto admitted = co_await decide_and_log(request, request_hash, now);
+  auto admitted = co_await decide_and_log(request, checked->consumer, request_hash, now);
   if (!admitted)
     co_return admitted;
   admitted->request = std::move(request);
@@ -226,17 +227,15 @@ exchange_service::step<result<admitted_request>> exchange_service::admit(const n
 }
 
 exchange_service::step<result<admitted_request>> exchange_service::decide_and_log(
-    const request_envelope& request, const std::string& request_hash, timestamp now) {
+    const request_envelope& request, const member_record& consumer, const std::string& request_hash,
+    timestamp now) {
   admitted_request admitted;
   admitted.request_hash = request_hash;
   admitted.started = std::chrono::steady_clock::now();
 
-  auto consumer = db_.find_member(request.consumer);
-  if (!consumer)
-    co_return std::move(consumer).error();
   access_request ask{request.consumer,
-                     consumer->groups,
-                     consumer->clearance,
+                     consumer.groups,
+                     consumer.clearance,
                      request.dataset,
                      request.purpose,
                      request.basis,

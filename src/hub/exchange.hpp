@@ -100,6 +100,7 @@ class exchange_service {
   // destroys a temporary passed by value into a coroutine twice.
   struct authenticated {
     request_envelope request;
+    member_record consumer;
     crypto::ed25519_public_jwk key;  // the consumer's, that verified the request
   };
   result<authenticated> authenticate(const net::peer_info& peer, std::string_view body,
@@ -113,6 +114,7 @@ class exchange_service {
                                       std::string_view body, std::string_view signature,
                                       timestamp now);
   step<result<admitted_request>> decide_and_log(const request_envelope& request,
+                                                const member_record& consumer,
                                                 const std::string& request_hash, timestamp now);
   step<error> reject(const net::peer_info& peer, const std::string& request_id,
                      const std::string& request_hash, const error& reason, timestamp now);

@@ -34,34 +34,26 @@ hub_server::~hub_server() {
   stop();
 }
 
-// Runs blocking work (storage, signatures) on the worker pool and resumes on the I/O thread.
-// co_spawn needs a default-constructible result, hence the optional.
+// Runs work on the worker pool and resumes on the I/O thread. `work` either does blocking work
+// (storage, signatures) and returns its value, or makes a coroutine step of the exchange, which is
+// then run there; the step is made on the worker because GCC 12 destroys an awaitable passed
+// into a coroutine by value twice. co_spawn needs a default-constructible result, hence the
+// optional.
 template <class F>
-asio::awaitable<std::invoke_result_t<F>> hub_server::on_worker(F work) {
-  using value = std::invoke_result_t<F>;
-  auto done = co_await asio::co_spawn(
-      workers_.get_executor(),
-      [work = std::move(work)]() mutable -> asio::awaitable<std::optional<value>> {
-        co_return std::optional<value>(work());
-      },
-      asio::use_awaitable);
-  co_return std::move(*done);
-}
-
-// Runs a coroutine step of the exchange on the worker pool and resumes on the I/O thread. `make`
-// creates the step there: an awaitable passed into a coroutine by value is destroyed twice by
-// GCC 12.
-template <class F>
-asio::awaitable<typename std::invoke_result_t<F>::value_type> hub_server::step_on_worker(F make) {
-  using value = typename std::invoke_result_t<F>::value_type;
-  // `make` is copied into coroutine frames by value: kept trivially destructible (a closure of
-  // references), it is safe from GCC 12's double destruction too.
+asio::awaitable<hub_server::worker_result_t<F>> hub_server::on_worker(F work) {
+  using value = worker_result_t<F>;
+  // `work` is copied into coroutine frames by value: kept trivially destructible (a closure of
+  // references), it is safe from that double destruction too.
   static_assert(std::is_trivially_destructible_v<F>);
   auto done = co_await asio::co_spawn(
       workers_.get_executor(),
-      [make = std::move(make)]() mutable -> asio::awaitable<std::optional<value>> {
-        auto finished = co_await make();
-        co_return std::optional<value>(std::move(finished));
+      [work = std::move(work)]() mutable -> asio::awaitable<std::optional<value>> {
+        if constexpr (is_step<std::invoke_result_t<F>>::value) {
+          auto finished = co_await work();
+          co_return std::optional<value>(std::move(finished));
+        } else {
+          co_return std::optional<value>(work());
+        }
       },
       asio::use_awaitable);
   co_return std::move(*done);
@@ -223,7 +215,7 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
   }
   scoped_count in_flight(exchanges_in_flight_);
   auto signature = std::string(request[std::string(signature_header)]);
-  auto admitted = co_await step_on_worker(
+  auto admitted = co_await on_worker(
       [&] { return service_.admit(peer, request.body(), signature, now_utc()); });
   if (!admitted) {
     count(admitted.error().code, false);
@@ -248,7 +240,7 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
                                   std::chrono::steady_clock::now() - forwarded_at)
                                   .count();
   if (!answer) {
-    auto failure = co_await step_on_worker(
+    auto failure = co_await on_worker(
         [&] { return service_.record_failure(*admitted, answer.error(), now_utc()); });
     count(failure.code, false);
     log_event(
@@ -257,7 +249,7 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
     co_return signed_problem(version, keep, failure);
   }
   const auto provider_signature = std::string((*answer)[std::string(signature_header)]);
-  auto concluded = co_await step_on_worker([&] {
+  auto concluded = co_await on_worker([&] {
     return service_.conclude(*admitted, answer->result_int(), answer->body(), provider_signature,
                              now_utc());
   });

@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <memory>
+#include <type_traits>
 
 #include "evidence/log.hpp"
 #include "evidence/timestamper.hpp"
@@ -44,10 +45,20 @@ class hub_server {
   net::http_response metrics(const net::http_request& request) const;
   net::http_response signed_problem(unsigned version, bool keep, const error& e);
   awaitable_response shed(net::http_request& request, const net::peer_info& peer);
+  // What on_worker(work) gives back: work's value, or the value of the step work makes.
+  template <class T>
+  struct is_step : std::false_type {};
+  template <class T>
+  struct is_step<net::asio::awaitable<T>> : std::true_type {
+    using type = T;
+  };
   template <class F>
-  net::asio::awaitable<std::invoke_result_t<F>> on_worker(F work);
+  using worker_result_t =
+      typename std::conditional_t<is_step<std::invoke_result_t<F>>::value,
+                                  is_step<std::invoke_result_t<F>>,
+                                  std::type_identity<std::invoke_result_t<F>>>::type;
   template <class F>
-  net::asio::awaitable<typename std::invoke_result_t<F>::value_type> step_on_worker(F make);
+  net::asio::awaitable<worker_result_t<F>> on_worker(F work);
 
   void count(errc code, bool ok);
 

@@ -14,15 +14,23 @@ using namespace saphan;
 
 namespace {
 
-// SQLite's plan for `sql` on the current schema, one detail line per step.
-std::string plan_of(const std::string& sql) {
+using db_handle = std::unique_ptr<sqlite3, int (*)(sqlite3*)>;
+
+// An in-memory database with the store's current schema.
+db_handle migrated_db() {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
-  std::unique_ptr<sqlite3, int (*)(sqlite3*)> owned(db, sqlite3_close);
+  db_handle owned(db, sqlite3_close);
   REQUIRE(sqlite::migrate(db));
+  return owned;
+}
+
+// SQLite's plan for `sql` on the current schema, one detail line per step.
+std::string plan_of(const std::string& sql) {
+  auto db = migrated_db();
   sqlite3_stmt* raw = nullptr;
   auto explain = "EXPLAIN QUERY PLAN " + sql;
-  REQUIRE(sqlite3_prepare_v2(db, explain.c_str(), -1, &raw, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_prepare_v2(db.get(), explain.c_str(), -1, &raw, nullptr) == SQLITE_OK);
   std::string plan;
   while (sqlite3_step(raw) == SQLITE_ROW)
     plan += reinterpret_cast<const char*>(sqlite3_column_text(raw, 3)) + std::string("\n");
@@ -86,10 +94,7 @@ TEST_CASE("a log search looks its criterion up in an index instead of reading th
 
 TEST_CASE("every combination of criteria makes a statement SQLite accepts, one value per '?'",
           "[store][evidence]") {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
-  std::unique_ptr<sqlite3, int (*)(sqlite3*)> owned(db, sqlite3_close);
-  REQUIRE(sqlite::migrate(db));
+  auto db = migrated_db();
   for (unsigned mask = 0; mask < (1u << 9); ++mask) {
     log_filter f;
     auto given = [&](unsigned bit) { return (mask >> bit & 1u) != 0; };
@@ -115,7 +120,7 @@ TEST_CASE("every combination of criteria makes a statement SQLite accepts, one v
     INFO(q.sql);
     CHECK(static_cast<std::size_t>(std::count(q.sql.begin(), q.sql.end(), '?')) == q.values.size());
     sqlite3_stmt* raw = nullptr;
-    CHECK(sqlite3_prepare_v2(db, q.sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
+    CHECK(sqlite3_prepare_v2(db.get(), q.sql.c_str(), -1, &raw, nullptr) == SQLITE_OK);
     CHECK(sqlite3_bind_parameter_count(raw) == static_cast<int>(q.values.size()));
     sqlite3_finalize(raw);
   }
