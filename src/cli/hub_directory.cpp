@@ -103,14 +103,18 @@ result<crypto::signing_jwk> load_or_create_log_key(const hub_directory& dir) {
   return crypto::signing_jwk{key, kid};
 }
 
-result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir) {
+result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir,
+                                                        int wal_autocheckpoint_pages) {
   std::error_code ec;
   if (!fs::is_regular_file(dir.store_path(), ec)) {
     return make_error(errc::not_found,
                       dir.root + " is not a hub directory (run `saphan admin init --dir " +
                           dir.root + "` first)");
   }
-  return open_sqlite_store({dir.store_path()});
+  sqlite_options options;
+  options.path = dir.store_path();
+  options.wal_autocheckpoint_pages = wal_autocheckpoint_pages;
+  return open_sqlite_store(options);
 }
 
 result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir, std::string actor) {

@@ -37,6 +37,8 @@ result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir,
                                               std::string actor = "admin-cli");
 
 // The plain store, for the hub's own connections (the exchange path writes its own entries).
-result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir);
+// `wal_autocheckpoint_pages` as in sqlite_options.
+result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir,
+                                                        int wal_autocheckpoint_pages = 1000);
 
 }  // namespace saphan::cli

@@ -855,7 +855,8 @@ result<std::string> pragma_text(sqlite3* db, std::string_view sql) {
   return s->text(0);
 }
 
-result<void> configure(sqlite3* db, bool in_memory) {
+result<void> configure(sqlite3* db, const sqlite_options& options) {
+  const bool in_memory = options.path == ":memory:";
   auto mode = pragma_text(db, "PRAGMA journal_mode = WAL");
   if (!mode)
     return mode.error();
@@ -868,6 +869,8 @@ result<void> configure(sqlite3* db, bool in_memory) {
   // statement journal as a new file in /var/tmp, created and unlinked every time.
   SAPHAN_TRY_VOID(sqlite::execute_script(
       db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"));
+  SAPHAN_TRY_VOID(sqlite::execute_script(
+      db, "PRAGMA wal_autocheckpoint = " + std::to_string(options.wal_autocheckpoint_pages)));
   auto fk = pragma_text(db, "PRAGMA foreign_keys");
   if (!fk)
     return fk.error();
@@ -889,10 +892,13 @@ result<std::unique_ptr<store>> open_sqlite_store(const sqlite_options& options) 
   if (options.busy_timeout_ms < 0) {
     return make_error(errc::invalid_argument, "busy_timeout_ms: must not be negative");
   }
+  if (options.wal_autocheckpoint_pages < 0) {
+    return make_error(errc::invalid_argument, "wal_autocheckpoint_pages: must not be negative");
+  }
   auto db = open_connection(options);
   if (!db)
     return db.error();
-  SAPHAN_TRY_VOID(configure(db->get(), options.path == ":memory:"));
+  SAPHAN_TRY_VOID(configure(db->get(), options));
   SAPHAN_TRY_VOID(sqlite::migrate(db->get()));
   return std::unique_ptr<store>(std::make_unique<sqlite_store>(std::move(*db)));
 }

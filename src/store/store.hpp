@@ -160,6 +160,9 @@ class store {
 struct sqlite_options {
   std::string path;  // file path; ":memory:" for tests
   int busy_timeout_ms = 5000;
+  // The WAL size, in pages, at which a commit on this connection also copies the WAL into the
+  // database file (SQLite's automatic checkpoint). 1000 is SQLite's default; 0 turns it off.
+  int wal_autocheckpoint_pages = 1000;
 };
 
 // Opens (creating if needed) and migrates to the latest schema. WAL mode, foreign keys on.

@@ -13,6 +13,7 @@
 #include "evidence/log.hpp"
 #include "store/migrations.hpp"
 #include "store/store.hpp"
+#include "store_test_support.hpp"
 
 using namespace saphan;
 using namespace std::chrono_literals;
@@ -21,21 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory per test, removed afterwards.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() /
-           ("saphan-store-test-" + std::to_string(rd()) + "-" + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name = "hub.db") const { return (path / name).string(); }
-};
+using store_test::temp_dir;
 
 std::unique_ptr<store> open_at(const std::string& path) {
   auto s = open_sqlite_store(sqlite_options{path, 5000});
