@@ -14,6 +14,8 @@ namespace {
 static_assert(sizeof(crypto_hash_sha256_state) <= 128, "sha256_hasher state buffer too small");
 static_assert(crypto_hash_sha256_BYTES == sha256_digest::size);
 static_assert(crypto_auth_hmacsha256_BYTES == sha256_digest::size);
+static_assert(crypto_shorthash_KEYBYTES == short_hash_key::size);
+static_assert(crypto_shorthash_BYTES == sizeof(std::uint64_t));
 
 const unsigned char* data_of(std::string_view bytes) {
   return reinterpret_cast<const unsigned char*>(bytes.data());
@@ -102,6 +104,22 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
 
 bool constant_time_equal(const sha256_digest& a, const sha256_digest& b) {
   return constant_time_equal(a.view(), b.view());
+}
+
+short_hash_key short_hash_key::random() {
+  detail::ensure_sodium();
+  short_hash_key key;
+  randombytes_buf(key.bytes.data(), key.bytes.size());
+  return key;
+}
+
+std::uint64_t short_hash(const short_hash_key& key, std::string_view bytes) {
+  detail::ensure_sodium();
+  unsigned char out[crypto_shorthash_BYTES];
+  crypto_shorthash(out, data_of(bytes), bytes.size(), key.bytes.data());
+  std::uint64_t value = 0;
+  std::memcpy(&value, out, sizeof value);
+  return value;
 }
 
 }  // namespace saphan::crypto

@@ -1,4 +1,4 @@
-// SHA-256, HMAC-SHA-256 and constant-time comparison.
+// SHA-256, HMAC-SHA-256, a keyed 64-bit hash for in-memory tables, and constant-time comparison.
 #pragma once
 
 #include <array>
@@ -46,6 +46,16 @@ class sha256_hasher {
 
 // RFC 2104 HMAC with SHA-256; any key length (keys longer than 64 bytes are hashed first).
 sha256_digest hmac_sha256(std::string_view key, std::string_view data);
+
+// SipHash-2-4 (libsodium's crypto_shorthash): 64 bits, keyed, for in-memory sets of values that
+// come from outside. A random key per set means no one can choose values that collide in it; it is
+// neither a MAC nor collision-resistant beyond what 64 bits give.
+struct short_hash_key {
+  static constexpr std::size_t size = 16;
+  std::array<std::uint8_t, size> bytes{};
+  static short_hash_key random();
+};
+std::uint64_t short_hash(const short_hash_key& key, std::string_view bytes);
 
 // True when equal; the time taken depends only on the lengths, never on the contents.
 // Strings of different lengths are unequal (lengths are not secret).

@@ -1,27 +1,56 @@
 #include "hub/guards.hpp"
 
+#include <algorithm>
+#include <functional>
+
 namespace saphan::hub {
 
+namespace {
+
+// Below this many entries the guard keeps whatever it has allocated.
+constexpr std::size_t min_kept_capacity = 4096;
+
+}  // namespace
+
 replay_guard::replay_guard(std::chrono::seconds window, std::size_t capacity)
-    : window_(window), capacity_(capacity) {}
+    : window_(window), capacity_(capacity), key_(crypto::short_hash_key::random()) {}
 
 void replay_guard::forget_expired(timestamp now) {
-  while (!by_expiry_.empty() && by_expiry_.top().first < now) {
-    seen_.erase(by_expiry_.top().second);
-    by_expiry_.pop();
+  const auto later_first = std::greater<>{};
+  bool forgot = false;
+  while (!by_expiry_.empty() && by_expiry_.front().expiry < now) {
+    seen_.erase(by_expiry_.front().id);
+    std::pop_heap(by_expiry_.begin(), by_expiry_.end(), later_first);
+    by_expiry_.pop_back();
+    forgot = true;
   }
+  if (forgot)
+    give_back_unused();
+}
+
+// After a burst the heap and the set keep room for it; once three quarters of that room stand
+// empty, they shrink to what they hold (each shrink follows that many forgotten ids, so the copy
+// is paid for).
+void replay_guard::give_back_unused() {
+  const auto held = by_expiry_.size();
+  if (by_expiry_.capacity() <= min_kept_capacity || held * 4 > by_expiry_.capacity())
+    return;
+  by_expiry_.shrink_to_fit();
+  seen_.rehash(0);
 }
 
 replay_guard::verdict replay_guard::remember(const std::string& id, timestamp issued_at,
                                              timestamp now) {
+  const auto hashed = crypto::short_hash(key_, id);
   std::lock_guard lock(mutex_);
   forget_expired(now);
-  if (seen_.count(id) != 0)
+  if (seen_.count(hashed) != 0)
     return verdict::replayed;
   if (seen_.size() >= capacity_)
     return verdict::full;
-  seen_.insert(id);
-  by_expiry_.emplace(issued_at + window_, id);
+  seen_.insert(hashed);
+  by_expiry_.push_back({issued_at + window_, hashed});
+  std::push_heap(by_expiry_.begin(), by_expiry_.end(), std::greater<>{});
   return verdict::fresh;
 }
 

@@ -6,13 +6,13 @@
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <queue>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include "core/time.hpp"
+#include "crypto/hash.hpp"
 
 namespace saphan::hub {
 
@@ -31,16 +31,28 @@ class replay_guard {
 
  private:
   void forget_expired(timestamp now);
+  void give_back_unused();
 
   std::chrono::seconds window_;
   std::size_t capacity_;
+  // Ids are kept as their keyed 64-bit hash, not as strings: about 40 bytes each instead of 200,
+  // so ten minutes of a busy hub's request ids (hundreds of thousands) stay a few megabytes. Two
+  // ids share a hash with probability 2^-64 per pair; with a random key per guard no member can
+  // craft one that refuses another member's request.
+  crypto::short_hash_key key_;
   mutable std::mutex mutex_;
-  using expiring_id = std::pair<timestamp, std::string>;  // expiry = issued_at + window
-  std::unordered_set<std::string> seen_;
-  // Soonest expiry on top. A heap, not a sorted list: ids restored at start-up that were received
-  // within the last window expire after every new one, and a sorted list moved all of them on
-  // each request.
-  std::priority_queue<expiring_id, std::vector<expiring_id>, std::greater<>> by_expiry_;
+  std::unordered_set<std::uint64_t> seen_;
+  struct expiring_id {
+    timestamp expiry;  // issued_at + window
+    std::uint64_t id;
+    friend bool operator>(const expiring_id& a, const expiring_id& b) {
+      return a.expiry > b.expiry;
+    }
+  };
+  // A min-heap on expiry (std::push_heap / pop_heap with greater<>). A heap, not a sorted list:
+  // ids restored at start-up that were received within the last window expire after every new
+  // one, and a sorted list moved all of them on each request.
+  std::vector<expiring_id> by_expiry_;
 };
 
 // Sliding-window request counts per key (consumer + dataset). Keeps at most `cap` timestamps

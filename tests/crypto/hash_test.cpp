@@ -62,3 +62,22 @@ TEST_CASE("constant_time_equal compares contents and lengths", "[crypto][hash]")
   CHECK(constant_time_equal(sha256("a"), sha256("a")));
   CHECK_FALSE(constant_time_equal(sha256("a"), sha256("b")));
 }
+
+TEST_CASE("short_hash is SipHash-2-4 and depends on its key", "[crypto][hash]") {
+  // The SipHash paper's test key 00..0f; its vectors for the empty message and for 00..0e.
+  crypto::short_hash_key key;
+  for (std::size_t i = 0; i < key.bytes.size(); ++i)
+    key.bytes[i] = static_cast<std::uint8_t>(i);
+  std::string fifteen;
+  for (char c = 0; c < 15; ++c)
+    fifteen.push_back(c);
+  CHECK(crypto::short_hash(key, "") == 0x726fdb47dd0e0e31ULL);
+  CHECK(crypto::short_hash(key, fifteen) == 0xa129ca6149be45e5ULL);
+
+  const auto a = crypto::short_hash_key::random();
+  const auto b = crypto::short_hash_key::random();
+  CHECK(a.bytes != b.bytes);
+  CHECK(crypto::short_hash(a, "request-1") == crypto::short_hash(a, "request-1"));
+  CHECK(crypto::short_hash(a, "request-1") != crypto::short_hash(b, "request-1"));
+  CHECK(crypto::short_hash(a, "request-1") != crypto::short_hash(a, "request-2"));
+}

@@ -47,6 +47,31 @@ TEST_CASE("a full replay guard fails closed instead of forgetting live ids", "[h
   CHECK(guard.remember("c", t0 + 61s, t0 + 61s) == hub::replay_guard::verdict::fresh);
 }
 
+TEST_CASE("the replay guard tells apart many ids that differ in one place", "[hub][guards]") {
+  // Ids are kept as keyed hashes: every id must still be told from every other, here 50,000
+  // request ids that share all but a few characters, then forgotten and taken again.
+  constexpr int count = 50000;
+  hub::replay_guard guard(60s, count);
+  auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
+  auto id = [](int i) { return "8f6c1d2e-5a4b-4c3d-9e8f-" + std::to_string(100000000000 + i); };
+  int fresh = 0;
+  for (int i = 0; i < count; ++i)
+    fresh += guard.remember(id(i), t0, t0) == hub::replay_guard::verdict::fresh ? 1 : 0;
+  CHECK(fresh == count);
+  CHECK(guard.size() == count);
+  int replayed = 0;
+  for (int i = 0; i < count; ++i)
+    replayed += guard.remember(id(i), t0, t0 + 1s) == hub::replay_guard::verdict::replayed ? 1 : 0;
+  CHECK(replayed == count);
+  CHECK(guard.remember("one more", t0, t0 + 1s) == hub::replay_guard::verdict::full);
+
+  // All expire at once; the guard gives its room back and takes them again.
+  CHECK(guard.remember(id(0), t0 + 61s, t0 + 61s) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.size() == 1);
+  CHECK(guard.remember(id(1), t0 + 61s, t0 + 61s) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.remember(id(0), t0 + 61s, t0 + 62s) == hub::replay_guard::verdict::replayed);
+}
+
 TEST_CASE("the rate counter counts within a sliding window", "[hub][guards]") {
   hub::rate_counter counter;
   auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
