@@ -1,14 +1,12 @@
 #include "hub/guards.hpp"
 
-#include <algorithm>
-#include <functional>
-
 namespace saphan::hub {
 
 namespace {
 
-// Below this many entries the guard keeps whatever it has allocated.
-constexpr std::size_t min_kept_capacity = 4096;
+std::int64_t second_of(timestamp t) {
+  return std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+}
 
 }  // namespace
 
@@ -16,27 +14,18 @@ replay_guard::replay_guard(std::chrono::seconds window, std::size_t capacity)
     : window_(window), capacity_(capacity), key_(crypto::short_hash_key::random()) {}
 
 void replay_guard::forget_expired(timestamp now) {
-  const auto later_first = std::greater<>{};
+  const auto current = second_of(now);
   bool forgot = false;
-  while (!by_expiry_.empty() && by_expiry_.front().expiry < now) {
-    seen_.erase(by_expiry_.front().id);
-    std::pop_heap(by_expiry_.begin(), by_expiry_.end(), later_first);
-    by_expiry_.pop_back();
+  while (!by_expiry_second_.empty() && by_expiry_second_.begin()->first < current) {
+    for (const auto id : by_expiry_second_.begin()->second)
+      seen_.erase(id);
+    by_expiry_second_.erase(by_expiry_second_.begin());
     forgot = true;
   }
-  if (forgot)
-    give_back_unused();
-}
-
-// After a burst the heap and the set keep room for it; once three quarters of that room stand
-// empty, they shrink to what they hold (each shrink follows that many forgotten ids, so the copy
-// is paid for).
-void replay_guard::give_back_unused() {
-  const auto held = by_expiry_.size();
-  if (by_expiry_.capacity() <= min_kept_capacity || held * 4 > by_expiry_.capacity())
-    return;
-  by_expiry_.shrink_to_fit();
-  seen_.rehash(0);
+  // After a burst the table keeps room for it; once it is mostly empty it moves to a smaller one
+  // (after that many forgotten ids, so the copy is paid for).
+  if (forgot && seen_.size() * 8 < seen_.slot_count())
+    seen_.shrink_to_fit();
 }
 
 replay_guard::verdict replay_guard::remember(const std::string& id, timestamp issued_at,
@@ -44,13 +33,12 @@ replay_guard::verdict replay_guard::remember(const std::string& id, timestamp is
   const auto hashed = crypto::short_hash(key_, id);
   std::lock_guard lock(mutex_);
   forget_expired(now);
-  if (seen_.count(hashed) != 0)
+  if (seen_.contains(hashed))
     return verdict::replayed;
   if (seen_.size() >= capacity_)
     return verdict::full;
   seen_.insert(hashed);
-  by_expiry_.push_back({issued_at + window_, hashed});
-  std::push_heap(by_expiry_.begin(), by_expiry_.end(), std::greater<>{});
+  by_expiry_second_[second_of(issued_at + window_)].push_back(hashed);
   return verdict::fresh;
 }
 

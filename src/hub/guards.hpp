@@ -4,13 +4,13 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include "core/digest_set.hpp"
 #include "core/time.hpp"
 #include "crypto/hash.hpp"
 
@@ -31,28 +31,21 @@ class replay_guard {
 
  private:
   void forget_expired(timestamp now);
-  void give_back_unused();
 
   std::chrono::seconds window_;
   std::size_t capacity_;
-  // Ids are kept as their keyed 64-bit hash, not as strings: about 40 bytes each instead of 200,
-  // so ten minutes of a busy hub's request ids (hundreds of thousands) stay a few megabytes. Two
-  // ids share a hash with probability 2^-64 per pair; with a random key per guard no member can
-  // craft one that refuses another member's request.
+  // Ids are kept as their keyed 64-bit hash in a flat table, not as strings: about 25 bytes each
+  // with their expiry instead of 200, so ten minutes of a busy hub's request ids (hundreds of
+  // thousands) stay a few megabytes. Two ids share a hash with probability 2^-64 per pair; with a
+  // random key per guard no member can craft one that refuses another member's request.
   crypto::short_hash_key key_;
   mutable std::mutex mutex_;
-  std::unordered_set<std::uint64_t> seen_;
-  struct expiring_id {
-    timestamp expiry;  // issued_at + window
-    std::uint64_t id;
-    friend bool operator>(const expiring_id& a, const expiring_id& b) {
-      return a.expiry > b.expiry;
-    }
-  };
-  // A min-heap on expiry (std::push_heap / pop_heap with greater<>). A heap, not a sorted list:
-  // ids restored at start-up that were received within the last window expire after every new
-  // one, and a sorted list moved all of them on each request.
-  std::vector<expiring_id> by_expiry_;
+  digest_set seen_;
+  // The ids by the second their expiry (issued_at + window) falls in, soonest first. An id is
+  // forgotten once its whole second has passed: up to a second late, which only keeps refusing
+  // requests that are stale anyway. By second, not sorted by exact expiry: ids restored at
+  // start-up expire after every new one, and any order-keeping list moved them on each request.
+  std::map<std::int64_t, std::vector<std::uint64_t>> by_expiry_second_;
 };
 
 // Sliding-window request counts per key (consumer + dataset). Keeps at most `cap` timestamps
