@@ -84,9 +84,14 @@ result<void> run_hub(const parsed_args& args) {
   auto wal = wal_checkpointer::open(dir.store_path());
   if (!wal)
     return std::move(wal).error();
-  periodic wal_copies(wal_checkpoint_interval, [&wal] {
-    if (auto done = (*wal)->run_once(); !done)
+  // A failure is logged when it starts and when it ends, not every 200 ms while it lasts.
+  periodic wal_copies(wal_checkpoint_interval, [&wal, failing = false]() mutable {
+    auto done = (*wal)->run_once();
+    if (!done && !failing)
       log_event(log_level::warn, "store.wal_checkpoint_failed", {{"detail", done.error().detail}});
+    if (done && failing)
+      log_event(log_level::info, "store.wal_checkpoint_recovered", {});
+    failing = !done;
   });
 
   hub::hub_server server(*config, **db, writer, std::move(*identity), log_identity);

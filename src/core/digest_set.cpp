@@ -35,13 +35,12 @@ bool digest_set::contains(std::uint64_t digest) const {
 }
 
 bool digest_set::insert(std::uint64_t digest) {
+  if (contains(digest))
+    return false;
   const auto value = stored_form(digest);
   if (slots_.empty() || over_load(size_ + 1, slots_.size()))
     rebuild(slots_for(size_ + 1));
-  const auto slot = find_slot(value);
-  if (slots_[slot] == value)
-    return false;
-  slots_[slot] = value;
+  slots_[find_slot(value)] = value;
   ++size_;
   return true;
 }

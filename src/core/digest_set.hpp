@@ -1,6 +1,7 @@
 // A set of 64-bit digests (outputs of a keyed hash such as crypto::short_hash) in one flat array:
-// open addressing with linear probing, at most 70% full, 8 bytes a slot. A std::unordered_set
-// spends about 40 bytes per value (a node, its allocation, a bucket); this one 11-16.
+// open addressing with linear probing, at most 70% full (35% just after growing), 8 bytes a slot.
+// A std::unordered_set spends about 40 bytes per value (a node, its allocation, a bucket); this
+// one 11-23 while it grows.
 //
 // The values must already be uniformly spread: a value's own low bits pick its slot. The value 0
 // marks an empty slot, so 0 is stored as 1 (for digests that merges two of 2^64 values).

@@ -10,8 +10,9 @@ std::int64_t second_of(timestamp t) {
 
 }  // namespace
 
-replay_guard::replay_guard(std::chrono::seconds window, std::size_t capacity)
-    : window_(window), capacity_(capacity), key_(crypto::short_hash_key::random()) {}
+replay_guard::replay_guard(std::chrono::seconds window, std::size_t capacity,
+                           crypto::short_hash_key key)
+    : window_(window), capacity_(capacity), key_(key) {}
 
 void replay_guard::forget_expired(timestamp now) {
   const auto current = second_of(now);

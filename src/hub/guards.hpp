@@ -21,7 +21,9 @@ namespace saphan::hub {
 // are refused as stale before the replay check matters.
 class replay_guard {
  public:
-  replay_guard(std::chrono::seconds window, std::size_t capacity);
+  // `key` keys the hashes the ids are kept as; a random one unless a test pins it.
+  replay_guard(std::chrono::seconds window, std::size_t capacity,
+               crypto::short_hash_key key = crypto::short_hash_key::random());
 
   enum class verdict { fresh, replayed, full };
   // Records `id` if unseen. `full`: the capacity is reached by ids still inside the window
@@ -34,8 +36,8 @@ class replay_guard {
 
   std::chrono::seconds window_;
   std::size_t capacity_;
-  // Ids are kept as their keyed 64-bit hash in a flat table, not as strings: about 25 bytes each
-  // with their expiry instead of 200, so ten minutes of a busy hub's request ids (hundreds of
+  // Ids are kept as their keyed 64-bit hash in a flat table, not as strings: 20-39 bytes each
+  // with their expiry instead of about 100, so ten minutes of a busy hub's request ids (hundreds of
   // thousands) stay a few megabytes. Two ids share a hash with probability 2^-64 per pair; with a
   // random key per guard no member can craft one that refuses another member's request.
   crypto::short_hash_key key_;

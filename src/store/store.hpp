@@ -157,12 +157,15 @@ class store {
   virtual result<int> schema_version() = 0;
 };
 
+// SQLite's own default for sqlite_options::wal_autocheckpoint_pages.
+inline constexpr int sqlite_default_wal_autocheckpoint_pages = 1000;
+
 struct sqlite_options {
   std::string path;  // file path; ":memory:" for tests
   int busy_timeout_ms = 5000;
   // The WAL size, in pages, at which a commit on this connection also copies the WAL into the
-  // database file (SQLite's automatic checkpoint). 1000 is SQLite's default; 0 turns it off.
-  int wal_autocheckpoint_pages = 1000;
+  // database file (SQLite's automatic checkpoint); 0 turns it off.
+  int wal_autocheckpoint_pages = sqlite_default_wal_autocheckpoint_pages;
 };
 
 // Opens (creating if needed) and migrates to the latest schema. WAL mode, foreign keys on.

@@ -36,6 +36,9 @@ result<wal_progress> wal_checkpointer::run_once() {
     return wal_progress{};
   if (rc != SQLITE_OK)
     return sqlite::failure(db_->handle.get(), "wal checkpoint");
+  // -1: the database is not in WAL mode, so there was nothing to copy and never will be.
+  if (progress.log_frames < 0)
+    return make_error(errc::storage_failure, "wal checkpoint: the database is not in WAL mode");
   return progress;
 }
 

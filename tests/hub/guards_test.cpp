@@ -47,9 +47,9 @@ TEST_CASE("a full replay guard fails closed instead of forgetting live ids", "[h
   CHECK(guard.remember("c", t0 + 61s, t0 + 61s) == hub::replay_guard::verdict::fresh);
 }
 
-TEST_CASE("the replay guard tells apart many ids that differ in one place", "[hub][guards]") {
-  // Ids are kept as keyed hashes: every id must still be told from every other, here 50,000
-  // request ids that share all but a few characters, then forgotten and taken again.
+TEST_CASE("the replay guard holds 50,000 ids at once and forgets them together", "[hub][guards]") {
+  // Ids are kept as keyed hashes in a table that grows and shrinks: every id must still be told
+  // from every other, here 50,000 request ids that share all but a few characters.
   constexpr int count = 50000;
   hub::replay_guard guard(60s, count);
   auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
@@ -70,6 +70,20 @@ TEST_CASE("the replay guard tells apart many ids that differ in one place", "[hu
   CHECK(guard.size() == 1);
   CHECK(guard.remember(id(1), t0 + 61s, t0 + 61s) == hub::replay_guard::verdict::fresh);
   CHECK(guard.remember(id(0), t0 + 61s, t0 + 62s) == hub::replay_guard::verdict::replayed);
+}
+
+TEST_CASE("the replay guard never forgets an id before its expiry, fractions of a second included",
+          "[hub][guards]") {
+  hub::replay_guard guard(60s, 100);
+  auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
+  const auto issued = t0 + 900ms;  // expires at t0 + 60.9 s
+  CHECK(guard.remember("x", issued, issued) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.remember("x", issued, t0 + 60s + 850ms) == hub::replay_guard::verdict::replayed);
+  CHECK(guard.remember("x", issued, t0 + 60s + 900ms) == hub::replay_guard::verdict::replayed);
+  // Kept until its second has passed: later than needed, never earlier.
+  CHECK(guard.remember("x", issued, t0 + 60s + 950ms) == hub::replay_guard::verdict::replayed);
+  CHECK(guard.remember("y", t0 + 62s, t0 + 62s) == hub::replay_guard::verdict::fresh);
+  CHECK(guard.size() == 1);
 }
 
 TEST_CASE("the rate counter counts within a sliding window", "[hub][guards]") {

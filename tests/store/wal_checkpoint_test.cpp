@@ -125,6 +125,16 @@ TEST_CASE("a passive checkpoint leaves pages that a reader still needs and does 
 
   REQUIRE(sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(reader);
+
+  // Nor does it wait for a writer: with another connection holding the write lock, it returns
+  // (a blocking checkpoint would hang here until the test's time limit).
+  sqlite3* writer = nullptr;
+  REQUIRE(sqlite3_open(f.path.c_str(), &writer) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(writer, "BEGIN IMMEDIATE; UPDATE registry_version SET v = v + 1;", nullptr,
+                       nullptr, nullptr) == SQLITE_OK);
+  CHECK(f.checkpointer->run_once());
+  REQUIRE(sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(writer);
   auto after = f.checkpointer->run_once();
   REQUIRE(after);
   CHECK(after->copied_frames == after->log_frames);

@@ -11,6 +11,8 @@ end
 
 init = function(args)
   index = tonumber(thread_offset or 0) or 0
+  -- Each wrk thread has a Lua state of its own: unseeded, all would draw the same pauses.
+  math.randomseed(os.time() + index * 7919)
 end
 
 function next_item(items)
