@@ -4,7 +4,6 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "cli/hub_directory.hpp"
-#include "core/log.hpp"
 #include "core/memory.hpp"
 #include "core/periodic.hpp"
 #include "evidence/checkpointer.hpp"
@@ -84,15 +83,6 @@ result<void> run_hub(const parsed_args& args) {
   auto wal = wal_checkpointer::open(dir.store_path());
   if (!wal)
     return std::move(wal).error();
-  // A failure is logged when it starts and when it ends, not every 200 ms while it lasts.
-  periodic wal_copies(wal_checkpoint_interval, [&wal, failing = false]() mutable {
-    auto done = (*wal)->run_once();
-    if (!done && !failing)
-      log_event(log_level::warn, "store.wal_checkpoint_failed", {{"detail", done.error().detail}});
-    if (done && failing)
-      log_event(log_level::info, "store.wal_checkpoint_recovered", {});
-    failing = !done;
-  });
 
   hub::hub_server server(*config, **db, writer, std::move(*identity), log_identity);
   server.watch_timestamps(stamps->get());
@@ -105,12 +95,12 @@ result<void> run_hub(const parsed_args& args) {
     (*stamps)->start();
   periodic trim(memory_return_interval, [] { return_free_memory(); });
   trim.start();
-  wal_copies.start();
+  (*wal)->start();
   std::printf("hub %s listening on https://%s:%u\n", to_string(config->member).c_str(),
               config->listen_address.c_str(), static_cast<unsigned>(*port));
   std::fflush(stdout);
   server.wait_for_signal();
-  wal_copies.stop();
+  (*wal)->stop();
   trim.stop();
   expiry.stop();
   heads.stop();

@@ -1,5 +1,6 @@
 #include "store/wal_checkpoint.hpp"
 
+#include "core/log.hpp"
 #include "store/sqlite_statement.hpp"
 
 namespace saphan {
@@ -8,7 +9,8 @@ struct wal_checkpointer::connection {
   sqlite::db_handle handle;
 };
 
-result<std::unique_ptr<wal_checkpointer>> wal_checkpointer::open(const std::string& path) {
+result<std::unique_ptr<wal_checkpointer>> wal_checkpointer::open(
+    const std::string& path, std::chrono::milliseconds interval) {
   sqlite3* raw = nullptr;
   // No SQLITE_OPEN_CREATE: checkpointing a database that is not there is a mistake to report.
   const int rc =
@@ -20,13 +22,32 @@ result<std::unique_ptr<wal_checkpointer>> wal_checkpointer::open(const std::stri
   // reused, so a crash during or after a checkpoint loses nothing.
   SAPHAN_TRY_VOID(sqlite::execute_script(db.get(), "PRAGMA synchronous = FULL"));
   auto checkpointer = std::unique_ptr<wal_checkpointer>(
-      new wal_checkpointer(std::make_unique<connection>(connection{std::move(db)})));
+      new wal_checkpointer(std::make_unique<connection>(connection{std::move(db)}), interval));
   return checkpointer;
 }
 
-wal_checkpointer::wal_checkpointer(std::unique_ptr<connection> db) : db_(std::move(db)) {}
+wal_checkpointer::wal_checkpointer(std::unique_ptr<connection> db,
+                                   std::chrono::milliseconds interval)
+    : db_(std::move(db)), pace_(interval, [this] { run_and_report(); }) {}
 
 wal_checkpointer::~wal_checkpointer() = default;
+
+void wal_checkpointer::start() {
+  pace_.start();
+}
+
+void wal_checkpointer::stop() {
+  pace_.stop();
+}
+
+void wal_checkpointer::run_and_report() {
+  auto done = run_once();
+  if (!done && !failing_)
+    log_event(log_level::warn, "store.wal_checkpoint_failed", {{"detail", done.error().detail}});
+  if (done && failing_)
+    log_event(log_level::info, "store.wal_checkpoint_recovered", {});
+  failing_ = !done;
+}
 
 result<wal_progress> wal_checkpointer::run_once() {
   wal_progress progress;

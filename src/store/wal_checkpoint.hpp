@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 
+#include "core/periodic.hpp"
 #include "core/result.hpp"
 
 namespace saphan {
@@ -30,11 +31,18 @@ struct wal_progress {
 
 class wal_checkpointer {
  public:
-  // A connection of its own to the existing database at `path`. Errors: storage_failure.
-  static result<std::unique_ptr<wal_checkpointer>> open(const std::string& path);
+  // A connection of its own to the existing database at `path`, checkpointing every `interval`
+  // once started. Errors: storage_failure.
+  static result<std::unique_ptr<wal_checkpointer>> open(
+      const std::string& path, std::chrono::milliseconds interval = wal_checkpoint_interval);
   ~wal_checkpointer();
   wal_checkpointer(const wal_checkpointer&) = delete;
   wal_checkpointer& operator=(const wal_checkpointer&) = delete;
+
+  // On a thread of its own. A failure is logged when it starts and when it ends, not at every
+  // interval while it lasts.
+  void start();
+  void stop();
 
   // One passive checkpoint: copies what no reader still needs, never waits for a lock.
   // A checkpoint already running elsewhere is not an error (nothing copied this time).
@@ -42,8 +50,12 @@ class wal_checkpointer {
 
  private:
   struct connection;
-  explicit wal_checkpointer(std::unique_ptr<connection> db);
+  wal_checkpointer(std::unique_ptr<connection> db, std::chrono::milliseconds interval);
+  void run_and_report();
+
   std::unique_ptr<connection> db_;
+  bool failing_ = false;
+  periodic pace_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace saphan
