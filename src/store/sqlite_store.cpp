@@ -15,9 +15,14 @@
 // the outer one early, and a failed nested step undoes only itself.
 //
 // Durability: WAL with synchronous=FULL, so a returned append or update survives power loss.
+//
+// Waiting for the write lock: the connections of one process to one file take turns
+// (write_turns.hpp), so a connection that writes now and then is not starved by the group commit.
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "crypto/hash.hpp"
@@ -26,6 +31,7 @@
 #include "store/sql_values.hpp"
 #include "store/sqlite_statement.hpp"
 #include "store/store.hpp"
+#include "store/write_turns.hpp"
 
 namespace saphan {
 namespace {
@@ -95,9 +101,43 @@ result<void> check_key(const member_key& key) {
   return ok();
 }
 
+// What SQLite's callbacks on one connection use. It must outlive the connection.
+struct connection_hooks {
+  std::shared_ptr<write_turns> turns;
+  std::chrono::milliseconds busy_timeout{0};
+  write_turns::clock::time_point busy_since;
+  int wal_autocheckpoint_pages = 0;
+};
+
+// SQLite's busy handler: `attempt` is 0 on the first call for a lock it is waiting for.
+int wait_for_write_turn(void* context, int attempt) {
+  auto& hooks = *static_cast<connection_hooks*>(context);
+  if (attempt == 0)
+    hooks.busy_since = write_turns::clock::now();
+  return hooks.turns->wait_for_commit(hooks.busy_since + hooks.busy_timeout) ? 1 : 0;
+}
+
+// SQLite's WAL hook: runs after each commit on the connection, the write lock already released.
+int after_commit(void* context, sqlite3* db, const char* schema, int wal_pages) {
+  auto& hooks = *static_cast<connection_hooks*>(context);
+  hooks.turns->committed();
+  // A connection has one WAL hook, and SQLite's automatic checkpoint is one: this one does its
+  // work too, as SQLite's does (a passive copy once the WAL reaches the configured size).
+  if (hooks.wal_autocheckpoint_pages > 0 && wal_pages >= hooks.wal_autocheckpoint_pages)
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  return SQLITE_OK;
+}
+
+// A connection and its callbacks' state, which is destroyed after the connection closes.
+struct connection {
+  std::unique_ptr<connection_hooks> hooks;  // null for an in-memory database
+  sqlite::db_handle db;
+};
+
 class sqlite_store final : public store {
  public:
-  explicit sqlite_store(sqlite::db_handle db) : db_(std::move(db)), statements_(db_.get()) {}
+  explicit sqlite_store(connection c)
+      : hooks_(std::move(c.hooks)), db_(std::move(c.db)), statements_(db_.get()) {}
 
   result<void> add_member(const member_record& member) override {
     SAPHAN_TRY_VOID(validate(member.id));
@@ -752,6 +792,8 @@ class sqlite_store final : public store {
 
   result<void> atomically(const std::function<result<void>()>& body) {
     const bool outer = depth_ == 0;
+    if (outer && hooks_)
+      hooks_->turns->let_waiters_first();
     // Cached statements: the group commit runs these for every batch and every consent use.
     SAPHAN_TRY_VOID(control(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested"));
     ++depth_;
@@ -821,6 +863,7 @@ class sqlite_store final : public store {
   std::map<std::string, member_record, std::less<>> cached_members_;
   std::map<std::string, std::vector<member_key>, std::less<>> cached_keys_;  // by member
   std::map<std::string, dataset_entry, std::less<>> cached_datasets_;
+  std::unique_ptr<connection_hooks> hooks_;  // declared before db_: destroyed after the close
   sqlite::db_handle db_;
   sqlite::statement_cache statements_;  // declared after db_: finalized before the close
   int depth_ = 0;
@@ -841,6 +884,21 @@ result<sqlite::db_handle> open_connection(const sqlite_options& options) {
     return sqlite::failure(db.get(), "busy timeout");
   }
   return db;
+}
+
+// Takes the file's write turns in place of SQLite's busy timeout and automatic checkpoint. An
+// in-memory database is private to its connection: it keeps SQLite's own.
+std::unique_ptr<connection_hooks> install_hooks(sqlite3* db, const sqlite_options& options) {
+  const char* file = sqlite3_db_filename(db, "main");
+  if (file == nullptr || *file == '\0')
+    return nullptr;
+  auto hooks = std::make_unique<connection_hooks>();
+  hooks->turns = write_turns::for_file(file);
+  hooks->busy_timeout = std::chrono::milliseconds(options.busy_timeout_ms);
+  hooks->wal_autocheckpoint_pages = options.wal_autocheckpoint_pages;
+  sqlite3_busy_handler(db, wait_for_write_turn, hooks.get());
+  sqlite3_wal_hook(db, after_commit, hooks.get());
+  return hooks;
 }
 
 result<std::string> pragma_text(sqlite3* db, std::string_view sql) {
@@ -869,8 +927,6 @@ result<void> configure(sqlite3* db, const sqlite_options& options) {
   // statement journal as a new file in /var/tmp, created and unlinked every time.
   SAPHAN_TRY_VOID(sqlite::execute_script(
       db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"));
-  SAPHAN_TRY_VOID(sqlite::execute_script(
-      db, "PRAGMA wal_autocheckpoint = " + std::to_string(options.wal_autocheckpoint_pages)));
   auto fk = pragma_text(db, "PRAGMA foreign_keys");
   if (!fk)
     return fk.error();
@@ -900,7 +956,9 @@ result<std::unique_ptr<store>> open_sqlite_store(const sqlite_options& options) 
     return db.error();
   SAPHAN_TRY_VOID(configure(db->get(), options));
   SAPHAN_TRY_VOID(sqlite::migrate(db->get()));
-  return std::unique_ptr<store>(std::make_unique<sqlite_store>(std::move(*db)));
+  auto hooks = install_hooks(db->get(), options);
+  return std::unique_ptr<store>(
+      std::make_unique<sqlite_store>(connection{std::move(hooks), std::move(*db)}));
 }
 
 }  // namespace saphan

@@ -162,6 +162,8 @@ inline constexpr int sqlite_default_wal_autocheckpoint_pages = 1000;
 
 struct sqlite_options {
   std::string path;  // file path; ":memory:" for tests
+  // How long a write waits for the lock (taking turns with this process's other connections to
+  // the file, store/write_turns.hpp) before it fails with storage_failure.
   int busy_timeout_ms = 5000;
   // The WAL size, in pages, at which a commit on this connection also copies the WAL into the
   // database file (SQLite's automatic checkpoint); 0 turns it off.
