@@ -75,7 +75,10 @@ class http_server {
   static asio::awaitable<void> serve(std::shared_ptr<state> s, tcp::socket socket);
 };
 
-// A client that keeps idle connections per endpoint and reuses them (keep-alive).
+// A client that keeps idle connections per endpoint and reuses them (keep-alive), newest first.
+// A connection left idle longer than limits.idle_timeout is closed instead of reused: after a
+// burst, the pool shrinks back to what the traffic uses, and it does not keep sockets the server
+// has most likely closed by then (with the same setting). The pool is pruned when it is used.
 // Errors: provider_unreachable (connect or handshake failed), provider_timeout (deadline),
 // payload_too_large (answer over the body limit), provider_error (broken answer).
 class http_client {
@@ -89,16 +92,23 @@ class http_client {
  private:
   asio::awaitable<result<socket_stream>> connect(const endpoint& to,
                                                  std::chrono::steady_clock::time_point deadline);
+  struct pooled {
+    socket_stream stream;
+    std::chrono::steady_clock::time_point idle_since;
+  };
+  using pool = std::vector<pooled>;  // oldest first: given back at the end, taken from the end
+
   std::optional<socket_stream> take_idle(const std::string& key);
   void give_back(const std::string& key, socket_stream c);
   void drop_idle(const std::string& key);
+  void close_stale(pool& connections, std::chrono::steady_clock::time_point now) const;
 
   asio::any_io_executor executor_;
   std::shared_ptr<asio::ssl::context> tls_;
   http_limits limits_;
   std::size_t max_idle_;
   std::mutex mutex_;
-  std::map<std::string, std::vector<socket_stream>> idle_;
+  std::map<std::string, pool> idle_;
 };
 
 // TLS contexts configured by pki: TLS 1.3 only, certificates both ways.

@@ -1,6 +1,7 @@
 // The pooled HTTP(S) client half of net/http.hpp.
 #include "net/http.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -32,11 +33,21 @@ http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::s
 std::optional<socket_stream> http_client::take_idle(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto it = idle_.find(key);
-  if (it == idle_.end() || it->second.empty())
+  if (it == idle_.end())
     return std::nullopt;
-  auto c = std::move(it->second.back());
+  close_stale(it->second, std::chrono::steady_clock::now());
+  if (it->second.empty())
+    return std::nullopt;
+  auto c = std::move(it->second.back().stream);
   it->second.pop_back();
   return c;
+}
+
+void http_client::close_stale(pool& connections, std::chrono::steady_clock::time_point now) const {
+  auto fresh = std::find_if(connections.begin(), connections.end(), [&](const pooled& c) {
+    return now - c.idle_since < limits_.idle_timeout;
+  });
+  connections.erase(connections.begin(), fresh);  // closes their sockets
 }
 
 void http_client::drop_idle(const std::string& key) {
@@ -45,10 +56,12 @@ void http_client::drop_idle(const std::string& key) {
 }
 
 void http_client::give_back(const std::string& key, socket_stream c) {
+  const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
-  auto& list = idle_[key];
-  if (list.size() < max_idle_)
-    list.push_back(std::move(c));
+  auto& connections = idle_[key];
+  close_stale(connections, now);
+  if (connections.size() < max_idle_)
+    connections.push_back(pooled{std::move(c), now});
 }
 
 asio::awaitable<result<socket_stream>> http_client::connect(

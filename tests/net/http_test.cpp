@@ -75,9 +75,10 @@ net::http_request get(const std::string& target) {
 // still holds its pool.
 std::vector<result<net::http_response>> send_in_turn(tls_server& server, int count,
                                                      std::chrono::milliseconds pause,
-                                                     std::size_t* open_at_end = nullptr) {
+                                                     std::size_t* open_at_end = nullptr,
+                                                     net::http_limits client_limits = {}) {
   asio::io_context io;
-  net::http_client client(io.get_executor(), server.client_tls(), net::http_limits{});
+  net::http_client client(io.get_executor(), server.client_tls(), client_limits);
   std::vector<result<net::http_response>> answers;
   const net::endpoint to{"127.0.0.1", server.port, true};
   asio::co_spawn(
@@ -128,4 +129,21 @@ TEST_CASE("a pooled connection the server closed as idle is replaced, and the re
   CHECK(answers[1]->body() == to_string(consumer));
   CHECK(server.requests == 2);
   CHECK(server.server->accepted_connections() == 2);
+}
+
+TEST_CASE("the client closes a pooled connection idle past its idle timeout instead of reusing it",
+          "[net]") {
+  tls_server server(net::http_limits{});  // the server would keep it open for 30 s
+  net::http_limits client_limits;
+  client_limits.idle_timeout = std::chrono::milliseconds(200);
+  std::size_t open = 0;
+  auto answers = send_in_turn(server, 3, std::chrono::milliseconds(400), &open, client_limits);
+  REQUIRE(answers.size() == 3);
+  for (const auto& answer : answers)
+    CHECK(answer);
+  CHECK(server.requests == 3);
+  CHECK(server.server->accepted_connections() == 3);
+  // Closed, not left behind: by the last answer the server had seen at least the first one go
+  // (closed 400 ms before), while the client still held its pool.
+  CHECK(open <= 2);
 }
