@@ -109,18 +109,20 @@ struct connection_hooks {
   int wal_autocheckpoint_pages = 0;
 };
 
-// SQLite's busy handler: `attempt` is 0 on the first call for a lock it is waiting for.
-int wait_for_write_turn(void* context, int attempt) {
+// SQLite's busy handler. `attempt` is 0 on the first call of each statement step, which is when
+// the busy timeout starts, as with SQLite's own handler. Called from C: nothing may throw.
+int wait_for_write_turn(void* context, int attempt) noexcept {
   auto& hooks = *static_cast<connection_hooks*>(context);
   if (attempt == 0)
     hooks.busy_since = write_turns::clock::now();
-  return hooks.turns->wait_for_commit(hooks.busy_since + hooks.busy_timeout) ? 1 : 0;
+  return hooks.turns->wait_for_release(hooks.busy_since + hooks.busy_timeout) ? 1 : 0;
 }
 
-// SQLite's WAL hook: runs after each commit on the connection, the write lock already released.
-int after_commit(void* context, sqlite3* db, const char* schema, int wal_pages) {
+// SQLite's WAL hook: runs after each commit that wrote something, with the write lock already
+// released. (Transactions also announce their end themselves: see release_on_exit.)
+int after_commit(void* context, sqlite3* db, const char* schema, int wal_pages) noexcept {
   auto& hooks = *static_cast<connection_hooks*>(context);
-  hooks.turns->committed();
+  hooks.turns->released();
   // A connection has one WAL hook, and SQLite's automatic checkpoint is one: this one does its
   // work too, as SQLite's does (a passive copy once the WAL reaches the configured size).
   if (hooks.wal_autocheckpoint_pages > 0 && wal_pages >= hooks.wal_autocheckpoint_pages)
@@ -132,6 +134,16 @@ int after_commit(void* context, sqlite3* db, const char* schema, int wal_pages) 
 struct connection {
   std::unique_ptr<connection_hooks> hooks;  // null for an in-memory database
   sqlite::db_handle db;
+};
+
+// However a transaction ends (commit, rollback, exception), the write lock is free again: tells
+// the waiters. The WAL hook alone misses rollbacks and commits that changed nothing.
+struct release_on_exit {
+  connection_hooks* hooks;
+  ~release_on_exit() {
+    if (hooks)
+      hooks->turns->released();
+  }
 };
 
 class sqlite_store final : public store {
@@ -794,6 +806,7 @@ class sqlite_store final : public store {
     const bool outer = depth_ == 0;
     if (outer && hooks_)
       hooks_->turns->let_waiters_first();
+    release_on_exit announce{outer ? hooks_.get() : nullptr};
     // Cached statements: the group commit runs these for every batch and every consent use.
     SAPHAN_TRY_VOID(control(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested"));
     ++depth_;
@@ -927,6 +940,8 @@ result<void> configure(sqlite3* db, const sqlite_options& options) {
   // statement journal as a new file in /var/tmp, created and unlinked every time.
   SAPHAN_TRY_VOID(sqlite::execute_script(
       db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"));
+  // No PRAGMA wal_autocheckpoint here or anywhere: it would replace the WAL hook install_hooks
+  // sets, which does the automatic checkpoint itself and wakes the connections waiting to write.
   auto fk = pragma_text(db, "PRAGMA foreign_keys");
   if (!fk)
     return fk.error();
@@ -954,11 +969,11 @@ result<std::unique_ptr<store>> open_sqlite_store(const sqlite_options& options) 
   auto db = open_connection(options);
   if (!db)
     return db.error();
-  SAPHAN_TRY_VOID(configure(db->get(), options));
-  SAPHAN_TRY_VOID(sqlite::migrate(db->get()));
-  auto hooks = install_hooks(db->get(), options);
-  return std::unique_ptr<store>(
-      std::make_unique<sqlite_store>(connection{std::move(hooks), std::move(*db)}));
+  connection c{nullptr, std::move(*db)};
+  SAPHAN_TRY_VOID(configure(c.db.get(), options));
+  c.hooks = install_hooks(c.db.get(), options);
+  SAPHAN_TRY_VOID(sqlite::migrate(c.db.get()));
+  return std::unique_ptr<store>(std::make_unique<sqlite_store>(std::move(c)));
 }
 
 }  // namespace saphan

@@ -5,6 +5,10 @@
 
 namespace saphan {
 
+write_turns::write_turns(std::chrono::milliseconds poll_slice,
+                         std::chrono::milliseconds waiter_grace)
+    : poll_slice_(poll_slice), waiter_grace_(waiter_grace) {}
+
 std::shared_ptr<write_turns> write_turns::for_file(const std::string& path) {
   static std::mutex registry_mutex;
   static std::map<std::string, std::weak_ptr<write_turns>> registry;
@@ -20,22 +24,24 @@ std::shared_ptr<write_turns> write_turns::for_file(const std::string& path) {
   return turns;
 }
 
-bool write_turns::wait_for_commit(clock::time_point deadline) {
+bool write_turns::wait_for_release(clock::time_point deadline) {
   const auto now = clock::now();
   if (now >= deadline)
     return false;
   std::unique_lock lock(mutex_);
-  const auto seen = commits_;
+  // A release between SQLite's failed try and this point is not seen: the slice bounds the cost.
+  const auto seen = releases_;
   ++waiting_;
-  changed_.wait_until(lock, std::min(deadline, now + poll_slice), [&] { return commits_ != seen; });
+  changed_.wait_until(lock, std::min(deadline, now + poll_slice_),
+                      [&] { return releases_ != seen; });
   --waiting_;
   return true;
 }
 
-void write_turns::committed() {
+void write_turns::released() {
   {
     std::lock_guard lock(mutex_);
-    ++commits_;
+    ++releases_;
   }
   changed_.notify_all();
 }
@@ -44,8 +50,16 @@ void write_turns::let_waiters_first() {
   std::unique_lock lock(mutex_);
   if (waiting_ == 0)
     return;
-  const auto seen = commits_;
-  changed_.wait_for(lock, waiter_grace, [&] { return commits_ != seen; });
+  // The lock is free now (this connection holds no transaction): a waiter that missed the last
+  // release may take it at once.
+  const auto seen = ++releases_;
+  changed_.notify_all();
+  changed_.wait_for(lock, waiter_grace_, [&] { return releases_ != seen; });
+}
+
+int write_turns::waiting() {
+  std::lock_guard lock(mutex_);
+  return waiting_;
 }
 
 }  // namespace saphan

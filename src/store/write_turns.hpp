@@ -7,10 +7,10 @@
 // That is how tree heads went unsigned for seconds while exchanges kept the writer busy.
 //
 // Instead, the hub's connections to a file share one write_turns. A connection that finds the
-// lock taken waits until another one commits (told by SQLite's WAL hook) and tries again at
-// once; a connection about to open a write transaction while another is waiting lets it go first.
-// The holder may be another process, whose commits are not seen here: waits are sliced, so the
-// lock is tried again at least every `poll_slice`.
+// lock taken waits until another one releases it (a commit or a rollback) and tries again at
+// once; a connection about to open a write transaction while another is waiting wakes it and
+// lets it go first. Some releases are not seen (another process's, or a single statement that
+// changed nothing), so waits are sliced: the lock is tried again at least every poll slice.
 #pragma once
 
 #include <chrono>
@@ -26,29 +26,38 @@ class write_turns {
  public:
   using clock = std::chrono::steady_clock;
 
-  // How long a waiter sleeps before trying the lock again without having seen a commit.
-  static constexpr std::chrono::milliseconds poll_slice{10};
-  // How long a connection about to write holds back for a waiter to take the lock and commit;
-  // past it, it goes ahead and (if the waiter holds the lock) waits for that commit instead.
-  static constexpr std::chrono::milliseconds waiter_grace{5};
+  // How long a waiter sleeps before trying the lock again without having seen a release.
+  static constexpr std::chrono::milliseconds default_poll_slice{2};
+  // How long a connection about to write holds back for a waiter to take the lock and release
+  // it; past it, it goes ahead (and, if the waiter holds the lock, waits for it in turn).
+  static constexpr std::chrono::milliseconds default_waiter_grace{50};
+
+  explicit write_turns(std::chrono::milliseconds poll_slice = default_poll_slice,
+                       std::chrono::milliseconds waiter_grace = default_waiter_grace);
 
   // The one instance for the database file at `path`, shared by every connection of this process
   // that asks with the same path (SQLite's absolute file name, sqlite3_db_filename).
   static std::shared_ptr<write_turns> for_file(const std::string& path);
 
-  // A connection found the lock taken: sleeps until another connection commits, at most one
+  // A connection found the lock taken: sleeps until another connection releases it, at most one
   // poll slice and never past `deadline`. False once the deadline has passed (give up).
-  bool wait_for_commit(clock::time_point deadline);
-  // A connection of this process committed: wakes the waiters.
-  void committed();
-  // Before a write transaction: when a connection is waiting for the lock, holds back (at most
-  // waiter_grace) until someone else commits.
+  bool wait_for_release(clock::time_point deadline);
+  // A connection of this process released the lock: wakes the waiters.
+  void released();
+  // Before a write transaction: when a connection is waiting, wakes it and holds back (at most
+  // the waiter grace) until someone releases the lock. The waiter may be waiting on another
+  // process, in which case this costs the whole grace; that is rare and bounded.
   void let_waiters_first();
 
+  // How many connections are in wait_for_release now (for tests and diagnostics).
+  int waiting();
+
  private:
+  const std::chrono::milliseconds poll_slice_;
+  const std::chrono::milliseconds waiter_grace_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::uint64_t commits_ = 0;
+  std::uint64_t releases_ = 0;  // also bumped by let_waiters_first, to wake the waiters
   int waiting_ = 0;
 };
 

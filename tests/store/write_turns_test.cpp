@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "store/store.hpp"
+#include "store/write_turns.hpp"
 #include "store_test_support.hpp"
 
 using namespace saphan;
@@ -76,7 +77,7 @@ TEST_CASE("a connection that writes now and then gets its turn between back-to-b
   temp_dir dir;
   const auto path = dir.file();
   auto busy = open_store(path, 5000);
-  auto occasional = open_store(path, 2000);
+  auto occasional = open_store(path, 5000);
 
   std::atomic<bool> stop{false};
   std::atomic<int> busy_commits{0};
@@ -94,9 +95,13 @@ TEST_CASE("a connection that writes now and then gets its turn between back-to-b
   int succeeded = 0;
   for (int i = 0; i < 5; ++i) {
     const int before = busy_commits;
+    const auto started = steady::now();
     auto added = add_member(*occasional, "OCC" + std::to_string(i));
+    const auto waited = steady::now() - started;
     INFO((added ? std::string() : added.error().detail));
     CHECK(added);
+    // Its turn comes after a transaction or two of the busy one, far within the busy timeout.
+    CHECK(waited < milliseconds(1000));
     succeeded += added ? 1 : 0;
     // The other connection goes on committing between the occasional writes.
     CHECK(wait_for_count(busy_commits, before + 5));
@@ -126,12 +131,74 @@ TEST_CASE("a connection waiting for the lock gives up at its busy timeout, not b
 TEST_CASE("a connection waiting on a lock held outside the process gets it once it is released",
           "[store][turns]") {
   held_lock f(5000);
+  int committed = -1;
   std::thread release([&] {
     std::this_thread::sleep_for(milliseconds(200));
-    f.holder.run("COMMIT");
+    committed = f.holder.run("COMMIT");
   });
+  const auto started = steady::now();
   auto added = add_member(*f.waiter, "WAITER");
+  const auto waited = steady::now() - started;
   release.join();
+  CHECK(committed == SQLITE_OK);
   INFO((added ? std::string() : added.error().detail));
   CHECK(added);
+  // Tried again every poll slice, not only at the end of the busy timeout.
+  CHECK(waited < milliseconds(1000));
+}
+
+// write_turns on its own, with slices and graces long enough that only a wake-up ends a wait early.
+TEST_CASE("a waiter wakes when the lock is released, not at the end of its slice", "[turns]") {
+  write_turns turns(std::chrono::seconds(10), std::chrono::seconds(10));
+  std::thread releaser([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    turns.released();
+  });
+  const auto started = steady::now();
+  CHECK(turns.wait_for_release(steady::now() + std::chrono::seconds(20)));
+  const auto waited = steady::now() - started;
+  releaser.join();
+  CHECK(waited < std::chrono::seconds(5));
+}
+
+TEST_CASE("a waiter gives up once its deadline has passed", "[turns]") {
+  write_turns turns(std::chrono::seconds(10), std::chrono::seconds(10));
+  CHECK_FALSE(turns.wait_for_release(steady::now() - milliseconds(1)));
+  const auto started = steady::now();
+  const auto deadline = started + milliseconds(100);
+  int waits = 0;
+  while (turns.wait_for_release(deadline) && waits < 1000)
+    ++waits;
+  const auto waited = steady::now() - started;
+  CHECK(waits >= 1);
+  CHECK(waited >= milliseconds(100));
+  CHECK(waited < std::chrono::seconds(5));
+}
+
+TEST_CASE("a connection about to write wakes a waiter and holds back until it releases",
+          "[turns]") {
+  write_turns turns(std::chrono::seconds(10), std::chrono::seconds(10));
+  std::atomic<bool> waiter_wrote{false};
+  std::thread waiter([&] {
+    turns.wait_for_release(steady::now() + std::chrono::seconds(20));
+    waiter_wrote = true;  // its transaction, then its release
+    turns.released();
+  });
+  const auto give_up = steady::now() + std::chrono::seconds(10);
+  while (turns.waiting() == 0 && steady::now() < give_up)
+    std::this_thread::yield();
+  REQUIRE(turns.waiting() == 1);
+  const auto started = steady::now();
+  turns.let_waiters_first();
+  const auto held_back = steady::now() - started;
+  CHECK(waiter_wrote);
+  CHECK(held_back < std::chrono::seconds(5));
+  waiter.join();
+}
+
+TEST_CASE("with nobody waiting, a connection about to write does not hold back", "[turns]") {
+  write_turns turns(std::chrono::seconds(10), std::chrono::seconds(10));
+  const auto started = steady::now();
+  turns.let_waiters_first();
+  CHECK(steady::now() - started < std::chrono::seconds(5));
 }
