@@ -30,11 +30,12 @@ bool write_turns::wait_for_release(clock::time_point deadline) {
     return false;
   std::unique_lock lock(mutex_);
   // A release between SQLite's failed try and this point is not seen: the slice bounds the cost.
-  const auto seen = releases_;
+  const auto seen = wake_ups_;
   ++waiting_;
   changed_.wait_until(lock, std::min(deadline, now + poll_slice_),
-                      [&] { return releases_ != seen; });
-  --waiting_;
+                      [&] { return wake_ups_ != seen; });
+  if (--waiting_ == 0)
+    changed_.notify_all();  // a connection holding back for the waiters may go on
   return true;
 }
 
@@ -42,6 +43,7 @@ void write_turns::released() {
   {
     std::lock_guard lock(mutex_);
     ++releases_;
+    ++wake_ups_;
   }
   changed_.notify_all();
 }
@@ -51,10 +53,12 @@ void write_turns::let_waiters_first() {
   if (waiting_ == 0)
     return;
   // The lock is free now (this connection holds no transaction): a waiter that missed the last
-  // release may take it at once.
-  const auto seen = ++releases_;
+  // release may take it at once. Whether it then writes or finds nothing to change (a statement
+  // that changes nothing releases the lock unannounced), it has had its turn.
+  const auto seen = releases_;
+  ++wake_ups_;
   changed_.notify_all();
-  changed_.wait_for(lock, waiter_grace_, [&] { return releases_ != seen; });
+  changed_.wait_for(lock, waiter_grace_, [&] { return releases_ != seen || waiting_ == 0; });
 }
 
 int write_turns::waiting() {

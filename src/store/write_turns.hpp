@@ -9,8 +9,9 @@
 // Instead, the hub's connections to a file share one write_turns. A connection that finds the
 // lock taken waits until another one releases it (a commit or a rollback) and tries again at
 // once; a connection about to open a write transaction while another is waiting wakes it and
-// lets it go first. Some releases are not seen (another process's, or a single statement that
-// changed nothing), so waits are sliced: the lock is tried again at least every poll slice.
+// lets it go first (until it releases the lock or at least has tried it). Some releases are not
+// seen (another process's, or a single statement that changed nothing), so waits are sliced: the
+// lock is tried again at least every poll slice.
 #pragma once
 
 #include <chrono>
@@ -44,9 +45,10 @@ class write_turns {
   bool wait_for_release(clock::time_point deadline);
   // A connection of this process released the lock: wakes the waiters.
   void released();
-  // Before a write transaction: when a connection is waiting, wakes it and holds back (at most
-  // the waiter grace) until someone releases the lock. The waiter may be waiting on another
-  // process, in which case this costs the whole grace; that is rare and bounded.
+  // Before a write transaction: when connections are waiting, wakes them and holds back until
+  // one releases the lock or all have tried it again, at most the waiter grace. A waiter that
+  // finds the lock held by another process waits again, and this then costs the whole grace;
+  // that is rare and bounded, and the lock was not free for this connection either.
   void let_waiters_first();
 
   // How many connections are in wait_for_release now (for tests and diagnostics).
@@ -57,7 +59,8 @@ class write_turns {
   const std::chrono::milliseconds waiter_grace_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::uint64_t releases_ = 0;  // also bumped by let_waiters_first, to wake the waiters
+  std::uint64_t releases_ = 0;
+  std::uint64_t wake_ups_ = 0;  // releases and let_waiters_first's calls: what waiters wait for
   int waiting_ = 0;
 };
 
