@@ -93,7 +93,12 @@ result<void> run_hub(const parsed_args& args) {
   expiry.start();
   if (*stamps)
     (*stamps)->start();
-  periodic trim(memory_return_interval, [] { return_free_memory(); });
+  // Housekeeping: closes the provider connections a burst left idle, and returns freed memory to
+  // the system (what those closes free goes back at the next round).
+  periodic trim(memory_return_interval, [&server] {
+    server.close_stale_connections();
+    return_free_memory();
+  });
   trim.start();
   (*wal)->start();
   std::printf("hub %s listening on https://%s:%u\n", to_string(config->member).c_str(),

@@ -99,6 +99,13 @@ void hub_server::wait_for_signal() {
   stop();
 }
 
+void hub_server::close_stale_connections() {
+  asio::post(io_, [this] {
+    if (client_)
+      client_->close_stale();
+  });
+}
+
 void hub_server::stop() {
   if (server_)
     server_->stop();

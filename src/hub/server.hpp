@@ -34,6 +34,9 @@ class hub_server {
   void stop();
   // /readyz fails while tree heads wait too long for their timestamps; /metrics shows the TSA.
   void watch_timestamps(const evidence::timestamper* stamps) { stamps_ = stamps; }
+  // Closes pooled provider connections idle too long (net::http_client::close_stale), on an I/O
+  // thread: for the hub's housekeeping to call now and then. Safe from any thread.
+  void close_stale_connections();
 
  private:
   using awaitable_response = net::asio::awaitable<net::http_response>;

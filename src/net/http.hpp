@@ -76,9 +76,10 @@ class http_server {
 };
 
 // A client that keeps idle connections per endpoint and reuses them (keep-alive), newest first.
-// A connection left idle longer than limits.idle_timeout is closed instead of reused: after a
-// burst, the pool shrinks back to what the traffic uses, and it does not keep sockets the server
-// has most likely closed by then (with the same setting). The pool is pruned when it is used.
+// A connection idle for 90% of limits.idle_timeout is closed instead of reused: after a burst,
+// the pool shrinks back to what the traffic uses, and it does not reuse a socket just as a server
+// with the same setting closes it (the server's clock starts a little earlier than ours). An
+// endpoint's pool is pruned when it is used; close_stale prunes them all.
 // Errors: provider_unreachable (connect or handshake failed), provider_timeout (deadline),
 // payload_too_large (answer over the body limit), provider_error (broken answer).
 class http_client {
@@ -88,6 +89,10 @@ class http_client {
 
   asio::awaitable<result<http_response>> send(const endpoint& to, http_request request,
                                               std::chrono::milliseconds timeout);
+
+  // Closes the pooled connections of every endpoint that have been idle too long: for an owner
+  // to call now and then, so that an endpoint nobody calls any more does not keep them.
+  void close_stale();
 
  private:
   asio::awaitable<result<socket_stream>> connect(const endpoint& to,
@@ -107,6 +112,7 @@ class http_client {
   std::shared_ptr<asio::ssl::context> tls_;
   http_limits limits_;
   std::size_t max_idle_;
+  std::chrono::steady_clock::duration kept_idle_;  // how long a pooled connection may wait
   std::mutex mutex_;
   std::map<std::string, pool> idle_;
 };

@@ -28,7 +28,8 @@ http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::s
     : executor_(std::move(executor)),
       tls_(std::move(tls)),
       limits_(limits),
-      max_idle_(max_idle_per_endpoint) {}
+      max_idle_(max_idle_per_endpoint),
+      kept_idle_(limits.idle_timeout * 9 / 10) {}
 
 std::optional<socket_stream> http_client::take_idle(const std::string& key) {
   std::lock_guard lock(mutex_);
@@ -44,10 +45,18 @@ std::optional<socket_stream> http_client::take_idle(const std::string& key) {
 }
 
 void http_client::close_stale(pool& connections, std::chrono::steady_clock::time_point now) const {
-  auto fresh = std::find_if(connections.begin(), connections.end(), [&](const pooled& c) {
-    return now - c.idle_since < limits_.idle_timeout;
-  });
+  auto fresh = std::find_if(connections.begin(), connections.end(),
+                            [&](const pooled& c) { return now - c.idle_since < kept_idle_; });
   connections.erase(connections.begin(), fresh);  // closes their sockets
+}
+
+void http_client::close_stale() {
+  std::lock_guard lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();
+  for (auto it = idle_.begin(); it != idle_.end();) {
+    close_stale(it->second, now);
+    it = it->second.empty() ? idle_.erase(it) : std::next(it);
+  }
 }
 
 void http_client::drop_idle(const std::string& key) {
@@ -56,8 +65,8 @@ void http_client::drop_idle(const std::string& key) {
 }
 
 void http_client::give_back(const std::string& key, socket_stream c) {
-  const auto now = std::chrono::steady_clock::now();
   std::lock_guard lock(mutex_);
+  const auto now = std::chrono::steady_clock::now();  // under the lock: the pool stays in order
   auto& connections = idle_[key];
   close_stale(connections, now);
   if (connections.size() < max_idle_)

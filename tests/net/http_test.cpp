@@ -70,6 +70,23 @@ net::http_request get(const std::string& target) {
   return net::http_request{http::verb::get, target, 11};
 }
 
+// One request through `client`, running `io` until it is answered (at most 20 s).
+result<net::http_response> send_once(asio::io_context& io, net::http_client& client,
+                                     const net::endpoint& to) {
+  std::optional<result<net::http_response>> answer;
+  io.restart();
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        answer = co_await client.send(to, get("/n"), std::chrono::seconds(5));
+      },
+      asio::detached);
+  io.run_for(std::chrono::seconds(20));
+  if (!answer)
+    return make_error(errc::internal, "no answer within 20 s");
+  return std::move(*answer);
+}
+
 // Sends the requests one after another through one client, pausing `pause` between them.
 // `open_at_end`: the server's open connections once the last answer is in, while the client
 // still holds its pool.
@@ -79,23 +96,15 @@ std::vector<result<net::http_response>> send_in_turn(tls_server& server, int cou
                                                      net::http_limits client_limits = {}) {
   asio::io_context io;
   net::http_client client(io.get_executor(), server.client_tls(), client_limits);
-  std::vector<result<net::http_response>> answers;
   const net::endpoint to{"127.0.0.1", server.port, true};
-  asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<void> {
-        for (int i = 0; i < count; ++i) {
-          if (i > 0 && pause.count() > 0) {
-            asio::steady_timer timer(io, pause);
-            co_await timer.async_wait(asio::use_awaitable);
-          }
-          answers.push_back(co_await client.send(to, get("/n"), std::chrono::seconds(5)));
-        }
-        if (open_at_end)
-          *open_at_end = server.server->open_connections();
-      },
-      asio::detached);
-  io.run_for(std::chrono::seconds(20));
+  std::vector<result<net::http_response>> answers;
+  for (int i = 0; i < count; ++i) {
+    if (i > 0)
+      std::this_thread::sleep_for(pause);
+    answers.push_back(send_once(io, client, to));
+  }
+  if (open_at_end)
+    *open_at_end = server.server->open_connections();
   return answers;
 }
 
@@ -146,4 +155,27 @@ TEST_CASE("the client closes a pooled connection idle past its idle timeout inst
   // Closed, not left behind: by the last answer the server had seen at least the first one go
   // (closed 400 ms before), while the client still held its pool.
   CHECK(open <= 2);
+}
+
+// An endpoint nobody calls any more: its owner's housekeeping closes what its pool still holds.
+TEST_CASE("close_stale closes the pooled connections idle too long of every endpoint", "[net]") {
+  tls_server server(net::http_limits{});
+  net::http_limits client_limits;
+  client_limits.idle_timeout = std::chrono::milliseconds(200);
+  asio::io_context io;
+  net::http_client client(io.get_executor(), server.client_tls(), client_limits);
+  auto answer = send_once(io, client, {"127.0.0.1", server.port, true});
+  REQUIRE(answer);
+  CHECK(server.server->open_connections() == 1);  // kept in the pool
+
+  client.close_stale();  // not idle long enough yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(server.server->open_connections() == 1);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  client.close_stale();
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server.server->open_connections() > 0 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(server.server->open_connections() == 0);
 }
