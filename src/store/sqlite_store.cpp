@@ -926,8 +926,7 @@ result<std::string> pragma_text(sqlite3* db, std::string_view sql) {
   return s->text(0);
 }
 
-result<void> configure(sqlite3* db, const sqlite_options& options) {
-  const bool in_memory = options.path == ":memory:";
+result<void> configure(sqlite3* db, bool in_memory) {
   auto mode = pragma_text(db, "PRAGMA journal_mode = WAL");
   if (!mode)
     return mode.error();
@@ -970,7 +969,7 @@ result<std::unique_ptr<store>> open_sqlite_store(const sqlite_options& options) 
   if (!db)
     return db.error();
   connection c{nullptr, std::move(*db)};
-  SAPHAN_TRY_VOID(configure(c.db.get(), options));
+  SAPHAN_TRY_VOID(configure(c.db.get(), options.path == ":memory:"));
   c.hooks = install_hooks(c.db.get(), options);
   SAPHAN_TRY_VOID(sqlite::migrate(c.db.get()));
   return std::unique_ptr<store>(std::make_unique<sqlite_store>(std::move(c)));
