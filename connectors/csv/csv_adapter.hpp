@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "connector/adapter.hpp"
+#include "connectors/adapter.hpp"
 
 namespace saphan::connector {
 

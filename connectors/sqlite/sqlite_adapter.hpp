@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "connector/adapter.hpp"
+#include "connectors/adapter.hpp"
 
 namespace saphan::connector {
 

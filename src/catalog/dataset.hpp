@@ -4,21 +4,19 @@
 #include <set>
 #include <string>
 
-#include "catalog/classification.hpp"
 #include "catalog/metadata.hpp"
 #include "core/identifiers.hpp"
 #include "core/time.hpp"
-#include "policy/policy.hpp"
+#include "law/classification.hpp"
+#include "policy/decision.hpp"
 
 namespace saphan {
 
-struct dataset_entry {
-  dataset_id id;
+// The terms (id, classification, policy) come first, from policy's dataset_terms.
+struct dataset_entry : dataset_terms {
   std::string schema;         // the JSON Schema document, as text
   std::string subject_field;  // the record field that holds the subject's identifier
   catalog_metadata metadata;
-  classification level = classification::internal;
-  access_policy policy;
   timestamp published_at{};
 
   friend bool operator==(const dataset_entry&, const dataset_entry&) = default;

@@ -289,7 +289,7 @@ outcome run_export(const parsed_args& args) {
     return usage_error(root.error().detail);
   evidence::export_options options;
   if (auto text = args.value("to-size")) {
-    auto n = parse_number("to-size", *text, 1, evidence::max_tree_size);
+    auto n = parse_number("to-size", *text, 1, merkle::max_tree_size);
     if (!n)
       return failure{n.error(), true};
     options.to_size = *n;
@@ -464,12 +464,12 @@ outcome run_prove(const parsed_args& args) {
   auto index_text = args.required("index");
   if (!index_text)
     return usage_error(index_text.error().detail);
-  auto index = parse_number("index", *index_text, 0, evidence::max_tree_size - 1);
+  auto index = parse_number("index", *index_text, 0, merkle::max_tree_size - 1);
   if (!index)
     return failure{index.error(), true};
   std::optional<std::uint64_t> size;
   if (auto text = args.value("size")) {
-    auto n = parse_number("size", *text, 1, evidence::max_tree_size);
+    auto n = parse_number("size", *text, 1, merkle::max_tree_size);
     if (!n)
       return failure{n.error(), true};
     size = *n;
@@ -542,7 +542,7 @@ result<log_filter> search_filter(const parsed_args& args) {
     return std::move(limit).error();
   f.limit = static_cast<std::size_t>(*limit);
   if (auto before = args.value("before")) {
-    auto n = parse_number("before", *before, 1, evidence::max_tree_size);
+    auto n = parse_number("before", *before, 1, merkle::max_tree_size);
     if (!n)
       return std::move(n).error();
     f.before_index = *n;

@@ -191,9 +191,8 @@ std::string proof_note(store& db, const log_row& row, const std::optional<signed
   auto proof = evidence::prove_inclusion(db, row.index, head->head.tree_size);
   if (!proof)
     return "NO PROOF: " + proof.error().detail;
-  auto checked =
-      evidence::verify_inclusion(evidence::leaf_hash(row.entry), row.index, head->head.tree_size,
-                                 proof->path, head->head.root_hash);
+  auto checked = merkle::verify_inclusion(merkle::leaf_hash(row.entry), row.index,
+                                          head->head.tree_size, proof->path, head->head.root_hash);
   if (!checked)
     return "PROOF FAILS: " + checked.error().detail;
   return "proved in head " + std::to_string(head->head.tree_size);

@@ -12,7 +12,7 @@
 #include "core/files.hpp"
 #include "net/http.hpp"
 #include "pki/pki.hpp"
-#include "tsa/timestamp.hpp"
+#include "tsa/http.hpp"
 
 namespace saphan::cli {
 namespace {

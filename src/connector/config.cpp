@@ -2,7 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "connector/adapter.hpp"
+#include "connectors/adapter.hpp"
 #include "core/files.hpp"
 
 namespace saphan::connector {

@@ -3,13 +3,14 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "connector/adapter.hpp"
 #include "connector/provider.hpp"
+#include "connectors/adapter.hpp"
 #include "core/citizen_id.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/jwe.hpp"
 #include "crypto/jws.hpp"
+#include "net/problem.hpp"
 
 namespace saphan::connector {
 namespace {
@@ -350,9 +351,9 @@ std::string format_consumer_answer(const opened_answer& a) {
 }
 
 std::string problem_with_status(const error& e, int status) {
-  auto doc = parse_json(problem_json(e));
+  auto doc = parse_json(net::problem_json(e));
   if (!doc || !doc->IsObject())
-    return problem_json(e);
+    return net::problem_json(e);
   auto it = doc->FindMember("status");
   if (it != doc->MemberEnd())
     it->value.SetInt(status);

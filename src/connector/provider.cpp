@@ -1,6 +1,6 @@
 #include "connector/provider.hpp"
 
-#include "connector/adapter.hpp"
+#include "connectors/adapter.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/jwe.hpp"
 #include "crypto/jws.hpp"

@@ -14,13 +14,14 @@
 #include <thread>
 #include <vector>
 
-#include "connector/adapter.hpp"
 #include "connector/consumer.hpp"
 #include "connector/provider.hpp"
+#include "connectors/registry.hpp"
 #include "core/files.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/jws.hpp"
 #include "exchange/envelope.hpp"
+#include "net/problem.hpp"
 #include "pki/pki.hpp"
 
 namespace saphan::connector {
@@ -246,7 +247,7 @@ struct connector_service::state {
     if (!answer)
       co_return std::move(answer).error();
     if (answer->result() != http::status::ok)
-      co_return parse_problem(answer->body(), answer->result_int());
+      co_return net::parse_problem(answer->body(), answer->result_int());
     auto parsed =
         co_await on_worker([&answer] { return answer_schema_from_catalog(answer->body()); });
     if (!parsed) {

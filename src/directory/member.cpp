@@ -3,6 +3,8 @@
 #include <array>
 #include <set>
 
+#include "core/enum_names.hpp"
+
 namespace saphan {
 namespace {
 
@@ -46,15 +48,12 @@ bool is_group_name(std::string_view text) noexcept {
 }
 
 std::string_view to_string(key_use use) noexcept {
-  auto index = static_cast<std::size_t>(use);
-  return index < key_use_names.size() ? key_use_names[index] : "invalid";
+  return name_of(key_use_names, use, "invalid");
 }
 
 result<key_use> parse_key_use(std::string_view text) {
-  for (std::size_t i = 0; i < key_use_names.size(); ++i) {
-    if (key_use_names[i] == text)
-      return static_cast<key_use>(i);
-  }
+  if (auto use = value_named<key_use>(key_use_names, text))
+    return *use;
   return make_error(errc::invalid_argument, "use: must be one of signing, encryption, tls");
 }
 

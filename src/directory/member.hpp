@@ -4,10 +4,10 @@
 #include <string>
 #include <vector>
 
-#include "catalog/classification.hpp"
 #include "core/identifiers.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
+#include "law/classification.hpp"
 
 namespace saphan {
 

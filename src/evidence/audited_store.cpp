@@ -164,7 +164,7 @@ class audited_store final : public store {
 
   result<std::uint64_t> log_size() override { return inner_->log_size(); }
   result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
-                          const std::vector<stored_node>& nodes) override {
+                          const std::vector<merkle::stored_node>& nodes) override {
     return inner_->append_log(first, entries, nodes);
   }
   result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
@@ -175,7 +175,7 @@ class audited_store final : public store {
     return inner_->read_log(from, limit);
   }
   result<std::vector<crypto::sha256_digest>> read_log_nodes(
-      const std::vector<node_id>& ids) override {
+      const std::vector<merkle::node_id>& ids) override {
     return inner_->read_log_nodes(ids);
   }
   result<std::vector<log_row>> search_log(const log_filter& f) override {

@@ -4,7 +4,7 @@
 
 #include "core/json.hpp"
 #include "crypto/encoding.hpp"
-#include "evidence/merkle.hpp"
+#include "merkle/merkle.hpp"
 
 namespace saphan::evidence {
 namespace {
@@ -79,7 +79,7 @@ result<void> check_key_id(std::string_view key_id) {
 result<void> check_fields(const checkpoint& cp) {
   SAPHAN_TRY_VOID(check_origin(cp.origin));
   SAPHAN_TRY_VOID(check_key_id(cp.key_id));
-  if (cp.tree_size > max_tree_size)
+  if (cp.tree_size > merkle::max_tree_size)
     return invalid("tree_size", "must be at most 2^63-1");
   return ok();
 }

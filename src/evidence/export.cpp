@@ -114,7 +114,7 @@ result<void> check_members(const Value& object, const std::array<std::string_vie
 }
 
 result<std::uint64_t> read_size(const Value& v, std::string_view where) {
-  if (!v.IsUint64() || v.GetUint64() > max_tree_size) {
+  if (!v.IsUint64() || v.GetUint64() > merkle::max_tree_size) {
     return make_error(errc::malformed_json,
                       std::string(where) + ": must be a whole number 0..2^63-1");
   }
@@ -469,7 +469,7 @@ class export_verifier {
   const verify_observer& observer_;
   header_info header_;
   crypto::ed25519_public_key key_;
-  compact_tree tree_;
+  merkle::compact_tree tree_;
   std::uint64_t line_no_ = 0;
   std::string context_;  // "entry 5", "checkpoint of size 8": what the current line holds
   std::optional<checkpoint> last_;  // the last checkpoint that verified
@@ -587,7 +587,7 @@ result<void> export_verifier::entry(const Value& doc) {
     return std::move(bytes).error();
   if (bytes->empty())
     return make_error(errc::malformed_json, "entry: must not be empty");
-  auto nodes = tree_.append(leaf_hash(*bytes));
+  auto nodes = tree_.append(merkle::leaf_hash(*bytes));
   if (!nodes)
     return std::move(nodes).error();
   if (observer_.on_node) {
@@ -704,19 +704,20 @@ result<void> export_verifier::finish() {
 // Collects the hashes of the nodes an inclusion proof needs as they complete.
 class node_collector {
  public:
-  explicit node_collector(std::vector<node_id> ids) : ids_(std::move(ids)) {
+  explicit node_collector(std::vector<merkle::node_id> ids) : ids_(std::move(ids)) {
     std::sort(ids_.begin(), ids_.end());
     ids_.erase(std::unique(ids_.begin(), ids_.end()), ids_.end());
     hashes_.resize(ids_.size());
   }
 
-  void add(const stored_node& n) {
+  void add(const merkle::stored_node& n) {
     auto at = std::lower_bound(ids_.begin(), ids_.end(), n.id);
     if (at != ids_.end() && *at == n.id)
       hashes_[static_cast<std::size_t>(at - ids_.begin())] = n.hash;
   }
 
-  result<std::vector<crypto::sha256_digest>> fetch(const std::vector<node_id>& wanted) const {
+  result<std::vector<crypto::sha256_digest>> fetch(
+      const std::vector<merkle::node_id>& wanted) const {
     std::vector<crypto::sha256_digest> out;
     out.reserve(wanted.size());
     for (const auto& id : wanted) {
@@ -732,7 +733,7 @@ class node_collector {
   }
 
  private:
-  std::vector<node_id> ids_;
+  std::vector<merkle::node_id> ids_;
   std::vector<std::optional<crypto::sha256_digest>> hashes_;
 };
 
@@ -765,9 +766,9 @@ result<crypto::sha256_digest> decode_hash(const Value& v, std::string_view where
 result<std::vector<crypto::sha256_digest>> decode_path(const Value& v) {
   if (!v.IsArray())
     return make_error(errc::malformed_json, "path: must be an array");
-  if (v.Size() > max_proof_hashes) {
+  if (v.Size() > merkle::max_proof_hashes) {
     return make_error(errc::proof_invalid,
-                      "path: at most " + std::to_string(max_proof_hashes) + " hashes");
+                      "path: at most " + std::to_string(merkle::max_proof_hashes) + " hashes");
   }
   std::vector<crypto::sha256_digest> path;
   for (const auto& h : v.GetArray()) {
@@ -846,16 +847,16 @@ result<export_proof> prove_export(std::istream& in, std::uint64_t index,
         errc::invalid_argument,
         "index " + std::to_string(index) + " is not below the tree size " + std::to_string(*size));
   }
-  auto plan = inclusion_proof_plan(index, *size);
+  auto plan = merkle::inclusion_proof_plan(index, *size);
   if (!plan)
     return std::move(plan).error();
   const auto plan_nodes = plan->nodes();
   auto wanted = plan_nodes;
-  wanted.push_back(node_id{0, index});
+  wanted.push_back(merkle::node_id{0, index});
   node_collector nodes(wanted);
   std::optional<export_proof> proof;
   verify_observer observer;
-  observer.on_node = [&](const stored_node& n) { nodes.add(n); };
+  observer.on_node = [&](const merkle::stored_node& n) { nodes.add(n); };
   observer.on_checkpoint = [&](const checkpoint& cp, std::string_view json,
                                const std::optional<std::string>&) {
     if (cp.tree_size == *size)
@@ -871,10 +872,10 @@ result<export_proof> prove_export(std::istream& in, std::uint64_t index,
   auto fetched = nodes.fetch(plan_nodes);
   if (!fetched)
     return std::move(fetched).error();
-  auto path = assemble_proof(*plan, *fetched);
+  auto path = merkle::assemble_proof(*plan, *fetched);
   if (!path)
     return std::move(path).error();
-  auto leaf = nodes.fetch({node_id{0, index}});
+  auto leaf = nodes.fetch({merkle::node_id{0, index}});
   if (!leaf)
     return std::move(leaf).error();
   proof->leaf_hash = leaf->front();
@@ -882,7 +883,7 @@ result<export_proof> prove_export(std::istream& in, std::uint64_t index,
   proof->key_pinned = report->key_pinned;
   proof->path = std::move(*path);
   SAPHAN_TRY_VOID(
-      verify_inclusion(proof->leaf_hash, index, *size, proof->path, proof->head.root_hash));
+      merkle::verify_inclusion(proof->leaf_hash, index, *size, proof->path, proof->head.root_hash));
   return std::move(*proof);
 }
 
@@ -945,7 +946,7 @@ result<void> verify_proof_json(std::string_view json, const crypto::ed25519_publ
   if (!(cp->root_hash == *root)) {
     return make_error(errc::root_mismatch, "rootHash is not the checkpoint's root_hash");
   }
-  return verify_inclusion(*leaf, *index, *size, *path, cp->root_hash);
+  return merkle::verify_inclusion(*leaf, *index, *size, *path, cp->root_hash);
 }
 
 }  // namespace saphan::evidence

@@ -47,7 +47,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/keys.hpp"
 #include "evidence/checkpoint.hpp"
-#include "evidence/merkle.hpp"
+#include "merkle/merkle.hpp"
 #include "store/store.hpp"
 
 namespace saphan::evidence {
@@ -128,7 +128,7 @@ struct export_report {
 
 // What verify_export saw, for callers that build on the verified stream (prove_export).
 struct verify_observer {
-  std::function<void(const stored_node&)> on_node;  // every complete node, as it completes
+  std::function<void(const merkle::stored_node&)> on_node;  // every complete node, as it completes
   // Every checkpoint after it verified, with its line's JSON object and token (if any).
   std::function<void(const checkpoint&, std::string_view json,
                      const std::optional<std::string>& token)>

@@ -5,11 +5,11 @@
 namespace saphan::evidence {
 namespace {
 
-result<compact_tree> load_tree(store& db, std::uint64_t size) {
-  auto border = db.read_log_nodes(compact_tree::border_nodes(size));
+result<merkle::compact_tree> load_tree(store& db, std::uint64_t size) {
+  auto border = db.read_log_nodes(merkle::compact_tree::border_nodes(size));
   if (!border)
     return std::move(border).error();
-  return compact_tree::restore(size, *border);
+  return merkle::compact_tree::restore(size, *border);
 }
 
 result<std::uint64_t> checked_log_size(store& db, std::uint64_t wanted, std::string_view what) {
@@ -27,11 +27,11 @@ result<std::uint64_t> checked_log_size(store& db, std::uint64_t wanted, std::str
 }  // namespace
 
 result<std::uint64_t> append_entries(store& db, const std::vector<log_append>& entries,
-                                     compact_tree* tree) {
+                                     merkle::compact_tree* tree) {
   if (entries.empty())
     return make_error(errc::invalid_argument, "no log entries to append");
   std::uint64_t first = 0;
-  compact_tree grown;
+  merkle::compact_tree grown;
   auto done = db.transaction([&]() -> result<void> {
     auto size = db.log_size();
     if (!size)
@@ -45,10 +45,10 @@ result<std::uint64_t> append_entries(store& db, const std::vector<log_append>& e
         return std::move(loaded).error();
       grown = std::move(*loaded);
     }
-    std::vector<stored_node> nodes;
+    std::vector<merkle::stored_node> nodes;
     nodes.reserve(entries.size() * 2);
     for (const auto& e : entries) {
-      auto made = grown.append(leaf_hash(e.entry));
+      auto made = grown.append(merkle::leaf_hash(e.entry));
       if (!made)
         return std::move(made).error();
       nodes.insert(nodes.end(), made->begin(), made->end());
@@ -111,16 +111,16 @@ result<inclusion_proof> prove_inclusion(store& db, std::uint64_t index, std::uin
   auto log_size = checked_log_size(db, tree_size, "tree size");
   if (!log_size)
     return std::move(log_size).error();
-  auto plan = inclusion_proof_plan(index, tree_size);
+  auto plan = merkle::inclusion_proof_plan(index, tree_size);
   if (!plan)
     return std::move(plan).error();
   auto fetched = db.read_log_nodes(plan->nodes());
   if (!fetched)
     return std::move(fetched).error();
-  auto path = assemble_proof(*plan, *fetched);
+  auto path = merkle::assemble_proof(*plan, *fetched);
   if (!path)
     return std::move(path).error();
-  auto leaf = db.read_log_nodes({node_id{0, index}});
+  auto leaf = db.read_log_nodes({merkle::node_id{0, index}});
   if (!leaf)
     return std::move(leaf).error();
   return inclusion_proof{index, tree_size, leaf->front(), std::move(*path)};
@@ -131,13 +131,13 @@ result<std::vector<crypto::sha256_digest>> prove_consistency(store& db, std::uin
   auto log_size = checked_log_size(db, size2, "tree size");
   if (!log_size)
     return std::move(log_size).error();
-  auto plan = consistency_proof_plan(size1, size2);
+  auto plan = merkle::consistency_proof_plan(size1, size2);
   if (!plan)
     return std::move(plan).error();
   auto fetched = db.read_log_nodes(plan->nodes());
   if (!fetched)
     return std::move(fetched).error();
-  return assemble_proof(*plan, *fetched);
+  return merkle::assemble_proof(*plan, *fetched);
 }
 
 crypto::sha256_digest timestamp_imprint(const checkpoint& cp) {

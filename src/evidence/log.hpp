@@ -13,7 +13,7 @@
 #include "core/time.hpp"
 #include "crypto/keys.hpp"
 #include "evidence/checkpoint.hpp"
-#include "evidence/merkle.hpp"
+#include "merkle/merkle.hpp"
 #include "store/store.hpp"
 
 namespace saphan::evidence {
@@ -30,7 +30,7 @@ struct log_identity {
 // matches the stored log, rebuilt from stored nodes otherwise, and left unchanged on failure.
 // Errors: invalid_argument (no entries), payload_too_large, storage_failure.
 result<std::uint64_t> append_entries(store& db, const std::vector<log_append>& entries,
-                                     compact_tree* tree = nullptr);
+                                     merkle::compact_tree* tree = nullptr);
 
 // The root of the tree of the first `size` entries, from stored nodes.
 // Errors: invalid_argument (size above the log size), not_found, storage_failure.

@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "evidence/checkpoint.hpp"
 #include "evidence/log.hpp"
+#include "tsa/http.hpp"
 
 namespace saphan::evidence {
 

@@ -24,6 +24,7 @@
 
 #include "core/result.hpp"
 #include "core/time.hpp"
+#include "net/http.hpp"
 #include "store/store.hpp"
 #include "tsa/timestamp.hpp"
 

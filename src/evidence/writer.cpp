@@ -153,7 +153,7 @@ void log_writer::write_batch(std::deque<waiter*>& batch) {
   ++stats_.failed_batches;
   // The commit failed after append_entries grew the cached tree: forget it, so the next batch
   // rebuilds the tree from what is really stored.
-  tree_ = compact_tree{};
+  tree_ = merkle::compact_tree{};
   for (auto* w : batch) {
     w->outcome = make_error(errc::evidence_unavailable, written.error().detail);
   }

@@ -13,7 +13,7 @@
 #include <optional>
 #include <thread>
 
-#include "evidence/merkle.hpp"
+#include "merkle/merkle.hpp"
 #include "store/store.hpp"
 
 namespace saphan::evidence {
@@ -66,7 +66,7 @@ class log_writer {
 
   std::unique_ptr<store> db_;
   std::size_t max_batch_;
-  compact_tree tree_;  // the writer thread's cache of the tree; see append_entries
+  merkle::compact_tree tree_;  // the writer thread's cache of the tree; see append_entries
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;
   std::deque<waiter*> queue_;

@@ -398,38 +398,6 @@ jwe_binding binding_for(const request_envelope& r) {
   return {r.request_id, to_string(r.consumer), to_string(r.dataset.owner), to_string(r.dataset)};
 }
 
-std::string problem_json(const error& e, std::string_view instance) {
-  rapidjson::StringBuffer buffer;
-  json_writer w(buffer);
-  w.StartObject();
-  auto code = to_string(e.code);
-  member(w, "type", "urn:saphan:problem:" + std::string(code));
-  member(w, "title", title(e.code));
-  key(w, "status");
-  w.Int(http_status(e.code));
-  member(w, "code", code);
-  if (!e.detail.empty())
-    member(w, "detail", e.detail);
-  if (!instance.empty())
-    member(w, "instance", instance);
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-error parse_problem(std::string_view body, int status) {
-  auto doc = parse_json(body, {64 * 1024, 8});
-  if (doc && doc->IsObject()) {
-    json_object obj(*doc, "");
-    auto code = obj.optional_string("code");
-    auto detail = obj.optional_string("detail");
-    errc parsed{};
-    if (code && *code && parse_errc(**code, parsed)) {
-      return make_error(parsed, detail && *detail ? **detail : std::string{});
-    }
-  }
-  return make_error(errc::provider_error, "HTTP status " + std::to_string(status));
-}
-
 bool is_field_name(std::string_view text) noexcept {
   if (text.empty() || text.size() > max_field_name_length)
     return false;

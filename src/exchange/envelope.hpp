@@ -20,7 +20,7 @@
 #include "core/identifiers.hpp"
 #include "core/json.hpp"
 #include "core/time.hpp"
-#include "policy/policy.hpp"
+#include "law/lawful_basis.hpp"
 
 namespace saphan {
 
@@ -116,10 +116,5 @@ jwe_binding binding_for(const request_envelope& request);
 
 // Request ids: 8..64 characters of [A-Za-z0-9_-].
 bool is_valid_request_id(std::string_view id);
-
-// RFC 9457 problem+json body for an error.
-std::string problem_json(const error& e, std::string_view instance = {});
-// Reads the code back from a problem+json body (errc::internal when absent or unknown).
-error parse_problem(std::string_view body, int http_status);
 
 }  // namespace saphan

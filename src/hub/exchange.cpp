@@ -8,6 +8,7 @@
 #include "crypto/jws.hpp"
 #include "hub/durable_append.hpp"
 #include "hub/evidence_entries.hpp"
+#include "net/problem.hpp"
 
 // GCC 12 at -O2 reports asio's coroutine frames here, which bring their own operator new and
 // delete, as freed by a mismatched operator delete (a false positive; ASan sees no such free).
@@ -397,7 +398,7 @@ result<exchange_service::checked_answer> exchange_service::check_answer(
     const admitted_request& admitted, int status, std::string_view body, std::string_view signature,
     timestamp now) {
   if (status != 200)
-    return parse_problem(body, status);
+    return net::parse_problem(body, status);
   auto header = crypto::peek_jws_header(signature);
   if (!header)
     return make_error(errc::provider_error, "provider answer unsigned");

@@ -43,7 +43,7 @@ result<std::uint64_t> number_param(const api_target& t, const std::string& name,
   const auto& text = it->second;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
-      value > evidence::max_tree_size) {
+      value > merkle::max_tree_size) {
     return make_error(errc::invalid_argument, name + ": must be a non-negative integer");
   }
   return value;

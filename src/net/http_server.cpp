@@ -9,7 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/scoped_count.hpp"
-#include "exchange/envelope.hpp"
+#include "net/problem.hpp"
 #include "pki/pki.hpp"
 
 namespace saphan::net {

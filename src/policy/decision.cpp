@@ -144,7 +144,7 @@ result<void> check_consent_step(const access_request& request, const consent_art
 
 }  // namespace
 
-access_decision decide(const access_request& request, const dataset_entry& dataset,
+access_decision decide(const access_request& request, const dataset_terms& dataset,
                        const consent_artefact* consent, timestamp now,
                        std::uint32_t recent_requests) {
   if (request.dataset != dataset.id) {

@@ -8,11 +8,22 @@
 #include <string>
 #include <vector>
 
-#include "catalog/dataset.hpp"
 #include "consent/consent.hpp"
+#include "core/identifiers.hpp"
+#include "law/classification.hpp"
 #include "policy/policy.hpp"
 
 namespace saphan {
+
+// What a published dataset says about who may read it: the part of its catalog entry that the
+// decision reads (catalog's dataset_entry extends it with the schema and the metadata).
+struct dataset_terms {
+  dataset_id id;
+  classification level = classification::internal;
+  access_policy policy;
+
+  friend bool operator==(const dataset_terms&, const dataset_terms&) = default;
+};
 
 struct access_request {
   member_id consumer;
@@ -39,7 +50,7 @@ struct access_decision {
 // `consent` is the artefact named by request.consent, looked up by the caller (nullptr when not
 // found). `recent_requests` is how many requests this consumer made for this dataset within the
 // matched grant's rate window, not counting this one.
-access_decision decide(const access_request& request, const dataset_entry& dataset,
+access_decision decide(const access_request& request, const dataset_terms& dataset,
                        const consent_artefact* consent, timestamp now,
                        std::uint32_t recent_requests);
 

@@ -22,10 +22,6 @@ constexpr std::int64_t max_rate_requests = 1'000'000'000;
 constexpr std::int64_t max_window_seconds = 86'400;
 constexpr std::string_view group_prefix = "group:";
 
-constexpr std::array<std::string_view, 7> basis_names = {
-    "consent",  "legal_obligation",    "public_task", "vital_interest",
-    "contract", "legitimate_interest", "research"};
-
 std::string indexed(std::string_view name, std::size_t i) {
   return std::string(name) + "[" + std::to_string(i) + "]";
 }
@@ -270,21 +266,6 @@ rapidjson::Value grant_to_json(const access_grant& grant,
 }
 
 }  // namespace
-
-std::string_view to_string(lawful_basis basis) noexcept {
-  auto index = static_cast<std::size_t>(basis);
-  return index < basis_names.size() ? basis_names[index] : "invalid";
-}
-
-result<lawful_basis> parse_lawful_basis(std::string_view text) {
-  for (std::size_t i = 0; i < basis_names.size(); ++i) {
-    if (basis_names[i] == text)
-      return static_cast<lawful_basis>(i);
-  }
-  return make_error(errc::invalid_argument,
-                    "lawful basis: must be one of consent, legal_obligation, public_task, "
-                    "vital_interest, contract, legitimate_interest, research");
-}
 
 bool is_purpose_code(std::string_view text) noexcept {
   if (text.empty() || text.size() > 64)

@@ -12,22 +12,9 @@
 
 #include "core/identifiers.hpp"
 #include "core/json.hpp"
+#include "law/lawful_basis.hpp"
 
 namespace saphan {
-
-// PDPA section 24 bases, plus consent (section 19).
-enum class lawful_basis {
-  consent,
-  legal_obligation,
-  public_task,
-  vital_interest,
-  contract,
-  legitimate_interest,
-  research,
-};
-
-std::string_view to_string(lawful_basis basis) noexcept;
-result<lawful_basis> parse_lawful_basis(std::string_view text);
 
 struct purpose_rule {
   std::string purpose;                      // purpose code, e.g. "legal-aid-eligibility"

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "core/time.hpp"
-#include "evidence/merkle.hpp"
+#include "merkle/merkle.hpp"
 
 namespace saphan::sqlite {
 
@@ -19,7 +19,7 @@ inline timestamp timestamp_of_micros(std::int64_t micros) {
 
 // Log positions are unsigned; no log grows past max_tree_size, which fits SQLite's int64.
 inline std::int64_t as_sql_int(std::uint64_t value) {
-  return static_cast<std::int64_t>(std::min<std::uint64_t>(value, evidence::max_tree_size));
+  return static_cast<std::int64_t>(std::min<std::uint64_t>(value, merkle::max_tree_size));
 }
 
 }  // namespace saphan::sqlite

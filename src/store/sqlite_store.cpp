@@ -422,7 +422,7 @@ class sqlite_store final : public store {
   }
 
   result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
-                          const std::vector<evidence::stored_node>& nodes) override {
+                          const std::vector<merkle::stored_node>& nodes) override {
     for (const auto& e : entries)
       SAPHAN_TRY_VOID(check_log_entry(e));
     std::lock_guard lock(mutex_);
@@ -469,7 +469,7 @@ class sqlite_store final : public store {
   }
 
   result<std::vector<crypto::sha256_digest>> read_log_nodes(
-      const std::vector<evidence::node_id>& ids) override {
+      const std::vector<merkle::node_id>& ids) override {
     std::lock_guard lock(mutex_);
     std::vector<crypto::sha256_digest> hashes;
     hashes.reserve(ids.size());
@@ -766,7 +766,7 @@ class sqlite_store final : public store {
         });
   }
 
-  result<void> insert_node(const evidence::stored_node& n) {
+  result<void> insert_node(const merkle::stored_node& n) {
     return with("INSERT INTO log_nodes(level, idx, hash) VALUES (?, ?, ?)",
                 [&](statement& s) -> result<void> {
                   SAPHAN_TRY_VOID(sqlite::bind_all(s, static_cast<std::int64_t>(n.id.level),

@@ -16,7 +16,7 @@
 #include "catalog/dataset.hpp"
 #include "consent/consent.hpp"
 #include "directory/member.hpp"
-#include "evidence/merkle.hpp"
+#include "merkle/merkle.hpp"
 
 namespace saphan {
 
@@ -126,7 +126,7 @@ class store {
   // Errors: conflict when log_size() != first (another writer appended first; nothing written),
   // storage_failure. Atomic; inside `transaction` it commits with the rest of the body.
   virtual result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
-                                  const std::vector<evidence::stored_node>& nodes) = 0;
+                                  const std::vector<merkle::stored_node>& nodes) = 0;
   // The request ids of exchange decisions received at or after `since`, with their receipt
   // times: what the hub's replay guard must remember again after a restart.
   virtual result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
@@ -136,7 +136,7 @@ class store {
   // The stored hashes of complete nodes, in the order asked. Errors: not_found naming the first
   // missing node.
   virtual result<std::vector<crypto::sha256_digest>> read_log_nodes(
-      const std::vector<evidence::node_id>& ids) = 0;
+      const std::vector<merkle::node_id>& ids) = 0;
   virtual result<std::vector<log_row>> search_log(const log_filter& filter) = 0;
 
   // Checkpoints, one per tree size. add_checkpoint: already_exists when that size has one.

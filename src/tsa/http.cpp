@@ -3,7 +3,7 @@
 #include <boost/asio/detached.hpp>
 #include <cctype>
 
-#include "tsa/timestamp.hpp"
+#include "tsa/http.hpp"
 
 namespace saphan::tsa {
 namespace {

@@ -1,7 +1,6 @@
 // RFC 3161 time-stamping on OpenSSL's TS support: building queries, answering them as a
-// time-stamping authority (TSA), checking replies and verifying tokens, and asking a TSA over
-// HTTP (RFC 3161 section 3.4: POST application/timestamp-query, answer
-// application/timestamp-reply).
+// time-stamping authority (TSA), checking replies and verifying tokens. Nothing here touches the
+// network, so an auditor verifies tokens offline; tsa/http.hpp carries them over HTTP.
 //
 // Everything is SHA-256: queries carry a SHA-256 message imprint, the TSA accepts nothing else,
 // and verification refuses tokens over other hashes. Tokens are self-authenticating (signed CMS),
@@ -11,7 +10,6 @@
 #pragma once
 
 #include <array>
-#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -24,7 +22,6 @@
 #include "core/result.hpp"
 #include "core/time.hpp"
 #include "crypto/hash.hpp"
-#include "net/http.hpp"
 
 namespace saphan::tsa {
 
@@ -156,42 +153,5 @@ result<std::string> extract_token(std::string_view response_der);
 // that is verify_token's job. Errors: payload_too_large, timestamp_invalid.
 result<void> check_reply(std::string_view response_der, const crypto::sha256_digest& digest,
                          std::optional<std::uint64_t> nonce);
-
-// ---- HTTP ----------------------------------------------------------------------------------
-
-// The HTTP answer of a TSA to one request: POST / with Content-Type application/timestamp-query
-// gets 200 and an application/timestamp-reply body (which may be a rejection); other methods
-// 405, other paths 404, other content types 400, all as problem+json. Pure apart from signing.
-net::http_response answer_http(const tsa_signer& signer, const serial_source& serials,
-                               const net::http_request& request, timestamp now);
-
-// Limits for a TSA server: bodies up to max_request_bytes, short deadlines.
-net::http_limits server_limits();
-
-// A handler for net::http_server that answers with answer_http at now_utc(). Signing one token
-// (one ECDSA P-256 signature) takes tens of microseconds, so it runs on the I/O thread.
-net::request_handler make_handler(tsa_signer signer, serial_source serials);
-
-// Asks the TSA at `tsa` (an http:// or https:// endpoint; POST /) for a token over `digest`,
-// with a fresh random nonce, and checks the reply with check_reply. Returns the DER
-// TimeStampResp, to be verified with verify_token before it is trusted.
-// `client` should be made with reply_client_limits() so oversized answers are cut off.
-// Errors: provider_unreachable, provider_timeout (network, as net::http_client),
-// provider_error (HTTP status other than 200), payload_too_large, timestamp_invalid (wrong
-// content type, malformed reply, rejection, imprint or nonce mismatch), internal.
-boost::asio::awaitable<result<std::string>> request_timestamp(net::http_client& client,
-                                                              const net::endpoint& tsa,
-                                                              const crypto::sha256_digest& digest,
-                                                              std::chrono::milliseconds timeout);
-
-// Client limits matching max_response_bytes.
-net::http_limits reply_client_limits();
-
-// request_timestamp on a private io_context, for the command line and tests. `tsa_url` is
-// "http://host:port" or "https://host:port" (https needs `tls`). Blocks up to `timeout`.
-result<std::string> request_timestamp_blocking(const std::string& tsa_url,
-                                               const crypto::sha256_digest& digest,
-                                               std::chrono::milliseconds timeout,
-                                               std::shared_ptr<net::asio::ssl::context> tls = {});
 
 }  // namespace saphan::tsa

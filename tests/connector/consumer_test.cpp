@@ -2,6 +2,7 @@
 
 #include "connector/consumer.hpp"
 #include "core/citizen_id.hpp"
+#include "net/problem.hpp"
 
 using namespace saphan;
 using namespace saphan::connector;
@@ -193,7 +194,7 @@ TEST_CASE("problem_with_status keeps the code and sets the status", "[connector]
   REQUIRE(doc);
   CHECK((*doc)["status"].GetInt() == 502);
   CHECK(std::string((*doc)["code"].GetString()) == "bad_signature");
-  auto back = parse_problem(body, 502);
+  auto back = net::parse_problem(body, 502);
   CHECK(back.code == errc::bad_signature);
 }
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "connector/adapter.hpp"
 #include "connectors/csv/csv_adapter.hpp"
+#include "connectors/registry.hpp"
 #include "core/json.hpp"
 #include "test_support.hpp"
 

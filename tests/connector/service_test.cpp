@@ -19,6 +19,7 @@
 #include "crypto/jws.hpp"
 #include "exchange/envelope.hpp"
 #include "net/http.hpp"
+#include "net/problem.hpp"
 #include "pki/pki.hpp"
 #include "test_support.hpp"
 
@@ -188,20 +189,20 @@ TEST_CASE("provider side refuses what the hub did not send", "[connector]") {
     auto answer = send(provider, provide_request(body, signature), client_tls(s.dir, "dopa"));
     REQUIRE(answer);
     CHECK(answer->result_int() == 403);
-    CHECK(parse_problem(answer->body(), 403).code == errc::certificate_mismatch);
+    CHECK(net::parse_problem(answer->body(), 403).code == errc::certificate_mismatch);
   }
   SECTION("a signature by another key") {
     auto forged = *crypto::sign_detached(body, s.consumer_keys.secret_key, "hub-1");
     auto answer = send(provider, provide_request(body, forged), client_tls(s.dir, "hub"));
     REQUIRE(answer);
-    CHECK(parse_problem(answer->body(), answer->result_int()).code == errc::bad_signature);
+    CHECK(net::parse_problem(answer->body(), answer->result_int()).code == errc::bad_signature);
   }
   SECTION("a stale request") {
     auto old = s.forwarded_body(now_utc() - std::chrono::seconds(301));
     auto old_signature = *crypto::sign_detached(old, s.hub_keys.secret_key, "hub-1");
     auto answer = send(provider, provide_request(old, old_signature), client_tls(s.dir, "hub"));
     REQUIRE(answer);
-    CHECK(parse_problem(answer->body(), answer->result_int()).code == errc::stale_request);
+    CHECK(net::parse_problem(answer->body(), answer->result_int()).code == errc::stale_request);
   }
   SECTION("GET is not allowed, /healthz is") {
     net::http_request get{http::verb::get, std::string(provide_path), 11};
@@ -230,7 +231,7 @@ TEST_CASE("consumer side checks its caller before calling the hub", "[connector]
   auto refused = send(local, call, nullptr);
   REQUIRE(refused);
   CHECK(refused->result_int() == 403);
-  CHECK(parse_problem(refused->body(), 403).code == errc::unknown_member);
+  CHECK(net::parse_problem(refused->body(), 403).code == errc::unknown_member);
 
   // The right caller gets as far as the hub, which is not there.
   call.set(client_header, "TH/GOV/DOPA/civil-registry");
@@ -238,7 +239,7 @@ TEST_CASE("consumer side checks its caller before calling the hub", "[connector]
            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   auto unreachable = send(local, call, nullptr);
   REQUIRE(unreachable);
-  CHECK(parse_problem(unreachable->body(), unreachable->result_int()).code ==
+  CHECK(net::parse_problem(unreachable->body(), unreachable->result_int()).code ==
         errc::provider_unreachable);
   CHECK((*unreachable)[std::string(traceparent_header)] ==
         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");

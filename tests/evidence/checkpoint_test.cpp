@@ -6,12 +6,13 @@
 
 #include "crypto/encoding.hpp"
 #include "evidence/checkpoint.hpp"
-#include "evidence/merkle.hpp"
+#include "merkle/merkle.hpp"
 
 namespace {
 
 using namespace saphan;
 using namespace saphan::evidence;
+using namespace saphan::merkle;
 
 constexpr std::string_view origin = "saphan/TH/GOV/SAPHAN/hub";
 // The root of the 8 certificate-transparency reference leaves (tests/data/merkle/roots.json).

@@ -16,6 +16,7 @@ namespace {
 
 using namespace saphan;
 using namespace saphan::evidence;
+using namespace saphan::merkle;
 using saphan::pki::test::temp_dir;
 
 constexpr const char* test_origin = "saphan/TH/GOV/SAPHAN/hub";

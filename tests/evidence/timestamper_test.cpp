@@ -9,7 +9,7 @@
 #include "evidence/timestamper.hpp"
 #include "net/http.hpp"
 #include "tests/pki/pki_test_support.hpp"
-#include "tsa/timestamp.hpp"
+#include "tsa/http.hpp"
 
 using namespace saphan;
 using saphan::pki::test::temp_dir;

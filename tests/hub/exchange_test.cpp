@@ -99,7 +99,7 @@ class failing_log_store : public store {
   }
 
   result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
-                          const std::vector<evidence::stored_node>& nodes) override {
+                          const std::vector<merkle::stored_node>& nodes) override {
     {
       std::unique_lock lock(gate_mutex_);
       ++batches_waiting_;
@@ -119,7 +119,7 @@ class failing_log_store : public store {
     return inner_->read_log(from, limit);
   }
   result<std::vector<crypto::sha256_digest>> read_log_nodes(
-      const std::vector<evidence::node_id>& ids) override {
+      const std::vector<merkle::node_id>& ids) override {
     return inner_->read_log_nodes(ids);
   }
   result<std::vector<log_row>> search_log(const log_filter& f) override {

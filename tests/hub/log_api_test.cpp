@@ -1065,15 +1065,14 @@ TEST_CASE("inclusion proofs verify against the stored roots", "[hub][log_api]") 
       CHECK(doc["index"].GetUint64() == index);
       CHECK(doc["treeSize"].GetUint64() == size);
       const auto leaf = digest_of(doc["leafHash"]);
-      CHECK(leaf == evidence::leaf_hash(rows->at(index).entry));
+      CHECK(leaf == merkle::leaf_hash(rows->at(index).entry));
       auto path = digests_of(doc["path"]);
-      LOG_API_REQUIRE_OK(evidence::verify_inclusion(leaf, index, size, path, *root));
+      LOG_API_REQUIRE_OK(merkle::verify_inclusion(leaf, index, size, path, *root));
       // The proof is bound to its leaf and its path.
-      CHECK_FALSE(
-          evidence::verify_inclusion(evidence::leaf_hash("forged"), index, size, path, *root));
+      CHECK_FALSE(merkle::verify_inclusion(merkle::leaf_hash("forged"), index, size, path, *root));
       if (!path.empty()) {
         path.front().bytes[0] ^= 1;
-        CHECK_FALSE(evidence::verify_inclusion(leaf, index, size, path, *root));
+        CHECK_FALSE(merkle::verify_inclusion(leaf, index, size, path, *root));
       }
     }
   }
@@ -1092,7 +1091,7 @@ TEST_CASE("inclusion proofs verify against the stored roots", "[hub][log_api]") 
 TEST_CASE("consistency proofs verify between every pair of sizes", "[hub][log_api]") {
   exchange_log log;
   const auto anyone = caller({"justice"});
-  std::vector<crypto::sha256_digest> roots{evidence::empty_root()};
+  std::vector<crypto::sha256_digest> roots{merkle::empty_root()};
   for (std::uint64_t size = 1; size <= log.size(); ++size) {
     auto root = evidence::root_at(*log.db, size);
     LOG_API_REQUIRE_OK(root);
@@ -1107,10 +1106,10 @@ TEST_CASE("consistency proofs verify between every pair of sizes", "[hub][log_ap
       CHECK(doc["from"].GetUint64() == from);
       CHECK(doc["to"].GetUint64() == to);
       auto proof = digests_of(doc["proof"]);
-      LOG_API_REQUIRE_OK(evidence::verify_consistency(from, to, roots[from], roots[to], proof));
+      LOG_API_REQUIRE_OK(merkle::verify_consistency(from, to, roots[from], roots[to], proof));
       if (from > 0 && from < to) {
         // Another tree's root does not pass.
-        CHECK_FALSE(evidence::verify_consistency(from, to, roots[from], roots[to - 1], proof));
+        CHECK_FALSE(merkle::verify_consistency(from, to, roots[from], roots[to - 1], proof));
       }
     }
   }

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "catalog/dataset.hpp"
 #include "core/citizen_id.hpp"
 #include "policy/decision.hpp"
 

@@ -103,11 +103,11 @@ void verify_log(store& s, const std::vector<log_row>& rows) {
   for (std::size_t i = 0; i < rows.size(); ++i) {
     INFO("row " << i);
     REQUIRE(rows[i].index == i);
-    leaves.push_back(evidence::leaf_hash(rows[i].entry));
+    leaves.push_back(merkle::leaf_hash(rows[i].entry));
   }
   auto root = evidence::root_at(s, rows.size());
   REQUIRE(root);
-  CHECK(*root == evidence::root_from_leaves(leaves));
+  CHECK(*root == merkle::root_from_leaves(leaves));
 }
 
 std::vector<log_row> read_all_evidence(store& s) {
@@ -720,7 +720,7 @@ TEST_CASE("log entries are stored with their tree and read back in order", "[sto
   CHECK(s->read_log(0, 0)->empty());
   auto leaf = s->read_log_nodes({{0, 1}});
   REQUIRE(leaf);
-  CHECK(leaf->front() == evidence::leaf_hash(entry(1)));
+  CHECK(leaf->front() == merkle::leaf_hash(entry(1)));
   CHECK(s->read_log_nodes({{0, 3}}).code() == errc::not_found);
   CHECK(s->read_log_nodes({{1, 1}}).code() == errc::not_found);  // incomplete node (2,3)
 }
@@ -783,7 +783,7 @@ TEST_CASE("two connections to one file keep one log", "[store][evidence]") {
   temp_dir dir;
   auto first = open_at(dir.file());
   auto second = open_at(dir.file());
-  evidence::compact_tree cache;  // a stale cache must be noticed and rebuilt
+  merkle::compact_tree cache;  // a stale cache must be noticed and rebuilt
   for (int i = 0; i < 10; ++i) {
     if (i % 2 == 0) {
       REQUIRE(evidence::append_entries(*first, {{entry(i), {}}}, &cache));

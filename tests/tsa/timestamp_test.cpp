@@ -8,7 +8,7 @@
 
 #include "net/http.hpp"
 #include "tests/pki/pki_test_support.hpp"
-#include "tsa/timestamp.hpp"
+#include "tsa/http.hpp"
 
 using namespace saphan;
 using saphan::pki::test::load_certificate;

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "catalog/classification.hpp"
+#include "law/classification.hpp"
 
 using namespace saphan;
 

@@ -1,8 +1,8 @@
 // Record adapters: how a provider connector reads one record from an agency's own system.
 //
 // Each adapter lives in its own folder under connectors/<type>/ (code, README with its config
-// keys and an example). The factory below picks one from an explicit table, because adapters that
-// register themselves from static initialisers are silently dropped by the static-library linker.
+// keys and an example) and builds on this interface alone; connectors/registry.hpp picks one by
+// its "type".
 #pragma once
 
 #include <rapidjson/document.h>
@@ -36,17 +36,6 @@ class record_adapter {
   // The "type" this adapter was made from, e.g. "sqlite".
   virtual std::string_view type() const = 0;
 };
-
-// Builds an adapter from its config object ({"type": "sqlite", ...}). Relative paths are taken
-// from `base_dir`. `where` prefixes error details (e.g. "config.provider.datasets[X].adapter").
-// Errors: invalid_argument naming the member and the rule (unknown type, unknown member, a
-// missing file, a table that does not exist, ...).
-result<std::shared_ptr<record_adapter>> make_adapter(const rapidjson::Value& config,
-                                                     const std::string& base_dir,
-                                                     const std::string& where = "adapter");
-
-// The adapter types the factory knows, in table order (for error messages and docs).
-std::string known_adapter_types();
 
 // ---- helpers shared by the adapters and the connector's config parsing ----
 

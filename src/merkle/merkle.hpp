@@ -17,7 +17,7 @@
 #include "core/result.hpp"
 #include "crypto/hash.hpp"
 
-namespace saphan::evidence {
+namespace saphan::merkle {
 
 using crypto::sha256_digest;
 
@@ -131,4 +131,4 @@ result<void> verify_consistency(std::uint64_t size1, std::uint64_t size2,
                                 const sha256_digest& root1, const sha256_digest& root2,
                                 std::span<const sha256_digest> proof);
 
-}  // namespace saphan::evidence
+}  // namespace saphan::merkle

@@ -11,12 +11,12 @@
 
 #include "core/json.hpp"
 #include "crypto/encoding.hpp"
-#include "evidence/merkle.hpp"
+#include "merkle/merkle.hpp"
 
 namespace {
 
 using namespace saphan;
-using namespace saphan::evidence;
+using namespace saphan::merkle;
 using crypto::sha256_digest;
 
 rapidjson::Document load_vectors(const std::string& name) {

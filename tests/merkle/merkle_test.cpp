@@ -9,12 +9,12 @@
 #include <utility>
 #include <vector>
 
-#include "evidence/merkle.hpp"
+#include "merkle/merkle.hpp"
 
 namespace {
 
 using namespace saphan;
-using namespace saphan::evidence;
+using namespace saphan::merkle;
 using crypto::sha256_digest;
 
 constexpr std::uint64_t max_size_tested = 300;

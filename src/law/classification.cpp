@@ -1,7 +1,8 @@
-#include "catalog/classification.hpp"
+#include "law/classification.hpp"
 
 #include <array>
-#include <string>
+
+#include "core/enum_names.hpp"
 
 namespace saphan {
 namespace {
@@ -13,17 +14,14 @@ constexpr std::array<std::string_view, 5> level_names = {"open", "internal", "co
 }  // namespace
 
 std::string_view to_string(classification level) noexcept {
-  auto index = static_cast<std::size_t>(level);
   // An out-of-range value can only come from a cast; read it as the most restrictive level so
   // that a corrupted value never widens access.
-  return index < level_names.size() ? level_names[index] : level_names.back();
+  return name_of(level_names, level, level_names.back());
 }
 
 result<classification> parse_classification(std::string_view text) {
-  for (std::size_t i = 0; i < level_names.size(); ++i) {
-    if (level_names[i] == text)
-      return static_cast<classification>(i);
-  }
+  if (auto level = value_named<classification>(level_names, text))
+    return *level;
   return make_error(errc::invalid_argument,
                     "classification: must be one of open, internal, confidential, secret, "
                     "top_secret");

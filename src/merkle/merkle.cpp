@@ -1,9 +1,9 @@
-#include "evidence/merkle.hpp"
+#include "merkle/merkle.hpp"
 
 #include <bit>
 #include <string>
 
-namespace saphan::evidence {
+namespace saphan::merkle {
 namespace {
 
 constexpr char leaf_prefix = '\x00';
@@ -327,4 +327,4 @@ result<void> verify_consistency(std::uint64_t size1, std::uint64_t size2,
   return ok();
 }
 
-}  // namespace saphan::evidence
+}  // namespace saphan::merkle
