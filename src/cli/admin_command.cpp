@@ -98,7 +98,7 @@ result<std::vector<std::string>> json_files_in(const std::string& dir) {
   return files;
 }
 
-result<std::unique_ptr<store>> open_store(const parsed_args& args) {
+result<std::unique_ptr<store>> open_admin_store(const parsed_args& args) {
   auto dir = args.required("dir");
   if (!dir)
     return std::move(dir).error();
@@ -122,7 +122,7 @@ result<void> change_member(const parsed_args& args, bool update) {
   auto member = load_member(*file);
   if (!member)
     return std::move(member).error();
-  auto db = open_store(args);
+  auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
   SAPHAN_TRY_VOID(update ? (*db)->update_member(*member) : (*db)->add_member(*member));
@@ -145,7 +145,7 @@ result<void> cmd_publish(const parsed_args& args) {
   auto entry = load_dataset(*file, args.value("schemas").value_or(default_schemas_dir(*file)));
   if (!entry)
     return std::move(entry).error();
-  auto db = open_store(args);
+  auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
   SAPHAN_TRY_VOID((*db)->publish_dataset(*entry));
@@ -206,7 +206,7 @@ result<void> cmd_add_key(const parsed_args& args) {
     return std::move(key).error();
   if (key->second.empty())
     return make_error(errc::invalid_argument, *file + ": the JWK needs a kid");
-  auto db = open_store(args);
+  auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
   member_key record{*member, key->second, *use, key->first, now_utc(), timestamp{}, false};
@@ -223,7 +223,7 @@ result<void> cmd_revoke_key(const parsed_args& args) {
   auto kid = args.required("kid");
   if (!kid)
     return std::move(kid).error();
-  auto db = open_store(args);
+  auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
   SAPHAN_TRY_VOID((*db)->revoke_key(*member, *kid));
@@ -244,7 +244,7 @@ result<void> cmd_set_policy(const parsed_args& args) {
   auto policy = policy_from_json(*doc);
   if (!policy)
     return make_error(policy.error().code, *file + ": " + policy.error().detail);
-  auto db = open_store(args);
+  auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
   auto entry = (*db)->find_dataset(*id);
@@ -296,15 +296,15 @@ result<void> cmd_apply(const parsed_args& args) {
       return std::move(d).error();
     datasets.push_back(std::move(*d));
   }
-  auto db = open_store(args);
+  auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
   store& s = **db;
-  SAPHAN_TRY_VOID(s.transaction([&]() -> result<void> {
+  SAPHAN_TRY_VOID(s.transaction([&](store& tx) -> result<void> {
     for (const auto& m : members)
-      SAPHAN_TRY_VOID(s.add_member(m));
+      SAPHAN_TRY_VOID(tx.add_member(m));
     for (const auto& d : datasets)
-      SAPHAN_TRY_VOID(s.publish_dataset(d));
+      SAPHAN_TRY_VOID(tx.publish_dataset(d));
     return ok();
   }));
   std::printf("registered %zu members, published %zu datasets\n", members.size(), datasets.size());
@@ -312,7 +312,7 @@ result<void> cmd_apply(const parsed_args& args) {
 }
 
 result<void> cmd_list_members(const parsed_args& args) {
-  auto db = open_store(args);
+  auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
   auto members = (*db)->list_members();
@@ -326,7 +326,7 @@ result<void> cmd_list_members(const parsed_args& args) {
 }
 
 result<void> cmd_list_datasets(const parsed_args& args) {
-  auto db = open_store(args);
+  auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
   auto datasets = (*db)->list_datasets();
@@ -343,7 +343,7 @@ result<void> cmd_show_dataset(const parsed_args& args) {
   auto id = dataset_option(args);
   if (!id)
     return std::move(id).error();
-  auto db = open_store(args);
+  auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
   auto entry = (*db)->find_dataset(*id);

@@ -116,7 +116,7 @@ result<std::unique_ptr<store>> open_existing_store(const std::string& dir) {
   std::error_code ec;
   for (const auto& candidate : {dir + "/hub/store.db", dir + "/store.db"}) {
     if (fs::is_regular_file(candidate, ec))
-      return open_sqlite_store({candidate});
+      return open_store(candidate);
   }
   return make_error(errc::not_found, dir + " holds neither hub/store.db nor store.db");
 }

@@ -11,7 +11,6 @@
 #include "evidence/writer.hpp"
 #include "hub/consent_expiry.hpp"
 #include "hub/server.hpp"
-#include "store/wal_checkpoint.hpp"
 
 namespace saphan::cli {
 namespace {
@@ -58,7 +57,7 @@ result<void> run_hub(const parsed_args& args) {
   evidence::log_identity log_identity{"saphan/" + to_string(config->member), *log_key};
   // The evidence writer and the checkpointer each get their own connection: the group commit's
   // fsync never holds up the readers of the exchange path (WAL lets them read meanwhile).
-  auto writer_db = open_hub_store_unaudited(dir, writer_wal_autocheckpoint_pages);
+  auto writer_db = open_hub_store_unaudited(dir);
   if (!writer_db)
     return std::move(writer_db).error();
   evidence::log_writer writer(std::move(*writer_db));
@@ -80,10 +79,6 @@ result<void> run_hub(const parsed_args& args) {
     return std::move(expiry_db).error();
   hub::consent_expirer expiry(std::move(*expiry_db), config->consent_expiry_interval);
 
-  auto wal = wal_checkpointer::open(dir.store_path());
-  if (!wal)
-    return std::move(wal).error();
-
   hub::hub_server server(*config, **db, writer, std::move(*identity), log_identity);
   server.watch_timestamps(stamps->get());
   auto port = server.start();
@@ -100,12 +95,10 @@ result<void> run_hub(const parsed_args& args) {
     return_free_memory();
   });
   trim.start();
-  (*wal)->start();
   std::printf("hub %s listening on https://%s:%u\n", to_string(config->member).c_str(),
               config->listen_address.c_str(), static_cast<unsigned>(*port));
   std::fflush(stdout);
   server.wait_for_signal();
-  (*wal)->stop();
   trim.stop();
   expiry.stop();
   heads.stop();

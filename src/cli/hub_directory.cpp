@@ -84,7 +84,7 @@ result<void> init_hub_directory(const hub_directory& dir) {
     return std::move(log_key).error();
   for (const char* suffix : {"", "-wal", "-shm"})
     undo.made(dir.store_path() + suffix);
-  auto opened = open_sqlite_store({dir.store_path()});
+  auto opened = open_store(dir.store_path());
   if (!opened)
     return std::move(opened).error();
   opened->reset();  // closed before it counts as finished
@@ -103,18 +103,14 @@ result<crypto::signing_jwk> load_or_create_log_key(const hub_directory& dir) {
   return crypto::signing_jwk{key, kid};
 }
 
-result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir,
-                                                        int wal_autocheckpoint_pages) {
+result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir) {
   std::error_code ec;
   if (!fs::is_regular_file(dir.store_path(), ec)) {
     return make_error(errc::not_found,
                       dir.root + " is not a hub directory (run `saphan admin init --dir " +
                           dir.root + "` first)");
   }
-  sqlite_options options;
-  options.path = dir.store_path();
-  options.wal_autocheckpoint_pages = wal_autocheckpoint_pages;
-  return open_sqlite_store(options);
+  return open_store(dir.store_path());
 }
 
 result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir, std::string actor) {

@@ -37,9 +37,6 @@ result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir,
                                               std::string actor = "admin-cli");
 
 // The plain store, for the hub's own connections (the exchange path writes its own entries).
-// `wal_autocheckpoint_pages` as in sqlite_options.
-result<std::unique_ptr<store>> open_hub_store_unaudited(
-    const hub_directory& dir,
-    int wal_autocheckpoint_pages = sqlite_default_wal_autocheckpoint_pages);
+result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir);
 
 }  // namespace saphan::cli

@@ -271,7 +271,7 @@ result<std::unique_ptr<store>> make_hub_directory(const fs::path& hub_dir) {
                                                 log_key.public_key, "log-1"));
   const auto secret_text = random_secret_text();
   SAPHAN_TRY_VOID(write_file_atomic((keys_dir / "pseudonym.key").string(), secret_text, 0600));
-  auto opened = open_sqlite_store({(hub_dir / "store.db").string()});
+  auto opened = open_store((hub_dir / "store.db").string());
   if (!opened)
     return opened;
   auto secret = crypto::base64url_decode(secret_text);
@@ -284,13 +284,13 @@ result<std::unique_ptr<store>> make_hub_directory(const fs::path& hub_dir) {
 // What `saphan admin apply` + `add-key` do, in one transaction.
 result<void> register_everything(store& db, const demo_config& config,
                                  const std::vector<member_key>& keys) {
-  return db.transaction([&]() -> result<void> {
+  return db.transaction([&](store& tx) -> result<void> {
     for (const auto& m : config.members)
-      SAPHAN_TRY_VOID(db.add_member(m));
+      SAPHAN_TRY_VOID(tx.add_member(m));
     for (const auto& d : config.datasets)
-      SAPHAN_TRY_VOID(db.publish_dataset(d));
+      SAPHAN_TRY_VOID(tx.publish_dataset(d));
     for (const auto& k : keys)
-      SAPHAN_TRY_VOID(db.add_key(k));
+      SAPHAN_TRY_VOID(tx.add_key(k));
     return ok();
   });
 }

@@ -6,6 +6,7 @@
 #include "core/json.hpp"
 #include "crypto/hash.hpp"
 #include "evidence/log.hpp"
+#include "store/store_decorator.hpp"
 
 namespace saphan::evidence {
 namespace {
@@ -78,26 +79,21 @@ std::string_view consent_update_kind(const consent_artefact& next, consent_statu
   return "consent.updated";
 }
 
-class audited_store final : public store {
+class audited_store final : public store_decorator {
  public:
   audited_store(std::unique_ptr<store> inner, std::string secret, std::string actor)
-      : inner_(std::move(inner)), secret_(std::move(secret)), actor_(std::move(actor)) {}
+      : store_decorator(std::move(inner)), secret_(std::move(secret)), actor_(std::move(actor)) {}
 
   result<void> add_member(const member_record& m) override {
-    return logged([&] { return inner_->add_member(m); },
+    return logged([&](store& s) { return s.add_member(m); },
                   [&] { return member_event("member.added", m, actor_, now_utc()); });
   }
   result<void> update_member(const member_record& m) override {
-    return logged([&] { return inner_->update_member(m); },
+    return logged([&](store& s) { return s.update_member(m); },
                   [&] { return member_event("member.updated", m, actor_, now_utc()); });
   }
-  result<member_record> find_member(const member_id& id) override {
-    return inner_->find_member(id);
-  }
-  result<std::vector<member_record>> list_members() override { return inner_->list_members(); }
-
   result<void> add_key(const member_key& k) override {
-    return logged([&] { return inner_->add_key(k); },
+    return logged([&](store& s) { return s.add_key(k); },
                   [&] { return key_event("key.added", k, actor_, now_utc()); });
   }
   result<void> revoke_key(const member_id& member, const std::string& key_id) override {
@@ -105,109 +101,48 @@ class audited_store final : public store {
     k.member = member;
     k.key_id = key_id;
     k.revoked = true;
-    return logged([&] { return inner_->revoke_key(member, key_id); },
+    return logged([&](store& s) { return s.revoke_key(member, key_id); },
                   [&] { return key_event("key.revoked", k, actor_, now_utc()); });
   }
-  result<std::vector<member_key>> list_keys(const member_id& member) override {
-    return inner_->list_keys(member);
-  }
-
   result<void> publish_dataset(const dataset_entry& d) override {
-    return logged([&] { return inner_->publish_dataset(d); },
+    return logged([&](store& s) { return s.publish_dataset(d); },
                   [&] { return dataset_event("dataset.published", d, actor_, now_utc()); });
   }
   result<void> update_policy(const dataset_id& id, const access_policy& policy) override {
-    return logged([&] { return inner_->update_policy(id, policy); },
+    return logged([&](store& s) { return s.update_policy(id, policy); },
                   [&]() -> log_append {
                     dataset_entry d;
                     d.id = id;
                     d.policy = policy;
-                    auto stored = inner_->find_dataset(id);
+                    auto stored = inner().find_dataset(id);
                     if (stored)
                       d.level = stored->level;
                     return dataset_event("policy.changed", d, actor_, now_utc());
                   });
   }
-  result<dataset_entry> find_dataset(const dataset_id& id) override {
-    return inner_->find_dataset(id);
-  }
-  result<std::vector<dataset_entry>> list_datasets() override { return inner_->list_datasets(); }
-
   result<void> add_consent(const consent_artefact& c) override {
-    return logged([&] { return inner_->add_consent(c); },
+    return logged([&](store& s) { return s.add_consent(c); },
                   [&] {
                     return consent_event("consent.requested", c, pseudonym(c.subject), actor_,
                                          now_utc());
                   });
   }
   result<void> update_consent(const consent_artefact& c, consent_status expected) override {
-    return logged([&] { return inner_->update_consent(c, expected); },
+    return logged([&](store& s) { return s.update_consent(c, expected); },
                   [&] {
                     return consent_event(consent_update_kind(c, expected), c, pseudonym(c.subject),
                                          actor_, now_utc());
                   });
   }
-  result<consent_artefact> find_consent(const consent_id& id) override {
-    return inner_->find_consent(id);
-  }
-  result<std::vector<consent_artefact>> list_consents(const consent_filter& f) override {
-    return inner_->list_consents(f);
-  }
-  result<std::vector<consent_artefact>> list_expiring_consents(timestamp by,
-                                                               std::size_t limit) override {
-    return inner_->list_expiring_consents(by, limit);
-  }
-
-  result<void> transaction(const std::function<result<void>()>& body) override {
-    return inner_->transaction(body);
-  }
-
-  result<std::uint64_t> log_size() override { return inner_->log_size(); }
-  result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
-                          const std::vector<merkle::stored_node>& nodes) override {
-    return inner_->append_log(first, entries, nodes);
-  }
-  result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
-      timestamp since) override {
-    return inner_->decided_request_ids(since);
-  }
-  result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) override {
-    return inner_->read_log(from, limit);
-  }
-  result<std::vector<crypto::sha256_digest>> read_log_nodes(
-      const std::vector<merkle::node_id>& ids) override {
-    return inner_->read_log_nodes(ids);
-  }
-  result<std::vector<log_row>> search_log(const log_filter& f) override {
-    return inner_->search_log(f);
-  }
-  result<void> add_checkpoint(const checkpoint_record& c) override {
-    return inner_->add_checkpoint(c);
-  }
-  result<std::optional<checkpoint_record>> latest_checkpoint() override {
-    return inner_->latest_checkpoint();
-  }
-  result<checkpoint_record> find_checkpoint(std::uint64_t size) override {
-    return inner_->find_checkpoint(size);
-  }
-  result<std::vector<checkpoint_record>> read_checkpoints(std::uint64_t from,
-                                                          std::size_t limit) override {
-    return inner_->read_checkpoints(from, limit);
-  }
-  result<std::vector<checkpoint_record>> untimestamped_checkpoints(std::size_t limit) override {
-    return inner_->untimestamped_checkpoints(limit);
-  }
-  result<void> set_checkpoint_timestamp(std::uint64_t size, const std::string& token) override {
-    return inner_->set_checkpoint_timestamp(size, token);
-  }
-  result<int> schema_version() override { return inner_->schema_version(); }
 
  private:
+  // The change and its entry in one transaction of the store underneath (the change itself is
+  // not audited twice).
   template <class Change, class Entry>
   result<void> logged(Change change, Entry entry) {
-    return inner_->transaction([&]() -> result<void> {
-      SAPHAN_TRY_VOID(change());
-      auto appended = append_entries(*inner_, {entry()});
+    return inner().transaction([&](store& tx) -> result<void> {
+      SAPHAN_TRY_VOID(change(tx));
+      auto appended = append_entries(tx, {entry()});
       if (!appended)
         return std::move(appended).error();
       return ok();
@@ -218,7 +153,6 @@ class audited_store final : public store {
     return crypto::hmac_sha256(secret_, subject).to_hex();
   }
 
-  std::unique_ptr<store> inner_;
   std::string secret_;
   std::string actor_;
 };

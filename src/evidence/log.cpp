@@ -32,15 +32,15 @@ result<std::uint64_t> append_entries(store& db, const std::vector<log_append>& e
     return make_error(errc::invalid_argument, "no log entries to append");
   std::uint64_t first = 0;
   merkle::compact_tree grown;
-  auto done = db.transaction([&]() -> result<void> {
-    auto size = db.log_size();
+  auto done = db.transaction([&](store& tx) -> result<void> {
+    auto size = tx.log_size();
     if (!size)
       return std::move(size).error();
     first = *size;
     if (tree && tree->size() == first) {
       grown = *tree;
     } else {
-      auto loaded = load_tree(db, first);
+      auto loaded = load_tree(tx, first);
       if (!loaded)
         return std::move(loaded).error();
       grown = std::move(*loaded);
@@ -53,7 +53,7 @@ result<std::uint64_t> append_entries(store& db, const std::vector<log_append>& e
         return std::move(made).error();
       nodes.insert(nodes.end(), made->begin(), made->end());
     }
-    return db.append_log(first, entries, nodes);
+    return tx.append_log(first, entries, nodes);
   });
   if (!done)
     return std::move(done).error();

@@ -116,7 +116,7 @@ void log_writer::write_batch(std::deque<waiter*>& batch) {
   std::vector<log_append> records;
   std::vector<std::optional<error>> effect_errors;
   records.reserve(batch.size());
-  auto written = db_->transaction([&]() -> result<void> {
+  auto written = db_->transaction([&](store& tx) -> result<void> {
     records.clear();
     effect_errors.clear();
     for (auto* w : batch) {
@@ -127,7 +127,7 @@ void log_writer::write_batch(std::deque<waiter*>& batch) {
         continue;
       }
       // A nested transaction: a failed effect undoes only its own writes.
-      auto applied = db_->transaction([&] { return it.effect(*db_); });
+      auto applied = tx.transaction([&](store& nested) { return it.effect(nested); });
       if (applied) {
         records.push_back(std::move(it.record));
         effect_errors.emplace_back();
@@ -136,7 +136,7 @@ void log_writer::write_batch(std::deque<waiter*>& batch) {
         effect_errors.emplace_back(applied.error());
       }
     }
-    auto first = append_entries(*db_, records, &tree_);
+    auto first = append_entries(tx, records, &tree_);
     if (!first)
       return std::move(first).error();
     for (std::size_t i = 0; i < batch.size(); ++i) {

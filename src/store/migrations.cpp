@@ -200,15 +200,10 @@ int latest_schema_version() {
 }
 
 result<int> read_user_version(sqlite3* db) {
-  auto s = statement::prepare(db, "PRAGMA user_version");
-  if (!s)
-    return s.error();
-  auto row = s->step();
+  auto row = single_row(db, "PRAGMA user_version");
   if (!row)
     return row.error();
-  if (!*row)
-    return make_error(errc::storage_failure, "PRAGMA user_version returned no row");
-  return static_cast<int>(s->integer(0));
+  return static_cast<int>(row->integer(0));
 }
 
 result<void> migrate(sqlite3* db) {

@@ -128,6 +128,18 @@ result<statement*> statement_cache::get(std::string_view sql) {
   return &found->second;
 }
 
+result<statement> single_row(sqlite3* db, std::string_view sql) {
+  auto s = statement::prepare(db, sql);
+  if (!s)
+    return s.error();
+  auto row = s->step();
+  if (!row)
+    return row.error();
+  if (!*row)
+    return make_error(errc::storage_failure, std::string(sql) + ": no answer");
+  return std::move(*s);
+}
+
 result<void> execute_script(sqlite3* db, std::string_view sql) {
   while (!sql.empty()) {
     sqlite3_stmt* raw = nullptr;

@@ -105,4 +105,8 @@ class statement_use {
 // Runs every statement in `sql` in turn (DDL scripts, BEGIN/COMMIT). No parameters.
 result<void> execute_script(sqlite3* db, std::string_view sql);
 
+// Prepares `sql` (a pragma or a query that answers one row) and steps to that row.
+// Errors: storage_failure, also when there is no row.
+result<statement> single_row(sqlite3* db, std::string_view sql);
+
 }  // namespace saphan::sqlite

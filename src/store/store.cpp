@@ -2,6 +2,9 @@
 
 #include <string>
 
+#include "store/registry_cache.hpp"
+#include "store/sqlite_store.hpp"
+
 namespace saphan {
 
 result<void> check_log_entry(const log_append& e) {
@@ -18,6 +21,22 @@ result<void> check_log_entry(const log_append& e) {
     }
   }
   return ok();
+}
+
+result<std::unique_ptr<store>> open_store(const std::string& location) {
+  if (location.empty())
+    return make_error(errc::invalid_argument, "store location: must not be empty");
+  if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0) {
+    return make_error(errc::invalid_argument,
+                      "store location: this build has no PostgreSQL store (give a file path)");
+  }
+  sqlite_options options;
+  options.path = location;
+  options.background_checkpoints = true;
+  auto opened = open_sqlite_store(options);
+  if (!opened)
+    return opened.error();
+  return with_registry_cache(std::move(*opened));
 }
 
 }  // namespace saphan

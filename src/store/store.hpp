@@ -1,6 +1,7 @@
-// The storage interface: members, keys, datasets (with policies), consents, and the evidence
-// log. Callers see only domain types; SQLite (sqlite_store) implements it today and PostgreSQL
-// can implement it later without changing callers.
+// The storage interface, backend-neutral: the registry (members, keys, datasets with their
+// policies, consents) and the evidence log. Callers see only domain types; a store is opened from
+// one location (open_store), and which backend serves it is the backend's own business (SQLite in
+// store/sqlite_store.hpp; PostgreSQL can follow without changing callers).
 //
 // Every mutating call is atomic on its own. `transaction` groups several calls: when the body
 // returns an error (or throws), nothing it wrote remains.
@@ -84,9 +85,10 @@ inline constexpr std::size_t max_term_length = 256;
 // max_term_length).
 result<void> check_log_entry(const log_append& entry);
 
-class store {
+// The registry: who the members are, their keys, the published datasets and the consents.
+class registry_store {
  public:
-  virtual ~store() = default;
+  virtual ~registry_store() = default;
 
   // Members. add_member: already_exists if present. find_member: not_found / unknown_member.
   virtual result<void> add_member(const member_record& member) = 0;
@@ -106,6 +108,10 @@ class store {
   virtual result<dataset_entry> find_dataset(const dataset_id& id) = 0;
   virtual result<std::vector<dataset_entry>> list_datasets() = 0;
 
+  // A number that changes whenever a member, key or dataset changes, through any connection of
+  // any process, once that change is committed: what a cache of them compares.
+  virtual result<std::int64_t> registry_version() = 0;
+
   // Consents. update_consent replaces the artefact only if its stored status equals
   // `expected_status` (else conflict), so two concurrent transitions cannot both win.
   virtual result<void> add_consent(const consent_artefact& consent) = 0;
@@ -117,10 +123,14 @@ class store {
   // ones the hub must mark expired.
   virtual result<std::vector<consent_artefact>> list_expiring_consents(timestamp by,
                                                                        std::size_t limit) = 0;
+};
 
-  virtual result<void> transaction(const std::function<result<void>()>& body) = 0;
+// The evidence log's storage: entries, the tree's complete nodes and the signed heads. Indexes
+// start at 0 and have no gaps.
+class log_store {
+ public:
+  virtual ~log_store() = default;
 
-  // ---- Evidence log storage. Indexes start at 0 and have no gaps. ----
   virtual result<std::uint64_t> log_size() = 0;
   // Stores entries at indexes first, first+1, ... and the tree nodes that became complete.
   // Errors: conflict when log_size() != first (another writer appended first; nothing written),
@@ -152,26 +162,24 @@ class store {
   // Errors: not_found (no such checkpoint), conflict (it already has a token).
   virtual result<void> set_checkpoint_timestamp(std::uint64_t tree_size,
                                                 const std::string& token_der) = 0;
+};
+
+// One connection to both parts, with transactions over them.
+class store : public registry_store, public log_store {
+ public:
+  // Runs `body` in one transaction and hands it the store to run its calls on: this store, or
+  // the one a decorator puts in front (so the body's writes are audited or cached like any
+  // other). A transaction inside a body nests: a failed inner one undoes only itself.
+  virtual result<void> transaction(const std::function<result<void>(store&)>& body) = 0;
 
   // The schema version this store is at (after migrations).
   virtual result<int> schema_version() = 0;
 };
 
-// SQLite's own default for sqlite_options::wal_autocheckpoint_pages.
-inline constexpr int sqlite_default_wal_autocheckpoint_pages = 1000;
-
-struct sqlite_options {
-  std::string path;  // file path; ":memory:" for tests
-  // How long a write waits for the lock (taking turns with this process's other connections to
-  // the file, store/write_turns.hpp) before it fails with storage_failure.
-  int busy_timeout_ms = 5000;
-  // The WAL size, in pages, at which a commit on this connection also copies the WAL into the
-  // database file (SQLite's automatic checkpoint); 0 turns it off.
-  int wal_autocheckpoint_pages = sqlite_default_wal_autocheckpoint_pages;
-};
-
-// Opens (creating if needed) and migrates to the latest schema. WAL mode, foreign keys on.
-// Errors: storage_failure with SQLite's message.
-result<std::unique_ptr<store>> open_sqlite_store(const sqlite_options& options);
+// Opens (creating and migrating if needed) the store at `location`, the one value a
+// configuration gives: a file path or ":memory:" for SQLite. Each call makes a connection of its
+// own, with the registry cache in front (store/registry_cache.hpp). Errors: invalid_argument (an
+// empty location or a backend this build does not have), storage_failure.
+result<std::unique_ptr<store>> open_store(const std::string& location);
 
 }  // namespace saphan

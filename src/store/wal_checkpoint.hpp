@@ -5,6 +5,8 @@
 // exchange waiting on its batch waits too (tens of milliseconds, once a second at full load).
 // A passive checkpoint from a connection of its own copies the same pages meanwhile, without
 // blocking the writer or the readers, so the writer's own checkpoint finds little or nothing left.
+// The SQLite store runs one per file for the connections opened with background_checkpoints
+// (every connection open_store makes); the tests drive one directly.
 #pragma once
 
 #include <chrono>
@@ -16,12 +18,13 @@
 
 namespace saphan {
 
-// How often the hub copies the log's committed pages back.
+// How often the committed pages are copied back.
 inline constexpr std::chrono::milliseconds wal_checkpoint_interval{200};
 
-// The group commit's own connection checkpoints only past this many WAL pages (about 40 MB): a
-// backstop for when the passive copies cannot catch up. The WAL starts over only once every page
-// is copied, and under steady load new commits keep arriving while a copy runs.
+// A connection with background checkpoints checkpoints in its own commits only past this many WAL
+// pages (about 40 MB): a backstop for when the passive copies cannot catch up. The WAL starts over
+// only once every page is copied, and under steady load new commits keep arriving while a copy
+// runs.
 inline constexpr int writer_wal_autocheckpoint_pages = 10000;
 
 struct wal_progress {

@@ -104,7 +104,7 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   CHECK(dopa->provider->datasets.size() == 2);
   CHECK(dopa->provider->listen.port == 18441);
 
-  auto db = saphan::open_sqlite_store({(dir / "hub/store.db").string()});
+  auto db = saphan::open_store((dir / "hub/store.db").string());
   REQUIRE(db);
   auto members = (*db)->list_members();
   REQUIRE(members);

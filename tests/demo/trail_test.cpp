@@ -11,7 +11,7 @@ saphan::log_append entry(std::string json) {
 }
 
 std::vector<saphan::log_row> sample_rows() {
-  auto db = saphan::open_sqlite_store({":memory:"});
+  auto db = saphan::open_store(":memory:");
   REQUIRE(db);
   std::vector<saphan::log_append> entries = {
       entry(

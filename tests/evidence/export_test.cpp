@@ -49,7 +49,7 @@ struct test_log {
   std::string tsa_prefix = dir / "tsa";
 
   test_log() {
-    auto opened = open_sqlite_store({dir / "store.db"});
+    auto opened = open_store(dir / "store.db");
     SAPHAN_REQUIRE_OK(opened);
     db = std::move(*opened);
     SAPHAN_REQUIRE_OK(pki::create_ca(ca_dir, "Export Test TSA Root", 365));
@@ -289,7 +289,7 @@ TEST_CASE("export to-size cuts at an earlier checkpoint and refuses sizes beyond
 TEST_CASE("export refuses an empty log a bad header and entries that are not UTF-8",
           "[evidence][export]") {
   temp_dir dir;
-  auto db = open_sqlite_store({dir / "store.db"});
+  auto db = open_store(dir / "store.db");
   SAPHAN_REQUIRE_OK(db);
   export_header header{test_origin, {seeded_key(1).public_key, test_kid}, {}, at_second(0)};
   std::ostringstream out;
@@ -312,13 +312,13 @@ TEST_CASE("export refuses an empty log a bad header and entries that are not UTF
 TEST_CASE("export and verification page through many entries and checkpoints",
           "[evidence][export]") {
   temp_dir dir;
-  auto opened = open_sqlite_store({dir / "store.db"});
+  auto opened = open_store(dir / "store.db");
   SAPHAN_REQUIRE_OK(opened);
   store& db = **opened;
   log_identity identity{test_origin, crypto::signing_jwk{seeded_key(1), test_kid}};
   // 1005 heads cross the checkpoint page (1000) and 10050 entries the entry page (10000). One
   // transaction keeps it to one commit.
-  SAPHAN_REQUIRE_OK(db.transaction([&]() -> result<void> {
+  SAPHAN_REQUIRE_OK(db.transaction([&](store&) -> result<void> {
     compact_tree tree;
     for (int batch = 0; batch < 1005; ++batch) {
       std::vector<log_append> entries;

@@ -124,7 +124,7 @@ struct evidence_store {
     identity = {"saphan/TH/GOV/SAPHAN/hub", {*keys, "log-test"}};
   }
   std::unique_ptr<store> open() const {
-    auto s = open_sqlite_store({path});
+    auto s = open_store(path);
     SAPHAN_REQUIRE_OK(s);
     return std::move(*s);
   }

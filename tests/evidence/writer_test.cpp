@@ -34,7 +34,7 @@ struct temp_store {
     fs::remove_all(dir, ec);
   }
   std::unique_ptr<store> open() const {
-    auto s = open_sqlite_store({(dir / "hub.db").string(), 5000});
+    auto s = open_store((dir / "hub.db").string());
     REQUIRE(s);
     return std::move(*s);
   }

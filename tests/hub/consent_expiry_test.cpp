@@ -38,7 +38,7 @@ consent_artefact active_until(const std::string& id, const char* until) {
 }
 
 std::unique_ptr<store> audited_memory_store() {
-  auto inner = open_sqlite_store({":memory:"});
+  auto inner = open_store(":memory:");
   REQUIRE(inner);
   return evidence::make_audited_store(std::move(*inner), std::string(32, 'k'), "hub");
 }

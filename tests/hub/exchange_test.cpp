@@ -20,6 +20,7 @@
 #include "crypto/keys.hpp"
 #include "evidence/writer.hpp"
 #include "hub/exchange.hpp"
+#include "store/store_decorator.hpp"
 
 using namespace saphan;
 namespace fs = std::filesystem;
@@ -39,52 +40,11 @@ T run(boost::asio::awaitable<T> step) {
 }
 
 // Delegates to a real store; appending to the log fails while `fail_log` is set.
-class failing_log_store : public store {
+class failing_log_store : public store_decorator {
  public:
-  explicit failing_log_store(std::unique_ptr<store> inner) : inner_(std::move(inner)) {}
+  using store_decorator::store_decorator;
   bool fail_log = false;
 
-  result<void> add_member(const member_record& m) override { return inner_->add_member(m); }
-  result<void> update_member(const member_record& m) override { return inner_->update_member(m); }
-  result<member_record> find_member(const member_id& id) override {
-    return inner_->find_member(id);
-  }
-  result<std::vector<member_record>> list_members() override { return inner_->list_members(); }
-  result<void> add_key(const member_key& k) override { return inner_->add_key(k); }
-  result<void> revoke_key(const member_id& m, const std::string& k) override {
-    return inner_->revoke_key(m, k);
-  }
-  result<std::vector<member_key>> list_keys(const member_id& m) override {
-    return inner_->list_keys(m);
-  }
-  result<void> publish_dataset(const dataset_entry& e) override {
-    return inner_->publish_dataset(e);
-  }
-  result<void> update_policy(const dataset_id& id, const access_policy& p) override {
-    return inner_->update_policy(id, p);
-  }
-  result<dataset_entry> find_dataset(const dataset_id& id) override {
-    return inner_->find_dataset(id);
-  }
-  result<std::vector<dataset_entry>> list_datasets() override { return inner_->list_datasets(); }
-  result<void> add_consent(const consent_artefact& c) override { return inner_->add_consent(c); }
-  result<void> update_consent(const consent_artefact& c, consent_status s) override {
-    return inner_->update_consent(c, s);
-  }
-  result<consent_artefact> find_consent(const consent_id& id) override {
-    return inner_->find_consent(id);
-  }
-  result<std::vector<consent_artefact>> list_consents(const consent_filter& f) override {
-    return inner_->list_consents(f);
-  }
-  result<std::vector<consent_artefact>> list_expiring_consents(timestamp by,
-                                                               std::size_t limit) override {
-    return inner_->list_expiring_consents(by, limit);
-  }
-  result<void> transaction(const std::function<result<void>()>& body) override {
-    return inner_->transaction(body);
-  }
-  result<std::uint64_t> log_size() override { return inner_->log_size(); }
   // While stalled, the writer waits inside append_log, as on a very slow disk.
   void stall(bool on) {
     {
@@ -109,45 +69,10 @@ class failing_log_store : public store {
     }
     if (fail_log)
       return make_error(errc::storage_failure, "disk full (injected)");
-    return inner_->append_log(first, entries, nodes);
+    return inner().append_log(first, entries, nodes);
   }
-  result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
-      timestamp since) override {
-    return inner_->decided_request_ids(since);
-  }
-  result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) override {
-    return inner_->read_log(from, limit);
-  }
-  result<std::vector<crypto::sha256_digest>> read_log_nodes(
-      const std::vector<merkle::node_id>& ids) override {
-    return inner_->read_log_nodes(ids);
-  }
-  result<std::vector<log_row>> search_log(const log_filter& f) override {
-    return inner_->search_log(f);
-  }
-  result<void> add_checkpoint(const checkpoint_record& c) override {
-    return inner_->add_checkpoint(c);
-  }
-  result<std::optional<checkpoint_record>> latest_checkpoint() override {
-    return inner_->latest_checkpoint();
-  }
-  result<checkpoint_record> find_checkpoint(std::uint64_t n) override {
-    return inner_->find_checkpoint(n);
-  }
-  result<std::vector<checkpoint_record>> read_checkpoints(std::uint64_t from,
-                                                          std::size_t n) override {
-    return inner_->read_checkpoints(from, n);
-  }
-  result<std::vector<checkpoint_record>> untimestamped_checkpoints(std::size_t n) override {
-    return inner_->untimestamped_checkpoints(n);
-  }
-  result<void> set_checkpoint_timestamp(std::uint64_t n, const std::string& token) override {
-    return inner_->set_checkpoint_timestamp(n, token);
-  }
-  result<int> schema_version() override { return inner_->schema_version(); }
 
  private:
-  std::unique_ptr<store> inner_;
   std::mutex gate_mutex_;
   std::condition_variable gate_;
   bool stalled_ = false;
@@ -172,10 +97,10 @@ struct fixture {
   fixture() {
     dir = fs::temp_directory_path() / ("saphan-hub-test-" + crypto::random_id());
     fs::create_directories(dir);
-    auto opened = open_sqlite_store({(dir / "store.db").string()});
+    auto opened = open_store((dir / "store.db").string());
     REQUIRE(opened);
     db = std::move(*opened);
-    auto second = open_sqlite_store({(dir / "store.db").string()});
+    auto second = open_store((dir / "store.db").string());
     REQUIRE(second);
     auto failing = std::make_unique<failing_log_store>(std::move(*second));
     log_db = failing.get();

@@ -199,7 +199,7 @@ log_append rejected(timestamp at) {
 }
 
 std::unique_ptr<store> open_memory_store() {
-  auto opened = open_sqlite_store({":memory:"});
+  auto opened = open_store(":memory:");
   LOG_API_REQUIRE_OK(opened);
   return std::move(*opened);
 }

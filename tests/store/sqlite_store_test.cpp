@@ -12,6 +12,7 @@
 #include "core/citizen_id.hpp"
 #include "evidence/log.hpp"
 #include "store/migrations.hpp"
+#include "store/sqlite_store.hpp"
 #include "store/store.hpp"
 #include "store_test_support.hpp"
 
@@ -24,10 +25,11 @@ namespace fs = std::filesystem;
 
 using store_test::temp_dir;
 
+// As the hub opens its store: SQLite with the registry cache in front.
 std::unique_ptr<store> open_at(const std::string& path) {
-  auto s = open_sqlite_store(sqlite_options{path, 5000});
+  auto s = open_store(path);
   if (!s)
-    FAIL("open_sqlite_store: " << s.error().detail);
+    FAIL("open_store: " << s.error().detail);
   return std::move(*s);
 }
 
@@ -481,7 +483,7 @@ TEST_CASE("a connection sees registry changes made through another connection", 
   CHECK(reader->find_member(dopa().id)->name == "Renamed");
 
   // A change rolled back inside a transaction is never served afterwards.
-  auto rolled_back = reader->transaction([&]() -> result<void> {
+  auto rolled_back = reader->transaction([&](store&) -> result<void> {
     auto other = policy;
     other.grants[0].purposes[0].fields = {"birthDate"};
     SAPHAN_TRY_VOID(reader->update_policy(v1.id, other));
@@ -622,7 +624,7 @@ TEST_CASE("list_consents filters by subject, consumer and status, with a limit",
 
 TEST_CASE("a transaction commits all of its writes", "[store][transaction]") {
   auto s = open_at(":memory:");
-  auto done = s->transaction([&]() -> result<void> {
+  auto done = s->transaction([&](store&) -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(dopa()));
     SAPHAN_TRY_VOID(s->add_member(jfo()));
     return ok();
@@ -634,7 +636,7 @@ TEST_CASE("a transaction commits all of its writes", "[store][transaction]") {
 TEST_CASE("a transaction whose body fails leaves no trace", "[store][transaction]") {
   temp_dir dir;
   auto s = open_at(dir.file());
-  auto failed = s->transaction([&]() -> result<void> {
+  auto failed = s->transaction([&](store&) -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(dopa()));
     auto row = append_one(*s, 0);
     if (!row)
@@ -655,7 +657,7 @@ TEST_CASE("a transaction whose body fails leaves no trace", "[store][transaction
 
 TEST_CASE("a transaction whose body throws leaves no trace and rethrows", "[store][transaction]") {
   auto s = open_at(":memory:");
-  CHECK_THROWS_AS(s->transaction([&]() -> result<void> {
+  CHECK_THROWS_AS(s->transaction([&](store&) -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(dopa()));
     SAPHAN_TRY_VOID(s->add_member(jfo()));
     throw std::runtime_error("boom");
@@ -664,15 +666,15 @@ TEST_CASE("a transaction whose body throws leaves no trace and rethrows", "[stor
   CHECK(s->list_members()->empty());
   // The store is usable afterwards: no transaction was left open.
   REQUIRE(s->add_member(dopa()));
-  CHECK(s->transaction([&]() -> result<void> { return s->add_member(jfo()); }));
+  CHECK(s->transaction([&](store&) -> result<void> { return s->add_member(jfo()); }));
   CHECK(s->list_members()->size() == 2);
 }
 
 TEST_CASE("a nested transaction undoes only itself", "[store][transaction]") {
   auto s = open_at(":memory:");
-  auto outer = s->transaction([&]() -> result<void> {
+  auto outer = s->transaction([&](store&) -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(dopa()));
-    auto inner = s->transaction([&]() -> result<void> {
+    auto inner = s->transaction([&](store&) -> result<void> {
       SAPHAN_TRY_VOID(s->add_member(jfo()));
       return make_error(errc::conflict, "inner fails");
     });
@@ -686,7 +688,7 @@ TEST_CASE("a nested transaction undoes only itself", "[store][transaction]") {
 
 TEST_CASE("a failing call inside a transaction does not end it", "[store][transaction]") {
   auto s = open_at(":memory:");
-  auto outer = s->transaction([&]() -> result<void> {
+  auto outer = s->transaction([&](store&) -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(jfo()));
     // publish_dataset runs its own atomic step (a savepoint here) and fails: owner unknown.
     CHECK(s->publish_dataset(dataset("1.0")).code() == errc::unknown_member);

@@ -4,8 +4,9 @@
 
 #include <filesystem>
 #include <random>
+#include <thread>
 
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "store/wal_checkpoint.hpp"
 #include "store_test_support.hpp"
 
@@ -168,4 +169,20 @@ TEST_CASE("checkpointing refuses a database that is not there, and bad settings"
   options.path = dir.file("hub.db");
   options.wal_autocheckpoint_pages = -1;
   CHECK(open_sqlite_store(options).code() == errc::invalid_argument);
+}
+
+TEST_CASE("a store opened from its location copies its WAL back by itself", "[store][wal]") {
+  temp_dir dir;
+  const auto path = dir.file();
+  auto opened = open_store(path);
+  REQUIRE(opened);
+  add_members(**opened, 0, 50);
+  // Far below the connection's own automatic checkpoint: only the store's background copy puts
+  // these rows into the database file while the connection stays open.
+  long long in_file = -1;
+  for (int i = 0; i < 100 && in_file != 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    in_file = members_in_file_alone(dir, path);
+  }
+  CHECK(in_file == 50);
 }

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <thread>
 
-#include "store/store.hpp"
+#include "store/sqlite_store.hpp"
 #include "store/write_turns.hpp"
 #include "store_test_support.hpp"
 
@@ -84,7 +84,8 @@ TEST_CASE("a connection that writes now and then gets its turn between back-to-b
   std::thread writer([&] {
     const auto give_up = steady::now() + std::chrono::seconds(20);
     for (int i = 0; !stop && steady::now() < give_up; ++i) {
-      auto done = busy->transaction([&] { return add_member(*busy, "BUSY" + std::to_string(i)); });
+      auto done =
+          busy->transaction([&](store&) { return add_member(*busy, "BUSY" + std::to_string(i)); });
       if (done)
         ++busy_commits;
     }

@@ -1,0 +1,258 @@
+// The log part of the SQLite store: entries with the terms they are searched by, the tree's
+// complete nodes, and the signed tree heads with their timestamps.
+#include <algorithm>
+
+#include "crypto/hash.hpp"
+#include "store/log_search.hpp"
+#include "store/sql_values.hpp"
+#include "store/sqlite_store_impl.hpp"
+
+namespace saphan::sqlite {
+
+result<void> sqlite_store::insert_log_entry(std::uint64_t index, const log_append& e) {
+  return with(
+      "INSERT INTO log_entries(idx, at_us, kind, request_id, consumer, provider, dataset, "
+      "status, subject, entry) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      [&](statement& s) -> result<void> {
+        const auto& t = e.terms;
+        SAPHAN_TRY_VOID(sqlite::bind_all(s, as_sql_int(index), micros_of(t.at), t.kind,
+                                         t.request_id, t.consumer, t.provider, t.dataset, t.status,
+                                         t.subject));
+        SAPHAN_TRY_VOID(s.bind_blob(10, e.entry));
+        auto changed = s.execute();
+        if (!changed)
+          return changed.error();
+        return ok();
+      });
+}
+
+result<void> sqlite_store::insert_node(const merkle::stored_node& n) {
+  return with("INSERT INTO log_nodes(level, idx, hash) VALUES (?, ?, ?)",
+              [&](statement& s) -> result<void> {
+                SAPHAN_TRY_VOID(sqlite::bind_all(s, static_cast<std::int64_t>(n.id.level),
+                                                 as_sql_int(n.id.index)));
+                SAPHAN_TRY_VOID(s.bind_blob(3, n.hash.view()));
+                auto changed = s.execute();
+                if (!changed)
+                  return changed.error();
+                return ok();
+              });
+}
+
+result<std::vector<log_row>> sqlite_store::collect_log_rows(statement& s) {
+  return collect_rows<log_row>(s, [](statement& row) {
+    return log_row{static_cast<std::uint64_t>(row.integer(0)), row.blob(1)};
+  });
+}
+
+template <class... Args>
+result<std::vector<checkpoint_record>> sqlite_store::checkpoints_where(std::string_view sql,
+                                                                       const Args&... args) {
+  return with(sql, [&](statement& s) -> result<std::vector<checkpoint_record>> {
+    SAPHAN_TRY_VOID(sqlite::bind_all(s, args...));
+    return collect_rows<checkpoint_record>(s, [](statement& row) {
+      checkpoint_record c;
+      c.tree_size = static_cast<std::uint64_t>(row.integer(0));
+      c.created_at = timestamp_of_micros(row.integer(1));
+      c.checkpoint_json = row.text(2);
+      if (!row.is_null(3))
+        c.timestamp_token = row.blob(3);
+      return c;
+    });
+  });
+}
+
+result<std::uint64_t> sqlite_store::log_size() {
+  std::lock_guard lock(mutex);
+  return with("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries",
+              [](statement& s) -> result<std::uint64_t> {
+                auto row = s.step();
+                if (!row)
+                  return row.error();
+                return static_cast<std::uint64_t>(s.integer(0));
+              });
+}
+
+result<void> sqlite_store::append_log(std::uint64_t first, const std::vector<log_append>& entries,
+                                      const std::vector<merkle::stored_node>& nodes) {
+  for (const auto& e : entries)
+    SAPHAN_TRY_VOID(check_log_entry(e));
+  std::lock_guard lock(mutex);
+  return atomically([&]() -> result<void> {
+    auto size = log_size();
+    if (!size)
+      return size.error();
+    if (*size != first) {
+      return make_error(errc::conflict, "log size is " + std::to_string(*size) +
+                                            ", append expected " + std::to_string(first));
+    }
+    auto index = first;
+    for (const auto& e : entries)
+      SAPHAN_TRY_VOID(insert_log_entry(index++, e));
+    for (const auto& n : nodes) {
+      SAPHAN_TRY_VOID(insert_node(n));
+    }
+    return ok();
+  });
+}
+
+result<std::vector<std::pair<std::string, timestamp>>> sqlite_store::decided_request_ids(
+    timestamp since) {
+  std::lock_guard lock(mutex);
+  return with(
+      "SELECT request_id, at_us FROM log_entries "
+      "WHERE at_us >= ? AND kind = 'exchange.decision' AND request_id <> ''",
+      [&](statement& s) -> result<std::vector<std::pair<std::string, timestamp>>> {
+        SAPHAN_TRY_VOID(s.bind(1, micros_of(since)));
+        return collect_rows<std::pair<std::string, timestamp>>(s, [](statement& row) {
+          return std::pair{row.text(0), timestamp_of_micros(row.integer(1))};
+        });
+      });
+}
+
+result<std::vector<log_row>> sqlite_store::read_log(std::uint64_t from, std::size_t limit) {
+  std::lock_guard lock(mutex);
+  return with("SELECT idx, entry FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?",
+              [&](statement& s) -> result<std::vector<log_row>> {
+                SAPHAN_TRY_VOID(sqlite::bind_all(
+                    s, as_sql_int(from), static_cast<std::int64_t>(std::min(limit, max_page))));
+                return collect_log_rows(s);
+              });
+}
+
+result<std::vector<crypto::sha256_digest>> sqlite_store::read_log_nodes(
+    const std::vector<merkle::node_id>& ids) {
+  std::lock_guard lock(mutex);
+  std::vector<crypto::sha256_digest> hashes;
+  hashes.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto hash = with(
+        "SELECT hash FROM log_nodes WHERE level = ? AND idx = ?",
+        [&](statement& s) -> result<crypto::sha256_digest> {
+          SAPHAN_TRY_VOID(
+              sqlite::bind_all(s, static_cast<std::int64_t>(id.level), as_sql_int(id.index)));
+          auto row = s.step();
+          if (!row)
+            return row.error();
+          if (!*row) {
+            return make_error(errc::not_found, "log node (" + std::to_string(id.level) + ", " +
+                                                   std::to_string(id.index) + ") is not stored");
+          }
+          auto digest = crypto::sha256_from_bytes(s.blob(0));
+          if (!digest)
+            return corrupt("log node", digest.error());
+          return *digest;
+        });
+    if (!hash)
+      return hash.error();
+    hashes.push_back(*hash);
+  }
+  return hashes;
+}
+
+result<std::vector<log_row>> sqlite_store::search_log(const log_filter& f) {
+  auto query = sqlite::log_search_query(f, std::min(f.limit, max_search_page));
+  std::lock_guard lock(mutex);
+  // Prepared for this search only: the criteria make up to 512 different statements, too many
+  // to keep prepared for the life of the connection.
+  auto s = statement::prepare(handle(), query.sql);
+  if (!s)
+    return s.error();
+  int position = 0;
+  for (const auto& value : query.values) {
+    ++position;
+    SAPHAN_TRY_VOID(std::visit([&](const auto& v) { return s->bind(position, v); }, value));
+  }
+  return collect_log_rows(*s);
+}
+
+result<void> sqlite_store::add_checkpoint(const checkpoint_record& c) {
+  std::lock_guard lock(mutex);
+  auto token = c.timestamp_token;
+  return with(
+      "INSERT INTO log_checkpoints(tree_size, created_us, checkpoint, tsa_token) "
+      "VALUES (?, ?, ?, ?) ON CONFLICT(tree_size) DO NOTHING",
+      [&](statement& s) -> result<void> {
+        SAPHAN_TRY_VOID(sqlite::bind_all(s, as_sql_int(c.tree_size), micros_of(c.created_at),
+                                         c.checkpoint_json));
+        SAPHAN_TRY_VOID(token ? s.bind_blob(4, *token) : s.bind_null(4));
+        auto changed = s.execute();
+        if (!changed)
+          return changed.error();
+        if (*changed == 0) {
+          return make_error(errc::already_exists,
+                            "checkpoint of size " + std::to_string(c.tree_size));
+        }
+        return ok();
+      });
+}
+
+result<std::optional<checkpoint_record>> sqlite_store::latest_checkpoint() {
+  std::lock_guard lock(mutex);
+  auto rows = checkpoints_where(
+      "SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
+      "ORDER BY tree_size DESC LIMIT 1");
+  if (!rows)
+    return rows.error();
+  if (rows->empty())
+    return std::optional<checkpoint_record>();
+  return std::optional<checkpoint_record>(std::move(rows->front()));
+}
+
+result<checkpoint_record> sqlite_store::find_checkpoint(std::uint64_t tree_size) {
+  std::lock_guard lock(mutex);
+  auto rows = checkpoints_where(
+      "SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
+      "WHERE tree_size = ?",
+      as_sql_int(tree_size));
+  if (!rows)
+    return rows.error();
+  if (rows->empty()) {
+    return make_error(errc::not_found, "no checkpoint of size " + std::to_string(tree_size));
+  }
+  return std::move(rows->front());
+}
+
+result<std::vector<checkpoint_record>> sqlite_store::read_checkpoints(std::uint64_t from_size,
+                                                                      std::size_t limit) {
+  std::lock_guard lock(mutex);
+  return checkpoints_where(
+      "SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
+      "WHERE tree_size >= ? ORDER BY tree_size LIMIT ?",
+      as_sql_int(from_size), static_cast<std::int64_t>(std::min(limit, max_page)));
+}
+
+result<std::vector<checkpoint_record>> sqlite_store::untimestamped_checkpoints(std::size_t limit) {
+  std::lock_guard lock(mutex);
+  return checkpoints_where(
+      "SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
+      "WHERE tsa_token IS NULL ORDER BY tree_size LIMIT ?",
+      static_cast<std::int64_t>(std::min(limit, max_page)));
+}
+
+result<void> sqlite_store::set_checkpoint_timestamp(std::uint64_t tree_size,
+                                                    const std::string& token_der) {
+  if (token_der.empty())
+    return make_error(errc::invalid_argument, "timestamp token: empty");
+  std::lock_guard lock(mutex);
+  return atomically([&]() -> result<void> {
+    auto existing = find_checkpoint(tree_size);
+    if (!existing)
+      return existing.error();
+    if (existing->timestamp_token) {
+      return make_error(errc::conflict, "checkpoint of size " + std::to_string(tree_size) +
+                                            " already has a timestamp");
+    }
+    return with("UPDATE log_checkpoints SET tsa_token = ? WHERE tree_size = ?",
+                [&](statement& s) -> result<void> {
+                  SAPHAN_TRY_VOID(s.bind_blob(1, token_der));
+                  SAPHAN_TRY_VOID(s.bind(2, as_sql_int(tree_size)));
+                  auto changed = s.execute();
+                  if (!changed)
+                    return changed.error();
+                  return ok();
+                });
+  });
+}
+
+}  // namespace saphan::sqlite
