@@ -82,6 +82,32 @@ result<void> check_forwarded(const forwarded_request& forwarded, const request_e
   return ok();
 }
 
+result<checked_forward> check_forwarded_request(std::string_view body,
+                                                std::string_view hub_signature,
+                                                const crypto::ed25519_public_key& hub_key,
+                                                timestamp now, std::chrono::seconds freshness) {
+  if (hub_signature.empty())
+    return make_error(errc::bad_signature, "X-Saphan-Signature: header is required");
+  auto hub_ok = crypto::verify_detached(hub_signature, body, hub_key);
+  if (!hub_ok)
+    return make_error(errc::bad_signature, "hub signature: " + hub_ok.error().detail);
+  auto forwarded = parse_forwarded_request(body);
+  if (!forwarded)
+    return std::move(forwarded).error();
+  auto consumer_key = crypto::parse_ed25519_public_jwk(forwarded->consumer_key);
+  if (!consumer_key)
+    return make_error(errc::bad_signature, "consumerKey: " + consumer_key.error().detail);
+  auto consumer_ok =
+      crypto::verify_detached(forwarded->consumer_signature, forwarded->request, consumer_key->key);
+  if (!consumer_ok)
+    return make_error(errc::bad_signature, "consumer signature: " + consumer_ok.error().detail);
+  auto request = parse_request_envelope(forwarded->request);
+  if (!request)
+    return std::move(request).error();
+  SAPHAN_TRY_VOID(check_forwarded(*forwarded, *request, now, freshness));
+  return checked_forward{std::move(*forwarded), std::move(*request)};
+}
+
 result<rapidjson::Document> restrict_record(const rapidjson::Value& record,
                                             const std::set<std::string>& granted) {
   if (!record.IsObject())

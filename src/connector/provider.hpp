@@ -32,6 +32,21 @@ crypto::header_members binding_members(const jwe_binding& binding);
 result<void> check_forwarded(const forwarded_request& forwarded, const request_envelope& request,
                              timestamp now, std::chrono::seconds freshness);
 
+// What the hub forwarded, once checked: the request the provider may serve.
+struct checked_forward {
+  forwarded_request forwarded;
+  request_envelope request;
+};
+
+// Every check of a forwarded request before any record is read: the hub's signature over the
+// exact body (with the hub key this connector holds), the consumer's signature over its envelope,
+// the envelope itself, then check_forwarded. Errors: bad_signature (a signature missing or not
+// verifying), malformed_body, stale_request, field_not_allowed.
+result<checked_forward> check_forwarded_request(std::string_view body,
+                                                std::string_view hub_signature,
+                                                const crypto::ed25519_public_key& hub_key,
+                                                timestamp now, std::chrono::seconds freshness);
+
 // A copy of `record` (an object) holding only the granted members. Errors: provider_error when
 // the record is not a JSON object.
 result<rapidjson::Document> restrict_record(const rapidjson::Value& record,

@@ -25,32 +25,6 @@ std::int64_t micros_since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-bool key_valid_at(const member_key& key, timestamp now) {
-  if (key.revoked)
-    return false;
-  if (key.not_before != timestamp{} && now < key.not_before)
-    return false;
-  if (key.not_after != timestamp{} && now >= key.not_after)
-    return false;
-  return true;
-}
-
-// The longest rate window among the policy's grants: the counter keeps one history per
-// consumer and dataset, and the decision compares it with the matched grant's limit.
-std::chrono::seconds rate_window(const access_policy& policy) {
-  std::uint32_t longest = 60;
-  for (const auto& g : policy.grants)
-    longest = std::max(longest, g.rate.window_seconds);
-  return std::chrono::seconds(longest);
-}
-
-std::size_t rate_cap(const access_policy& policy) {
-  std::size_t cap = 1;
-  for (const auto& g : policy.grants)
-    cap = std::max<std::size_t>(cap, g.rate.requests);
-  return cap;
-}
-
 }  // namespace
 
 result<hub_identity> load_hub_identity(const std::string& keys_dir, const member_id& id) {
@@ -81,24 +55,6 @@ result<std::string> exchange_service::sign(std::string_view body) const {
 
 std::string exchange_service::pseudonym(std::string_view subject) const {
   return crypto::hmac_sha256(identity_.pseudonym_secret, subject).to_hex();
-}
-
-result<crypto::ed25519_public_jwk> exchange_service::member_signing_key(const member_id& member,
-                                                                        std::string_view kid,
-                                                                        timestamp now) {
-  auto keys = db_.list_keys(member);
-  if (!keys)
-    return std::move(keys).error();
-  for (const auto& key : *keys) {
-    if (key.use != key_use::signing || key.key_id != kid || !key_valid_at(key, now))
-      continue;
-    auto parsed = crypto::parse_ed25519_public_key(key.public_key);
-    if (!parsed)
-      return make_error(errc::internal, "stored key of " + to_string(member) + " unreadable");
-    return crypto::ed25519_public_jwk{*parsed, key.key_id};
-  }
-  return make_error(errc::bad_signature,
-                    "no valid signing key '" + std::string(kid) + "' for " + to_string(member));
 }
 
 result<std::size_t> exchange_service::remember_recent_requests(timestamp now) {
@@ -136,55 +92,79 @@ exchange_service::step<error> exchange_service::reject(const net::peer_info& pee
   co_return reason;
 }
 
-// Everything decided before the policy, none of which waits: the envelope, who is asking, the
-// signature, freshness, replay. `request_id` is set as soon as the envelope names one, so a
-// refusal's evidence can name it.
-result<exchange_service::authenticated> exchange_service::authenticate(const net::peer_info& peer,
-                                                                       std::string_view body,
-                                                                       std::string_view signature,
-                                                                       timestamp now,
-                                                                       std::string& request_id) {
-  auto request = parse_request_envelope(body, {config_.limits.max_body_bytes, 16});
-  if (!request)
-    return std::move(request).error();
-  request_id = request->request_id;
-
-  // Who is asking: the TLS certificate must name the member the envelope claims to be.
-  if (!peer.member)
-    return make_error(errc::unauthenticated, peer.member_error);
-  if (*peer.member != request->consumer) {
-    return make_error(errc::certificate_mismatch, "certificate of " + to_string(*peer.member) +
-                                                      " used for " + to_string(request->consumer));
+result<exchange_service::loaded_inputs> exchange_service::load_inputs(
+    const request_envelope& request, const net::peer_info& peer, timestamp now) {
+  loaded_inputs in;
+  in.peer = peer.member;
+  in.peer_error = peer.member_error;
+  if (auto consumer = db_.find_member(request.consumer))
+    in.consumer = std::move(*consumer);
+  if (in.consumer) {
+    auto keys = db_.list_keys(request.consumer);
+    if (!keys)
+      return std::move(keys).error();
+    in.consumer_keys = std::move(*keys);
   }
-  auto consumer = db_.find_member(request->consumer);
-  if (!consumer)
-    return make_error(errc::unknown_member, to_string(request->consumer) + " is not registered");
-
-  // The signature, with the consumer's registered key named by the JWS kid.
-  auto header = crypto::peek_jws_header(signature);
-  if (!header)
-    return std::move(header).error();
-  auto key = member_signing_key(request->consumer, header->kid, now);
-  if (!key)
-    return std::move(key).error();
-  if (auto verified = crypto::verify_detached(signature, body, key->key); !verified)
-    return std::move(verified).error();
-
-  // Freshness, then replay (only signed requests may spend a request id).
-  auto skew = request->issued_at > now ? request->issued_at - now : now - request->issued_at;
-  if (skew > config_.freshness) {
-    return make_error(errc::stale_request, "issuedAt " + format_rfc3339(request->issued_at) +
-                                               " is outside the accepted window");
+  if (auto dataset = db_.find_dataset(request.dataset))
+    in.dataset = std::move(*dataset);
+  if (in.dataset) {
+    auto schema = request_schema_of(*in.dataset);
+    if (schema)
+      in.schema = std::move(*schema);
+    else
+      in.schema_error = std::move(schema).error();
+    if (request.consent_id) {
+      if (auto found = db_.find_consent(consent_id{*request.consent_id}))
+        in.consent = std::move(*found);
+    }
+    in.recent_requests = rates_.recent(rate_key(request), rate_window(in.dataset->policy), now);
   }
-  switch (replays_.remember(request_id, request->issued_at, now)) {
+  in.replayed = replays_.holds(request.request_id, now);
+  return in;
+}
+
+admission_inputs exchange_service::loaded_inputs::view() const {
+  admission_inputs v;
+  v.peer = peer;
+  v.peer_error = peer_error;
+  v.consumer = consumer ? &*consumer : nullptr;
+  v.consumer_keys = &consumer_keys;
+  v.dataset = dataset ? &*dataset : nullptr;
+  v.schema = schema.get();
+  v.schema_error = schema_error;
+  v.consent = consent ? &*consent : nullptr;
+  v.replayed = replayed;
+  v.recent_requests = recent_requests;
+  return v;
+}
+
+std::string exchange_service::rate_key(const request_envelope& request) {
+  return to_string(request.consumer) + "|" + unversioned(request.dataset);
+}
+
+// The guards learn of the decision: the request id is spent by every request that passed its
+// signature and freshness (whatever the policy then said), and an allowed request counts
+// against its rate limit now, not once logged, so exchanges waiting for the log cannot all pass
+// the limit (one that is then refused, its consent spent meanwhile, still counts: that errs
+// strict). Another request with the same id may have been remembered since the decision read
+// the guard: then this one is the replay.
+void exchange_service::update_guards(const request_envelope& request, const loaded_inputs& in,
+                                     admission& verdict, timestamp now) {
+  if (verdict.refusal)
+    return;
+  switch (replays_.remember(request.request_id, request.issued_at, now)) {
     case replay_guard::verdict::replayed:
-      return make_error(errc::replay, "request id " + request_id + " seen before");
+      verdict.refusal =
+          make_error(errc::replay, "request id " + request.request_id + " seen before");
+      return;
     case replay_guard::verdict::full:
-      return make_error(errc::overloaded, "replay cache full");
+      verdict.refusal = make_error(errc::overloaded, "replay cache full");
+      return;
     case replay_guard::verdict::fresh:
       break;
   }
-  return authenticated{std::move(*request), std::move(*consumer), std::move(*key)};
+  if (verdict.decision.allowed && in.dataset)
+    rates_.record(rate_key(request), now, rate_cap(in.dataset->policy));
 }
 
 exchange_service::step<result<admitted_request>> exchange_service::admit(const net::peer_info& peer,
@@ -192,26 +172,38 @@ exchange_service::step<result<admitted_request>> exchange_service::admit(const n
                                                                          std::string_view signature,
                                                                          timestamp now) {
   const auto request_hash = crypto::sha256(body).to_hex();
-  std::string id;
-  auto checked = authenticate(peer, body, signature, now, id);
-  if (!checked) {
-    const error refusal = std::move(checked).error();
-    co_return co_await reject(peer, id, request_hash, refusal, now);
+  auto parsed = parse_request_envelope(body, {config_.limits.max_body_bytes, 16});
+  if (!parsed) {
+    const error refusal = std::move(parsed).error();
+    const std::string no_id;
+    co_return co_await reject(peer, no_id, request_hash, refusal, now);
   }
-  auto& request = checked->request;
-  const auto& key = checked->key;
+  auto& request = *parsed;
+  auto loaded = load_inputs(request, peer, now);
+  if (!loaded) {
+    const error refusal = std::move(loaded).error();
+    co_return co_await reject(peer, request.request_id, request_hash, refusal, now);
+  }
+  auto verdict = admit_request(request, body, signature, loaded->view(), now, config_.freshness);
+  update_guards(request, *loaded, verdict, now);
+  if (verdict.refusal) {
+    const error refusal = *verdict.refusal;
+    co_return co_await reject(peer, request.request_id, request_hash, refusal, now);
+  }
 
-  auto admitted = co_await decide_and_log(request, checked->consumer, request_hash, now);
+  auto admitted =
+      co_await decide_and_log(request, verdict.decision, loaded->consent, request_hash, now);
   if (!admitted)
     co_return admitted;
   admitted->request = std::move(request);
   admitted->received_at = now;
 
+  const auto& key = verdict.consumer_key;
   forwarded_request forward;
   forward.request = std::string(body);
   forward.consumer_signature = std::string(signature);
   forward.consumer_key = crypto::to_public_jwk(key.key, key.kid);
-  forward.grant = {id,
+  forward.grant = {admitted->request.request_id,
                    request_hash,
                    admitted->decision.granted_fields,
                    admitted->decision.pseudonymise_subject,
@@ -228,48 +220,13 @@ exchange_service::step<result<admitted_request>> exchange_service::admit(const n
 }
 
 exchange_service::step<result<admitted_request>> exchange_service::decide_and_log(
-    const request_envelope& request, const member_record& consumer, const std::string& request_hash,
+    const request_envelope& request, const access_decision& decision,
+    const std::optional<consent_artefact>& consent, const std::string& request_hash,
     timestamp now) {
   admitted_request admitted;
   admitted.request_hash = request_hash;
   admitted.started = std::chrono::steady_clock::now();
-
-  access_request ask{request.consumer,
-                     consumer.groups,
-                     consumer.clearance,
-                     request.dataset,
-                     request.purpose,
-                     request.basis,
-                     request.consent_id ? std::optional<consent_id>(consent_id{*request.consent_id})
-                                        : std::nullopt,
-                     request.legal_instrument,
-                     request.subject,
-                     request.fields};
-
-  auto dataset = db_.find_dataset(request.dataset);
-  std::optional<consent_artefact> consent;
-  if (dataset && request.consent_id) {
-    if (auto found = db_.find_consent(consent_id{*request.consent_id}))
-      consent = std::move(*found);
-  }
-  const auto rate_key = to_string(request.consumer) + "|" + unversioned(request.dataset);
-  auto fits = dataset ? check_against_schema(request, *dataset) : ok();
-  if (!fits) {
-    admitted.decision.allowed = false;
-    admitted.decision.reason = fits.error().code;
-    admitted.decision.detail = fits.error().detail;
-  } else if (dataset) {
-    auto recent = rates_.recent(rate_key, rate_window(dataset->policy), now);
-    admitted.decision = decide(ask, *dataset, consent ? &*consent : nullptr, now, recent);
-    // Counted now, not once logged: exchanges waiting for the log must not all pass the limit.
-    // One that is then refused (its consent spent meanwhile) still counts, which errs strict.
-    if (admitted.decision.allowed)
-      rates_.record(rate_key, now, rate_cap(dataset->policy));
-  } else {
-    admitted.decision.allowed = false;
-    admitted.decision.reason = errc::unknown_dataset;
-    admitted.decision.detail = to_string(request.dataset) + " is not published";
-  }
+  admitted.decision = decision;
 
   decision_facts facts{now, &request, admitted.request_hash, pseudonym(request.subject),
                        &admitted.decision};
@@ -316,7 +273,7 @@ exchange_service::step<result<admitted_request>> exchange_service::decide_and_lo
   co_return admitted;
 }
 
-result<std::shared_ptr<const exchange_service::request_schema>> exchange_service::request_schema_of(
+result<std::shared_ptr<const request_schema>> exchange_service::request_schema_of(
     const dataset_entry& dataset) {
   const auto key = to_string(dataset.id);
   {
@@ -324,39 +281,12 @@ result<std::shared_ptr<const exchange_service::request_schema>> exchange_service
     if (auto hit = schemas_.find(key); hit != schemas_.end())
       return hit->second;
   }
-  auto whole = record_schema::compile(dataset.schema);
-  if (!whole)
-    return std::move(whole).error();
-  auto subject = record_schema::of_property(dataset.schema, dataset.subject_field);
-  if (!subject)
-    return std::move(subject).error();
-  auto made = std::make_shared<const request_schema>(request_schema{whole->fields(), *subject});
+  auto compiled = compile_request_schema(dataset);
+  if (!compiled)
+    return std::move(compiled).error();
+  auto made = std::make_shared<const request_schema>(std::move(*compiled));
   std::lock_guard lock(schemas_mutex_);
   return schemas_.try_emplace(key, std::move(made)).first->second;
-}
-
-// The request must make sense for the dataset before the policy is asked: every field it names
-// is a field of the dataset's schema, and its subject follows the rule of the subject field
-// (for a citizen ID: 13 digits and the check digit).
-result<void> exchange_service::check_against_schema(const request_envelope& request,
-                                                    const dataset_entry& dataset) {
-  auto schema = request_schema_of(dataset);
-  if (!schema)
-    return std::move(schema).error();
-  for (const auto& field : request.fields) {
-    if ((*schema)->fields.count(field) == 0) {
-      return make_error(errc::schema_violation,
-                        "fields: \"" + field + "\" is not a field of " + to_string(dataset.id));
-    }
-  }
-  rapidjson::Document subject(rapidjson::kObjectType);
-  subject.AddMember(rapidjson::Value(dataset.subject_field.c_str(), subject.GetAllocator()),
-                    rapidjson::Value(request.subject.c_str(), subject.GetAllocator()),
-                    subject.GetAllocator());
-  if (auto valid = (*schema)->subject.validate(subject); !valid) {
-    return make_error(errc::schema_violation, "subject: " + valid.error().detail);
-  }
-  return ok();
 }
 
 exchange_service::step<result<std::int64_t>> exchange_service::log_outcome(
@@ -402,7 +332,10 @@ result<exchange_service::checked_answer> exchange_service::check_answer(
   auto header = crypto::peek_jws_header(signature);
   if (!header)
     return make_error(errc::provider_error, "provider answer unsigned");
-  auto key = member_signing_key(admitted.request.dataset.owner, header->kid, now);
+  const auto& owner = admitted.request.dataset.owner;
+  auto keys = db_.list_keys(owner);
+  auto key = keys ? find_signing_key(*keys, owner, header->kid, now)
+                  : result<crypto::ed25519_public_jwk>(std::move(keys).error());
   if (!key || !crypto::verify_detached(signature, body, key->key))
     return make_error(errc::provider_error, "provider signature does not verify");
   auto answer = parse_provider_response(body, {config_.limits.max_body_bytes, 8});

@@ -18,6 +18,7 @@
 #include "crypto/keys.hpp"
 #include "evidence/writer.hpp"
 #include "exchange/envelope.hpp"
+#include "hub/admission.hpp"
 #include "hub/config.hpp"
 #include "hub/guards.hpp"
 #include "net/endpoint.hpp"
@@ -94,18 +95,28 @@ class exchange_service {
   const std::string& key_id() const { return identity_.signing.kid; }
 
  private:
-  result<crypto::ed25519_public_jwk> member_signing_key(const member_id& member,
-                                                        std::string_view kid, timestamp now);
+  // What admission reads, as loaded for one envelope (admission_inputs points into it).
+  struct loaded_inputs {
+    std::optional<member_id> peer;
+    std::string peer_error;
+    std::optional<member_record> consumer;
+    std::vector<member_key> consumer_keys;
+    std::optional<dataset_entry> dataset;
+    std::shared_ptr<const request_schema> schema;
+    std::optional<error> schema_error;
+    std::optional<consent_artefact> consent;
+    bool replayed = false;
+    std::uint32_t recent_requests = 0;
+    admission_inputs view() const;
+  };
+  // Errors: storage_failure (the consumer's keys could not be read).
+  result<loaded_inputs> load_inputs(const request_envelope& request, const net::peer_info& peer,
+                                    timestamp now);
+  void update_guards(const request_envelope& request, const loaded_inputs& in, admission& verdict,
+                     timestamp now);
+  static std::string rate_key(const request_envelope& request);
   // The steps take their arguments by reference, and callers pass named objects: GCC 12
   // destroys a temporary passed by value into a coroutine twice.
-  struct authenticated {
-    request_envelope request;
-    member_record consumer;
-    crypto::ed25519_public_jwk key;  // the consumer's, that verified the request
-  };
-  result<authenticated> authenticate(const net::peer_info& peer, std::string_view body,
-                                     std::string_view signature, timestamp now,
-                                     std::string& request_id);
   struct checked_answer {
     crypto::ed25519_public_jwk key;  // the provider's, that verified the answer
     provider_response answer;
@@ -114,20 +125,14 @@ class exchange_service {
                                       std::string_view body, std::string_view signature,
                                       timestamp now);
   step<result<admitted_request>> decide_and_log(const request_envelope& request,
-                                                const member_record& consumer,
+                                                const access_decision& decision,
+                                                const std::optional<consent_artefact>& consent,
                                                 const std::string& request_hash, timestamp now);
   step<error> reject(const net::peer_info& peer, const std::string& request_id,
                      const std::string& request_hash, const error& reason, timestamp now);
   step<result<std::int64_t>> log_outcome(const admitted_request& admitted,
                                          const std::optional<error>& failure,
                                          const std::string& ciphertext_hash, timestamp now);
-  result<void> check_against_schema(const request_envelope& request, const dataset_entry& dataset);
-
-  // What a request is checked against, per published dataset (a version's schema never changes).
-  struct request_schema {
-    std::set<std::string> fields;
-    record_schema subject;  // the rule of the dataset's subject field
-  };
   result<std::shared_ptr<const request_schema>> request_schema_of(const dataset_entry& dataset);
 
   store& db_;

@@ -43,6 +43,13 @@ replay_guard::verdict replay_guard::remember(const std::string& id, timestamp is
   return verdict::fresh;
 }
 
+bool replay_guard::holds(const std::string& id, timestamp now) {
+  const auto hashed = crypto::short_hash(key_, id);
+  std::lock_guard lock(mutex_);
+  forget_expired(now);
+  return seen_.contains(hashed);
+}
+
 std::size_t replay_guard::size() const {
   std::lock_guard lock(mutex_);
   return seen_.size();

@@ -29,6 +29,8 @@ class replay_guard {
   // Records `id` if unseen. `full`: the capacity is reached by ids still inside the window
   // (the hub then refuses with `overloaded`, failing closed rather than forgetting).
   verdict remember(const std::string& id, timestamp issued_at, timestamp now);
+  // Whether `id` is remembered now (what remember would answer replayed to).
+  bool holds(const std::string& id, timestamp now);
   std::size_t size() const;
 
  private:

@@ -18,7 +18,6 @@ constexpr std::size_t max_params = 16;
 constexpr std::size_t max_param_bytes = 256;
 constexpr std::uint64_t max_entries_page = 1000;
 constexpr std::size_t default_page = 100;
-constexpr std::string_view citizen_prefix = "/v1/citizen/";
 constexpr std::string_view citizen_suffix = "/accesses";
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
@@ -449,7 +448,7 @@ result<api_target> parse_target(std::string_view target) {
 }
 
 bool is_log_api_path(std::string_view path) {
-  return path.rfind("/v1/log/", 0) == 0 || path.rfind(citizen_prefix, 0) == 0;
+  return path.rfind(log_path_prefix, 0) == 0 || path.rfind(citizen_path_prefix, 0) == 0;
 }
 
 result<std::string> answer_log_api(const log_api_context& c, bool post, const api_target& t,
@@ -467,11 +466,11 @@ result<std::string> answer_log_api(const log_api_context& c, bool post, const ap
     return consistency(c, t);
   if (path == "/v1/log/search")
     return search(c, t, caller);
-  if (path.rfind(citizen_prefix, 0) == 0 &&
-      path.size() > citizen_prefix.size() + citizen_suffix.size() &&
+  if (path.rfind(citizen_path_prefix, 0) == 0 &&
+      path.size() > citizen_path_prefix.size() + citizen_suffix.size() &&
       path.substr(path.size() - citizen_suffix.size()) == citizen_suffix) {
-    auto citizen = path.substr(citizen_prefix.size(),
-                               path.size() - citizen_prefix.size() - citizen_suffix.size());
+    auto citizen = path.substr(citizen_path_prefix.size(),
+                               path.size() - citizen_path_prefix.size() - citizen_suffix.size());
     return citizen_view(c, t, caller, citizen);
   }
   return make_error(errc::not_found, "no such endpoint");

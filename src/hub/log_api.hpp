@@ -40,6 +40,10 @@ struct log_api_context {
   std::function<std::string(std::string_view)> pseudonym;  // citizen ID -> log pseudonym
 };
 
+// The API's paths begin with one of these.
+inline constexpr std::string_view log_path_prefix = "/v1/log/";
+inline constexpr std::string_view citizen_path_prefix = "/v1/citizen/";
+
 // True when `path` belongs to this API.
 bool is_log_api_path(std::string_view path);
 

@@ -128,32 +128,54 @@ void hub_server::count(errc code, bool ok) {
     failures_[index].fetch_add(1, std::memory_order_relaxed);
 }
 
+// The hub's endpoints. A path matches exactly, or as a prefix when it ends in '/'; the query is
+// not part of it. A known path asked with another method is 405, an unknown one 404.
+const std::array<hub_server::route, 8>& hub_server::routes() {
+  static const std::array<route, 8> table{{
+      {exchange_path, route::post, &hub_server::exchange},
+      {"/healthz", route::get, &hub_server::healthz},
+      {"/readyz", route::get, &hub_server::ready},
+      {"/metrics", route::get, &hub_server::metrics},
+      {"/v1/catalog", route::get, &hub_server::catalog},
+      {"/v1/catalog/", route::get, &hub_server::catalog},
+      {log_path_prefix, route::get | route::post, &hub_server::log_api},
+      {citizen_path_prefix, route::get | route::post, &hub_server::log_api},
+  }};
+  return table;
+}
+
+const hub_server::route* hub_server::find_route(std::string_view path) {
+  for (const auto& r : routes()) {
+    const bool prefix = !r.path.empty() && r.path.back() == '/';
+    if (prefix ? path.rfind(r.path, 0) == 0 : path == r.path)
+      return &r;
+  }
+  return nullptr;
+}
+
 hub_server::awaitable_response hub_server::handle(net::http_request& request,
                                                   const net::peer_info& peer) {
   const auto target = std::string_view(request.target().data(), request.target().size());
-  const bool get = request.method() == http::verb::get;
-  const bool keep = request.keep_alive();
-  if (target == exchange_path) {
-    if (request.method() != http::verb::post) {
-      co_return net::make_problem(request.version(), keep,
-                                  make_error(errc::method_not_allowed, "use POST"));
-    }
-    co_return co_await exchange(request, peer);
+  const auto* r = find_route(target.substr(0, target.find('?')));
+  if (r == nullptr) {
+    co_return net::make_problem(request.version(), request.keep_alive(),
+                                make_error(errc::not_found, "no such endpoint"));
   }
-  if (get && target == "/healthz") {
-    co_return net::make_response(request.version(), keep, http::status::ok, "ok\n", "text/plain");
+  const unsigned method = request.method() == http::verb::get    ? route::get
+                          : request.method() == http::verb::post ? route::post
+                                                                 : 0u;
+  if ((r->methods & method) == 0) {
+    co_return net::make_problem(
+        request.version(), request.keep_alive(),
+        make_error(errc::method_not_allowed, (r->methods & route::post) ? "use POST" : "use GET"));
   }
-  if (get && target == "/readyz")
-    co_return co_await ready(request);
-  if (get && target == "/metrics")
-    co_return metrics(request);
-  if (get && (target == "/v1/catalog" || target.rfind("/v1/catalog/", 0) == 0)) {
-    co_return co_await catalog(request);
-  }
-  if (is_log_api_path(target.substr(0, target.find('?'))))
-    co_return co_await log_api(request, peer);
-  co_return net::make_problem(request.version(), keep,
-                              make_error(errc::not_found, "no such endpoint"));
+  co_return co_await (this->*(r->answer))(request, peer);
+}
+
+hub_server::awaitable_response hub_server::healthz(net::http_request& request,
+                                                   const net::peer_info&) {
+  co_return net::make_response(request.version(), request.keep_alive(), http::status::ok, "ok\n",
+                               "text/plain");
 }
 
 hub_server::awaitable_response hub_server::log_api(net::http_request& request,
@@ -274,7 +296,8 @@ hub_server::awaitable_response hub_server::exchange(net::http_request& request,
   co_return response;
 }
 
-hub_server::awaitable_response hub_server::catalog(net::http_request& request) {
+hub_server::awaitable_response hub_server::catalog(net::http_request& request,
+                                                   const net::peer_info&) {
   const auto version = request.version();
   const bool keep = request.keep_alive();
   auto target = std::string(request.target());
@@ -306,7 +329,8 @@ hub_server::awaitable_response hub_server::catalog(net::http_request& request) {
                                "application/json");
 }
 
-hub_server::awaitable_response hub_server::ready(net::http_request& request) {
+hub_server::awaitable_response hub_server::ready(net::http_request& request,
+                                                 const net::peer_info&) {
   const auto version = request.version();
   const bool keep = request.keep_alive();
   auto store_ok = co_await on_worker([&] { return db_.schema_version(); });
@@ -322,7 +346,8 @@ hub_server::awaitable_response hub_server::ready(net::http_request& request) {
   co_return net::make_response(version, keep, http::status::ok, "ready\n", "text/plain");
 }
 
-net::http_response hub_server::metrics(const net::http_request& request) const {
+hub_server::awaitable_response hub_server::metrics(net::http_request& request,
+                                                   const net::peer_info&) {
   std::string out;
   out += "# HELP saphan_exchanges_total Exchanges answered, by outcome.\n";
   out += "# TYPE saphan_exchanges_total counter\n";
@@ -359,8 +384,8 @@ net::http_response hub_server::metrics(const net::http_request& request) const {
     out += "# TYPE saphan_tsa_failures_total counter\n";
     out += "saphan_tsa_failures_total " + std::to_string(t.failures) + "\n";
   }
-  return net::make_response(request.version(), request.keep_alive(), http::status::ok,
-                            std::move(out), "text/plain; version=0.0.4");
+  co_return net::make_response(request.version(), request.keep_alive(), http::status::ok,
+                               std::move(out), "text/plain; version=0.0.4");
 }
 
 }  // namespace saphan::hub

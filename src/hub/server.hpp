@@ -40,12 +40,23 @@ class hub_server {
 
  private:
   using awaitable_response = net::asio::awaitable<net::http_response>;
+  using handler = awaitable_response (hub_server::*)(net::http_request&, const net::peer_info&);
+  struct route {
+    static constexpr unsigned get = 1, post = 2;
+    std::string_view path;  // exact, or a prefix when it ends in '/'
+    unsigned methods;
+    handler answer;
+  };
+  static const std::array<route, 8>& routes();
+  static const route* find_route(std::string_view path);
+
   awaitable_response handle(net::http_request& request, const net::peer_info& peer);
   awaitable_response exchange(net::http_request& request, const net::peer_info& peer);
-  awaitable_response catalog(net::http_request& request);
-  awaitable_response ready(net::http_request& request);
+  awaitable_response healthz(net::http_request& request, const net::peer_info& peer);
+  awaitable_response catalog(net::http_request& request, const net::peer_info& peer);
+  awaitable_response ready(net::http_request& request, const net::peer_info& peer);
+  awaitable_response metrics(net::http_request& request, const net::peer_info& peer);
   awaitable_response log_api(net::http_request& request, const net::peer_info& peer);
-  net::http_response metrics(const net::http_request& request) const;
   net::http_response signed_problem(unsigned version, bool keep, const error& e);
   awaitable_response shed(net::http_request& request, const net::peer_info& peer);
   // What on_worker(work) gives back: work's value, or the value of the step work makes.

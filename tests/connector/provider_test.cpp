@@ -163,6 +163,48 @@ TEST_CASE("check_forwarded: granted fields within the requested ones", "[connect
   CHECK(check_forwarded(any.forwarded, any_request, t0(), std::chrono::seconds(300)));
 }
 
+TEST_CASE("check_forwarded_request verifies the hub, then the consumer, then the grant",
+          "[connector][provider]") {
+  exchange_fixture f;
+  const auto hub_key = f.hub_signing.keys.public_key;
+  auto hub_signed = [&](const forwarded_request& fw) {
+    auto body = serialize(fw);
+    auto sig = crypto::sign_detached(body, f.hub_signing.keys.secret_key, f.hub_signing.kid);
+    REQUIRE(sig);
+    return std::pair{body, *sig};
+  };
+  auto [body, sig] = hub_signed(f.forwarded);
+  auto checked = check_forwarded_request(body, sig, hub_key, t0(), std::chrono::seconds(300));
+  REQUIRE(checked);
+  CHECK(checked->request.request_id == f.envelope.request_id);
+  CHECK(checked->forwarded.grant.fields == f.forwarded.grant.fields);
+
+  auto code = [&](std::string_view b, std::string_view s, timestamp at = t0()) {
+    auto r = check_forwarded_request(b, s, hub_key, at, std::chrono::seconds(300));
+    REQUIRE_FALSE(r);
+    return r.error().code;
+  };
+  CHECK(code(body, "") == errc::bad_signature);
+  auto other_hub =
+      crypto::sign_detached(body, crypto::generate_signing_key().secret_key, f.hub_signing.kid);
+  REQUIRE(other_hub);
+  CHECK(code(body, *other_hub) == errc::bad_signature);
+  CHECK(code(body + " ", sig) == errc::bad_signature);  // the exact bytes the hub signed
+
+  auto forged_consumer = f.forwarded;
+  forged_consumer.consumer_signature = *crypto::sign_detached(
+      f.envelope_bytes, crypto::generate_signing_key().secret_key, f.consumer_signing.kid);
+  auto [forged_body, forged_sig] = hub_signed(forged_consumer);
+  CHECK(code(forged_body, forged_sig) == errc::bad_signature);
+
+  CHECK(code(body, sig, t0() + std::chrono::seconds(301)) == errc::stale_request);
+
+  auto wider = f.forwarded;
+  wider.grant.fields.insert("birthYear");
+  auto [wider_body, wider_sig] = hub_signed(wider);
+  CHECK(code(wider_body, wider_sig) == errc::field_not_allowed);
+}
+
 TEST_CASE("restrict_record keeps only granted members", "[connector]") {
   auto record = parse_json(R"({"a":1,"b":{"c":[1,2]},"d":"x"})");
   REQUIRE(record);

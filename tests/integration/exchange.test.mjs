@@ -425,6 +425,28 @@ async function expectTlsRefusal(call) {
   assert.equal(health.status, 200, 'the hub keeps serving');
 }
 
+test('the hub routes each path to its endpoint: 405 for another method, 404 for no endpoint', async () => {
+  const ready = await hubCall({ method: 'GET', target: '/readyz' });
+  assert.equal(ready.status, 200, ready.text);
+  const catalog = await hubCall({ method: 'GET', target: '/v1/catalog' });
+  assert.equal(catalog.status, 200, catalog.text);
+  assert.ok(Array.isArray(catalog.json));
+  const entries = await hubCall({ method: 'GET', target: '/v1/log/entries?start=0&end=1' });
+  assert.equal(entries.status, 200, entries.text);
+  for (const [method, target, wanted] of [['GET', '/v1/exchange', 'use POST'], ['POST', '/healthz', 'use GET'],
+                                          ['DELETE', '/v1/catalog', 'use GET']]) {
+    const res = await hubCall({ method, target });
+    assert.equal(res.status, 405, `${method} ${target}: ${res.text}`);
+    assert.equal(res.json.code, 'method_not_allowed');
+    assert.equal(res.json.detail, wanted);
+  }
+  for (const target of ['/', '/v1/exchange/x', '/v1/catalogue', '/v1/log', '/x/v1/log/entries']) {
+    const res = await hubCall({ method: 'GET', target });
+    assert.equal(res.status, 404, `${target}: ${res.text}`);
+    assert.equal(res.json.code, 'not_found');
+  }
+});
+
 test('the hub refuses a client without a certificate', async () => {
   const { body, signature } = signedEnvelope({ consentId });
   await expectTlsRefusal(hubCall({ body, signature, cert: null }));

@@ -1,0 +1,110 @@
+// The connector's running state, shared by its set-up (service.cpp), its consumer side
+// (consumer_side.cpp) and its provider side (provider_side.cpp). Private to the connector.
+#pragma once
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "connector/consumer.hpp"
+#include "connector/provider.hpp"
+#include "connector/service.hpp"
+#include "connectors/adapter.hpp"
+#include "crypto/keys.hpp"
+#include "net/http.hpp"
+#include "pki/pki.hpp"
+#include "schema/record_schema.hpp"
+
+namespace saphan::connector {
+
+namespace asio = net::asio;
+namespace http = net::http;
+
+inline constexpr std::size_t max_cached_schemas = 1024;
+inline constexpr std::size_t max_hub_answer_bytes = 4u << 20;  // a 1 MiB record grows ~4/3 as a JWE
+
+struct served_dataset {
+  record_schema schema;
+  std::string subject_field;
+  std::shared_ptr<record_adapter> adapter;
+};
+
+// A header's value, or empty when the message has none.
+template <class Message>
+std::string header_text(const Message& message, std::string_view name) {
+  auto it = message.find(name);
+  return it == message.end() ? std::string{} : std::string(it->value());
+}
+
+struct connector_service::state {
+  connector_config config;
+  crypto::signing_jwk signing;
+  crypto::ed25519_public_key hub_key;
+  std::optional<crypto::encryption_jwk> encryption;
+  std::string reply_key_jwk;
+  std::string pseudonym_key;
+  std::map<std::string, served_dataset> datasets;
+
+  asio::io_context io;
+  asio::thread_pool workers;
+  std::shared_ptr<asio::ssl::context> client_tls;
+  std::shared_ptr<asio::ssl::context> server_tls;
+  std::unique_ptr<net::http_client> hub_client;
+  std::unique_ptr<net::http_server> consumer_server;
+  std::unique_ptr<net::http_server> provider_server;
+  std::optional<std::uint16_t> consumer_port;
+  std::optional<std::uint16_t> provider_port;
+  std::unique_ptr<asio::signal_set> signals;
+
+  std::mutex schema_mutex;
+  std::map<std::string, std::shared_ptr<const answer_schema>> schema_cache;
+
+  explicit state(connector_config c)
+      : config(std::move(c)),
+        io(config.threads),
+        workers(static_cast<std::size_t>(config.threads)) {}
+
+  // Runs blocking work on the worker pool and resumes on the I/O thread. co_spawn needs a
+  // default-constructible result, hence the optional.
+  template <class F>
+  asio::awaitable<std::invoke_result_t<F>> on_worker(F work) {
+    using value = std::invoke_result_t<F>;
+    auto done = co_await asio::co_spawn(
+        workers.get_executor(),
+        [work = std::move(work)]() mutable -> asio::awaitable<std::optional<value>> {
+          co_return std::optional<value>(work());
+        },
+        asio::use_awaitable);
+    co_return std::move(*done);
+  }
+
+  asio::awaitable<net::http_response> handle_consumer(net::http_request& request,
+                                                      const net::peer_info&);
+  asio::awaitable<net::http_response> exchange(net::http_request& request,
+                                               const std::string& trace);
+  // The hub's own problem+json, passed on unchanged with its status, its signature and (for 503)
+  // the Retry-After the agency's system should honour.
+  static net::http_response relay_problem(unsigned version, bool keep,
+                                          const net::http_response& answer);
+  asio::awaitable<result<std::shared_ptr<const answer_schema>>> schema_for(
+      const dataset_id& id, const std::string& trace);
+
+  asio::awaitable<net::http_response> handle_provider(net::http_request& request,
+                                                      const net::peer_info& peer);
+  result<void> check_hub_peer(const net::peer_info& peer) const;
+  // Runs on a worker thread: every check, the adapter read, encryption and signing.
+  result<sealed_answer> provide(std::string_view body, std::string_view signature, timestamp now);
+
+  result<void> load();
+  result<void> load_consumer(const pki::tls_files& files);
+  result<void> load_provider(const pki::tls_files& files);
+};
+
+}  // namespace saphan::connector
