@@ -8,9 +8,9 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
-#include "cli/hub_directory.hpp"
 #include "core/files.hpp"
 #include "crypto/keys.hpp"
+#include "hub/directory.hpp"
 
 namespace saphan::cli {
 namespace {
@@ -102,14 +102,14 @@ result<std::unique_ptr<store>> open_admin_store(const parsed_args& args) {
   auto dir = args.required("dir");
   if (!dir)
     return std::move(dir).error();
-  return open_hub_store({*dir});
+  return hub::open_hub_store({*dir});
 }
 
 result<void> cmd_init(const parsed_args& args) {
   auto dir = args.required("dir");
   if (!dir)
     return std::move(dir).error();
-  SAPHAN_TRY_VOID(init_hub_directory({*dir}));
+  SAPHAN_TRY_VOID(hub::init_hub_directory({*dir}));
   std::printf("initialised hub directory %s\n", dir->c_str());
   return ok();
 }

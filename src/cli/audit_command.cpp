@@ -11,15 +11,16 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
-#include "cli/hub_directory.hpp"
 #include "core/citizen_id.hpp"
 #include "core/files.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/pseudonym.hpp"
 #include "evidence/checkpoint.hpp"
 #include "evidence/export.hpp"
 #include "hub/config.hpp"
+#include "hub/directory.hpp"
 #include "store/store.hpp"
 
 namespace saphan::cli {
@@ -192,7 +193,7 @@ bool exists(const std::string& path) {
 }
 
 // The TSA certificate the hub is configured with (hub.json "tsa"), else DIR/pki/tsa.crt.
-std::string tsa_certificate_path(const hub_directory& dir) {
+std::string tsa_certificate_path(const hub::hub_directory& dir) {
   auto config = hub::load_hub_config(dir.root + "/hub.json");
   if (config && config->tsa && !config->tsa->certificate.empty())
     return config->tsa->certificate;
@@ -200,7 +201,7 @@ std::string tsa_certificate_path(const hub_directory& dir) {
 }
 
 // The origin the log's heads carry; before the first head, the one the hub will sign with.
-result<std::string> log_origin(store& db, const hub_directory& dir) {
+result<std::string> log_origin(store& db, const hub::hub_directory& dir) {
   auto latest = db.latest_checkpoint();
   if (!latest)
     return std::move(latest).error();
@@ -221,7 +222,7 @@ result<std::string> log_origin(store& db, const hub_directory& dir) {
 
 // The public half of the log key: from the signing key when this account can read it, else
 // from the public file beside it (both are written together).
-result<crypto::ed25519_public_jwk> log_public_key(const hub_directory& dir) {
+result<crypto::ed25519_public_jwk> log_public_key(const hub::hub_directory& dir) {
   if (exists(dir.log_signing_key())) {
     auto key = crypto::read_signing_key_file(dir.log_signing_key());
     if (key)
@@ -236,7 +237,7 @@ result<crypto::ed25519_public_jwk> log_public_key(const hub_directory& dir) {
       dir.log_signing_key() + ": no log key yet (the hub creates it when it first runs)");
 }
 
-result<evidence::export_header> export_header_of(store& db, const hub_directory& dir) {
+result<evidence::export_header> export_header_of(store& db, const hub::hub_directory& dir) {
   evidence::export_header header;
   auto origin = log_origin(db, dir);
   if (!origin)
@@ -294,8 +295,8 @@ outcome run_export(const parsed_args& args) {
       return failure{n.error(), true};
     options.to_size = *n;
   }
-  hub_directory dir{*root};
-  auto db = open_hub_store(dir);
+  hub::hub_directory dir{*root};
+  auto db = hub::open_hub_store(dir);
   if (!db)
     return fail(db.error());
   if (!options.to_size) {
@@ -499,17 +500,13 @@ outcome run_prove(const parsed_args& args) {
 
 // ---- search ----------------------------------------------------------------------------------
 
-result<std::string> subject_pseudonym(const hub_directory& dir, const std::string& citizen) {
+// The same keyed pseudonym the hub stores for the citizen.
+result<std::string> subject_pseudonym(const hub::hub_directory& dir, const std::string& citizen) {
   SAPHAN_TRY_VOID(validate_thai_id(citizen));
-  auto text = read_file(dir.pseudonym_key(), 1024);
-  if (!text)
-    return std::move(text).error();
-  auto secret = crypto::base64url_decode(*text);
-  if (!secret || secret->size() < 32) {
-    return make_error(errc::invalid_argument, dir.pseudonym_key() + ": need 32 base64url bytes");
-  }
-  // The same keyed pseudonym the hub stores (hub::exchange_service::pseudonym).
-  return crypto::hmac_sha256(*secret, citizen).to_hex();
+  auto key = crypto::read_pseudonym_key_file(dir.pseudonym_key());
+  if (!key)
+    return std::move(key).error();
+  return crypto::subject_pseudonym(*key, citizen);
 }
 
 result<std::optional<timestamp>> time_option(const parsed_args& args, const std::string& name) {
@@ -576,8 +573,8 @@ outcome run_search(const parsed_args& args) {
   auto filter = search_filter(args);
   if (!filter)
     return failure{filter.error(), true};
-  hub_directory dir{*root};
-  auto db = open_hub_store(dir);
+  hub::hub_directory dir{*root};
+  auto db = hub::open_hub_store(dir);
   if (!db)
     return fail(db.error());
   if (auto subject = args.value("subject")) {

@@ -7,9 +7,9 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
-#include "cli/hub_directory.hpp"
 #include "crypto/keys.hpp"
 #include "hub/consent_expiry.hpp"
+#include "hub/directory.hpp"
 
 namespace saphan::cli {
 namespace {
@@ -64,7 +64,7 @@ result<std::unique_ptr<store>> open_store(const parsed_args& args) {
   auto dir = args.required("dir");
   if (!dir)
     return std::move(dir).error();
-  return open_hub_store({*dir});
+  return hub::open_hub_store({*dir});
 }
 
 // The datasets must be published and the fields must exist in at least one of them.

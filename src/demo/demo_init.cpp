@@ -16,12 +16,12 @@
 #include "connectors/sqlite/sqlite_writer.hpp"
 #include "core/files.hpp"
 #include "core/json.hpp"
-#include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/pseudonym.hpp"
 #include "demo/synthetic.hpp"
 #include "directory/member.hpp"
-#include "evidence/audited_store.hpp"
 #include "hub/config.hpp"
+#include "hub/directory.hpp"
 #include "pki/pki.hpp"
 #include "store/store.hpp"
 
@@ -220,10 +220,6 @@ result<void> make_pki(const fs::path& root, const demo_config& config,
   return ok();
 }
 
-std::string random_secret_text() {
-  return crypto::base64url_encode(crypto::random_bytes(32));
-}
-
 // Writes a member's key files and returns the public halves to register at the hub.
 result<std::vector<member_key>> make_member_keys(const fs::path& root, const member_id& member,
                                                  timestamp now) {
@@ -242,8 +238,8 @@ result<std::vector<member_key>> make_member_keys(const fs::path& root, const mem
       crypto::write_private_key_file((keys_dir / "encryption.jwk").string(), encryption, enc_kid));
   SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "encryption.pub.jwk").string(),
                                                 encryption.public_key, enc_kid));
-  SAPHAN_TRY_VOID(
-      write_file_atomic((keys_dir / "pseudonym.key").string(), random_secret_text(), 0600));
+  SAPHAN_TRY_VOID(crypto::write_pseudonym_key_file((keys_dir / "pseudonym.key").string(),
+                                                   crypto::generate_pseudonym_key()));
   return std::vector<member_key>{
       {member, sig_kid, key_use::signing, crypto::to_base64url(signing.public_key), now,
        timestamp{}, false},
@@ -252,33 +248,13 @@ result<std::vector<member_key>> make_member_keys(const fs::path& root, const mem
   };
 }
 
-// What `saphan admin init` does: the hub's signing key (and its public half for connectors),
-// the secret that keys subject pseudonyms in the log, and the store.
+// The hub directory, made as `saphan admin init` makes it (store, hub and log keys, pseudonym
+// secret), opened so that registering the demo agencies is evidence too, like every registry
+// change.
 result<std::unique_ptr<store>> make_hub_directory(const fs::path& hub_dir) {
-  const auto keys_dir = hub_dir / "keys";
-  SAPHAN_TRY_VOID(make_dirs(keys_dir, fs::perms::owner_all));
-  const auto signing = crypto::generate_signing_key();
-  const std::string kid = "hub-sig-1";
-  SAPHAN_TRY_VOID(
-      crypto::write_private_key_file((keys_dir / "hub-signing.jwk").string(), signing, kid));
-  SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "hub-signing.pub.jwk").string(),
-                                                signing.public_key, kid));
-  // The evidence log's key, which signs tree heads (as `saphan admin init` makes it).
-  const auto log_key = crypto::generate_signing_key();
-  SAPHAN_TRY_VOID(
-      crypto::write_private_key_file((keys_dir / "log-signing.jwk").string(), log_key, "log-1"));
-  SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "log-signing.pub.jwk").string(),
-                                                log_key.public_key, "log-1"));
-  const auto secret_text = random_secret_text();
-  SAPHAN_TRY_VOID(write_file_atomic((keys_dir / "pseudonym.key").string(), secret_text, 0600));
-  auto opened = open_store((hub_dir / "store.db").string());
-  if (!opened)
-    return opened;
-  auto secret = crypto::base64url_decode(secret_text);
-  if (!secret)
-    return std::move(secret).error();
-  // Registering the demo agencies is evidence too, like every registry change.
-  return evidence::make_audited_store(std::move(*opened), std::move(*secret), "demo-init");
+  const hub::hub_directory dir{hub_dir.string()};
+  SAPHAN_TRY_VOID(hub::init_hub_directory(dir));
+  return hub::open_hub_store(dir, "demo-init");
 }
 
 // What `saphan admin apply` + `add-key` do, in one transaction.
