@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -33,7 +34,6 @@ namespace {
 namespace fs = std::filesystem;
 using steady = std::chrono::steady_clock;
 
-constexpr const char* command_name = "bench";
 constexpr std::uint64_t default_entries = 100000;
 constexpr std::uint64_t max_entries = 10000000;  // latencies are kept: 8 bytes per entry
 constexpr std::uint64_t default_threads = 8;
@@ -53,7 +53,7 @@ Run `saphan bench <subcommand> --help` for its options.
 )";
 
 constexpr const char* log_usage =
-    R"(usage: saphan bench log --dir DIR [--entries N] [--threads T] [--checkpoint-every MS]
+    R"(--dir DIR [--entries N] [--threads T] [--checkpoint-every MS]
 
 Creates a fresh hub directory in DIR (DIR/store.db, DIR/keys/: refused unless DIR is missing or
 empty), then T threads append N exchange entries in all, as the hub writes them (a ~700-byte
@@ -440,35 +440,17 @@ result<void> run_log_bench(const parsed_args& args) {
   return ok();
 }
 
-bool is_help(const std::string& arg) {
-  return arg == "--help" || arg == "-h" || arg == "help";
+const std::map<std::string, command_spec>& bench_commands() {
+  static const std::map<std::string, command_spec> table = {
+      {"log", {run_log_bench, {"dir", "entries", "threads", "checkpoint-every"}, log_usage}},
+  };
+  return table;
 }
 
 }  // namespace
 
 int run_bench_command(const arguments& args) {
-  if (args.empty() || is_help(args.front())) {
-    std::fputs(bench_usage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  if (args.front() != "log") {
-    return report_error(command_name, usage_error("unknown subcommand '" + args.front() +
-                                                  "' (see saphan bench --help)"));
-  }
-  auto parsed = parsed_args::parse(arguments(args.begin() + 1, args.end()),
-                                   {{"dir", "entries", "threads", "checkpoint-every"}, {"help"}});
-  if (!parsed)
-    return report_error(command_name, parsed.error());
-  if (parsed->flag("help")) {
-    std::fputs(log_usage, stdout);
-    return 0;
-  }
-  if (!parsed->positionals().empty()) {
-    return report_error(command_name,
-                        usage_error("unexpected argument '" + parsed->positionals().front() + "'"));
-  }
-  auto done = run_log_bench(*parsed);
-  return done ? 0 : report_error(command_name, done.error());
+  return run_subcommand("bench", bench_commands(), bench_usage, args);
 }
 
 }  // namespace saphan::cli

@@ -15,7 +15,7 @@
 namespace saphan::cli {
 namespace {
 
-constexpr const char* hub_usage = R"(usage: saphan hub --dir HUB [--config FILE]
+constexpr const char* hub_usage = R"(--dir HUB [--config FILE]
 
 Runs the exchange hub: HTTPS with TLS 1.3 and client certificates, on the address in the
 configuration (default HUB/hub.json). Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
@@ -112,15 +112,7 @@ result<void> run_hub(const parsed_args& args) {
 }  // namespace
 
 int run_hub_command(const arguments& args) {
-  auto parsed = parsed_args::parse(args, {{"dir", "config"}, {"help"}});
-  if (!parsed)
-    return report_error("hub", parsed.error());
-  if (parsed->flag("help")) {
-    std::fputs(hub_usage, stdout);
-    return 0;
-  }
-  auto done = run_hub(*parsed);
-  return done ? 0 : report_error("hub", done.error());
+  return run_command("hub", {run_hub, {"dir", "config"}, hub_usage}, args);
 }
 
 }  // namespace saphan::cli
