@@ -212,23 +212,10 @@ result<issued_certificate> issue_certificate(const std::string& ca_dir, const me
   SAPHAN_TRY_VOID(check_issue_options(options));
   if (out_prefix.empty())
     return invalid("out_prefix: must not be empty");
-  issued_certificate out{out_prefix + ".key", out_prefix + ".crt", {}};
-  SAPHAN_TRY_VOID(refuse_existing(out.key_path, out.certificate_path, options.overwrite));
-  auto ca = load_ca(ca_dir);
-  if (!ca)
-    return std::move(ca).error();
-  auto key = generate_key();
-  if (!key)
-    return std::move(key).error();
-  auto certificate = build_member_certificate(*ca, key->get(), member, validity_days, options);
-  if (!certificate)
-    return std::move(certificate).error();
-  auto fingerprint =
-      write_key_and_certificate(out.key_path, key->get(), out.certificate_path, certificate->get());
-  if (!fingerprint)
-    return std::move(fingerprint).error();
-  out.fingerprint = std::move(*fingerprint);
-  return out;
+  return issue_from_ca(ca_dir, out_prefix, options.overwrite,
+                       [&](const signing_ca& ca, EVP_PKEY* key) {
+                         return build_member_certificate(ca, key, member, validity_days, options);
+                       });
 }
 
 }  // namespace saphan::pki

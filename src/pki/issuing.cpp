@@ -56,6 +56,18 @@ result<void> write_private_key(const std::string& path, EVP_PKEY* key) {
   return write_file_atomic(path, std::string_view(data, static_cast<std::size_t>(size)), 0600);
 }
 
+// Replacing a member's key is a deliberate act (rotation), never an accident.
+result<void> refuse_existing(const std::string& key_path, const std::string& certificate_path,
+                             bool overwrite) {
+  if (overwrite)
+    return ok();
+  for (const auto* path : {&key_path, &certificate_path}) {
+    if (path_exists(*path))
+      return make_error(errc::already_exists, *path + ": exists (overwrite not requested)");
+  }
+  return ok();
+}
+
 }  // namespace
 
 result<void> check_validity_days(int days, int max_days) {
@@ -106,17 +118,6 @@ result<signing_ca> load_ca(const std::string& ca_dir) {
     return invalid(cert_path + ": not a CA certificate");
   }
   return signing_ca{std::move(*certificate), std::move(*key)};
-}
-
-result<void> refuse_existing(const std::string& key_path, const std::string& certificate_path,
-                             bool overwrite) {
-  if (overwrite)
-    return ok();
-  for (const auto* path : {&key_path, &certificate_path}) {
-    if (path_exists(*path))
-      return make_error(errc::already_exists, *path + ": exists (overwrite not requested)");
-  }
-  return ok();
 }
 
 result<pkey_ptr> generate_key() {
@@ -192,6 +193,27 @@ result<std::string> write_key_and_certificate(const std::string& key_path, EVP_P
     return std::move(written).error();
   }
   return fingerprint;
+}
+
+result<issued_certificate> issue_from_ca(const std::string& ca_dir, const std::string& out_prefix,
+                                         bool overwrite, const certificate_builder& build) {
+  issued_certificate out{out_prefix + ".key", out_prefix + ".crt", {}};
+  SAPHAN_TRY_VOID(refuse_existing(out.key_path, out.certificate_path, overwrite));
+  auto ca = load_ca(ca_dir);
+  if (!ca)
+    return std::move(ca).error();
+  auto key = generate_key();
+  if (!key)
+    return std::move(key).error();
+  auto certificate = build(*ca, key->get());
+  if (!certificate)
+    return std::move(certificate).error();
+  auto fingerprint =
+      write_key_and_certificate(out.key_path, key->get(), out.certificate_path, certificate->get());
+  if (!fingerprint)
+    return std::move(fingerprint).error();
+  out.fingerprint = std::move(*fingerprint);
+  return out;
 }
 
 }  // namespace saphan::pki::detail

@@ -3,11 +3,13 @@
 // disk, a new certificate with its serial, validity and key, and writing key and certificate.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "core/result.hpp"
 #include "pki/openssl_util.hpp"
+#include "pki/pki.hpp"
 
 namespace saphan::pki::detail {
 
@@ -26,10 +28,6 @@ struct signing_ca {
 // Errors: not_found (a file missing), io_error, payload_too_large, invalid_argument (not PEM,
 // key and certificate do not match, not a CA certificate).
 result<signing_ca> load_ca(const std::string& ca_dir);
-
-// Refuses to replace <prefix>.key or <prefix>.crt unless asked to. Errors: already_exists.
-result<void> refuse_existing(const std::string& key_path, const std::string& certificate_path,
-                             bool overwrite);
 
 // A new ECDSA P-256 key. Errors: internal.
 result<pkey_ptr> generate_key();
@@ -54,5 +52,14 @@ result<void> sign_certificate(X509* certificate, EVP_PKEY* issuer_key);
 result<std::string> write_key_and_certificate(const std::string& key_path, EVP_PKEY* key,
                                               const std::string& certificate_path,
                                               X509* certificate);
+
+// Builds the certificate of a new key, signed by the CA.
+using certificate_builder = std::function<result<x509_ptr>(const signing_ca& ca, EVP_PKEY* key)>;
+
+// Issues <prefix>.key and <prefix>.crt from the CA in `ca_dir`: refuses to replace them unless
+// `overwrite` (already_exists), loads the CA, makes a P-256 key, builds its certificate and writes
+// both (write_key_and_certificate). Errors: those of load_ca, `build`, and the files.
+result<issued_certificate> issue_from_ca(const std::string& ca_dir, const std::string& out_prefix,
+                                         bool overwrite, const certificate_builder& build);
 
 }  // namespace saphan::pki::detail

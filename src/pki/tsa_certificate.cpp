@@ -58,23 +58,9 @@ result<issued_certificate> issue_tsa_certificate(const std::string& ca_dir,
                                                  bool overwrite) {
   ERR_clear_error();
   SAPHAN_TRY_VOID(check_tsa_inputs(common_name, out_prefix, validity_days));
-  issued_certificate out{out_prefix + ".key", out_prefix + ".crt", {}};
-  SAPHAN_TRY_VOID(refuse_existing(out.key_path, out.certificate_path, overwrite));
-  auto ca = load_ca(ca_dir);
-  if (!ca)
-    return std::move(ca).error();
-  auto key = generate_key();
-  if (!key)
-    return std::move(key).error();
-  auto certificate = build_tsa_certificate(*ca, key->get(), common_name, validity_days);
-  if (!certificate)
-    return std::move(certificate).error();
-  auto fingerprint =
-      write_key_and_certificate(out.key_path, key->get(), out.certificate_path, certificate->get());
-  if (!fingerprint)
-    return std::move(fingerprint).error();
-  out.fingerprint = std::move(*fingerprint);
-  return out;
+  return issue_from_ca(ca_dir, out_prefix, overwrite, [&](const signing_ca& ca, EVP_PKEY* key) {
+    return build_tsa_certificate(ca, key, common_name, validity_days);
+  });
 }
 
 }  // namespace saphan::pki
