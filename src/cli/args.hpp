@@ -58,6 +58,17 @@ class command_result {
   int status_ = 0;
 };
 
+// A required option read by `parse` (e.g. parse_member_id): "--name is required", or what
+// `parse` returns.
+template <class Parse>
+auto parse_required(const parsed_args& args, const std::string& name, Parse parse)
+    -> decltype(parse(std::string())) {
+  auto text = args.required(name);
+  if (!text)
+    return std::move(text).error();
+  return parse(*text);
+}
+
 // One command: what it runs, the options it takes (every other option is refused, so
 // `admin init --dataset X` is an error, not silently ignored), and its usage text.
 struct command_spec {

@@ -94,10 +94,7 @@ result<consent_terms> terms_from_args(const parsed_args& args) {
   if (!subject)
     return std::move(subject).error();
   terms.subject = *subject;
-  auto consumer_text = args.required("consumer");
-  if (!consumer_text)
-    return std::move(consumer_text).error();
-  auto consumer = parse_member_id(*consumer_text);
+  auto consumer = parse_required(args, "consumer", parse_member_id);
   if (!consumer)
     return std::move(consumer).error();
   terms.consumer = *consumer;
@@ -113,10 +110,7 @@ result<consent_terms> terms_from_args(const parsed_args& args) {
   if (!purpose)
     return std::move(purpose).error();
   terms.purpose = *purpose;
-  auto fields_text = args.required("fields");
-  if (!fields_text)
-    return std::move(fields_text).error();
-  auto fields = split_fields(*fields_text);
+  auto fields = parse_required(args, "fields", split_fields);
   if (!fields)
     return std::move(fields).error();
   terms.fields = *fields;

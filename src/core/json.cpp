@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "core/files.hpp"
+
 namespace saphan {
 namespace {
 
@@ -40,6 +42,16 @@ std::string join(std::string_view where, std::string_view name) {
 }
 
 }  // namespace
+
+result<rapidjson::Document> read_json_file(const std::string& path, json_limits limits) {
+  auto text = read_file(path, limits.max_bytes);
+  if (!text)
+    return std::move(text).error();
+  auto doc = parse_json(*text, limits);
+  if (!doc)
+    return make_error(doc.error().code, path + ": " + doc.error().detail);
+  return doc;
+}
 
 std::optional<unexpected_member> find_unexpected_member(const rapidjson::Value& object,
                                                         std::span<const std::string_view> known,

@@ -26,6 +26,10 @@ struct json_limits {
 // malformed_json (with the offset and RapidJSON's reason).
 result<rapidjson::Document> parse_json(std::string_view text, json_limits limits = {});
 
+// Reads and parses a JSON file. Errors: those of read_file (the size limit is limits.max_bytes),
+// and of parse_json prefixed with the path.
+result<rapidjson::Document> read_json_file(const std::string& path, json_limits limits = {});
+
 // Serialises compactly.
 std::string write_json(const rapidjson::Value& value);
 

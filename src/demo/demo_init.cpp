@@ -22,6 +22,7 @@
 #include "directory/member.hpp"
 #include "hub/config.hpp"
 #include "hub/directory.hpp"
+#include "hub/registry_files.hpp"
 #include "pki/pki.hpp"
 #include "store/store.hpp"
 
@@ -44,69 +45,16 @@ constexpr int ca_validity_days = 3650;
 constexpr int certificate_validity_days = 825;
 constexpr std::size_t max_config_files = 256;
 
-struct demo_config {
-  std::vector<member_record> members;
-  std::vector<dataset_entry> datasets;
-};
-
-result<rapidjson::Document> read_json_file(const std::string& path) {
-  auto text = read_file(path, 1 << 20);
-  if (!text)
-    return std::move(text).error();
-  auto doc = parse_json(*text);
-  if (!doc)
-    return make_error(doc.error().code, path + ": " + doc.error().detail);
-  return doc;
-}
-
-result<std::vector<std::string>> json_files_in(const std::string& dir) {
-  std::error_code ec;
-  std::vector<std::string> files;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".json")
-      files.push_back(it->path().string());
-    if (files.size() > max_config_files) {
-      return make_error(errc::invalid_argument,
-                        dir + ": more than " + std::to_string(max_config_files) + " files");
-    }
-  }
-  if (ec)
-    return make_error(errc::io_error, dir + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-  return files;
-}
+using demo_config = hub::registry_files;
 
 result<demo_config> load_demo_config(const demo_options& options) {
-  demo_config config;
-  auto member_files = json_files_in(options.config_dir + "/members");
-  if (!member_files)
-    return std::move(member_files).error();
-  for (const auto& file : *member_files) {
-    auto doc = read_json_file(file);
-    if (!doc)
-      return std::move(doc).error();
-    auto member = member_from_json(*doc);
-    if (!member)
-      return make_error(member.error().code, file + ": " + member.error().detail);
-    config.members.push_back(std::move(*member));
-  }
-  auto dataset_files = json_files_in(options.config_dir + "/datasets");
-  if (!dataset_files)
-    return std::move(dataset_files).error();
-  for (const auto& file : *dataset_files) {
-    auto doc = read_json_file(file);
-    if (!doc)
-      return std::move(doc).error();
-    auto entry = dataset_from_json(*doc, options.schemas_dir);
-    if (!entry)
-      return make_error(entry.error().code, file + ": " + entry.error().detail);
-    entry->published_at = now_utc();
-    config.datasets.push_back(std::move(*entry));
-  }
-  if (config.members.empty()) {
+  auto files = hub::load_registry_files(options.config_dir, options.schemas_dir, max_config_files);
+  if (!files)
+    return std::move(files).error();
+  if (files->members.empty()) {
     return make_error(errc::invalid_argument, options.config_dir + "/members: no member files");
   }
-  return config;
+  return files;
 }
 
 // ---- JSON output ---------------------------------------------------------------------------
