@@ -12,16 +12,10 @@ result<void> reject_unknown_members(const rapidjson::Value& object, const std::s
                                     std::initializer_list<std::string_view> known) {
   if (!object.IsObject())
     return make_error(errc::invalid_argument, where + ": must be an object");
-  for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
-    std::string_view name(m->name.GetString(), m->name.GetStringLength());
-    bool found = false;
-    for (auto k : known)
-      found = found || k == name;
-    if (!found) {
-      return make_error(errc::invalid_argument, (where.empty() ? "" : where + ".") +
-                                                    std::string(name.substr(0, 64)) +
-                                                    ": unknown member");
-    }
+  if (auto unknown = find_unexpected_member(object, known)) {
+    return make_error(errc::invalid_argument, (where.empty() ? "" : where + ".") +
+                                                  std::string(unknown->name.substr(0, 64)) +
+                                                  ": unknown member");
   }
   return ok();
 }

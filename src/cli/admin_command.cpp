@@ -8,9 +8,10 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
-#include "cli/hub_directory.hpp"
 #include "core/files.hpp"
 #include "crypto/keys.hpp"
+#include "hub/directory.hpp"
+#include "hub/registry_files.hpp"
 
 namespace saphan::cli {
 namespace {
@@ -41,16 +42,6 @@ Commands:
 Every change is logged in the evidence log. Run `saphan admin <command> --help` for one command.
 )";
 
-result<rapidjson::Document> read_json_file(const std::string& path) {
-  auto text = read_file(path, 1 << 20);
-  if (!text)
-    return std::move(text).error();
-  auto doc = parse_json(*text);
-  if (!doc)
-    return make_error(doc.error().code, path + ": " + doc.error().detail);
-  return doc;
-}
-
 // The schemas/ folder beside a config folder: <config>/../schemas.
 std::string sibling_schemas_dir(const fs::path& config_dir) {
   auto p = fs::absolute(config_dir).lexically_normal();
@@ -64,52 +55,18 @@ std::string default_schemas_dir(const std::string& file) {
   return sibling_schemas_dir(fs::absolute(file).parent_path().parent_path());
 }
 
-result<member_record> load_member(const std::string& path) {
-  auto doc = read_json_file(path);
-  if (!doc)
-    return std::move(doc).error();
-  auto member = member_from_json(*doc);
-  if (!member)
-    return make_error(member.error().code, path + ": " + member.error().detail);
-  return member;
-}
-
-result<dataset_entry> load_dataset(const std::string& path, const std::string& schemas_dir) {
-  auto doc = read_json_file(path);
-  if (!doc)
-    return std::move(doc).error();
-  auto entry = dataset_from_json(*doc, schemas_dir);
-  if (!entry)
-    return make_error(entry.error().code, path + ": " + entry.error().detail);
-  entry->published_at = now_utc();
-  return entry;
-}
-
-result<std::vector<std::string>> json_files_in(const std::string& dir) {
-  std::error_code ec;
-  std::vector<std::string> files;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".json")
-      files.push_back(it->path().string());
-  }
-  if (ec)
-    return make_error(errc::io_error, dir + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
 result<std::unique_ptr<store>> open_admin_store(const parsed_args& args) {
   auto dir = args.required("dir");
   if (!dir)
     return std::move(dir).error();
-  return open_hub_store({*dir});
+  return hub::open_hub_store({*dir});
 }
 
 result<void> cmd_init(const parsed_args& args) {
   auto dir = args.required("dir");
   if (!dir)
     return std::move(dir).error();
-  SAPHAN_TRY_VOID(init_hub_directory({*dir}));
+  SAPHAN_TRY_VOID(hub::init_hub_directory({*dir}));
   std::printf("initialised hub directory %s\n", dir->c_str());
   return ok();
 }
@@ -119,7 +76,7 @@ result<void> change_member(const parsed_args& args, bool update) {
   auto file = args.required("file");
   if (!file)
     return std::move(file).error();
-  auto member = load_member(*file);
+  auto member = hub::load_member_file(*file);
   if (!member)
     return std::move(member).error();
   auto db = open_admin_store(args);
@@ -142,7 +99,8 @@ result<void> cmd_publish(const parsed_args& args) {
   auto file = args.required("file");
   if (!file)
     return std::move(file).error();
-  auto entry = load_dataset(*file, args.value("schemas").value_or(default_schemas_dir(*file)));
+  auto entry =
+      hub::load_dataset_file(*file, args.value("schemas").value_or(default_schemas_dir(*file)));
   if (!entry)
     return std::move(entry).error();
   auto db = open_admin_store(args);
@@ -175,17 +133,11 @@ result<std::pair<std::string, std::string>> read_public_jwk(const std::string& p
 
 // --member and --dataset, required and parsed.
 result<member_id> member_option(const parsed_args& args) {
-  auto text = args.required("member");
-  if (!text)
-    return std::move(text).error();
-  return parse_member_id(*text);
+  return parse_required(args, "member", parse_member_id);
 }
 
 result<dataset_id> dataset_option(const parsed_args& args) {
-  auto text = args.required("dataset");
-  if (!text)
-    return std::move(text).error();
-  return parse_dataset_id(*text);
+  return parse_required(args, "dataset", parse_dataset_id);
 }
 
 result<void> cmd_add_key(const parsed_args& args) {
@@ -273,29 +225,13 @@ result<void> cmd_apply(const parsed_args& args) {
   auto config = args.required("config");
   if (!config)
     return std::move(config).error();
-  auto schemas = args.value("schemas").value_or(sibling_schemas_dir(*config));
-  auto member_files = json_files_in(*config + "/members");
-  if (!member_files)
-    return std::move(member_files).error();
-  auto dataset_files = json_files_in(*config + "/datasets");
-  if (!dataset_files)
-    return std::move(dataset_files).error();
-
   // Parse and check everything before touching the store.
-  std::vector<member_record> members;
-  for (const auto& f : *member_files) {
-    auto m = load_member(f);
-    if (!m)
-      return std::move(m).error();
-    members.push_back(std::move(*m));
-  }
-  std::vector<dataset_entry> datasets;
-  for (const auto& f : *dataset_files) {
-    auto d = load_dataset(f, schemas);
-    if (!d)
-      return std::move(d).error();
-    datasets.push_back(std::move(*d));
-  }
+  auto files = hub::load_registry_files(
+      *config, args.value("schemas").value_or(sibling_schemas_dir(*config)));
+  if (!files)
+    return std::move(files).error();
+  const auto& members = files->members;
+  const auto& datasets = files->datasets;
   auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
@@ -311,32 +247,36 @@ result<void> cmd_apply(const parsed_args& args) {
   return ok();
 }
 
-result<void> cmd_list_members(const parsed_args& args) {
+// A listing of the hub's registry: `list` reads the rows from the store, `print` prints each.
+template <class List, class Print>
+result<void> print_listing(const parsed_args& args, List list, Print print) {
   auto db = open_admin_store(args);
   if (!db)
     return std::move(db).error();
-  auto members = (*db)->list_members();
-  if (!members)
-    return std::move(members).error();
-  for (const auto& m : *members) {
-    std::printf("%-40s %-13s %s\n", to_string(m.id).c_str(),
-                std::string(to_string(m.clearance)).c_str(), m.name.c_str());
-  }
+  auto rows = list(**db);
+  if (!rows)
+    return std::move(rows).error();
+  for (const auto& row : *rows)
+    print(row);
   return ok();
 }
 
+result<void> cmd_list_members(const parsed_args& args) {
+  return print_listing(
+      args, [](store& s) { return s.list_members(); },
+      [](const member_record& m) {
+        std::printf("%-40s %-13s %s\n", to_string(m.id).c_str(),
+                    std::string(to_string(m.clearance)).c_str(), m.name.c_str());
+      });
+}
+
 result<void> cmd_list_datasets(const parsed_args& args) {
-  auto db = open_admin_store(args);
-  if (!db)
-    return std::move(db).error();
-  auto datasets = (*db)->list_datasets();
-  if (!datasets)
-    return std::move(datasets).error();
-  for (const auto& d : *datasets) {
-    std::printf("%-60s %-13s %s\n", to_string(d.id).c_str(),
-                std::string(to_string(d.level)).c_str(), d.metadata.title.c_str());
-  }
-  return ok();
+  return print_listing(
+      args, [](store& s) { return s.list_datasets(); },
+      [](const dataset_entry& d) {
+        std::printf("%-60s %-13s %s\n", to_string(d.id).c_str(),
+                    std::string(to_string(d.level)).c_str(), d.metadata.title.c_str());
+      });
 }
 
 result<void> cmd_show_dataset(const parsed_args& args) {

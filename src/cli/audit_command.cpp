@@ -11,15 +11,16 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
-#include "cli/hub_directory.hpp"
 #include "core/citizen_id.hpp"
 #include "core/files.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/pseudonym.hpp"
 #include "evidence/checkpoint.hpp"
 #include "evidence/export.hpp"
 #include "hub/config.hpp"
+#include "hub/directory.hpp"
 #include "store/store.hpp"
 
 namespace saphan::cli {
@@ -45,7 +46,7 @@ Run `saphan audit <subcommand> --help` for its options. Exit codes: 0 success, 1
 )";
 
 constexpr const char* export_usage =
-    R"(usage: saphan audit export --hub-dir DIR [--out FILE] [--to-size N]
+    R"(--hub-dir DIR [--out FILE] [--to-size N]
 
 Writes the evidence log of the hub in DIR as a saphan-evidence-export/1 file (JSON Lines: a
 header with the log's origin, public log key and TSA certificate, then every entry from index 0
@@ -58,7 +59,7 @@ with each signed tree head after the entry that completes it, and its RFC 3161 t
 )";
 
 constexpr const char* verify_usage =
-    R"(usage: saphan audit verify FILE [--log-key JWK-FILE] [--tsa-ca PEM] [--require-timestamps]
+    R"(FILE [--log-key JWK-FILE] [--tsa-ca PEM] [--require-timestamps]
                           [--allow-uncovered]
 
 Checks an export in one pass: entry indexes without gaps, each tree head's size, root (recomputed
@@ -77,7 +78,7 @@ Prints a summary; on the first failure prints one line naming it and exits 1.
 )";
 
 constexpr const char* prove_usage =
-    R"(usage: saphan audit prove FILE --index I [--size S] [--log-key JWK-FILE] [--tsa-ca PEM]
+    R"(FILE --index I [--size S] [--log-key JWK-FILE] [--tsa-ca PEM]
 
 Verifies the export (as `audit verify`), then prints the inclusion proof of entry I in the tree
 of the signed head of size S (default: the latest head) as one JSON object: index, treeSize,
@@ -90,7 +91,7 @@ checkpoint's root and signature before it is printed.
 )";
 
 constexpr const char* search_usage =
-    R"(usage: saphan audit search --hub-dir DIR [criteria] [--limit N] [--before INDEX]
+    R"(--hub-dir DIR [criteria] [--limit N] [--before INDEX]
 
 Prints matching log entries, newest first, one JSON object per line: {"index":I,"entry":"..."}.
 Every criterion given must hold.
@@ -108,35 +109,14 @@ Every criterion given must hold.
 
 // ---- errors and output ---------------------------------------------------------------------
 
-// Usage errors exit 2; everything else (files, data, an export that does not verify) exits 1.
-struct failure {
-  error e;
-  bool usage = false;
-};
-
-failure usage_error(std::string detail) {
-  return {make_error(errc::invalid_argument, std::move(detail)), true};
+// Usage errors exit 2; everything else (files, data, an export that does not verify) exits 1,
+// whatever its code.
+command_result usage_error(std::string detail) {
+  return command_result::usage_error(make_error(errc::invalid_argument, std::move(detail)));
 }
 
-// One line, whatever the detail holds.
-std::string one_line(std::string text) {
-  for (char& c : text) {
-    if (c == '\n' || c == '\r' || c == '\t')
-      c = ' ';
-  }
-  return text;
-}
-
-int report(const std::string& sub, const failure& f) {
-  std::fprintf(stderr, "saphan audit %s: %s: %s\n", sub.c_str(),
-               std::string(to_string(f.e.code)).c_str(), one_line(f.e.detail).c_str());
-  return f.usage ? 2 : 1;
-}
-
-using outcome = std::optional<failure>;  // nullopt: success
-
-outcome fail(error e) {
-  return failure{std::move(e), false};
+command_result fail(error e) {
+  return command_result::failure(std::move(e));
 }
 
 result<std::uint64_t> parse_number(const std::string& name, const std::string& text,
@@ -151,29 +131,6 @@ result<std::uint64_t> parse_number(const std::string& name, const std::string& t
   if (n < low || n > high)
     return make_error(errc::invalid_argument, rule);
   return n;
-}
-
-// Parses options; --help prints `usage`. Returns nullopt with `code` set when done.
-std::optional<parsed_args> parse_or_exit(const std::string& sub, const arguments& args,
-                                         const option_spec& spec, const char* usage,
-                                         std::size_t positionals, int& code) {
-  auto parsed = parsed_args::parse(args, spec);
-  if (!parsed) {
-    code = report(sub, {parsed.error(), true});
-    return std::nullopt;
-  }
-  if (parsed->flag("help")) {
-    std::fputs(usage, stdout);
-    code = 0;
-    return std::nullopt;
-  }
-  if (parsed->positionals().size() != positionals) {
-    code = report(sub, usage_error(positionals == 0 ? "unexpected argument '" +
-                                                          parsed->positionals().front() + "'"
-                                                    : "expects exactly one FILE (see --help)"));
-    return std::nullopt;
-  }
-  return std::move(*parsed);
 }
 
 std::string b64(const crypto::sha256_digest& d) {
@@ -192,7 +149,7 @@ bool exists(const std::string& path) {
 }
 
 // The TSA certificate the hub is configured with (hub.json "tsa"), else DIR/pki/tsa.crt.
-std::string tsa_certificate_path(const hub_directory& dir) {
+std::string tsa_certificate_path(const hub::hub_directory& dir) {
   auto config = hub::load_hub_config(dir.root + "/hub.json");
   if (config && config->tsa && !config->tsa->certificate.empty())
     return config->tsa->certificate;
@@ -200,7 +157,7 @@ std::string tsa_certificate_path(const hub_directory& dir) {
 }
 
 // The origin the log's heads carry; before the first head, the one the hub will sign with.
-result<std::string> log_origin(store& db, const hub_directory& dir) {
+result<std::string> log_origin(store& db, const hub::hub_directory& dir) {
   auto latest = db.latest_checkpoint();
   if (!latest)
     return std::move(latest).error();
@@ -221,7 +178,7 @@ result<std::string> log_origin(store& db, const hub_directory& dir) {
 
 // The public half of the log key: from the signing key when this account can read it, else
 // from the public file beside it (both are written together).
-result<crypto::ed25519_public_jwk> log_public_key(const hub_directory& dir) {
+result<crypto::ed25519_public_jwk> log_public_key(const hub::hub_directory& dir) {
   if (exists(dir.log_signing_key())) {
     auto key = crypto::read_signing_key_file(dir.log_signing_key());
     if (key)
@@ -236,7 +193,7 @@ result<crypto::ed25519_public_jwk> log_public_key(const hub_directory& dir) {
       dir.log_signing_key() + ": no log key yet (the hub creates it when it first runs)");
 }
 
-result<evidence::export_header> export_header_of(store& db, const hub_directory& dir) {
+result<evidence::export_header> export_header_of(store& db, const hub::hub_directory& dir) {
   evidence::export_header header;
   auto origin = log_origin(db, dir);
   if (!origin)
@@ -283,7 +240,7 @@ result<evidence::export_summary> write_to_file(store& db, const std::string& pat
   return summary;
 }
 
-outcome run_export(const parsed_args& args) {
+command_result run_export(const parsed_args& args) {
   auto root = args.required("hub-dir");
   if (!root)
     return usage_error(root.error().detail);
@@ -291,11 +248,11 @@ outcome run_export(const parsed_args& args) {
   if (auto text = args.value("to-size")) {
     auto n = parse_number("to-size", *text, 1, merkle::max_tree_size);
     if (!n)
-      return failure{n.error(), true};
+      return command_result::usage_error(n.error());
     options.to_size = *n;
   }
-  hub_directory dir{*root};
-  auto db = open_hub_store(dir);
+  hub::hub_directory dir{*root};
+  auto db = hub::open_hub_store(dir);
   if (!db)
     return fail(db.error());
   if (!options.to_size) {
@@ -326,7 +283,7 @@ outcome run_export(const parsed_args& args) {
                plural(summary->checkpoints, "signed tree head", "signed tree heads").c_str(),
                static_cast<unsigned long long>(summary->timestamp_tokens), header->origin.c_str(),
                out ? " to " : "", out ? out->c_str() : "");
-  return std::nullopt;
+  return {};
 }
 
 // ---- verify and prove ------------------------------------------------------------------------
@@ -443,7 +400,7 @@ result<void> check_completeness(const evidence::export_report& r, const parsed_a
   return ok();
 }
 
-outcome run_verify(const parsed_args& args) {
+command_result run_verify(const parsed_args& args) {
   const std::string path = args.positionals().front();
   auto options = verify_options_of(args);
   if (!options)
@@ -457,21 +414,21 @@ outcome run_verify(const parsed_args& args) {
   if (auto complete = check_completeness(*r, args); !complete)
     return fail(complete.error());
   print_report(path, *r);
-  return std::nullopt;
+  return {};
 }
 
-outcome run_prove(const parsed_args& args) {
+command_result run_prove(const parsed_args& args) {
   auto index_text = args.required("index");
   if (!index_text)
     return usage_error(index_text.error().detail);
   auto index = parse_number("index", *index_text, 0, merkle::max_tree_size - 1);
   if (!index)
-    return failure{index.error(), true};
+    return command_result::usage_error(index.error());
   std::optional<std::uint64_t> size;
   if (auto text = args.value("size")) {
     auto n = parse_number("size", *text, 1, merkle::max_tree_size);
     if (!n)
-      return failure{n.error(), true};
+      return command_result::usage_error(n.error());
     size = *n;
   }
   auto options = verify_options_of(args);
@@ -494,22 +451,18 @@ outcome run_prove(const parsed_args& args) {
                static_cast<unsigned long long>(proof->index),
                static_cast<unsigned long long>(proof->tree_size), proof->head.key_id.c_str(),
                proof->key_pinned ? ", pinned" : ", NOT pinned: pass --log-key");
-  return std::nullopt;
+  return {};
 }
 
 // ---- search ----------------------------------------------------------------------------------
 
-result<std::string> subject_pseudonym(const hub_directory& dir, const std::string& citizen) {
+// The same keyed pseudonym the hub stores for the citizen.
+result<std::string> subject_pseudonym(const hub::hub_directory& dir, const std::string& citizen) {
   SAPHAN_TRY_VOID(validate_thai_id(citizen));
-  auto text = read_file(dir.pseudonym_key(), 1024);
-  if (!text)
-    return std::move(text).error();
-  auto secret = crypto::base64url_decode(*text);
-  if (!secret || secret->size() < 32) {
-    return make_error(errc::invalid_argument, dir.pseudonym_key() + ": need 32 base64url bytes");
-  }
-  // The same keyed pseudonym the hub stores (hub::exchange_service::pseudonym).
-  return crypto::hmac_sha256(*secret, citizen).to_hex();
+  auto key = crypto::read_pseudonym_key_file(dir.pseudonym_key());
+  if (!key)
+    return std::move(key).error();
+  return crypto::subject_pseudonym(*key, citizen);
 }
 
 result<std::optional<timestamp>> time_option(const parsed_args& args, const std::string& name) {
@@ -555,7 +508,7 @@ result<log_filter> search_filter(const parsed_args& args) {
   return f;
 }
 
-outcome print_rows(const std::vector<log_row>& rows, std::size_t limit) {
+command_result print_rows(const std::vector<log_row>& rows, std::size_t limit) {
   for (const auto& row : rows) {
     auto line = evidence::entry_line(row.index, row.entry);
     if (!line)
@@ -566,18 +519,18 @@ outcome print_rows(const std::vector<log_row>& rows, std::size_t limit) {
     std::fprintf(stderr, "showing the newest %zu matches; older ones may exist (--before %llu)\n",
                  rows.size(), static_cast<unsigned long long>(rows.back().index));
   }
-  return std::nullopt;
+  return {};
 }
 
-outcome run_search(const parsed_args& args) {
+command_result run_search(const parsed_args& args) {
   auto root = args.required("hub-dir");
   if (!root)
     return usage_error(root.error().detail);
   auto filter = search_filter(args);
   if (!filter)
-    return failure{filter.error(), true};
-  hub_directory dir{*root};
-  auto db = open_hub_store(dir);
+    return command_result::usage_error(filter.error());
+  hub::hub_directory dir{*root};
+  auto db = hub::open_hub_store(dir);
   if (!db)
     return fail(db.error());
   if (auto subject = args.value("subject")) {
@@ -594,56 +547,29 @@ outcome run_search(const parsed_args& args) {
 
 // ---- dispatch --------------------------------------------------------------------------------
 
-struct subcommand {
-  option_spec spec;
-  const char* usage;
-  std::size_t positionals;
-  outcome (*run)(const parsed_args&);
-};
-
-const std::map<std::string, subcommand>& subcommands() {
-  static const std::map<std::string, subcommand> table = {
-      {"export", {{{"hub-dir", "out", "to-size"}, {"help"}}, export_usage, 0, run_export}},
+const std::map<std::string, command_spec>& subcommands() {
+  static const std::map<std::string, command_spec> table = {
+      {"export", {run_export, {"hub-dir", "out", "to-size"}, export_usage}},
       {"verify",
-       {{{"log-key", "tsa-ca"}, {"help", "require-timestamps", "allow-uncovered"}},
+       {run_verify,
+        {"log-key", "tsa-ca"},
         verify_usage,
-        1,
-        run_verify}},
-      {"prove", {{{"index", "size", "log-key", "tsa-ca"}, {"help"}}, prove_usage, 1, run_prove}},
+        {"require-timestamps", "allow-uncovered"},
+        "FILE"}},
+      {"prove", {run_prove, {"index", "size", "log-key", "tsa-ca"}, prove_usage, {}, "FILE"}},
       {"search",
-       {{{"hub-dir", "since", "until", "member", "dataset", "status", "kind", "subject", "limit",
-          "before"},
-         {"help"}},
-        search_usage,
-        0,
-        run_search}},
+       {run_search,
+        {"hub-dir", "since", "until", "member", "dataset", "status", "kind", "subject", "limit",
+         "before"},
+        search_usage}},
   };
   return table;
-}
-
-bool is_help(const std::string& arg) {
-  return arg == "--help" || arg == "-h" || arg == "help";
 }
 
 }  // namespace
 
 int run_audit_command(const arguments& args) {
-  if (args.empty() || is_help(args.front())) {
-    std::fputs(audit_usage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  auto it = subcommands().find(args.front());
-  if (it == subcommands().end()) {
-    return report(args.front(), usage_error("unknown subcommand (see saphan audit --help)"));
-  }
-  const auto& sub = it->second;
-  int code = 0;
-  auto parsed = parse_or_exit(it->first, arguments(args.begin() + 1, args.end()), sub.spec,
-                              sub.usage, sub.positionals, code);
-  if (!parsed)
-    return code;
-  auto failed = sub.run(*parsed);
-  return failed ? report(it->first, *failed) : 0;
+  return run_subcommand("audit", subcommands(), audit_usage, args);
 }
 
 }  // namespace saphan::cli

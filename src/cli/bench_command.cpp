@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,13 +20,12 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
-#include "cli/hub_directory.hpp"
-#include "core/files.hpp"
-#include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/pseudonym.hpp"
 #include "evidence/checkpointer.hpp"
 #include "evidence/writer.hpp"
+#include "hub/directory.hpp"
 #include "hub/evidence_entries.hpp"
 
 namespace saphan::cli {
@@ -34,7 +34,6 @@ namespace {
 namespace fs = std::filesystem;
 using steady = std::chrono::steady_clock;
 
-constexpr const char* command_name = "bench";
 constexpr std::uint64_t default_entries = 100000;
 constexpr std::uint64_t max_entries = 10000000;  // latencies are kept: 8 bytes per entry
 constexpr std::uint64_t default_threads = 8;
@@ -54,7 +53,7 @@ Run `saphan bench <subcommand> --help` for its options.
 )";
 
 constexpr const char* log_usage =
-    R"(usage: saphan bench log --dir DIR [--entries N] [--threads T] [--checkpoint-every MS]
+    R"(--dir DIR [--entries N] [--threads T] [--checkpoint-every MS]
 
 Creates a fresh hub directory in DIR (DIR/store.db, DIR/keys/: refused unless DIR is missing or
 empty), then T threads append N exchange entries in all, as the hub writes them (a ~700-byte
@@ -140,14 +139,14 @@ result<void> require_fresh(const std::string& dir) {
 // bytes, terms and sizes are the hub's own.
 class exchange_entries {
  public:
-  static result<exchange_entries> create(std::string pseudonym_secret) {
+  static result<exchange_entries> create(crypto::pseudonym_key pseudonym_key) {
     auto consumer = parse_member_id("TH/GOV/JFO/legal-aid");
     if (!consumer)
       return std::move(consumer).error();
     auto dataset = parse_dataset_id("TH/GOV/DOPA/civil-registry/person@1.0");
     if (!dataset)
       return std::move(dataset).error();
-    return exchange_entries(std::move(*consumer), std::move(*dataset), std::move(pseudonym_secret));
+    return exchange_entries(std::move(*consumer), std::move(*dataset), std::move(pseudonym_key));
   }
 
   struct exchange {
@@ -175,7 +174,7 @@ class exchange_entries {
     r.user_id = "officer-" + std::to_string(worker % 100);
     r.issue = "JFO-2026-" + std::to_string(sequence % 100000);
     x.request_hash = crypto::sha256(r.request_id + r.subject).to_hex();
-    x.pseudonym = crypto::hmac_sha256(secret_, r.subject).to_hex();
+    x.pseudonym = crypto::subject_pseudonym(key_, r.subject);
     return x;
   }
 
@@ -203,8 +202,8 @@ class exchange_entries {
   }
 
  private:
-  exchange_entries(member_id consumer, dataset_id dataset, std::string secret)
-      : consumer_(std::move(consumer)), dataset_(std::move(dataset)), secret_(std::move(secret)) {}
+  exchange_entries(member_id consumer, dataset_id dataset, crypto::pseudonym_key key)
+      : consumer_(std::move(consumer)), dataset_(std::move(dataset)), key_(std::move(key)) {}
 
   // 13 digits, like a Thai citizen ID (the check digit does not matter here).
   static std::string synthetic_citizen(std::uint64_t worker, std::uint64_t sequence) {
@@ -215,18 +214,8 @@ class exchange_entries {
 
   member_id consumer_;
   dataset_id dataset_;
-  std::string secret_;
+  crypto::pseudonym_key key_;
 };
-
-result<std::string> read_pseudonym_secret(const hub_directory& dir) {
-  auto text = read_file(dir.pseudonym_key(), 1024);
-  if (!text)
-    return std::move(text).error();
-  auto secret = crypto::base64url_decode(*text);
-  if (!secret)
-    return make_error(errc::invalid_argument, dir.pseudonym_key() + ": not base64url");
-  return *secret;
-}
 
 // ---- the load --------------------------------------------------------------------------------
 
@@ -309,15 +298,15 @@ struct run_totals {
   std::uint64_t heads = 0;
 };
 
-result<run_totals> run_load(const bench_options& options, const hub_directory& dir,
+result<run_totals> run_load(const bench_options& options, const hub::hub_directory& dir,
                             const exchange_entries& make) {
-  auto writer_db = open_hub_store_unaudited(dir);
+  auto writer_db = hub::open_hub_store_unaudited(dir);
   if (!writer_db)
     return std::move(writer_db).error();
-  auto heads_db = open_hub_store_unaudited(dir);
+  auto heads_db = hub::open_hub_store_unaudited(dir);
   if (!heads_db)
     return std::move(heads_db).error();
-  auto key = load_or_create_log_key(dir);
+  auto key = hub::load_or_create_log_key(dir);
   if (!key)
     return std::move(key).error();
 
@@ -378,8 +367,8 @@ std::uintmax_t file_size_or_zero(const std::string& path) {
 }
 
 // The run is only worth reporting when every entry is in the log and under the last signed head.
-result<std::uint64_t> check_log(const hub_directory& dir, std::uint64_t expected) {
-  auto db = open_hub_store_unaudited(dir);
+result<std::uint64_t> check_log(const hub::hub_directory& dir, std::uint64_t expected) {
+  auto db = hub::open_hub_store_unaudited(dir);
   if (!db)
     return std::move(db).error();
   auto size = (*db)->log_size();
@@ -397,7 +386,7 @@ result<std::uint64_t> check_log(const hub_directory& dir, std::uint64_t expected
   return *size;
 }
 
-void print_report(const bench_options& options, run_totals& t, const hub_directory& dir) {
+void print_report(const bench_options& options, run_totals& t, const hub::hub_directory& dir) {
   const double mean_batch =
       t.writer.batches ? double(t.writer.entries) / double(t.writer.batches) : 0;
   const auto n = t.latencies_us.size();
@@ -433,12 +422,12 @@ result<void> run_log_bench(const parsed_args& args) {
   if (!options)
     return std::move(options).error();
   SAPHAN_TRY_VOID(require_fresh(options->dir));
-  hub_directory dir{options->dir};
-  SAPHAN_TRY_VOID(init_hub_directory(dir));
-  auto secret = read_pseudonym_secret(dir);
-  if (!secret)
-    return std::move(secret).error();
-  auto make = exchange_entries::create(std::move(*secret));
+  hub::hub_directory dir{options->dir};
+  SAPHAN_TRY_VOID(hub::init_hub_directory(dir));
+  auto key = crypto::read_pseudonym_key_file(dir.pseudonym_key());
+  if (!key)
+    return std::move(key).error();
+  auto make = exchange_entries::create(std::move(*key));
   if (!make)
     return std::move(make).error();
   auto totals = run_load(*options, dir, *make);
@@ -451,35 +440,17 @@ result<void> run_log_bench(const parsed_args& args) {
   return ok();
 }
 
-bool is_help(const std::string& arg) {
-  return arg == "--help" || arg == "-h" || arg == "help";
+const std::map<std::string, command_spec>& bench_commands() {
+  static const std::map<std::string, command_spec> table = {
+      {"log", {run_log_bench, {"dir", "entries", "threads", "checkpoint-every"}, log_usage}},
+  };
+  return table;
 }
 
 }  // namespace
 
 int run_bench_command(const arguments& args) {
-  if (args.empty() || is_help(args.front())) {
-    std::fputs(bench_usage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  if (args.front() != "log") {
-    return report_error(command_name, usage_error("unknown subcommand '" + args.front() +
-                                                  "' (see saphan bench --help)"));
-  }
-  auto parsed = parsed_args::parse(arguments(args.begin() + 1, args.end()),
-                                   {{"dir", "entries", "threads", "checkpoint-every"}, {"help"}});
-  if (!parsed)
-    return report_error(command_name, parsed.error());
-  if (parsed->flag("help")) {
-    std::fputs(log_usage, stdout);
-    return 0;
-  }
-  if (!parsed->positionals().empty()) {
-    return report_error(command_name,
-                        usage_error("unexpected argument '" + parsed->positionals().front() + "'"));
-  }
-  auto done = run_log_bench(*parsed);
-  return done ? 0 : report_error(command_name, done.error());
+  return run_subcommand("bench", bench_commands(), bench_usage, args);
 }
 
 }  // namespace saphan::cli

@@ -1,5 +1,6 @@
 // `saphan ca`: creates the hub's certificate authority and issues member certificates.
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "cli/args.hpp"
@@ -10,7 +11,6 @@
 namespace saphan::cli {
 namespace {
 
-constexpr const char* command_name = "ca";
 constexpr const char* default_ca_name = "Saphan Hub CA";
 constexpr int default_ca_days = 3650;
 constexpr int default_certificate_days = 365;
@@ -25,7 +25,7 @@ constexpr const char* ca_usage =
     "Run `saphan ca <subcommand> --help` for its options.\n";
 
 constexpr const char* init_usage =
-    "usage: saphan ca init --dir DIR [--name NAME] [--days N]\n"
+    "--dir DIR [--name NAME] [--days N]\n"
     "\n"
     "Creates DIR (mode 0700) if needed and writes DIR/ca.key (mode 0600) and DIR/ca.crt:\n"
     "an ECDSA P-256 self-signed CA. An existing CA is never overwritten.\n"
@@ -35,7 +35,7 @@ constexpr const char* init_usage =
     "  --days N      validity in days, 1..7300 (default 3650)\n";
 
 constexpr const char* issue_usage =
-    "usage: saphan ca issue --dir DIR --member ID --out PREFIX [--days N] [--dns NAME]...\n"
+    "--dir DIR --member ID --out PREFIX [--days N] [--dns NAME]...\n"
     "                       [--ip ADDR]... [--force]\n"
     "\n"
     "Writes PREFIX.key (mode 0600) and PREFIX.crt: an ECDSA P-256 certificate signed by the\n"
@@ -50,64 +50,24 @@ constexpr const char* issue_usage =
     "  --ip ADDR       IP address for the certificate; repeatable; replaces the default 127.0.0.1\n"
     "  --force         replace existing PREFIX.key/PREFIX.crt (key rotation)\n";
 
-error usage_error(std::string detail) {
-  return make_error(errc::invalid_argument, std::move(detail));
-}
-
-// "--days": whole decimal days within 1..max_days; anything else is a usage error.
-result<int> parse_days(const parsed_args& args, int fallback, int max_days) {
-  auto text = args.value("days");
-  if (!text)
-    return fallback;
-  std::string rule = "--days: must be a whole number of days, 1.." + std::to_string(max_days);
-  if (text->empty() || text->size() > 5)
-    return usage_error(rule);
-  int days = 0;
-  for (char c : *text) {
-    if (c < '0' || c > '9')
-      return usage_error(rule);
-    days = days * 10 + (c - '0');
-  }
-  if (days < 1 || days > max_days)
-    return usage_error(rule + ", got " + *text);
-  return days;
-}
-
-result<void> reject_positionals(const parsed_args& args) {
-  if (!args.positionals().empty()) {
-    return usage_error("unexpected argument '" + args.positionals().front() + "'");
-  }
-  return ok();
-}
-
-int run_init(const arguments& args) {
-  option_spec spec{{"dir", "name", "days"}, {"help"}};
-  auto parsed = parsed_args::parse(args, spec);
-  if (!parsed)
-    return report_error(command_name, parsed.error());
-  if (parsed->flag("help")) {
-    std::fputs(init_usage, stdout);
-    return 0;
-  }
-  if (auto r = reject_positionals(*parsed); !r)
-    return report_error(command_name, r.error());
-  auto dir = parsed->required("dir");
+result<void> run_init(const parsed_args& args) {
+  auto dir = args.required("dir");
   if (!dir)
-    return report_error(command_name, dir.error());
-  auto days = parse_days(*parsed, default_ca_days, pki::max_ca_validity_days);
+    return std::move(dir).error();
+  auto days = days_option(args, default_ca_days, pki::max_ca_validity_days);
   if (!days)
-    return report_error(command_name, days.error());
-  std::string name = parsed->value("name").value_or(default_ca_name);
+    return std::move(days).error();
+  std::string name = args.value("name").value_or(default_ca_name);
 
   auto created = pki::create_ca(*dir, name, *days);
   if (!created)
-    return report_error(command_name, created.error());
+    return std::move(created).error();
   std::printf(
       "created CA \"%s\", valid %d days\n  key:         %s (secret, mode 0600)\n"
       "  certificate: %s\n  sha256:      %s\n",
       name.c_str(), *days, created->key_path.c_str(), created->certificate_path.c_str(),
       created->fingerprint.c_str());
-  return 0;
+  return ok();
 }
 
 pki::issue_options issue_options_from(const parsed_args& args) {
@@ -120,66 +80,46 @@ pki::issue_options issue_options_from(const parsed_args& args) {
   return options;
 }
 
-int run_issue(const arguments& args) {
-  option_spec spec{{"dir", "member", "out", "days", "dns", "ip"}, {"help", "force"}};
-  auto parsed = parsed_args::parse(args, spec);
-  if (!parsed)
-    return report_error(command_name, parsed.error());
-  if (parsed->flag("help")) {
-    std::fputs(issue_usage, stdout);
-    return 0;
-  }
-  if (auto r = reject_positionals(*parsed); !r)
-    return report_error(command_name, r.error());
-  auto dir = parsed->required("dir");
+result<void> run_issue(const parsed_args& args) {
+  auto dir = args.required("dir");
   if (!dir)
-    return report_error(command_name, dir.error());
-  auto member_text = parsed->required("member");
+    return std::move(dir).error();
+  auto member_text = args.required("member");
   if (!member_text)
-    return report_error(command_name, member_text.error());
-  auto out = parsed->required("out");
+    return std::move(member_text).error();
+  auto out = args.required("out");
   if (!out)
-    return report_error(command_name, out.error());
+    return std::move(out).error();
   auto member = parse_member_id(*member_text);
   // A malformed --member is the caller's typo: a usage error (exit 2), not a failure.
   if (!member)
-    return report_error(command_name, usage_error("--member: " + member.error().detail));
-  auto days = parse_days(*parsed, default_certificate_days, pki::max_certificate_validity_days);
+    return make_error(errc::invalid_argument, "--member: " + member.error().detail);
+  auto days = days_option(args, default_certificate_days, pki::max_certificate_validity_days);
   if (!days)
-    return report_error(command_name, days.error());
-  auto issued = pki::issue_certificate(*dir, *member, *out, *days, issue_options_from(*parsed));
+    return std::move(days).error();
+  auto issued = pki::issue_certificate(*dir, *member, *out, *days, issue_options_from(args));
   if (!issued)
-    return report_error(command_name, issued.error());
+    return std::move(issued).error();
   std::printf(
       "issued certificate for %s, valid %d days\n  key:         %s (secret, mode 0600)\n"
       "  certificate: %s\n  sha256:      %s\n",
       member_text->c_str(), *days, issued->key_path.c_str(), issued->certificate_path.c_str(),
       issued->fingerprint.c_str());
-  return 0;
+  return ok();
 }
 
-bool is_help(const std::string& arg) {
-  return arg == "--help" || arg == "-h" || arg == "help";
+const std::map<std::string, command_spec>& ca_commands() {
+  static const std::map<std::string, command_spec> table = {
+      {"init", {run_init, {"dir", "name", "days"}, init_usage}},
+      {"issue", {run_issue, {"dir", "member", "out", "days", "dns", "ip"}, issue_usage, {"force"}}},
+  };
+  return table;
 }
 
 }  // namespace
 
 int run_ca_command(const arguments& args) {
-  if (args.empty()) {
-    std::fputs(ca_usage, stderr);
-    return report_error(command_name, usage_error("missing subcommand (init or issue)"));
-  }
-  if (is_help(args.front())) {
-    std::fputs(ca_usage, stdout);
-    return 0;
-  }
-  arguments rest(args.begin() + 1, args.end());
-  if (args.front() == "init")
-    return run_init(rest);
-  if (args.front() == "issue")
-    return run_issue(rest);
-  return report_error(command_name, usage_error("unknown subcommand '" + args.front() +
-                                                "' (expected init or issue)"));
+  return run_subcommand("ca", ca_commands(), ca_usage, args);
 }
 
 }  // namespace saphan::cli

@@ -7,9 +7,9 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
-#include "cli/hub_directory.hpp"
 #include "crypto/keys.hpp"
 #include "hub/consent_expiry.hpp"
+#include "hub/directory.hpp"
 
 namespace saphan::cli {
 namespace {
@@ -64,7 +64,7 @@ result<std::unique_ptr<store>> open_store(const parsed_args& args) {
   auto dir = args.required("dir");
   if (!dir)
     return std::move(dir).error();
-  return open_hub_store({*dir});
+  return hub::open_hub_store({*dir});
 }
 
 // The datasets must be published and the fields must exist in at least one of them.
@@ -94,10 +94,7 @@ result<consent_terms> terms_from_args(const parsed_args& args) {
   if (!subject)
     return std::move(subject).error();
   terms.subject = *subject;
-  auto consumer_text = args.required("consumer");
-  if (!consumer_text)
-    return std::move(consumer_text).error();
-  auto consumer = parse_member_id(*consumer_text);
+  auto consumer = parse_required(args, "consumer", parse_member_id);
   if (!consumer)
     return std::move(consumer).error();
   terms.consumer = *consumer;
@@ -113,10 +110,7 @@ result<consent_terms> terms_from_args(const parsed_args& args) {
   if (!purpose)
     return std::move(purpose).error();
   terms.purpose = *purpose;
-  auto fields_text = args.required("fields");
-  if (!fields_text)
-    return std::move(fields_text).error();
-  auto fields = split_fields(*fields_text);
+  auto fields = parse_required(args, "fields", split_fields);
   if (!fields)
     return std::move(fields).error();
   terms.fields = *fields;

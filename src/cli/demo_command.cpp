@@ -272,13 +272,12 @@ result<void> cmd_walkthrough(const parsed_args& args) {
   return make_error(errc::io_error, script + ": " + std::strerror(errno));
 }
 
-using handler = result<void> (*)(const parsed_args&);
-
-const std::map<std::string, handler>& demo_commands() {
-  static const std::map<std::string, handler> table = {
-      {"init", cmd_init},
-      {"trail", cmd_trail},
-      {"walkthrough", cmd_walkthrough},
+// The group's usage describes every command, so `demo <command> --help` prints it.
+const std::map<std::string, command_spec>& demo_commands() {
+  static const std::map<std::string, command_spec> table = {
+      {"init", {cmd_init, {"dir", "config", "schemas", "persons", "seed", "base-port"}, nullptr}},
+      {"trail", {cmd_trail, {"dir", "from", "limit", "tail"}, nullptr}},
+      {"walkthrough", {cmd_walkthrough, {"dir"}, nullptr}},
   };
   return table;
 }
@@ -286,26 +285,7 @@ const std::map<std::string, handler>& demo_commands() {
 }  // namespace
 
 int run_demo_command(const arguments& args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    std::fputs(demo_usage, args.empty() ? stderr : stdout);
-    return args.empty() ? 2 : 0;
-  }
-  auto it = demo_commands().find(args[0]);
-  if (it == demo_commands().end()) {
-    return report_error("demo", make_error(errc::invalid_argument, "unknown command " + args[0]));
-  }
-  auto parsed = parsed_args::parse(
-      arguments(args.begin() + 1, args.end()),
-      {{"dir", "config", "schemas", "persons", "seed", "base-port", "from", "limit", "tail"},
-       {"help"}});
-  if (!parsed)
-    return report_error("demo " + args[0], parsed.error());
-  if (parsed->flag("help")) {
-    std::fputs(demo_usage, stdout);
-    return 0;
-  }
-  auto done = it->second(*parsed);
-  return done ? 0 : report_error("demo " + args[0], done.error());
+  return run_subcommand("demo", demo_commands(), demo_usage, args);
 }
 
 }  // namespace saphan::cli

@@ -3,19 +3,19 @@
 
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
-#include "cli/hub_directory.hpp"
 #include "core/memory.hpp"
 #include "core/periodic.hpp"
 #include "evidence/checkpointer.hpp"
 #include "evidence/timestamper.hpp"
 #include "evidence/writer.hpp"
 #include "hub/consent_expiry.hpp"
+#include "hub/directory.hpp"
 #include "hub/server.hpp"
 
 namespace saphan::cli {
 namespace {
 
-constexpr const char* hub_usage = R"(usage: saphan hub --dir HUB [--config FILE]
+constexpr const char* hub_usage = R"(--dir HUB [--config FILE]
 
 Runs the exchange hub: HTTPS with TLS 1.3 and client certificates, on the address in the
 configuration (default HUB/hub.json). Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
@@ -23,14 +23,14 @@ configuration (default HUB/hub.json). Stops cleanly on Ctrl-C (SIGINT) or SIGTER
 
 // The timestamper of the configured TSA, on its own store connection; none without a TSA.
 result<std::unique_ptr<evidence::timestamper>> make_timestamper(const hub::hub_config& config,
-                                                                const hub_directory& dir) {
+                                                                const hub::hub_directory& dir) {
   if (!config.tsa)
     return std::unique_ptr<evidence::timestamper>();
   evidence::timestamper_config settings;
   settings.tsa_url = config.tsa->url;
   settings.trust = {config.tsa->ca, config.tsa->certificate};
   settings.grace_period = config.tsa->grace;
-  auto connection = open_hub_store_unaudited(dir);
+  auto connection = hub::open_hub_store_unaudited(dir);
   if (!connection)
     return std::move(connection).error();
   return evidence::timestamper::create(std::move(settings), std::move(*connection));
@@ -40,31 +40,31 @@ result<void> run_hub(const parsed_args& args) {
   auto dir_text = args.required("dir");
   if (!dir_text)
     return std::move(dir_text).error();
-  hub_directory dir{*dir_text};
+  hub::hub_directory dir{*dir_text};
   auto config = hub::load_hub_config(args.value("config").value_or(dir.root + "/hub.json"));
   if (!config)
     return std::move(config).error();
-  auto db = open_hub_store_unaudited(dir);
+  auto db = hub::open_hub_store_unaudited(dir);
   if (!db)
     return std::move(db).error();
-  auto identity = hub::load_hub_identity(dir.keys_dir(), config->member);
+  auto identity = hub::load_hub_identity(dir, config->member);
   if (!identity)
     return std::move(identity).error();
 
-  auto log_key = load_or_create_log_key(dir);
+  auto log_key = hub::load_or_create_log_key(dir);
   if (!log_key)
     return std::move(log_key).error();
   evidence::log_identity log_identity{"saphan/" + to_string(config->member), *log_key};
   // The evidence writer and the checkpointer each get their own connection: the group commit's
   // fsync never holds up the readers of the exchange path (WAL lets them read meanwhile).
-  auto writer_db = open_hub_store_unaudited(dir);
+  auto writer_db = hub::open_hub_store_unaudited(dir);
   if (!writer_db)
     return std::move(writer_db).error();
   evidence::log_writer writer(std::move(*writer_db));
   auto stamps = make_timestamper(*config, dir);
   if (!stamps)
     return std::move(stamps).error();
-  auto checkpoint_db = open_hub_store_unaudited(dir);
+  auto checkpoint_db = hub::open_hub_store_unaudited(dir);
   if (!checkpoint_db)
     return std::move(checkpoint_db).error();
   evidence::checkpointer heads(std::move(*checkpoint_db), log_identity, config->checkpoint_interval,
@@ -74,7 +74,7 @@ result<void> run_hub(const parsed_args& args) {
                                });
 
   // Consents that run out are marked expired, each with its evidence entry (audited store).
-  auto expiry_db = open_hub_store(dir, "hub");
+  auto expiry_db = hub::open_hub_store(dir, "hub");
   if (!expiry_db)
     return std::move(expiry_db).error();
   hub::consent_expirer expiry(std::move(*expiry_db), config->consent_expiry_interval);
@@ -112,15 +112,7 @@ result<void> run_hub(const parsed_args& args) {
 }  // namespace
 
 int run_hub_command(const arguments& args) {
-  auto parsed = parsed_args::parse(args, {{"dir", "config"}, {"help"}});
-  if (!parsed)
-    return report_error("hub", parsed.error());
-  if (parsed->flag("help")) {
-    std::fputs(hub_usage, stdout);
-    return 0;
-  }
-  auto done = run_hub(*parsed);
-  return done ? 0 : report_error("hub", done.error());
+  return run_command("hub", {run_hub, {"dir", "config"}, hub_usage}, args);
 }
 
 }  // namespace saphan::cli

@@ -1,9 +1,10 @@
 // saphan: one binary, one subcommand per role.
 #include <cstdio>
-#include <cstring>
+#include <exception>
 #include <map>
 #include <string>
 
+#include "cli/args.hpp"
 #include "cli/commands.hpp"
 
 namespace {
@@ -42,19 +43,13 @@ const std::map<std::string, command_fn>& commands() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
-      std::strcmp(argv[1], "help") == 0) {
-    std::fputs(usage, argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
-  }
-  auto it = commands().find(argv[1]);
-  if (it == commands().end()) {
-    std::fprintf(stderr, "saphan: invalid_argument: unknown command %s (see saphan --help)\n",
-                 argv[1]);
-    return 2;
-  }
+  const saphan::cli::arguments args(argv + 1, argv + argc);
+  int status = 0;
+  const auto* command = saphan::cli::find_command("", commands(), usage, args, status);
+  if (command == nullptr)
+    return status;
   try {
-    return it->second(saphan::cli::arguments(argv + 2, argv + argc));
+    return (*command)(saphan::cli::arguments(args.begin() + 1, args.end()));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "saphan %s: internal: %s\n", argv[1], e.what());
     return 1;

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -19,7 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* command_name = "tsa";
 constexpr const char* default_tsa_name = "Saphan Demo TSA";
 constexpr const char* default_root_name = "Saphan Demo TSA Root";
 constexpr int default_root_days = 3650;
@@ -38,7 +38,7 @@ constexpr const char* tsa_usage =
     "Run `saphan tsa <subcommand> --help` for its options.\n";
 
 constexpr const char* init_usage =
-    "usage: saphan tsa init --dir DIR [--ca CA_DIR] [--name NAME] [--days N]\n"
+    "--dir DIR [--ca CA_DIR] [--name NAME] [--days N]\n"
     "\n"
     "Writes DIR/tsa.key (mode 0600) and DIR/tsa.crt: an ECDSA P-256 certificate with the\n"
     "critical extendedKeyUsage timeStamping that RFC 3161 requires. With --ca, the certificate\n"
@@ -51,7 +51,7 @@ constexpr const char* init_usage =
     "  --days N       TSA certificate validity, 1..3650 days (default 1825; never past the CA)\n";
 
 constexpr const char* serve_usage =
-    "usage: saphan tsa serve --dir DIR --listen HOST:PORT [--policy OID]\n"
+    "--dir DIR --listen HOST:PORT [--policy OID]\n"
     "\n"
     "Answers RFC 3161 time-stamp queries: POST / with Content-Type application/timestamp-query\n"
     "gets an application/timestamp-reply (SHA-256 imprints only, accuracy 1 s, random 128-bit\n"
@@ -65,50 +65,6 @@ constexpr const char* serve_usage =
 
 error usage_error(std::string detail) {
   return make_error(errc::invalid_argument, std::move(detail));
-}
-
-bool is_help(const std::string& arg) {
-  return arg == "--help" || arg == "-h" || arg == "help";
-}
-
-// Parses the options of a subcommand; prints its usage for --help. Returns nullopt with
-// `exit_code` set when the caller should return at once.
-std::optional<parsed_args> parse_or_exit(const arguments& args, const option_spec& spec,
-                                         const char* usage, int& exit_code) {
-  auto parsed = parsed_args::parse(args, spec);
-  if (!parsed) {
-    exit_code = report_error(command_name, parsed.error());
-    return std::nullopt;
-  }
-  if (parsed->flag("help")) {
-    std::fputs(usage, stdout);
-    exit_code = 0;
-    return std::nullopt;
-  }
-  if (!parsed->positionals().empty()) {
-    exit_code = report_error(
-        command_name, usage_error("unexpected argument '" + parsed->positionals().front() + "'"));
-    return std::nullopt;
-  }
-  return std::move(*parsed);
-}
-
-result<int> parse_days(const parsed_args& args, int fallback, int max_days) {
-  auto text = args.value("days");
-  if (!text)
-    return fallback;
-  std::string rule = "--days: must be a whole number of days, 1.." + std::to_string(max_days);
-  if (text->empty() || text->size() > 5)
-    return usage_error(rule);
-  int days = 0;
-  for (char c : *text) {
-    if (c < '0' || c > '9')
-      return usage_error(rule);
-    days = days * 10 + (c - '0');
-  }
-  if (days < 1 || days > max_days)
-    return usage_error(rule + ", got " + *text);
-  return days;
 }
 
 struct listen_address {
@@ -200,43 +156,37 @@ result<std::string> prepare_issuer(const std::string& dir,
   return *ca_dir;
 }
 
-int run_init(const arguments& args) {
-  int exit_code = 0;
-  auto parsed = parse_or_exit(args, option_spec{{"dir", "ca", "name", "days"}, {"help"}},
-                              init_usage, exit_code);
-  if (!parsed)
-    return exit_code;
-  auto dir = parsed->required("dir");
+result<void> run_init(const parsed_args& args) {
+  auto dir = args.required("dir");
   if (!dir)
-    return report_error(command_name, dir.error());
-  auto days = parse_days(*parsed, default_tsa_days, pki::max_tsa_certificate_validity_days);
+    return std::move(dir).error();
+  auto days = days_option(args, default_tsa_days, pki::max_tsa_certificate_validity_days);
   if (!days)
-    return report_error(command_name, days.error());
-  auto ca_dir = parsed->value("ca");
-  std::string name = parsed->value("name").value_or(default_tsa_name);
-  if (auto refused = refuse_existing(*dir, ca_dir); !refused)
-    return report_error(command_name, refused.error());
+    return std::move(days).error();
+  auto ca_dir = args.value("ca");
+  std::string name = args.value("name").value_or(default_tsa_name);
+  SAPHAN_TRY_VOID(refuse_existing(*dir, ca_dir));
   auto issuer = prepare_issuer(*dir, ca_dir);
   if (!issuer)
-    return report_error(command_name, issuer.error());
+    return std::move(issuer).error();
   auto issued = pki::issue_tsa_certificate(*issuer, name, in_dir(*dir, tsa_prefix), *days, false);
   if (!issued)
-    return report_error(command_name, issued.error());
+    return std::move(issued).error();
   std::printf(
       "created TSA \"%s\", valid %d days\n  key:         %s (secret, mode 0600)\n"
       "  certificate: %s\n  trust:       %s\n  sha256:      %s\n",
       name.c_str(), *days, issued->key_path.c_str(), issued->certificate_path.c_str(),
       in_dir(*dir, pki::ca_certificate_file).c_str(), issued->fingerprint.c_str());
-  return 0;
+  return ok();
 }
 
-int serve(const std::string& dir, const listen_address& where, tsa::tsa_signer signer) {
+result<void> serve(const std::string& dir, const listen_address& where, tsa::tsa_signer signer) {
   net::asio::io_context io;
   net::http_server server(io, nullptr, tsa::server_limits(),
                           tsa::make_handler(std::move(signer), tsa::random_serials()));
   auto port = server.listen(where.host, where.port);
   if (!port)
-    return report_error(command_name, port.error());
+    return std::move(port).error();
   net::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&server, &io](const boost::system::error_code&, int) {
     server.stop();
@@ -247,53 +197,42 @@ int serve(const std::string& dir, const listen_address& where, tsa::tsa_signer s
   std::fflush(stdout);
   io.run();
   std::printf("tsa stopped\n");
-  return 0;
+  return ok();
 }
 
-int run_serve(const arguments& args) {
-  int exit_code = 0;
-  auto parsed = parse_or_exit(args, option_spec{{"dir", "listen", "policy"}, {"help"}}, serve_usage,
-                              exit_code);
-  if (!parsed)
-    return exit_code;
-  auto dir = parsed->required("dir");
+result<void> run_serve(const parsed_args& args) {
+  auto dir = args.required("dir");
   if (!dir)
-    return report_error(command_name, dir.error());
-  auto listen_text = parsed->required("listen");
+    return std::move(dir).error();
+  auto listen_text = args.required("listen");
   if (!listen_text)
-    return report_error(command_name, listen_text.error());
+    return std::move(listen_text).error();
   auto where = parse_listen(*listen_text);
   if (!where)
-    return report_error(command_name, where.error());
+    return std::move(where).error();
   tsa::signer_config config;
   config.certificate_path = in_dir(*dir, "tsa.crt");
   config.key_path = in_dir(*dir, "tsa.key");
-  if (auto policy = parsed->value("policy"))
+  if (auto policy = args.value("policy"))
     config.policy_oid = *policy;
   auto signer = tsa::tsa_signer::create(config);
   if (!signer)
-    return report_error(command_name, signer.error());
+    return std::move(signer).error();
   return serve(*dir, *where, std::move(*signer));
+}
+
+const std::map<std::string, command_spec>& tsa_commands() {
+  static const std::map<std::string, command_spec> table = {
+      {"init", {run_init, {"dir", "ca", "name", "days"}, init_usage}},
+      {"serve", {run_serve, {"dir", "listen", "policy"}, serve_usage}},
+  };
+  return table;
 }
 
 }  // namespace
 
 int run_tsa_command(const arguments& args) {
-  if (args.empty()) {
-    std::fputs(tsa_usage, stderr);
-    return report_error(command_name, usage_error("missing subcommand (init or serve)"));
-  }
-  if (is_help(args.front())) {
-    std::fputs(tsa_usage, stdout);
-    return 0;
-  }
-  arguments rest(args.begin() + 1, args.end());
-  if (args.front() == "init")
-    return run_init(rest);
-  if (args.front() == "serve")
-    return run_serve(rest);
-  return report_error(command_name, usage_error("unknown subcommand '" + args.front() +
-                                                "' (expected init or serve)"));
+  return run_subcommand("tsa", tsa_commands(), tsa_usage, args);
 }
 
 }  // namespace saphan::cli

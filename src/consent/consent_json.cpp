@@ -3,6 +3,7 @@
 // request_consent) because this document is both the stored form and what citizens' tools send.
 #include <array>
 #include <limits>
+#include <span>
 
 #include "consent/consent.hpp"
 #include "consent/consent_rules.hpp"
@@ -44,18 +45,11 @@ result<void> assign_to(result<T> r, U& out) {
 }
 
 // Refuses members this version does not know, so a misspelt "maxUse" cannot silently drop a limit.
-template <std::size_t N>
-result<void> check_known_members(const Value& object, const std::array<std::string_view, N>& known,
+result<void> check_known_members(const Value& object, std::span<const std::string_view> known,
                                  std::string_view where) {
-  for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
-    std::string_view name(m->name.GetString(), m->name.GetStringLength());
-    bool found = false;
-    for (auto k : known)
-      found = found || k == name;
-    if (!found) {
-      return make_error(errc::invalid_argument, std::string(where) + ": unknown member '" +
-                                                    std::string(name.substr(0, 64)) + "'");
-    }
+  if (auto unknown = find_unexpected_member(object, known)) {
+    return make_error(errc::invalid_argument, std::string(where) + ": unknown member '" +
+                                                  std::string(unknown->name.substr(0, 64)) + "'");
   }
   return ok();
 }

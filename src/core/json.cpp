@@ -4,6 +4,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+
+#include "core/files.hpp"
+
 namespace saphan {
 namespace {
 
@@ -38,6 +42,37 @@ std::string join(std::string_view where, std::string_view name) {
 }
 
 }  // namespace
+
+result<rapidjson::Document> read_json_file(const std::string& path, json_limits limits) {
+  auto text = read_file(path, limits.max_bytes);
+  if (!text)
+    return std::move(text).error();
+  auto doc = parse_json(*text, limits);
+  if (!doc)
+    return make_error(doc.error().code, path + ": " + doc.error().detail);
+  return doc;
+}
+
+std::optional<unexpected_member> find_unexpected_member(const rapidjson::Value& object,
+                                                        std::span<const std::string_view> known,
+                                                        bool each_once) {
+  if (!object.IsObject())
+    return std::nullopt;
+  std::vector<bool> seen(each_once ? known.size() : 0);
+  for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
+    const std::string_view name(m->name.GetString(), m->name.GetStringLength());
+    const auto at = std::find(known.begin(), known.end(), name);
+    if (at == known.end())
+      return unexpected_member{name, false};
+    if (each_once) {
+      const auto i = static_cast<std::size_t>(at - known.begin());
+      if (seen[i])
+        return unexpected_member{name, true};
+      seen[i] = true;
+    }
+  }
+  return std::nullopt;
+}
 
 result<rapidjson::Document> parse_json(std::string_view text, json_limits limits) {
   if (text.size() > limits.max_bytes) {

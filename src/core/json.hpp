@@ -5,8 +5,10 @@
 #include <rapidjson/document.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,8 +26,30 @@ struct json_limits {
 // malformed_json (with the offset and RapidJSON's reason).
 result<rapidjson::Document> parse_json(std::string_view text, json_limits limits = {});
 
+// Reads and parses a JSON file. Errors: those of read_file (the size limit is limits.max_bytes),
+// and of parse_json prefixed with the path.
+result<rapidjson::Document> read_json_file(const std::string& path, json_limits limits = {});
+
 // Serialises compactly.
 std::string write_json(const rapidjson::Value& value);
+
+// A member an object may not hold: the first whose name is not in `known` or, with `each_once`,
+// the first that repeats a member before it. Unknown members are refused rather than ignored, so
+// that a misspelt "pseudonymiseSubject" cannot silently turn pseudonymisation off; repeated ones,
+// so that two readers can never see different values. `name` is the member's own (cut it before
+// it goes into a message). Nothing for a value that is not an object.
+struct unexpected_member {
+  std::string_view name;
+  bool repeated = false;  // known, but already there
+};
+std::optional<unexpected_member> find_unexpected_member(const rapidjson::Value& object,
+                                                        std::span<const std::string_view> known,
+                                                        bool each_once = false);
+inline std::optional<unexpected_member> find_unexpected_member(
+    const rapidjson::Value& object, std::initializer_list<std::string_view> known,
+    bool each_once = false) {
+  return find_unexpected_member(object, std::span(known.begin(), known.size()), each_once);
+}
 
 // Typed access to an object's members. `where` prefixes error details (e.g. "policy.purposes[2]").
 // Missing required members and wrong types are errors with the given code.

@@ -16,12 +16,13 @@
 #include "connectors/sqlite/sqlite_writer.hpp"
 #include "core/files.hpp"
 #include "core/json.hpp"
-#include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/pseudonym.hpp"
 #include "demo/synthetic.hpp"
 #include "directory/member.hpp"
-#include "evidence/audited_store.hpp"
 #include "hub/config.hpp"
+#include "hub/directory.hpp"
+#include "hub/registry_files.hpp"
 #include "pki/pki.hpp"
 #include "store/store.hpp"
 
@@ -44,69 +45,16 @@ constexpr int ca_validity_days = 3650;
 constexpr int certificate_validity_days = 825;
 constexpr std::size_t max_config_files = 256;
 
-struct demo_config {
-  std::vector<member_record> members;
-  std::vector<dataset_entry> datasets;
-};
-
-result<rapidjson::Document> read_json_file(const std::string& path) {
-  auto text = read_file(path, 1 << 20);
-  if (!text)
-    return std::move(text).error();
-  auto doc = parse_json(*text);
-  if (!doc)
-    return make_error(doc.error().code, path + ": " + doc.error().detail);
-  return doc;
-}
-
-result<std::vector<std::string>> json_files_in(const std::string& dir) {
-  std::error_code ec;
-  std::vector<std::string> files;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->path().extension() == ".json")
-      files.push_back(it->path().string());
-    if (files.size() > max_config_files) {
-      return make_error(errc::invalid_argument,
-                        dir + ": more than " + std::to_string(max_config_files) + " files");
-    }
-  }
-  if (ec)
-    return make_error(errc::io_error, dir + ": " + ec.message());
-  std::sort(files.begin(), files.end());
-  return files;
-}
+using demo_config = hub::registry_files;
 
 result<demo_config> load_demo_config(const demo_options& options) {
-  demo_config config;
-  auto member_files = json_files_in(options.config_dir + "/members");
-  if (!member_files)
-    return std::move(member_files).error();
-  for (const auto& file : *member_files) {
-    auto doc = read_json_file(file);
-    if (!doc)
-      return std::move(doc).error();
-    auto member = member_from_json(*doc);
-    if (!member)
-      return make_error(member.error().code, file + ": " + member.error().detail);
-    config.members.push_back(std::move(*member));
-  }
-  auto dataset_files = json_files_in(options.config_dir + "/datasets");
-  if (!dataset_files)
-    return std::move(dataset_files).error();
-  for (const auto& file : *dataset_files) {
-    auto doc = read_json_file(file);
-    if (!doc)
-      return std::move(doc).error();
-    auto entry = dataset_from_json(*doc, options.schemas_dir);
-    if (!entry)
-      return make_error(entry.error().code, file + ": " + entry.error().detail);
-    entry->published_at = now_utc();
-    config.datasets.push_back(std::move(*entry));
-  }
-  if (config.members.empty()) {
+  auto files = hub::load_registry_files(options.config_dir, options.schemas_dir, max_config_files);
+  if (!files)
+    return std::move(files).error();
+  if (files->members.empty()) {
     return make_error(errc::invalid_argument, options.config_dir + "/members: no member files");
   }
-  return config;
+  return files;
 }
 
 // ---- JSON output ---------------------------------------------------------------------------
@@ -220,10 +168,6 @@ result<void> make_pki(const fs::path& root, const demo_config& config,
   return ok();
 }
 
-std::string random_secret_text() {
-  return crypto::base64url_encode(crypto::random_bytes(32));
-}
-
 // Writes a member's key files and returns the public halves to register at the hub.
 result<std::vector<member_key>> make_member_keys(const fs::path& root, const member_id& member,
                                                  timestamp now) {
@@ -242,8 +186,8 @@ result<std::vector<member_key>> make_member_keys(const fs::path& root, const mem
       crypto::write_private_key_file((keys_dir / "encryption.jwk").string(), encryption, enc_kid));
   SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "encryption.pub.jwk").string(),
                                                 encryption.public_key, enc_kid));
-  SAPHAN_TRY_VOID(
-      write_file_atomic((keys_dir / "pseudonym.key").string(), random_secret_text(), 0600));
+  SAPHAN_TRY_VOID(crypto::write_pseudonym_key_file((keys_dir / "pseudonym.key").string(),
+                                                   crypto::generate_pseudonym_key()));
   return std::vector<member_key>{
       {member, sig_kid, key_use::signing, crypto::to_base64url(signing.public_key), now,
        timestamp{}, false},
@@ -252,33 +196,13 @@ result<std::vector<member_key>> make_member_keys(const fs::path& root, const mem
   };
 }
 
-// What `saphan admin init` does: the hub's signing key (and its public half for connectors),
-// the secret that keys subject pseudonyms in the log, and the store.
+// The hub directory, made as `saphan admin init` makes it (store, hub and log keys, pseudonym
+// secret), opened so that registering the demo agencies is evidence too, like every registry
+// change.
 result<std::unique_ptr<store>> make_hub_directory(const fs::path& hub_dir) {
-  const auto keys_dir = hub_dir / "keys";
-  SAPHAN_TRY_VOID(make_dirs(keys_dir, fs::perms::owner_all));
-  const auto signing = crypto::generate_signing_key();
-  const std::string kid = "hub-sig-1";
-  SAPHAN_TRY_VOID(
-      crypto::write_private_key_file((keys_dir / "hub-signing.jwk").string(), signing, kid));
-  SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "hub-signing.pub.jwk").string(),
-                                                signing.public_key, kid));
-  // The evidence log's key, which signs tree heads (as `saphan admin init` makes it).
-  const auto log_key = crypto::generate_signing_key();
-  SAPHAN_TRY_VOID(
-      crypto::write_private_key_file((keys_dir / "log-signing.jwk").string(), log_key, "log-1"));
-  SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "log-signing.pub.jwk").string(),
-                                                log_key.public_key, "log-1"));
-  const auto secret_text = random_secret_text();
-  SAPHAN_TRY_VOID(write_file_atomic((keys_dir / "pseudonym.key").string(), secret_text, 0600));
-  auto opened = open_store((hub_dir / "store.db").string());
-  if (!opened)
-    return opened;
-  auto secret = crypto::base64url_decode(secret_text);
-  if (!secret)
-    return std::move(secret).error();
-  // Registering the demo agencies is evidence too, like every registry change.
-  return evidence::make_audited_store(std::move(*opened), std::move(*secret), "demo-init");
+  const hub::hub_directory dir{hub_dir.string()};
+  SAPHAN_TRY_VOID(hub::init_hub_directory(dir));
+  return hub::open_hub_store(dir, "demo-init");
 }
 
 // What `saphan admin apply` + `add-key` do, in one transaction.

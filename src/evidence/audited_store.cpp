@@ -81,8 +81,8 @@ std::string_view consent_update_kind(const consent_artefact& next, consent_statu
 
 class audited_store final : public store_decorator {
  public:
-  audited_store(std::unique_ptr<store> inner, std::string secret, std::string actor)
-      : store_decorator(std::move(inner)), secret_(std::move(secret)), actor_(std::move(actor)) {}
+  audited_store(std::unique_ptr<store> inner, crypto::pseudonym_key key, std::string actor)
+      : store_decorator(std::move(inner)), key_(std::move(key)), actor_(std::move(actor)) {}
 
   result<void> add_member(const member_record& m) override {
     return logged([&](store& s) { return s.add_member(m); },
@@ -123,15 +123,17 @@ class audited_store final : public store_decorator {
   result<void> add_consent(const consent_artefact& c) override {
     return logged([&](store& s) { return s.add_consent(c); },
                   [&] {
-                    return consent_event("consent.requested", c, pseudonym(c.subject), actor_,
+                    return consent_event("consent.requested", c,
+                                         crypto::subject_pseudonym(key_, c.subject), actor_,
                                          now_utc());
                   });
   }
   result<void> update_consent(const consent_artefact& c, consent_status expected) override {
     return logged([&](store& s) { return s.update_consent(c, expected); },
                   [&] {
-                    return consent_event(consent_update_kind(c, expected), c, pseudonym(c.subject),
-                                         actor_, now_utc());
+                    return consent_event(consent_update_kind(c, expected), c,
+                                         crypto::subject_pseudonym(key_, c.subject), actor_,
+                                         now_utc());
                   });
   }
 
@@ -149,11 +151,7 @@ class audited_store final : public store_decorator {
     });
   }
 
-  std::string pseudonym(std::string_view subject) const {
-    return crypto::hmac_sha256(secret_, subject).to_hex();
-  }
-
-  std::string secret_;
+  crypto::pseudonym_key key_;
   std::string actor_;
 };
 
@@ -224,8 +222,8 @@ log_append consent_event(std::string_view kind, const consent_artefact& c,
 }
 
 std::unique_ptr<store> make_audited_store(std::unique_ptr<store> inner,
-                                          std::string pseudonym_secret, std::string actor) {
-  return std::make_unique<audited_store>(std::move(inner), std::move(pseudonym_secret),
+                                          crypto::pseudonym_key pseudonym_key, std::string actor) {
+  return std::make_unique<audited_store>(std::move(inner), std::move(pseudonym_key),
                                          std::move(actor));
 }
 

@@ -9,15 +9,16 @@
 #include <memory>
 #include <string>
 
+#include "crypto/pseudonym.hpp"
 #include "store/store.hpp"
 
 namespace saphan::evidence {
 
-// `pseudonym_secret` keys the subject pseudonyms of consent entries, exactly as the hub keys
-// those of exchanges (hex HMAC-SHA-256(secret, citizen id)), so one citizen's consents and
-// exchanges are found by one lookup. `actor` names who made the change (e.g. "admin-cli").
+// `pseudonym_key` keys the subject pseudonyms of consent entries, exactly as the hub keys those
+// of exchanges (crypto::subject_pseudonym), so one citizen's consents and exchanges are found by
+// one lookup. `actor` names who made the change (e.g. "admin-cli").
 std::unique_ptr<store> make_audited_store(std::unique_ptr<store> inner,
-                                          std::string pseudonym_secret, std::string actor);
+                                          crypto::pseudonym_key pseudonym_key, std::string actor);
 
 // The entries it writes, exposed for tests.
 log_append member_event(std::string_view kind, const member_record& m, std::string_view actor,

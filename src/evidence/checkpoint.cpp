@@ -89,14 +89,8 @@ Value text(std::string_view s, rapidjson::Document::AllocatorType& alloc) {
 }
 
 result<void> check_members(const Value& object) {
-  for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
-    std::string_view name(m->name.GetString(), m->name.GetStringLength());
-    bool known = false;
-    for (auto k : checkpoint_members)
-      known = known || k == name;
-    if (!known)
-      return invalid(name.substr(0, 64), "unknown member");
-  }
+  if (auto unknown = find_unexpected_member(object, checkpoint_members))
+    return invalid(unknown->name.substr(0, 64), "unknown member");
   // All six are required below; more than six members means one is repeated.
   if (object.MemberCount() > checkpoint_members.size()) {
     return make_error(errc::malformed_json, "checkpoint: a member appears more than once");

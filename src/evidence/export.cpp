@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <istream>
 #include <ostream>
+#include <span>
 #include <utility>
 
 #include "core/files.hpp"
@@ -83,31 +84,25 @@ result<void> check_origin(std::string_view origin, std::string_view where) {
 
 // Exactly the listed members, each once. Unknown or repeated members are refused so that two
 // readers can never see different values in one line.
-template <std::size_t N>
-result<void> check_members(const Value& object, const std::array<std::string_view, N>& names,
+result<void> check_members(const Value& object, std::span<const std::string_view> names,
                            std::string_view where) {
   if (!object.IsObject()) {
     return make_error(errc::malformed_json, std::string(where) + ": must be a JSON object");
   }
-  std::array<bool, N> seen{};
-  for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
-    auto name = text_of(m->name);
-    auto at = std::find(names.begin(), names.end(), name);
-    if (at == names.end()) {
-      return make_error(errc::malformed_json, std::string(where) + ": unknown member '" +
-                                                  std::string(name.substr(0, 64)) + "'");
-    }
-    auto i = static_cast<std::size_t>(at - names.begin());
-    if (seen[i]) {
+  if (auto bad = find_unexpected_member(object, names, true)) {
+    if (bad->repeated) {
       return make_error(errc::malformed_json,
-                        std::string(where) + ": member '" + std::string(name) + "' repeated");
+                        std::string(where) + ": member '" + std::string(bad->name) + "' repeated");
     }
-    seen[i] = true;
+    return make_error(errc::malformed_json, std::string(where) + ": unknown member '" +
+                                                std::string(bad->name.substr(0, 64)) + "'");
   }
-  for (std::size_t i = 0; i < N; ++i) {
-    if (!seen[i]) {
+  // Each known member at most once: fewer members than names means one is missing.
+  for (auto name : names) {
+    const Value key(rapidjson::StringRef(name.data(), name.size()));
+    if (object.FindMember(key) == object.MemberEnd()) {
       return make_error(errc::malformed_json,
-                        std::string(where) + ": member '" + std::string(names[i]) + "' missing");
+                        std::string(where) + ": member '" + std::string(name) + "' missing");
     }
   }
   return ok();

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 
-#include "core/files.hpp"
 #include "core/json.hpp"
 
 namespace saphan::hub {
@@ -67,12 +66,9 @@ result<void> read_limits(const json_object& obj, net::http_limits& limits) {
 }  // namespace
 
 result<hub_config> load_hub_config(const std::string& path) {
-  auto text = read_file(path, 1 << 20);
-  if (!text)
-    return std::move(text).error();
-  auto doc = parse_json(*text);
+  auto doc = read_json_file(path);
   if (!doc)
-    return make_error(doc.error().code, path + ": " + doc.error().detail);
+    return std::move(doc).error();
   auto root = json_object::of(*doc, "config", errc::invalid_argument);
   if (!root)
     return std::move(root).error();

@@ -2,10 +2,9 @@
 
 #include <algorithm>
 
-#include "core/files.hpp"
-#include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/jws.hpp"
+#include "hub/directory.hpp"
 #include "hub/durable_append.hpp"
 #include "hub/evidence_entries.hpp"
 #include "net/problem.hpp"
@@ -27,18 +26,14 @@ std::int64_t micros_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-result<hub_identity> load_hub_identity(const std::string& keys_dir, const member_id& id) {
-  auto signing = crypto::read_signing_key_file(keys_dir + "/hub-signing.jwk");
+result<hub_identity> load_hub_identity(const hub_directory& dir, const member_id& id) {
+  auto signing = crypto::read_signing_key_file(dir.hub_signing_key());
   if (!signing)
     return std::move(signing).error();
-  auto secret_text = read_file(keys_dir + "/pseudonym.key", 1024);
-  if (!secret_text)
-    return std::move(secret_text).error();
-  auto secret = crypto::base64url_decode(*secret_text);
-  if (!secret || secret->size() < 32) {
-    return make_error(errc::invalid_argument, keys_dir + "/pseudonym.key: need 32 base64url bytes");
-  }
-  return hub_identity{id, std::move(*signing), std::move(*secret)};
+  auto pseudonym = crypto::read_pseudonym_key_file(dir.pseudonym_key());
+  if (!pseudonym)
+    return std::move(pseudonym).error();
+  return hub_identity{id, std::move(*signing), std::move(*pseudonym)};
 }
 
 exchange_service::exchange_service(store& db, evidence::log_writer& log, const hub_config& config,
@@ -54,7 +49,7 @@ result<std::string> exchange_service::sign(std::string_view body) const {
 }
 
 std::string exchange_service::pseudonym(std::string_view subject) const {
-  return crypto::hmac_sha256(identity_.pseudonym_secret, subject).to_hex();
+  return crypto::subject_pseudonym(identity_.pseudonym, subject);
 }
 
 result<std::size_t> exchange_service::remember_recent_requests(timestamp now) {

@@ -16,6 +16,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "crypto/keys.hpp"
+#include "crypto/pseudonym.hpp"
 #include "evidence/writer.hpp"
 #include "exchange/envelope.hpp"
 #include "hub/admission.hpp"
@@ -28,14 +29,16 @@
 
 namespace saphan::hub {
 
+struct hub_directory;
+
 // The hub's own secrets, loaded from <hub dir>/keys.
 struct hub_identity {
   member_id id;
   crypto::signing_jwk signing;
-  std::string pseudonym_secret;  // key of the subject pseudonyms in the log
+  crypto::pseudonym_key pseudonym;  // key of the subject pseudonyms in the log
 };
 
-result<hub_identity> load_hub_identity(const std::string& keys_dir, const member_id& id);
+result<hub_identity> load_hub_identity(const hub_directory& dir, const member_id& id);
 
 // A request the hub decided to forward.
 struct admitted_request {
@@ -88,7 +91,7 @@ class exchange_service {
   // prove what the hub told it).
   result<std::string> sign(std::string_view body) const;
 
-  // Keyed pseudonym of a subject: hex HMAC-SHA-256(pseudonym secret, subject).
+  // Keyed pseudonym of a subject, as the log stores it (crypto::subject_pseudonym).
   std::string pseudonym(std::string_view subject) const;
 
   const crypto::ed25519_public_key& public_key() const { return identity_.signing.keys.public_key; }

@@ -335,8 +335,10 @@ void put_access(json_writer& w, const rapidjson::Value& decision, std::uint64_t 
 }
 
 // The outcome of the decision at `decision_index`. Request ids are unique only within the
-// replay window (and the replay cache does not survive a restart), so the same id may name
-// several exchanges, even about other citizens: the outcome must name this decision's index.
+// replay window (the replay cache forgets an id once a copy could no longer be fresh; after a
+// restart exchange_service::remember_recent_requests restores it from the log), so the same id
+// may name several exchanges, even about other citizens: the outcome must name this decision's
+// index.
 result<std::optional<rapidjson::Document>> outcome_of(store& db, const std::string& request_id,
                                                       const std::string& subject,
                                                       std::uint64_t decision_index) {

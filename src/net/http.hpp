@@ -1,5 +1,7 @@
-// HTTP(S) server and pooled client on Boost.Beast with C++20 coroutines.
-// Shared by the hub and the connectors; the only place besides tests that touches Beast/Asio.
+// HTTP(S) server and pooled client on Boost.Beast with C++20 coroutines, shared by the hub, the
+// connectors and the TSA. Beast's HTTP is used here and in the HTTP record adapter
+// (connectors/http); Asio itself (io_context, timers, coroutines, SSL contexts) also in hub,
+// connector, evidence (the timestamper), tsa/http and the CLI's `saphan tsa serve`.
 //
 // Every step is bounded: a deadline on each handshake, read and write, a fresh parser per message
 // with header and body limits, a cap on open connections (beyond it: 503 with Retry-After).

@@ -30,14 +30,8 @@ std::string indexed(std::string_view name, std::size_t i) {
 // otherwise silently turn pseudonymisation off.
 result<void> reject_unknown(const rapidjson::Value& value, const json_object& obj,
                             std::initializer_list<std::string_view> known) {
-  for (auto it = value.MemberBegin(); it != value.MemberEnd(); ++it) {
-    std::string_view name(it->name.GetString(), it->name.GetStringLength());
-    bool found = false;
-    for (auto k : known)
-      found = found || k == name;
-    if (!found)
-      return obj.fail(name.substr(0, 64), "unknown member");
-  }
+  if (auto unknown = find_unexpected_member(value, known))
+    return obj.fail(unknown->name.substr(0, 64), "unknown member");
   return ok();
 }
 

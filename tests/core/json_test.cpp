@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <string>
 
 #include "core/json.hpp"
@@ -158,4 +159,39 @@ TEST_CASE("json_object looks members up by the exact name, not up to a NUL", "[c
   auto only_long = parse_ok(R"({"nameSuffix":"long"})");
   json_object other(only_long, "");
   CHECK_FALSE(other.has(prefix));
+}
+
+TEST_CASE("find_unexpected_member names the first unknown member", "[core][json]") {
+  const std::array<std::string_view, 2> known = {"a", "b"};
+  CHECK_FALSE(find_unexpected_member(parse_ok(R"({"a": 1, "b": 2})"), known));
+  CHECK_FALSE(find_unexpected_member(parse_ok(R"({})"), known));
+  const auto doc = parse_ok(R"({"a": 1, "c": 2, "d": 3})");
+  auto unknown = find_unexpected_member(doc, known);
+  REQUIRE(unknown);
+  CHECK(unknown->name == "c");
+  CHECK_FALSE(unknown->repeated);
+  // A braced list works too, and a name is compared whole, not up to a NUL.
+  const auto with_nul = parse_ok(R"({"a\u0000b": 1})");
+  auto nul = find_unexpected_member(with_nul, {"a"});
+  REQUIRE(nul);
+  CHECK(nul->name == std::string_view("a\0b", 3));
+  CHECK_FALSE(find_unexpected_member(parse_ok("[1]"), known));  // not an object: nothing
+}
+
+TEST_CASE("find_unexpected_member refuses repeats only when asked, in member order",
+          "[core][json]") {
+  const std::array<std::string_view, 2> known = {"a", "b"};
+  const auto twice = parse_ok(R"({"a": 1, "b": 2, "a": 3, "c": 4})");
+  auto unknown = find_unexpected_member(twice, known);
+  REQUIRE(unknown);
+  CHECK(unknown->name == "c");
+  auto repeated = find_unexpected_member(twice, known, true);
+  REQUIRE(repeated);
+  CHECK(repeated->name == "a");
+  CHECK(repeated->repeated);
+  const auto unknown_first = parse_ok(R"({"c": 1, "a": 2, "a": 3})");
+  auto first = find_unexpected_member(unknown_first, known, true);
+  REQUIRE(first);
+  CHECK(first->name == "c");
+  CHECK_FALSE(first->repeated);
 }

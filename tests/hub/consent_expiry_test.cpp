@@ -7,6 +7,7 @@
 
 #include "core/citizen_id.hpp"
 #include "core/json.hpp"
+#include "crypto/pseudonym.hpp"
 #include "evidence/audited_store.hpp"
 #include "hub/consent_expiry.hpp"
 
@@ -40,7 +41,8 @@ consent_artefact active_until(const std::string& id, const char* until) {
 std::unique_ptr<store> audited_memory_store() {
   auto inner = open_store(":memory:");
   REQUIRE(inner);
-  return evidence::make_audited_store(std::move(*inner), std::string(32, 'k'), "hub");
+  return evidence::make_audited_store(
+      std::move(*inner), crypto::pseudonym_key_from_bytes(std::string(32, 'k')).value(), "hub");
 }
 
 // The kinds and consent ids of every log entry, in order.

@@ -18,6 +18,7 @@
 #include "core/files.hpp"
 #include "crypto/jws.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/pseudonym.hpp"
 #include "evidence/writer.hpp"
 #include "hub/exchange.hpp"
 #include "store/store_decorator.hpp"
@@ -158,7 +159,9 @@ struct fixture {
   }
 
   hub::hub_identity identity() {
-    return {config.member, {crypto::generate_signing_key(), "hub-1"}, std::string(32, 'k')};
+    return {config.member,
+            {crypto::generate_signing_key(), "hub-1"},
+            crypto::pseudonym_key_from_bytes(std::string(32, 'k')).value()};
   }
 
   request_envelope envelope(std::string id) {

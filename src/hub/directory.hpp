@@ -1,4 +1,6 @@
 // The hub directory on disk: <dir>/store.db (the embedded store) and <dir>/keys/ (hub secrets).
+// The one place that knows its layout: `saphan admin init`, the hub, the other commands, the
+// demo and the tests all make and open hub directories through it.
 #pragma once
 
 #include <memory>
@@ -7,7 +9,7 @@
 #include "crypto/keys.hpp"
 #include "store/store.hpp"
 
-namespace saphan::cli {
+namespace saphan::hub {
 
 struct hub_directory {
   std::string root;
@@ -31,12 +33,13 @@ result<void> init_hub_directory(const hub_directory& dir);
 result<crypto::signing_jwk> load_or_create_log_key(const hub_directory& dir);
 
 // Opens an initialised hub for administration: every registry change (members, keys, datasets,
-// policies, consents) commits together with its evidence entry. `actor` names who changes.
-// Errors: not_found when `dir` is not a hub directory.
+// policies, consents) commits together with its evidence entry, consents under the subject's
+// pseudonym (keys/pseudonym.key). `actor` names who changes.
+// Errors: not_found when `dir` is not a hub directory; those of crypto::read_pseudonym_key_file.
 result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir,
                                               std::string actor = "admin-cli");
 
 // The plain store, for the hub's own connections (the exchange path writes its own entries).
 result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir);
 
-}  // namespace saphan::cli
+}  // namespace saphan::hub

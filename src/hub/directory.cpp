@@ -1,15 +1,14 @@
-#include "cli/hub_directory.hpp"
+#include "hub/directory.hpp"
 
 #include <filesystem>
 #include <system_error>
 #include <vector>
 
-#include "core/files.hpp"
-#include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/pseudonym.hpp"
 #include "evidence/audited_store.hpp"
 
-namespace saphan::cli {
+namespace saphan::hub {
 
 namespace fs = std::filesystem;
 
@@ -75,8 +74,8 @@ result<void> init_hub_directory(const hub_directory& dir) {
   undo.made(dir.hub_public_key());
   SAPHAN_TRY_VOID(crypto::write_public_key_file(dir.hub_public_key(), signing.public_key, kid));
   undo.made(dir.pseudonym_key());
-  SAPHAN_TRY_VOID(write_file_atomic(dir.pseudonym_key(),
-                                    crypto::base64url_encode(crypto::random_bytes(32)), 0600));
+  SAPHAN_TRY_VOID(
+      crypto::write_pseudonym_key_file(dir.pseudonym_key(), crypto::generate_pseudonym_key()));
   undo.made(dir.log_signing_key());
   undo.made(dir.log_public_key());
   auto log_key = load_or_create_log_key(dir);
@@ -117,14 +116,10 @@ result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir, std::str
   auto db = open_hub_store_unaudited(dir);
   if (!db)
     return db;
-  auto secret_text = read_file(dir.pseudonym_key(), 1024);
-  if (!secret_text)
-    return std::move(secret_text).error();
-  auto secret = crypto::base64url_decode(*secret_text);
-  if (!secret || secret->size() < 32) {
-    return make_error(errc::invalid_argument, dir.pseudonym_key() + ": need 32 base64url bytes");
-  }
-  return evidence::make_audited_store(std::move(*db), std::move(*secret), std::move(actor));
+  auto key = crypto::read_pseudonym_key_file(dir.pseudonym_key());
+  if (!key)
+    return std::move(key).error();
+  return evidence::make_audited_store(std::move(*db), std::move(*key), std::move(actor));
 }
 
-}  // namespace saphan::cli
+}  // namespace saphan::hub

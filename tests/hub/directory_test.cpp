@@ -1,0 +1,111 @@
+// The hub directory: what `saphan admin init` makes, and how the hub and the commands open it.
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "core/files.hpp"
+#include "core/json.hpp"
+#include "crypto/pseudonym.hpp"
+#include "hub/directory.hpp"
+#include "hub/exchange.hpp"
+
+using namespace saphan;
+
+namespace {
+
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "saphan-hub-dir-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~temp_dir() { std::filesystem::remove_all(path); }
+};
+
+mode_t mode_of(const std::string& path) {
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 0777;
+}
+
+member_record jfo() {
+  return member_record{
+      parse_member_id("TH/GOV/JFO/legal-aid").value(), "JFO", {"justice"}, classification::secret};
+}
+
+}  // namespace
+
+TEST_CASE("init makes a hub directory with private keys, once", "[hub][directory]") {
+  temp_dir tmp;
+  const hub::hub_directory dir{(tmp.path / "nested" / "hub").string()};
+  REQUIRE(hub::init_hub_directory(dir));
+  for (const auto& file : {dir.store_path(), dir.hub_signing_key(), dir.hub_public_key(),
+                           dir.pseudonym_key(), dir.log_signing_key(), dir.log_public_key()}) {
+    INFO(file);
+    CHECK(std::filesystem::is_regular_file(file));
+  }
+  CHECK(mode_of(dir.keys_dir()) == 0700);
+  CHECK(mode_of(dir.hub_signing_key()) == 0600);
+  CHECK(mode_of(dir.log_signing_key()) == 0600);
+  CHECK(mode_of(dir.pseudonym_key()) == 0600);
+  CHECK(crypto::read_pseudonym_key_file(dir.pseudonym_key()));
+
+  auto again = hub::init_hub_directory(dir);
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == errc::already_exists);
+}
+
+TEST_CASE("the hub's identity holds the keys of its directory", "[hub][directory]") {
+  temp_dir tmp;
+  const hub::hub_directory dir{(tmp.path / "hub").string()};
+  REQUIRE(hub::init_hub_directory(dir));
+  const auto hub_id = parse_member_id("TH/GOV/SAPHAN/hub").value();
+  auto identity = hub::load_hub_identity(dir, hub_id);
+  REQUIRE(identity);
+  CHECK(identity->id == hub_id);
+  CHECK(identity->pseudonym.view() ==
+        crypto::read_pseudonym_key_file(dir.pseudonym_key()).value().view());
+  CHECK(identity->signing.keys.public_key ==
+        crypto::read_ed25519_public_key_file(dir.hub_public_key()).value().key);
+}
+
+TEST_CASE("an administration store logs every change, and needs a hub directory",
+          "[hub][directory]") {
+  temp_dir tmp;
+  const hub::hub_directory dir{(tmp.path / "hub").string()};
+  auto missing = hub::open_hub_store(dir);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == errc::not_found);
+
+  REQUIRE(hub::init_hub_directory(dir));
+  auto db = hub::open_hub_store(dir, "tester");
+  REQUIRE(db);
+  REQUIRE((*db)->add_member(jfo()));
+  auto rows = (*db)->read_log(0, 10);
+  REQUIRE(rows);
+  REQUIRE(rows->size() == 1);
+  auto entry = parse_json(rows->front().entry);
+  REQUIRE(entry);
+  CHECK(std::string((*entry)["kind"].GetString()) == "member.added");
+  CHECK(std::string((*entry)["actor"].GetString()) == "tester");
+}
+
+TEST_CASE("a hub directory with a broken pseudonym key is refused by the key's name",
+          "[hub][directory]") {
+  temp_dir tmp;
+  const hub::hub_directory dir{(tmp.path / "hub").string()};
+  REQUIRE(hub::init_hub_directory(dir));
+  REQUIRE(write_file_atomic(dir.pseudonym_key(), "c2hvcnQ", 0600));
+  auto db = hub::open_hub_store(dir);
+  REQUIRE_FALSE(db);
+  CHECK(db.error().code == errc::invalid_argument);
+  CHECK(db.error().detail == dir.pseudonym_key() + ": need 32 base64url bytes");
+  auto identity = hub::load_hub_identity(dir, parse_member_id("TH/GOV/SAPHAN/hub").value());
+  REQUIRE_FALSE(identity);
+  CHECK(identity.error().detail == dir.pseudonym_key() + ": need 32 base64url bytes");
+}
