@@ -78,7 +78,7 @@ result<sealed_answer> connector_service::state::provide(std::string_view body,
   if (!*record)
     return make_error(errc::record_not_found, "no record for this subject");
   return seal_record(**record, forwarded, request, dataset->second.schema,
-                     dataset->second.subject_field, provider_keys{signing, pseudonym_key});
+                     dataset->second.subject_field, provider_keys{signing, pseudonym_key.view()});
 }
 
 }  // namespace saphan::connector

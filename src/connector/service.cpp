@@ -10,32 +10,13 @@
 #include "connector/service_state.hpp"
 #include "connectors/registry.hpp"
 #include "core/files.hpp"
-#include "crypto/encoding.hpp"
+#include "crypto/pseudonym.hpp"
 
 namespace saphan::connector {
 namespace {
 
 error config_failure(std::string_view member, const error& e) {
   return make_error(errc::invalid_argument, "config." + std::string(member) + ": " + e.detail);
-}
-
-result<std::string> read_pseudonym_key(const std::string& path) {
-  auto text = read_file(path, 1024);
-  if (!text)
-    return config_failure("provider.pseudonymKey", text.error());
-  auto trimmed = std::string_view(*text);
-  while (!trimmed.empty() &&
-         (trimmed.back() == '\n' || trimmed.back() == '\r' || trimmed.back() == ' ')) {
-    trimmed.remove_suffix(1);
-  }
-  auto key = crypto::base64url_decode(trimmed);
-  if (!key)
-    return config_failure("provider.pseudonymKey", key.error());
-  if (key->size() != pseudonym_key_bytes) {
-    return make_error(errc::invalid_argument,
-                      "config.provider.pseudonymKey: must hold 32 bytes (base64url)");
-  }
-  return key;
 }
 
 result<served_dataset> load_dataset(const provider_dataset_config& d, const std::string& base_dir) {
@@ -95,9 +76,9 @@ result<void> connector_service::state::load_consumer(const pki::tls_files& files
 }
 
 result<void> connector_service::state::load_provider(const pki::tls_files& files) {
-  auto key = read_pseudonym_key(config.provider->pseudonym_key_path);
+  auto key = crypto::read_pseudonym_key_file(config.provider->pseudonym_key_path);
   if (!key)
-    return std::move(key).error();
+    return config_failure("provider.pseudonymKey", key.error());
   pseudonym_key = std::move(*key);
   for (const auto& d : config.provider->datasets) {
     auto served = load_dataset(d, config.base_dir);

@@ -18,6 +18,7 @@
 #include "connector/service.hpp"
 #include "connectors/adapter.hpp"
 #include "crypto/keys.hpp"
+#include "crypto/pseudonym.hpp"
 #include "net/http.hpp"
 #include "pki/pki.hpp"
 #include "schema/record_schema.hpp"
@@ -49,7 +50,7 @@ struct connector_service::state {
   crypto::ed25519_public_key hub_key;
   std::optional<crypto::encryption_jwk> encryption;
   std::string reply_key_jwk;
-  std::string pseudonym_key;
+  crypto::pseudonym_key pseudonym_key;
   std::map<std::string, served_dataset> datasets;
 
   asio::io_context io;
