@@ -22,15 +22,13 @@ result<void> reject_unknown_members(const rapidjson::Value& object, const std::s
 
 result<std::int64_t> bounded_integer(const json_object& obj, std::string_view name,
                                      std::int64_t min, std::int64_t max, std::int64_t fallback) {
-  auto value = obj.optional_integer(name);
+  auto value = SAPHAN_TRY(obj.optional_integer(name));
   if (!value)
-    return std::move(value).error();
-  if (!*value)
     return fallback;
-  if (**value < min || **value > max) {
+  if (*value < min || *value > max) {
     return obj.fail(name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
   }
-  return **value;
+  return *value;
 }
 
 }  // namespace saphan::connector

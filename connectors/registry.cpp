@@ -40,18 +40,14 @@ std::string known_adapter_types() {
 result<std::shared_ptr<record_adapter>> make_adapter(const rapidjson::Value& config,
                                                      const std::string& base_dir,
                                                      const std::string& where) {
-  auto obj = json_object::of(config, where, errc::invalid_argument);
-  if (!obj)
-    return std::move(obj).error();
-  auto type = obj->string("type");
-  if (!type)
-    return std::move(type).error();
+  auto obj = SAPHAN_TRY(json_object::of(config, where, errc::invalid_argument));
+  auto type = SAPHAN_TRY(obj.string("type"));
   for (const auto& entry : adapter_table) {
-    if (entry.type == *type)
+    if (entry.type == type)
       return entry.make(config, where, base_dir);
   }
-  return obj->fail("type", "unknown adapter type \"" + type->substr(0, 32) +
-                               "\" (known: " + known_adapter_types() + ")");
+  return obj.fail("type", "unknown adapter type \"" + type.substr(0, 32) +
+                              "\" (known: " + known_adapter_types() + ")");
 }
 
 }  // namespace saphan::connector

@@ -33,19 +33,17 @@ class csv_reader {
     std::vector<csv_row> rows;
     while (pos_ < text_.size()) {
       auto start_line = line_;
-      auto row = read_row();
-      if (!row)
-        return std::move(row).error();
-      if (row->size() == 1 && (*row)[0].empty() && !last_row_quoted_)
+      auto row = SAPHAN_TRY(read_row());
+      if (row.size() == 1 && (row)[0].empty() && !last_row_quoted_)
         continue;  // empty line
-      if (row->size() > max_csv_columns) {
+      if (row.size() > max_csv_columns) {
         return fail(start_line, "more than " + std::to_string(max_csv_columns) + " columns");
       }
-      if (!rows.empty() && row->size() != rows.front().size()) {
-        return fail(start_line, "has " + std::to_string(row->size()) + " cells, the header has " +
+      if (!rows.empty() && row.size() != rows.front().size()) {
+        return fail(start_line, "has " + std::to_string(row.size()) + " cells, the header has " +
                                     std::to_string(rows.front().size()));
       }
-      rows.push_back(std::move(*row));
+      rows.push_back(std::move(row));
     }
     return rows;
   }
@@ -55,10 +53,8 @@ class csv_reader {
     csv_row row;
     last_row_quoted_ = false;
     for (;;) {
-      auto cell = peek() == '"' ? read_quoted() : read_plain();
-      if (!cell)
-        return std::move(cell).error();
-      row.push_back(std::move(*cell));
+      auto cell = SAPHAN_TRY(peek() == '"' ? read_quoted() : read_plain());
+      row.push_back(std::move(cell));
       if (pos_ >= text_.size())
         return row;
       char c = text_[pos_++];
@@ -279,10 +275,8 @@ result<std::unordered_map<std::string, std::string>> build_records(
     const auto& key = rows[i][key_column];
     if (key.empty())
       return make_error(errc::invalid_argument, "row " + std::to_string(i) + ": empty key");
-    auto record = render_record(rows[i], mappings, i);
-    if (!record)
-      return std::move(record).error();
-    if (!records.emplace(key, std::move(*record)).second) {
+    auto record = SAPHAN_TRY(render_record(rows[i], mappings, i));
+    if (!records.emplace(key, std::move(record)).second) {
       return make_error(errc::invalid_argument, "row " + std::to_string(i) + ": key " +
                                                     key.substr(0, 64) + " appears twice");
     }
@@ -306,14 +300,10 @@ result<std::shared_ptr<record_adapter>> make_csv_adapter(const rapidjson::Value&
   SAPHAN_TRY_VOID(
       reject_unknown_members(config, where, {"type", "path", "keyColumn", "fields", "types"}));
   json_object obj(config, where, errc::invalid_argument);
-  auto path = obj.string("path");
-  if (!path)
-    return std::move(path).error();
-  auto key_column = obj.string("keyColumn");
-  if (!key_column)
-    return std::move(key_column).error();
+  auto path = SAPHAN_TRY(obj.string("path"));
+  auto key_column = SAPHAN_TRY(obj.string("keyColumn"));
 
-  auto full_path = resolve_path(base_dir, *path);
+  auto full_path = resolve_path(base_dir, path);
   auto text = read_file(full_path, max_csv_bytes);
   if (!text)
     return obj.fail("path", text.error().detail);
@@ -324,14 +314,12 @@ result<std::shared_ptr<record_adapter>> make_csv_adapter(const rapidjson::Value&
     return obj.fail("path", full_path + ": no header line");
 
   const auto& header = rows->front();
-  auto key_index = column_index(header, *key_column);
+  auto key_index = column_index(header, key_column);
   if (!key_index)
-    return obj.fail("keyColumn", "no column \"" + key_column->substr(0, 64) + "\" in the header");
-  auto mappings = read_mappings(config, where, header);
-  if (!mappings)
-    return std::move(mappings).error();
-  SAPHAN_TRY_VOID(apply_types(config, where, *mappings));
-  auto records = build_records(*rows, *key_index, *mappings);
+    return obj.fail("keyColumn", "no column \"" + key_column.substr(0, 64) + "\" in the header");
+  auto mappings = SAPHAN_TRY(read_mappings(config, where, header));
+  SAPHAN_TRY_VOID(apply_types(config, where, mappings));
+  auto records = build_records(*rows, *key_index, mappings);
   if (!records)
     return obj.fail("path", full_path + ": " + records.error().detail);
   return std::shared_ptr<record_adapter>(std::make_shared<csv_adapter>(std::move(*records)));

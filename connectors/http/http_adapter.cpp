@@ -182,10 +182,8 @@ result<url_template> parse_url_template(std::string_view text) {
   url_template out;
   auto colon = authority.rfind(':');
   if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
-    auto port = parse_port(authority.substr(colon + 1));
-    if (!port)
-      return std::move(port).error();
-    out.port = *port;
+    auto port = SAPHAN_TRY(parse_port(authority.substr(colon + 1)));
+    out.port = port;
     authority = authority.substr(0, colon);
   }
   if (authority.empty() || authority.find('@') != std::string_view::npos) {
@@ -207,17 +205,13 @@ result<std::shared_ptr<record_adapter>> make_http_adapter(const rapidjson::Value
                                                           const std::string& /*base_dir*/) {
   SAPHAN_TRY_VOID(reject_unknown_members(config, where, {"type", "urlTemplate", "timeoutMs"}));
   json_object obj(config, where, errc::invalid_argument);
-  auto text = obj.string("urlTemplate");
-  if (!text)
-    return std::move(text).error();
-  auto url = parse_url_template(*text);
+  auto text = SAPHAN_TRY(obj.string("urlTemplate"));
+  auto url = parse_url_template(text);
   if (!url)
     return make_error(errc::invalid_argument, where + "." + url.error().detail);
-  auto timeout = bounded_integer(obj, "timeoutMs", 1, 60000, 3000);
-  if (!timeout)
-    return std::move(timeout).error();
+  auto timeout = SAPHAN_TRY(bounded_integer(obj, "timeoutMs", 1, 60000, 3000));
   return std::shared_ptr<record_adapter>(
-      std::make_shared<http_adapter>(std::move(*url), std::chrono::milliseconds(*timeout)));
+      std::make_shared<http_adapter>(std::move(*url), std::chrono::milliseconds(timeout)));
 }
 
 }  // namespace saphan::connector

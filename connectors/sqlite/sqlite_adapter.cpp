@@ -81,10 +81,8 @@ class sqlite_adapter final : public record_adapter {
 };
 
 result<std::string> identifier(const json_object& config, std::string_view name) {
-  auto value = config.string(name);
-  if (!value)
-    return std::move(value).error();
-  if (!is_sql_identifier(*value)) {
+  auto value = SAPHAN_TRY(config.string(name));
+  if (!is_sql_identifier(value)) {
     return config.fail(name, "must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$");
   }
   return value;
@@ -92,24 +90,16 @@ result<std::string> identifier(const json_object& config, std::string_view name)
 
 result<sqlite_settings> read_settings(const json_object& config, const std::string& base_dir) {
   sqlite_settings s;
-  auto path = config.string("path");
-  if (!path)
-    return std::move(path).error();
-  if (path->empty())
+  auto path = SAPHAN_TRY(config.string("path"));
+  if (path.empty())
     return config.fail("path", "must not be empty");
-  s.path = resolve_path(base_dir, *path);
-  auto table = identifier(config, "table");
-  if (!table)
-    return std::move(table).error();
-  s.table = *table;
-  auto key = identifier(config, "keyColumn");
-  if (!key)
-    return std::move(key).error();
-  s.key_column = *key;
-  auto record = identifier(config, "recordColumn");
-  if (!record)
-    return std::move(record).error();
-  s.record_column = *record;
+  s.path = resolve_path(base_dir, path);
+  auto table = SAPHAN_TRY(identifier(config, "table"));
+  s.table = table;
+  auto key = SAPHAN_TRY(identifier(config, "keyColumn"));
+  s.key_column = key;
+  auto record = SAPHAN_TRY(identifier(config, "recordColumn"));
+  s.record_column = record;
   return s;
 }
 
@@ -134,22 +124,20 @@ result<std::shared_ptr<record_adapter>> make_sqlite_adapter(const rapidjson::Val
   SAPHAN_TRY_VOID(
       reject_unknown_members(value, where, {"type", "path", "table", "keyColumn", "recordColumn"}));
   json_object config(value, where, errc::invalid_argument);
-  auto settings = read_settings(config, base_dir);
-  if (!settings)
-    return std::move(settings).error();
+  auto settings = SAPHAN_TRY(read_settings(config, base_dir));
   sqlite3* db = nullptr;
   // NOMUTEX: the adapter serialises access itself. READONLY: a connector never writes.
-  auto rc = sqlite3_open_v2(settings->path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+  auto rc = sqlite3_open_v2(settings.path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
                             nullptr);
   if (rc != SQLITE_OK) {
     std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);
-    return config.fail("path", "cannot open " + settings->path + " read-only: " + detail);
+    return config.fail("path", "cannot open " + settings.path + " read-only: " + detail);
   }
   // The agency's own writers may hold the database briefly; wait rather than fail at once.
   sqlite3_busy_timeout(db, 2000);
-  auto sql = "SELECT \"" + settings->record_column + "\" FROM \"" + settings->table +
-             "\" WHERE \"" + settings->key_column + "\" = ?";
+  auto sql = "SELECT \"" + settings.record_column + "\" FROM \"" + settings.table + "\" WHERE \"" +
+             settings.key_column + "\" = ?";
   sqlite3_stmt* statement = nullptr;
   rc = sqlite3_prepare_v3(db, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                           &statement, nullptr);

@@ -211,17 +211,15 @@ result<std::string> make_temp_beside(const std::string& path) {
 
 result<void> write_views(const std::string& path, const std::vector<table_view>& tables) {
   SAPHAN_TRY_VOID(check_tables(tables));
-  auto temp = make_temp_beside(path);
-  if (!temp)
-    return std::move(temp).error();
-  auto done = fill(*temp, tables);
+  auto temp = SAPHAN_TRY(make_temp_beside(path));
+  auto done = fill(temp, tables);
   if (done)
-    done = fsync_path(*temp, O_RDONLY);
-  if (done && std::rename(temp->c_str(), path.c_str()) != 0) {
+    done = fsync_path(temp, O_RDONLY);
+  if (done && std::rename(temp.c_str(), path.c_str()) != 0) {
     done = make_error(errc::io_error, path + ": rename: " + std::strerror(errno));
   }
   if (!done) {
-    std::remove(temp->c_str());
+    std::remove(temp.c_str());
     return done;
   }
   return fsync_path(parent_of(path), O_RDONLY | O_DIRECTORY);

@@ -45,10 +45,8 @@ result<dataset_id> read_id(const json_object& obj) {
 }
 
 result<classification> read_classification(const json_object& obj) {
-  auto text = obj.string("classification");
-  if (!text)
-    return std::move(text).error();
-  auto level = parse_classification(*text);
+  auto text = SAPHAN_TRY(obj.string("classification"));
+  auto level = parse_classification(text);
   if (!level) {
     return obj.fail("classification",
                     "must be one of open, internal, confidential, secret, top_secret");
@@ -57,11 +55,9 @@ result<classification> read_classification(const json_object& obj) {
 }
 
 result<std::string> read_subject_field(const json_object& obj, const record_schema& schema) {
-  auto field = obj.string("subjectField");
-  if (!field)
-    return std::move(field).error();
-  if (!schema.fields().contains(*field)) {
-    return make_error(errc::invalid_schema, "subjectField: \"" + field->substr(0, 128) +
+  auto field = SAPHAN_TRY(obj.string("subjectField"));
+  if (!schema.fields().contains(field)) {
+    return make_error(errc::invalid_schema, "subjectField: \"" + field.substr(0, 128) +
                                                 "\" is not a field of the schema");
   }
   return field;
@@ -101,37 +97,23 @@ result<dataset_entry> build_entry(const json_object& obj, dataset_id id, std::st
     return make_error(errc::invalid_schema, "schema: " + schema.error().detail);
   dataset_entry entry;
   entry.id = std::move(id);
-  auto subject = read_subject_field(obj, *schema);
-  if (!subject)
-    return std::move(subject).error();
-  entry.subject_field = std::move(*subject);
-  auto level = read_classification(obj);
-  if (!level)
-    return std::move(level).error();
-  entry.level = *level;
+  auto subject = SAPHAN_TRY(read_subject_field(obj, *schema));
+  entry.subject_field = std::move(subject);
+  auto level = SAPHAN_TRY(read_classification(obj));
+  entry.level = level;
 
-  auto meta_value = required_member(obj, "metadata", errc::missing_metadata);
-  if (!meta_value)
-    return std::move(meta_value).error();
-  auto meta = metadata_from_json(**meta_value);
-  if (!meta)
-    return std::move(meta).error();
-  entry.metadata = std::move(*meta);
+  auto meta_value = SAPHAN_TRY(required_member(obj, "metadata", errc::missing_metadata));
+  auto meta = SAPHAN_TRY(metadata_from_json(*meta_value));
+  entry.metadata = std::move(meta);
 
-  auto policy_value = required_member(obj, "policy", errc::invalid_policy);
-  if (!policy_value)
-    return std::move(policy_value).error();
-  auto policy = policy_from_json(**policy_value);
-  if (!policy)
-    return std::move(policy).error();
-  SAPHAN_TRY_VOID(check_policy_fields(*policy, schema->fields()));
-  entry.policy = std::move(*policy);
+  auto policy_value = SAPHAN_TRY(required_member(obj, "policy", errc::invalid_policy));
+  auto policy = SAPHAN_TRY(policy_from_json(*policy_value));
+  SAPHAN_TRY_VOID(check_policy_fields(policy, schema->fields()));
+  entry.policy = std::move(policy);
 
-  auto published = obj.optional_string("publishedAt");
-  if (!published)
-    return std::move(published).error();
-  if (*published) {
-    auto at = parse_rfc3339(**published);
+  auto published = SAPHAN_TRY(obj.optional_string("publishedAt"));
+  if (published) {
+    auto at = parse_rfc3339(*published);
     if (!at)
       return make_error(errc::invalid_timestamp, "publishedAt: " + at.error().detail);
     entry.published_at = *at;
@@ -144,20 +126,12 @@ result<dataset_entry> build_entry(const json_object& obj, dataset_id id, std::st
 
 result<dataset_entry> dataset_from_json(const rapidjson::Value& value,
                                         const std::string& schemas_dir) {
-  auto obj = json_object::of(value, "", errc::invalid_argument);
-  if (!obj)
-    return std::move(obj).error();
-  auto id = read_id(*obj);
-  if (!id)
-    return std::move(id).error();
-  auto name = json_object(value, "", errc::invalid_schema).string("schema");
-  if (!name)
-    return std::move(name).error();
-  SAPHAN_TRY_VOID(check_schema_file_name(*name));
-  auto text = read_file(schemas_dir + "/" + *name, max_schema_bytes);
-  if (!text)
-    return std::move(text).error();
-  return build_entry(*obj, std::move(*id), std::move(*text));
+  auto obj = SAPHAN_TRY(json_object::of(value, "", errc::invalid_argument));
+  auto id = SAPHAN_TRY(read_id(obj));
+  auto name = SAPHAN_TRY(json_object(value, "", errc::invalid_schema).string("schema"));
+  SAPHAN_TRY_VOID(check_schema_file_name(name));
+  auto text = SAPHAN_TRY(read_file(schemas_dir + "/" + name, max_schema_bytes));
+  return build_entry(obj, std::move(id), std::move(text));
 }
 
 std::string dataset_to_json(const dataset_entry& entry) {
@@ -179,22 +153,14 @@ std::string dataset_to_json(const dataset_entry& entry) {
 }
 
 result<dataset_entry> dataset_from_stored_json(std::string_view text) {
-  auto doc = parse_json(text, stored_limits);
-  if (!doc)
-    return std::move(doc).error();
-  auto obj = json_object::of(*doc, "", errc::invalid_argument);
-  if (!obj)
-    return std::move(obj).error();
-  auto id = read_id(*obj);
-  if (!id)
-    return std::move(id).error();
-  auto schema_text = json_object(*doc, "", errc::invalid_schema).string("schemaText");
-  if (!schema_text)
-    return std::move(schema_text).error();
+  auto doc = SAPHAN_TRY(parse_json(text, stored_limits));
+  auto obj = SAPHAN_TRY(json_object::of(doc, "", errc::invalid_argument));
+  auto id = SAPHAN_TRY(read_id(obj));
+  auto schema_text = SAPHAN_TRY(json_object(doc, "", errc::invalid_schema).string("schemaText"));
   // The stored form always carries its publication time; only the config form may omit it.
-  if (!obj->has("publishedAt"))
-    return obj->fail("publishedAt", "is required");
-  return build_entry(*obj, std::move(*id), std::move(*schema_text));
+  if (!obj.has("publishedAt"))
+    return obj.fail("publishedAt", "is required");
+  return build_entry(obj, std::move(id), std::move(schema_text));
 }
 
 result<std::set<std::string>> schema_fields(const std::string& schema_text) {

@@ -114,23 +114,17 @@ const std::vector<std::string>& catalog_metadata_fields() {
 }
 
 result<catalog_metadata> metadata_from_json(const rapidjson::Value& value) {
-  auto obj = json_object::of(value, "metadata", errc::missing_metadata);
-  if (!obj)
-    return std::move(obj).error();
+  auto obj = SAPHAN_TRY(json_object::of(value, "metadata", errc::missing_metadata));
   catalog_metadata meta;
   // Fields are checked in the header's order, so the error names the first missing one.
   for (const auto& b : bindings) {
     if (b.text == nullptr) {
-      auto keywords = read_keywords(*obj);
-      if (!keywords)
-        return std::move(keywords).error();
-      meta.keywords = std::move(*keywords);
+      auto keywords = SAPHAN_TRY(read_keywords(obj));
+      meta.keywords = std::move(keywords);
       continue;
     }
-    auto text = read_text(*obj, b.name);
-    if (!text)
-      return std::move(text).error();
-    meta.*b.text = std::move(*text);
+    auto text = SAPHAN_TRY(read_text(obj, b.name));
+    meta.*b.text = std::move(text);
   }
   return meta;
 }

@@ -56,34 +56,24 @@ std::string default_schemas_dir(const std::string& file) {
 }
 
 result<std::unique_ptr<store>> open_admin_store(const parsed_args& args) {
-  auto dir = args.required("dir");
-  if (!dir)
-    return std::move(dir).error();
-  return hub::open_hub_store({*dir});
+  auto dir = SAPHAN_TRY(args.required("dir"));
+  return hub::open_hub_store({dir});
 }
 
 result<void> cmd_init(const parsed_args& args) {
-  auto dir = args.required("dir");
-  if (!dir)
-    return std::move(dir).error();
-  SAPHAN_TRY_VOID(hub::init_hub_directory({*dir}));
-  std::printf("initialised hub directory %s\n", dir->c_str());
+  auto dir = SAPHAN_TRY(args.required("dir"));
+  SAPHAN_TRY_VOID(hub::init_hub_directory({dir}));
+  std::printf("initialised hub directory %s\n", dir.c_str());
   return ok();
 }
 
 // add-member and update-member: the member file, then one audited store change.
 result<void> change_member(const parsed_args& args, bool update) {
-  auto file = args.required("file");
-  if (!file)
-    return std::move(file).error();
-  auto member = hub::load_member_file(*file);
-  if (!member)
-    return std::move(member).error();
-  auto db = open_admin_store(args);
-  if (!db)
-    return std::move(db).error();
-  SAPHAN_TRY_VOID(update ? (*db)->update_member(*member) : (*db)->add_member(*member));
-  std::printf("%s %s\n", update ? "updated" : "registered", to_string(member->id).c_str());
+  auto file = SAPHAN_TRY(args.required("file"));
+  auto member = SAPHAN_TRY(hub::load_member_file(file));
+  auto db = SAPHAN_TRY(open_admin_store(args));
+  SAPHAN_TRY_VOID(update ? db->update_member(member) : db->add_member(member));
+  std::printf("%s %s\n", update ? "updated" : "registered", to_string(member.id).c_str());
   return ok();
 }
 
@@ -96,34 +86,28 @@ result<void> cmd_update_member(const parsed_args& args) {
 }
 
 result<void> cmd_publish(const parsed_args& args) {
-  auto file = args.required("file");
-  if (!file)
-    return std::move(file).error();
+  auto file = SAPHAN_TRY(args.required("file"));
   auto entry =
-      hub::load_dataset_file(*file, args.value("schemas").value_or(default_schemas_dir(*file)));
+      hub::load_dataset_file(file, args.value("schemas").value_or(default_schemas_dir(file)));
   if (!entry)
     return std::move(entry).error();
-  auto db = open_admin_store(args);
-  if (!db)
-    return std::move(db).error();
-  SAPHAN_TRY_VOID((*db)->publish_dataset(*entry));
+  auto db = SAPHAN_TRY(open_admin_store(args));
+  SAPHAN_TRY_VOID(db->publish_dataset(*entry));
   std::printf("published %s\n", to_string(entry->id).c_str());
   return ok();
 }
 
 // Reads a public JWK of the kind `use` names; returns the key as base64url and its kid.
 result<std::pair<std::string, std::string>> read_public_jwk(const std::string& path, key_use use) {
-  auto text = read_file(path, crypto::max_jwk_bytes);
-  if (!text)
-    return std::move(text).error();
+  auto text = SAPHAN_TRY(read_file(path, crypto::max_jwk_bytes));
   if (use == key_use::signing) {
-    auto jwk = crypto::parse_ed25519_public_jwk(*text);
+    auto jwk = crypto::parse_ed25519_public_jwk(text);
     if (!jwk)
       return make_error(jwk.error().code, path + ": " + jwk.error().detail);
     return std::pair{crypto::to_base64url(jwk->key), jwk->kid};
   }
   if (use == key_use::encryption) {
-    auto jwk = crypto::parse_x25519_public_jwk(*text);
+    auto jwk = crypto::parse_x25519_public_jwk(text);
     if (!jwk)
       return make_error(jwk.error().code, path + ": " + jwk.error().detail);
     return std::pair{crypto::to_base64url(jwk->key), jwk->kid};
@@ -141,101 +125,67 @@ result<dataset_id> dataset_option(const parsed_args& args) {
 }
 
 result<void> cmd_add_key(const parsed_args& args) {
-  auto member = member_option(args);
-  if (!member)
-    return std::move(member).error();
-  auto use_text = args.required("use");
-  if (!use_text)
-    return std::move(use_text).error();
-  auto use = parse_key_use(*use_text);
+  auto member = SAPHAN_TRY(member_option(args));
+  auto use_text = SAPHAN_TRY(args.required("use"));
+  auto use = parse_key_use(use_text);
   if (!use)
     return make_error(errc::invalid_argument, "--use: " + use.error().detail);
-  auto file = args.required("file");
-  if (!file)
-    return std::move(file).error();
-  auto key = read_public_jwk(*file, *use);
-  if (!key)
-    return std::move(key).error();
-  if (key->second.empty())
-    return make_error(errc::invalid_argument, *file + ": the JWK needs a kid");
-  auto db = open_admin_store(args);
-  if (!db)
-    return std::move(db).error();
-  member_key record{*member, key->second, *use, key->first, now_utc(), timestamp{}, false};
-  SAPHAN_TRY_VOID((*db)->add_key(record));
-  std::printf("registered %s key %s of %s\n", use_text->c_str(), key->second.c_str(),
-              to_string(*member).c_str());
+  auto file = SAPHAN_TRY(args.required("file"));
+  auto key = SAPHAN_TRY(read_public_jwk(file, *use));
+  if (key.second.empty())
+    return make_error(errc::invalid_argument, file + ": the JWK needs a kid");
+  auto db = SAPHAN_TRY(open_admin_store(args));
+  member_key record{member, key.second, *use, key.first, now_utc(), timestamp{}, false};
+  SAPHAN_TRY_VOID(db->add_key(record));
+  std::printf("registered %s key %s of %s\n", use_text.c_str(), key.second.c_str(),
+              to_string(member).c_str());
   return ok();
 }
 
 result<void> cmd_revoke_key(const parsed_args& args) {
-  auto member = member_option(args);
-  if (!member)
-    return std::move(member).error();
-  auto kid = args.required("kid");
-  if (!kid)
-    return std::move(kid).error();
-  auto db = open_admin_store(args);
-  if (!db)
-    return std::move(db).error();
-  SAPHAN_TRY_VOID((*db)->revoke_key(*member, *kid));
-  std::printf("revoked key %s of %s\n", kid->c_str(), to_string(*member).c_str());
+  auto member = SAPHAN_TRY(member_option(args));
+  auto kid = SAPHAN_TRY(args.required("kid"));
+  auto db = SAPHAN_TRY(open_admin_store(args));
+  SAPHAN_TRY_VOID(db->revoke_key(member, kid));
+  std::printf("revoked key %s of %s\n", kid.c_str(), to_string(member).c_str());
   return ok();
 }
 
 result<void> cmd_set_policy(const parsed_args& args) {
-  auto id = dataset_option(args);
-  if (!id)
-    return std::move(id).error();
-  auto file = args.required("file");
-  if (!file)
-    return std::move(file).error();
-  auto doc = read_json_file(*file);
-  if (!doc)
-    return std::move(doc).error();
-  auto policy = policy_from_json(*doc);
+  auto id = SAPHAN_TRY(dataset_option(args));
+  auto file = SAPHAN_TRY(args.required("file"));
+  auto doc = SAPHAN_TRY(read_json_file(file));
+  auto policy = policy_from_json(doc);
   if (!policy)
-    return make_error(policy.error().code, *file + ": " + policy.error().detail);
-  auto db = open_admin_store(args);
-  if (!db)
-    return std::move(db).error();
-  auto entry = (*db)->find_dataset(*id);
-  if (!entry)
-    return std::move(entry).error();
+    return make_error(policy.error().code, file + ": " + policy.error().detail);
+  auto db = SAPHAN_TRY(open_admin_store(args));
+  auto entry = SAPHAN_TRY(db->find_dataset(id));
   // The policy's fields must exist in the dataset's schema, as when publishing.
-  auto fields = schema_fields(entry->schema);
-  if (!fields)
-    return std::move(fields).error();
+  auto fields = SAPHAN_TRY(schema_fields(entry.schema));
   for (const auto& grant : policy->grants) {
     for (const auto& rule : grant.purposes) {
       for (const auto& field : rule.fields) {
-        if (fields->count(field) == 0) {
+        if (fields.count(field) == 0) {
           return make_error(errc::invalid_policy,
-                            *file + ": purpose " + rule.purpose + ": unknown field " + field);
+                            file + ": purpose " + rule.purpose + ": unknown field " + field);
         }
       }
     }
   }
-  SAPHAN_TRY_VOID((*db)->update_policy(*id, *policy));
-  std::printf("updated policy of %s\n", to_string(*id).c_str());
+  SAPHAN_TRY_VOID(db->update_policy(id, *policy));
+  std::printf("updated policy of %s\n", to_string(id).c_str());
   return ok();
 }
 
 result<void> cmd_apply(const parsed_args& args) {
-  auto config = args.required("config");
-  if (!config)
-    return std::move(config).error();
+  auto config = SAPHAN_TRY(args.required("config"));
   // Parse and check everything before touching the store.
-  auto files = hub::load_registry_files(
-      *config, args.value("schemas").value_or(sibling_schemas_dir(*config)));
-  if (!files)
-    return std::move(files).error();
-  const auto& members = files->members;
-  const auto& datasets = files->datasets;
-  auto db = open_admin_store(args);
-  if (!db)
-    return std::move(db).error();
-  store& s = **db;
+  auto files = SAPHAN_TRY(hub::load_registry_files(
+      config, args.value("schemas").value_or(sibling_schemas_dir(config))));
+  const auto& members = files.members;
+  const auto& datasets = files.datasets;
+  auto db = SAPHAN_TRY(open_admin_store(args));
+  store& s = *db;
   SAPHAN_TRY_VOID(s.transaction([&](store& tx) -> result<void> {
     for (const auto& m : members)
       SAPHAN_TRY_VOID(tx.add_member(m));
@@ -250,13 +200,9 @@ result<void> cmd_apply(const parsed_args& args) {
 // A listing of the hub's registry: `list` reads the rows from the store, `print` prints each.
 template <class List, class Print>
 result<void> print_listing(const parsed_args& args, List list, Print print) {
-  auto db = open_admin_store(args);
-  if (!db)
-    return std::move(db).error();
-  auto rows = list(**db);
-  if (!rows)
-    return std::move(rows).error();
-  for (const auto& row : *rows)
+  auto db = SAPHAN_TRY(open_admin_store(args));
+  auto rows = SAPHAN_TRY(list(*db));
+  for (const auto& row : rows)
     print(row);
   return ok();
 }
@@ -280,16 +226,10 @@ result<void> cmd_list_datasets(const parsed_args& args) {
 }
 
 result<void> cmd_show_dataset(const parsed_args& args) {
-  auto id = dataset_option(args);
-  if (!id)
-    return std::move(id).error();
-  auto db = open_admin_store(args);
-  if (!db)
-    return std::move(db).error();
-  auto entry = (*db)->find_dataset(*id);
-  if (!entry)
-    return std::move(entry).error();
-  std::printf("%s\n", dataset_to_json(*entry).c_str());
+  auto id = SAPHAN_TRY(dataset_option(args));
+  auto db = SAPHAN_TRY(open_admin_store(args));
+  auto entry = SAPHAN_TRY(db->find_dataset(id));
+  std::printf("%s\n", dataset_to_json(entry).c_str());
   return ok();
 }
 

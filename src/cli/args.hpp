@@ -63,10 +63,8 @@ class command_result {
 template <class Parse>
 auto parse_required(const parsed_args& args, const std::string& name, Parse parse)
     -> decltype(parse(std::string())) {
-  auto text = args.required(name);
-  if (!text)
-    return std::move(text).error();
-  return parse(*text);
+  auto text = SAPHAN_TRY(args.required(name));
+  return parse(text);
 }
 
 // One command: what it runs, the options it takes (every other option is refused, so

@@ -158,11 +158,9 @@ std::string tsa_certificate_path(const hub::hub_directory& dir) {
 
 // The origin the log's heads carry; before the first head, the one the hub will sign with.
 result<std::string> log_origin(store& db, const hub::hub_directory& dir) {
-  auto latest = db.latest_checkpoint();
-  if (!latest)
-    return std::move(latest).error();
-  if (*latest) {
-    auto cp = evidence::checkpoint_from_json((*latest)->checkpoint_json);
+  auto latest = SAPHAN_TRY(db.latest_checkpoint());
+  if (latest) {
+    auto cp = evidence::checkpoint_from_json(latest->checkpoint_json);
     if (!cp)
       return make_error(errc::storage_failure, "latest checkpoint: " + cp.error().detail);
     return cp->origin;
@@ -195,19 +193,14 @@ result<crypto::ed25519_public_jwk> log_public_key(const hub::hub_directory& dir)
 
 result<evidence::export_header> export_header_of(store& db, const hub::hub_directory& dir) {
   evidence::export_header header;
-  auto origin = log_origin(db, dir);
-  if (!origin)
-    return std::move(origin).error();
-  header.origin = std::move(*origin);
-  auto key = log_public_key(dir);
-  if (!key)
-    return std::move(key).error();
-  header.log_key = std::move(*key);
+  auto origin = SAPHAN_TRY(log_origin(db, dir));
+  header.origin = std::move(origin);
+  auto key = SAPHAN_TRY(log_public_key(dir));
+  header.log_key = std::move(key);
   if (exists(tsa_certificate_path(dir))) {
-    auto pem = read_file(tsa_certificate_path(dir), evidence::max_tsa_certificate_bytes);
-    if (!pem)
-      return std::move(pem).error();
-    header.tsa_certificates.push_back(std::move(*pem));
+    auto pem =
+        SAPHAN_TRY(read_file(tsa_certificate_path(dir), evidence::max_tsa_certificate_bytes));
+    header.tsa_certificates.push_back(std::move(pem));
   }
   header.exported_at = now_utc();
   return header;
@@ -459,10 +452,8 @@ command_result run_prove(const parsed_args& args) {
 // The same keyed pseudonym the hub stores for the citizen.
 result<std::string> subject_pseudonym(const hub::hub_directory& dir, const std::string& citizen) {
   SAPHAN_TRY_VOID(validate_thai_id(citizen));
-  auto key = crypto::read_pseudonym_key_file(dir.pseudonym_key());
-  if (!key)
-    return std::move(key).error();
-  return crypto::subject_pseudonym(*key, citizen);
+  auto key = SAPHAN_TRY(crypto::read_pseudonym_key_file(dir.pseudonym_key()));
+  return crypto::subject_pseudonym(key, citizen);
 }
 
 result<std::optional<timestamp>> time_option(const parsed_args& args, const std::string& name) {
@@ -478,27 +469,20 @@ result<std::optional<timestamp>> time_option(const parsed_args& args, const std:
 // Everything that comes from the command line alone (usage errors when wrong).
 result<log_filter> search_filter(const parsed_args& args) {
   log_filter f;
-  auto since = time_option(args, "since");
-  if (!since)
-    return std::move(since).error();
-  f.since = *since;
-  auto until = time_option(args, "until");
-  if (!until)
-    return std::move(until).error();
-  f.until = *until;
+  auto since = SAPHAN_TRY(time_option(args, "since"));
+  f.since = since;
+  auto until = SAPHAN_TRY(time_option(args, "until"));
+  f.until = until;
   f.member = args.value("member");
   f.dataset = args.value("dataset");
   f.status = args.value("status");
   f.kind = args.value("kind");
-  auto limit = parse_number("limit", args.value("limit").value_or("100"), 1, max_search_limit);
-  if (!limit)
-    return std::move(limit).error();
-  f.limit = static_cast<std::size_t>(*limit);
+  auto limit =
+      SAPHAN_TRY(parse_number("limit", args.value("limit").value_or("100"), 1, max_search_limit));
+  f.limit = static_cast<std::size_t>(limit);
   if (auto before = args.value("before")) {
-    auto n = parse_number("before", *before, 1, merkle::max_tree_size);
-    if (!n)
-      return std::move(n).error();
-    f.before_index = *n;
+    auto n = SAPHAN_TRY(parse_number("before", *before, 1, merkle::max_tree_size));
+    f.before_index = n;
   }
   if (auto subject = args.value("subject")) {
     auto valid = validate_thai_id(*subject);

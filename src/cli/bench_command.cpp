@@ -101,22 +101,14 @@ result<std::uint64_t> parse_count(const parsed_args& args, const std::string& na
 
 result<bench_options> read_options(const parsed_args& args) {
   bench_options options;
-  auto dir = args.required("dir");
-  if (!dir)
-    return std::move(dir).error();
-  options.dir = *dir;
-  auto entries = parse_count(args, "entries", default_entries, 1, max_entries);
-  if (!entries)
-    return std::move(entries).error();
-  options.entries = *entries;
-  auto threads = parse_count(args, "threads", default_threads, 1, max_threads);
-  if (!threads)
-    return std::move(threads).error();
-  options.threads = *threads;
-  auto every = parse_count(args, "checkpoint-every", default_checkpoint_ms, 10, 60000);
-  if (!every)
-    return std::move(every).error();
-  options.checkpoint_every = std::chrono::milliseconds(*every);
+  auto dir = SAPHAN_TRY(args.required("dir"));
+  options.dir = dir;
+  auto entries = SAPHAN_TRY(parse_count(args, "entries", default_entries, 1, max_entries));
+  options.entries = entries;
+  auto threads = SAPHAN_TRY(parse_count(args, "threads", default_threads, 1, max_threads));
+  options.threads = threads;
+  auto every = SAPHAN_TRY(parse_count(args, "checkpoint-every", default_checkpoint_ms, 10, 60000));
+  options.checkpoint_every = std::chrono::milliseconds(every);
   return options;
 }
 
@@ -140,13 +132,9 @@ result<void> require_fresh(const std::string& dir) {
 class exchange_entries {
  public:
   static result<exchange_entries> create(crypto::pseudonym_key pseudonym_key) {
-    auto consumer = parse_member_id("TH/GOV/JFO/legal-aid");
-    if (!consumer)
-      return std::move(consumer).error();
-    auto dataset = parse_dataset_id("TH/GOV/DOPA/civil-registry/person@1.0");
-    if (!dataset)
-      return std::move(dataset).error();
-    return exchange_entries(std::move(*consumer), std::move(*dataset), std::move(pseudonym_key));
+    auto consumer = SAPHAN_TRY(parse_member_id("TH/GOV/JFO/legal-aid"));
+    auto dataset = SAPHAN_TRY(parse_dataset_id("TH/GOV/DOPA/civil-registry/person@1.0"));
+    return exchange_entries(std::move(consumer), std::move(dataset), std::move(pseudonym_key));
   }
 
   struct exchange {
@@ -300,20 +288,14 @@ struct run_totals {
 
 result<run_totals> run_load(const bench_options& options, const hub::hub_directory& dir,
                             const exchange_entries& make) {
-  auto writer_db = hub::open_hub_store_unaudited(dir);
-  if (!writer_db)
-    return std::move(writer_db).error();
-  auto heads_db = hub::open_hub_store_unaudited(dir);
-  if (!heads_db)
-    return std::move(heads_db).error();
-  auto key = hub::load_or_create_log_key(dir);
-  if (!key)
-    return std::move(key).error();
+  auto writer_db = SAPHAN_TRY(hub::open_hub_store_unaudited(dir));
+  auto heads_db = SAPHAN_TRY(hub::open_hub_store_unaudited(dir));
+  auto key = SAPHAN_TRY(hub::load_or_create_log_key(dir));
 
   std::atomic<std::uint64_t> heads{0};
-  evidence::checkpointer checkpoints(std::move(*heads_db), {bench_origin, *key},
+  evidence::checkpointer checkpoints(std::move(heads_db), {bench_origin, key},
                                      options.checkpoint_every, [&heads] { heads.fetch_add(1); });
-  evidence::log_writer writer(std::move(*writer_db));
+  evidence::log_writer writer(std::move(writer_db));
   checkpoints.start();
 
   std::vector<worker_result> results(options.threads);
@@ -368,22 +350,16 @@ std::uintmax_t file_size_or_zero(const std::string& path) {
 
 // The run is only worth reporting when every entry is in the log and under the last signed head.
 result<std::uint64_t> check_log(const hub::hub_directory& dir, std::uint64_t expected) {
-  auto db = hub::open_hub_store_unaudited(dir);
-  if (!db)
-    return std::move(db).error();
-  auto size = (*db)->log_size();
-  if (!size)
-    return std::move(size).error();
-  auto head = (*db)->latest_checkpoint();
-  if (!head)
-    return std::move(head).error();
-  if (*size != expected || !*head || (*head)->tree_size != expected) {
-    return make_error(errc::internal, "log holds " + std::to_string(*size) +
+  auto db = SAPHAN_TRY(hub::open_hub_store_unaudited(dir));
+  auto size = SAPHAN_TRY(db->log_size());
+  auto head = SAPHAN_TRY(db->latest_checkpoint());
+  if (size != expected || !head || head->tree_size != expected) {
+    return make_error(errc::internal, "log holds " + std::to_string(size) +
                                           " entries, latest head " +
-                                          std::to_string(*head ? (*head)->tree_size : 0) +
+                                          std::to_string(head ? head->tree_size : 0) +
                                           ", expected " + std::to_string(expected));
   }
-  return *size;
+  return size;
 }
 
 void print_report(const bench_options& options, run_totals& t, const hub::hub_directory& dir) {
@@ -418,25 +394,17 @@ void print_report(const bench_options& options, run_totals& t, const hub::hub_di
 }
 
 result<void> run_log_bench(const parsed_args& args) {
-  auto options = read_options(args);
-  if (!options)
-    return std::move(options).error();
-  SAPHAN_TRY_VOID(require_fresh(options->dir));
-  hub::hub_directory dir{options->dir};
+  auto options = SAPHAN_TRY(read_options(args));
+  SAPHAN_TRY_VOID(require_fresh(options.dir));
+  hub::hub_directory dir{options.dir};
   SAPHAN_TRY_VOID(hub::init_hub_directory(dir));
-  auto key = crypto::read_pseudonym_key_file(dir.pseudonym_key());
-  if (!key)
-    return std::move(key).error();
-  auto make = exchange_entries::create(std::move(*key));
-  if (!make)
-    return std::move(make).error();
-  auto totals = run_load(*options, dir, *make);
-  if (!totals)
-    return std::move(totals).error();
-  auto checked = check_log(dir, options->entries);  // also the last connection: WAL folded in
+  auto key = SAPHAN_TRY(crypto::read_pseudonym_key_file(dir.pseudonym_key()));
+  auto make = SAPHAN_TRY(exchange_entries::create(std::move(key)));
+  auto totals = SAPHAN_TRY(run_load(options, dir, make));
+  auto checked = check_log(dir, options.entries);  // also the last connection: WAL folded in
   if (!checked)
     return std::move(checked).error();
-  print_report(*options, *totals, dir);
+  print_report(options, totals, dir);
   return ok();
 }
 

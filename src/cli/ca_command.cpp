@@ -51,22 +51,16 @@ constexpr const char* issue_usage =
     "  --force         replace existing PREFIX.key/PREFIX.crt (key rotation)\n";
 
 result<void> run_init(const parsed_args& args) {
-  auto dir = args.required("dir");
-  if (!dir)
-    return std::move(dir).error();
-  auto days = days_option(args, default_ca_days, pki::max_ca_validity_days);
-  if (!days)
-    return std::move(days).error();
+  auto dir = SAPHAN_TRY(args.required("dir"));
+  auto days = SAPHAN_TRY(days_option(args, default_ca_days, pki::max_ca_validity_days));
   std::string name = args.value("name").value_or(default_ca_name);
 
-  auto created = pki::create_ca(*dir, name, *days);
-  if (!created)
-    return std::move(created).error();
+  auto created = SAPHAN_TRY(pki::create_ca(dir, name, days));
   std::printf(
       "created CA \"%s\", valid %d days\n  key:         %s (secret, mode 0600)\n"
       "  certificate: %s\n  sha256:      %s\n",
-      name.c_str(), *days, created->key_path.c_str(), created->certificate_path.c_str(),
-      created->fingerprint.c_str());
+      name.c_str(), days, created.key_path.c_str(), created.certificate_path.c_str(),
+      created.fingerprint.c_str());
   return ok();
 }
 
@@ -81,30 +75,22 @@ pki::issue_options issue_options_from(const parsed_args& args) {
 }
 
 result<void> run_issue(const parsed_args& args) {
-  auto dir = args.required("dir");
-  if (!dir)
-    return std::move(dir).error();
-  auto member_text = args.required("member");
-  if (!member_text)
-    return std::move(member_text).error();
-  auto out = args.required("out");
-  if (!out)
-    return std::move(out).error();
-  auto member = parse_member_id(*member_text);
+  auto dir = SAPHAN_TRY(args.required("dir"));
+  auto member_text = SAPHAN_TRY(args.required("member"));
+  auto out = SAPHAN_TRY(args.required("out"));
+  auto member = parse_member_id(member_text);
   // A malformed --member is the caller's typo: a usage error (exit 2), not a failure.
   if (!member)
     return make_error(errc::invalid_argument, "--member: " + member.error().detail);
-  auto days = days_option(args, default_certificate_days, pki::max_certificate_validity_days);
-  if (!days)
-    return std::move(days).error();
-  auto issued = pki::issue_certificate(*dir, *member, *out, *days, issue_options_from(args));
-  if (!issued)
-    return std::move(issued).error();
+  auto days =
+      SAPHAN_TRY(days_option(args, default_certificate_days, pki::max_certificate_validity_days));
+  auto issued =
+      SAPHAN_TRY(pki::issue_certificate(dir, *member, out, days, issue_options_from(args)));
   std::printf(
       "issued certificate for %s, valid %d days\n  key:         %s (secret, mode 0600)\n"
       "  certificate: %s\n  sha256:      %s\n",
-      member_text->c_str(), *days, issued->key_path.c_str(), issued->certificate_path.c_str(),
-      issued->fingerprint.c_str());
+      member_text.c_str(), days, issued.key_path.c_str(), issued.certificate_path.c_str(),
+      issued.fingerprint.c_str());
   return ok();
 }
 

@@ -17,10 +17,8 @@ constexpr const char* usage =
 
 // A bad config is a failure to start (exit 1), not a usage error (exit 2).
 command_result run_connector(const parsed_args& args) {
-  auto path = args.required("config");
-  if (!path)
-    return std::move(path).error();
-  auto config = connector::read_connector_config(*path);
+  auto path = SAPHAN_TRY(args.required("config"));
+  auto config = connector::read_connector_config(path);
   if (!config)
     return command_result::failure(config.error());
   auto service = connector::connector_service::create(*config);

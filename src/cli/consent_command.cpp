@@ -61,10 +61,8 @@ result<std::uint32_t> parse_count(const std::string& name, const std::string& te
 }
 
 result<std::unique_ptr<store>> open_store(const parsed_args& args) {
-  auto dir = args.required("dir");
-  if (!dir)
-    return std::move(dir).error();
-  return hub::open_hub_store({*dir});
+  auto dir = SAPHAN_TRY(args.required("dir"));
+  return hub::open_hub_store({dir});
 }
 
 // The datasets must be published and the fields must exist in at least one of them.
@@ -72,13 +70,9 @@ result<void> check_terms_against_catalog(store& s, const consent_terms& terms) {
   SAPHAN_TRY_VOID(s.find_member(terms.consumer));
   std::set<std::string> known;
   for (const auto& id : terms.datasets) {
-    auto entry = s.find_dataset(id);
-    if (!entry)
-      return std::move(entry).error();
-    auto fields = schema_fields(entry->schema);
-    if (!fields)
-      return std::move(fields).error();
-    known.insert(fields->begin(), fields->end());
+    auto entry = SAPHAN_TRY(s.find_dataset(id));
+    auto fields = SAPHAN_TRY(schema_fields(entry.schema));
+    known.insert(fields.begin(), fields.end());
   }
   for (const auto& f : terms.fields) {
     if (known.count(f) == 0) {
@@ -90,30 +84,20 @@ result<void> check_terms_against_catalog(store& s, const consent_terms& terms) {
 
 result<consent_terms> terms_from_args(const parsed_args& args) {
   consent_terms terms;
-  auto subject = args.required("subject");
-  if (!subject)
-    return std::move(subject).error();
-  terms.subject = *subject;
-  auto consumer = parse_required(args, "consumer", parse_member_id);
-  if (!consumer)
-    return std::move(consumer).error();
-  terms.consumer = *consumer;
+  auto subject = SAPHAN_TRY(args.required("subject"));
+  terms.subject = subject;
+  auto consumer = SAPHAN_TRY(parse_required(args, "consumer", parse_member_id));
+  terms.consumer = consumer;
   for (const auto& d : args.values("dataset")) {
-    auto id = parse_dataset_id(d);
-    if (!id)
-      return std::move(id).error();
-    terms.datasets.push_back(*id);
+    auto id = SAPHAN_TRY(parse_dataset_id(d));
+    terms.datasets.push_back(id);
   }
   if (terms.datasets.empty())
     return make_error(errc::invalid_argument, "--dataset is required");
-  auto purpose = args.required("purpose");
-  if (!purpose)
-    return std::move(purpose).error();
-  terms.purpose = *purpose;
-  auto fields = parse_required(args, "fields", split_fields);
-  if (!fields)
-    return std::move(fields).error();
-  terms.fields = *fields;
+  auto purpose = SAPHAN_TRY(args.required("purpose"));
+  terms.purpose = purpose;
+  auto fields = SAPHAN_TRY(parse_required(args, "fields", split_fields));
+  terms.fields = fields;
 
   terms.valid_from = now_utc();
   if (auto from = args.value("from")) {
@@ -128,58 +112,42 @@ result<consent_terms> terms_from_args(const parsed_args& args) {
       return make_error(errc::invalid_argument, "--until: " + t.error().detail);
     terms.valid_until = *t;
   } else if (auto days = args.value("days")) {
-    auto n = parse_count("days", *days, 3660);
-    if (!n)
-      return std::move(n).error();
-    terms.valid_until = terms.valid_from + std::chrono::days(*n);
+    auto n = SAPHAN_TRY(parse_count("days", *days, 3660));
+    terms.valid_until = terms.valid_from + std::chrono::days(n);
   } else {
     return make_error(errc::invalid_argument, "--until or --days is required");
   }
   if (auto uses = args.value("max-uses")) {
-    auto n = parse_count("max-uses", *uses, 1000000);
-    if (!n)
-      return std::move(n).error();
-    terms.max_uses = *n;
+    auto n = SAPHAN_TRY(parse_count("max-uses", *uses, 1000000));
+    terms.max_uses = n;
   }
   terms.collection_method = args.value("method").value_or("cli");
   return terms;
 }
 
 result<void> cmd_request(const parsed_args& args) {
-  auto terms = terms_from_args(args);
-  if (!terms)
-    return std::move(terms).error();
+  auto terms = SAPHAN_TRY(terms_from_args(args));
   auto now = now_utc();
-  auto artefact = request_consent(consent_id{"cns-" + crypto::random_id()}, *terms, now,
-                                  args.value("actor").value_or(to_string(terms->consumer)));
-  if (!artefact)
-    return std::move(artefact).error();
-  auto db = open_store(args);
-  if (!db)
-    return std::move(db).error();
-  SAPHAN_TRY_VOID(check_terms_against_catalog(**db, *terms));
-  SAPHAN_TRY_VOID((*db)->add_consent(*artefact));
-  std::printf("%s\n", artefact->id.value.c_str());
+  auto artefact =
+      SAPHAN_TRY(request_consent(consent_id{"cns-" + crypto::random_id()}, terms, now,
+                                 args.value("actor").value_or(to_string(terms.consumer))));
+  auto db = SAPHAN_TRY(open_store(args));
+  SAPHAN_TRY_VOID(check_terms_against_catalog(*db, terms));
+  SAPHAN_TRY_VOID(db->add_consent(artefact));
+  std::printf("%s\n", artefact.id.value.c_str());
   return ok();
 }
 
 using transition_fn = result<consent_artefact> (*)(const consent_artefact&, timestamp, std::string);
 
 result<void> apply_transition(const parsed_args& args, transition_fn transition, const char* verb) {
-  auto id = args.required("id");
-  if (!id)
-    return std::move(id).error();
-  auto db = open_store(args);
-  if (!db)
-    return std::move(db).error();
-  auto current = (*db)->find_consent(consent_id{*id});
-  if (!current)
-    return std::move(current).error();
-  auto next = transition(*current, now_utc(), args.value("actor").value_or(current->subject));
-  if (!next)
-    return std::move(next).error();
-  SAPHAN_TRY_VOID((*db)->update_consent(*next, current->status));
-  std::printf("%s %s\n", verb, id->c_str());
+  auto id = SAPHAN_TRY(args.required("id"));
+  auto db = SAPHAN_TRY(open_store(args));
+  auto current = SAPHAN_TRY(db->find_consent(consent_id{id}));
+  auto next =
+      SAPHAN_TRY(transition(current, now_utc(), args.value("actor").value_or(current.subject)));
+  SAPHAN_TRY_VOID(db->update_consent(next, current.status));
+  std::printf("%s %s\n", verb, id.c_str());
   return ok();
 }
 
@@ -194,16 +162,10 @@ result<void> cmd_revoke(const parsed_args& args) {
 }
 
 result<void> cmd_show(const parsed_args& args) {
-  auto id = args.required("id");
-  if (!id)
-    return std::move(id).error();
-  auto db = open_store(args);
-  if (!db)
-    return std::move(db).error();
-  auto artefact = (*db)->find_consent(consent_id{*id});
-  if (!artefact)
-    return std::move(artefact).error();
-  std::printf("%s\n", consent_to_json(*artefact).c_str());
+  auto id = SAPHAN_TRY(args.required("id"));
+  auto db = SAPHAN_TRY(open_store(args));
+  auto artefact = SAPHAN_TRY(db->find_consent(consent_id{id}));
+  std::printf("%s\n", consent_to_json(artefact).c_str());
   return ok();
 }
 
@@ -211,30 +173,22 @@ result<void> cmd_list(const parsed_args& args) {
   consent_filter filter;
   filter.subject = args.value("subject");
   if (auto consumer = args.value("consumer")) {
-    auto id = parse_member_id(*consumer);
-    if (!id)
-      return std::move(id).error();
-    filter.consumer = *id;
+    auto id = SAPHAN_TRY(parse_member_id(*consumer));
+    filter.consumer = id;
   }
   // --status is the status a consent has now: an active one past its validUntil is expired
   // even before the hub's sweep has stored that, so active and expired are sorted here.
   std::optional<consent_status> wanted;
   if (auto status = args.value("status")) {
-    auto s = parse_consent_status(*status);
-    if (!s)
-      return std::move(s).error();
-    wanted = *s;
-    if (*s != consent_status::active && *s != consent_status::expired)
-      filter.status = *s;
+    auto s = SAPHAN_TRY(parse_consent_status(*status));
+    wanted = s;
+    if (s != consent_status::active && s != consent_status::expired)
+      filter.status = s;
   }
-  auto db = open_store(args);
-  if (!db)
-    return std::move(db).error();
-  auto list = (*db)->list_consents(filter);
-  if (!list)
-    return std::move(list).error();
+  auto db = SAPHAN_TRY(open_store(args));
+  auto list = SAPHAN_TRY(db->list_consents(filter));
   auto now = now_utc();
-  for (const auto& c : *list) {
+  for (const auto& c : list) {
     const auto status = effective_status(c, now);
     if (wanted && status != *wanted)
       continue;
@@ -247,13 +201,9 @@ result<void> cmd_list(const parsed_args& args) {
 }
 
 result<void> cmd_expire(const parsed_args& args) {
-  auto db = open_store(args);
-  if (!db)
-    return std::move(db).error();
-  auto done = hub::expire_due_consents(**db, now_utc());
-  if (!done)
-    return std::move(done).error();
-  std::printf("expired %zu consents\n", done->expired);
+  auto db = SAPHAN_TRY(open_store(args));
+  auto done = SAPHAN_TRY(hub::expire_due_consents(*db, now_utc()));
+  std::printf("expired %zu consents\n", done.expired);
   return ok();
 }
 

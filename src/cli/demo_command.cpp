@@ -73,39 +73,29 @@ std::string default_dir(const char* name) {
 
 result<demo::demo_options> init_options(const parsed_args& args) {
   demo::demo_options options;
-  auto dir = args.required("dir");
-  if (!dir)
-    return std::move(dir).error();
-  options.dir = *dir;
+  auto dir = SAPHAN_TRY(args.required("dir"));
+  options.dir = dir;
   options.config_dir = args.value("config").value_or(default_dir("config"));
   options.schemas_dir = args.value("schemas").value_or(default_dir("schemas"));
   if (auto text = args.value("persons")) {
-    auto n = parse_number("persons", *text, 1, demo::max_persons);
-    if (!n)
-      return std::move(n).error();
-    options.persons = static_cast<std::size_t>(*n);
+    auto n = SAPHAN_TRY(parse_number("persons", *text, 1, demo::max_persons));
+    options.persons = static_cast<std::size_t>(n);
   }
   if (auto text = args.value("seed")) {
-    auto n = parse_number("seed", *text, 0, std::numeric_limits<std::int64_t>::max());
-    if (!n)
-      return std::move(n).error();
-    options.seed = *n;
+    auto n = SAPHAN_TRY(parse_number("seed", *text, 0, std::numeric_limits<std::int64_t>::max()));
+    options.seed = n;
   }
   if (auto text = args.value("base-port")) {
-    auto n = parse_number("base-port", *text, demo::min_base_port, demo::max_base_port);
-    if (!n)
-      return std::move(n).error();
-    options.base_port = static_cast<std::uint16_t>(*n);
+    auto n = SAPHAN_TRY(parse_number("base-port", *text, demo::min_base_port, demo::max_base_port));
+    options.base_port = static_cast<std::uint16_t>(n);
   }
   return options;
 }
 
 result<void> cmd_init(const parsed_args& args) {
-  auto options = init_options(args);
-  if (!options)
-    return std::move(options).error();
-  std::printf("saphan demo init: %s\n", options->dir.c_str());
-  return demo::init_demo(*options, [](const std::string& line) {
+  auto options = SAPHAN_TRY(init_options(args));
+  std::printf("saphan demo init: %s\n", options.dir.c_str());
+  return demo::init_demo(options, [](const std::string& line) {
     std::printf("%s\n", line.c_str());
     std::fflush(stdout);
   });
@@ -130,25 +120,19 @@ struct trail_options {
 result<trail_options> parse_trail_options(const parsed_args& args) {
   trail_options options;
   if (auto text = args.value("from")) {
-    auto n = parse_number("from", *text, 0, std::numeric_limits<std::int64_t>::max());
-    if (!n)
-      return std::move(n).error();
-    options.from = static_cast<std::int64_t>(*n);
+    auto n = SAPHAN_TRY(parse_number("from", *text, 0, std::numeric_limits<std::int64_t>::max()));
+    options.from = static_cast<std::int64_t>(n);
   }
   if (auto text = args.value("limit")) {
-    auto n = parse_number("limit", *text, 1, max_trail_rows);
-    if (!n)
-      return std::move(n).error();
-    options.limit = static_cast<std::size_t>(*n);
+    auto n = SAPHAN_TRY(parse_number("limit", *text, 1, max_trail_rows));
+    options.limit = static_cast<std::size_t>(n);
   }
   if (auto text = args.value("tail")) {
     if (args.value("from") || args.value("limit")) {
       return make_error(errc::invalid_argument, "--tail: not with --from or --limit");
     }
-    auto n = parse_number("tail", *text, 1, max_trail_rows);
-    if (!n)
-      return std::move(n).error();
-    options.tail = static_cast<std::size_t>(*n);
+    auto n = SAPHAN_TRY(parse_number("tail", *text, 1, max_trail_rows));
+    options.tail = static_cast<std::size_t>(n);
     options.limit = std::numeric_limits<std::size_t>::max();
   }
   return options;
@@ -161,23 +145,17 @@ struct signed_head {
 };
 
 result<std::optional<signed_head>> latest_head(store& db, const std::string& dir) {
-  auto latest = db.latest_checkpoint();
+  auto latest = SAPHAN_TRY(db.latest_checkpoint());
   if (!latest)
-    return std::move(latest).error();
-  if (!*latest)
     return std::optional<signed_head>();
-  auto head = evidence::checkpoint_from_json((*latest)->checkpoint_json);
-  if (!head)
-    return std::move(head).error();
-  signed_head out{std::move(*head), false};
+  auto head = SAPHAN_TRY(evidence::checkpoint_from_json(latest->checkpoint_json));
+  signed_head out{std::move(head), false};
   std::error_code ec;
   for (const auto& key_file : {dir + "/hub/keys/log-signing.jwk", dir + "/keys/log-signing.jwk"}) {
     if (!fs::is_regular_file(key_file, ec))
       continue;
-    auto key = crypto::read_signing_key_file(key_file);
-    if (!key)
-      return std::move(key).error();
-    SAPHAN_TRY_VOID(evidence::verify_checkpoint(out.head, key->keys.public_key));
+    auto key = SAPHAN_TRY(crypto::read_signing_key_file(key_file));
+    SAPHAN_TRY_VOID(evidence::verify_checkpoint(out.head, key.keys.public_key));
     out.signature_checked = true;
     break;
   }
@@ -199,54 +177,43 @@ std::string proof_note(store& db, const log_row& row, const std::optional<signed
 }
 
 result<void> cmd_trail(const parsed_args& args) {
-  auto dir = args.required("dir");
-  if (!dir)
-    return std::move(dir).error();
-  auto options = parse_trail_options(args);
-  if (!options)
-    return std::move(options).error();
-  auto db = open_existing_store(*dir);
-  if (!db)
-    return std::move(db).error();
-  auto head = latest_head(**db, *dir);
-  if (!head)
-    return std::move(head).error();
+  auto dir = SAPHAN_TRY(args.required("dir"));
+  auto options = SAPHAN_TRY(parse_trail_options(args));
+  auto db = SAPHAN_TRY(open_existing_store(dir));
+  auto head = SAPHAN_TRY(latest_head(*db, dir));
 
   std::deque<std::string> held;  // --tail: the last lines, printed at the end
   std::size_t read = 0;
   std::size_t failed = 0;
-  auto next = static_cast<std::uint64_t>(options->from);
-  while (read < options->limit) {
-    const std::size_t page = std::min<std::size_t>(options->limit - read, 1000);
-    auto rows = (*db)->read_log(next, page);
-    if (!rows)
-      return std::move(rows).error();
-    if (rows->empty())
+  auto next = static_cast<std::uint64_t>(options.from);
+  while (read < options.limit) {
+    const std::size_t page = std::min<std::size_t>(options.limit - read, 1000);
+    auto rows = SAPHAN_TRY(db->read_log(next, page));
+    if (rows.empty())
       break;
-    for (const auto& row : *rows) {
-      auto note = proof_note(**db, row, *head);
+    for (const auto& row : rows) {
+      auto note = proof_note(*db, row, head);
       if (note.rfind("proved", 0) != 0 && note.rfind("not yet", 0) != 0)
         ++failed;
       auto text = demo::format_trail_line(demo::summarise_entry(row), note);
-      if (!options->tail) {
+      if (!options.tail) {
         std::printf("%s\n", text.c_str());
         continue;
       }
       held.push_back(std::move(text));
-      if (held.size() > *options->tail)
+      if (held.size() > options.tail)
         held.pop_front();
     }
-    next = rows->back().index + 1;
-    read += rows->size();
+    next = rows.back().index + 1;
+    read += rows.size();
   }
   for (const auto& line : held)
     std::printf("%s\n", line.c_str());
-  if (*head) {
-    std::printf(
-        "signed tree head: size %llu, root %s, %s, signature %s\n",
-        static_cast<unsigned long long>((*head)->head.tree_size),
-        (*head)->head.root_hash.to_hex().c_str(), format_rfc3339((*head)->head.timestamp).c_str(),
-        (*head)->signature_checked ? "verified with the log key" : "NOT CHECKED (no log key)");
+  if (head) {
+    std::printf("signed tree head: size %llu, root %s, %s, signature %s\n",
+                static_cast<unsigned long long>(head->head.tree_size),
+                head->head.root_hash.to_hex().c_str(), format_rfc3339(head->head.timestamp).c_str(),
+                head->signature_checked ? "verified with the log key" : "NOT CHECKED (no log key)");
   } else {
     std::printf("no signed tree head yet\n");
   }

@@ -30,64 +30,43 @@ result<std::unique_ptr<evidence::timestamper>> make_timestamper(const hub::hub_c
   settings.tsa_url = config.tsa->url;
   settings.trust = {config.tsa->ca, config.tsa->certificate};
   settings.grace_period = config.tsa->grace;
-  auto connection = hub::open_hub_store_unaudited(dir);
-  if (!connection)
-    return std::move(connection).error();
-  return evidence::timestamper::create(std::move(settings), std::move(*connection));
+  auto connection = SAPHAN_TRY(hub::open_hub_store_unaudited(dir));
+  return evidence::timestamper::create(std::move(settings), std::move(connection));
 }
 
 result<void> run_hub(const parsed_args& args) {
-  auto dir_text = args.required("dir");
-  if (!dir_text)
-    return std::move(dir_text).error();
-  hub::hub_directory dir{*dir_text};
-  auto config = hub::load_hub_config(args.value("config").value_or(dir.root + "/hub.json"));
-  if (!config)
-    return std::move(config).error();
-  auto db = hub::open_hub_store_unaudited(dir);
-  if (!db)
-    return std::move(db).error();
-  auto identity = hub::load_hub_identity(dir, config->member);
-  if (!identity)
-    return std::move(identity).error();
+  auto dir_text = SAPHAN_TRY(args.required("dir"));
+  hub::hub_directory dir{dir_text};
+  auto config =
+      SAPHAN_TRY(hub::load_hub_config(args.value("config").value_or(dir.root + "/hub.json")));
+  auto db = SAPHAN_TRY(hub::open_hub_store_unaudited(dir));
+  auto identity = SAPHAN_TRY(hub::load_hub_identity(dir, config.member));
 
-  auto log_key = hub::load_or_create_log_key(dir);
-  if (!log_key)
-    return std::move(log_key).error();
-  evidence::log_identity log_identity{"saphan/" + to_string(config->member), *log_key};
+  auto log_key = SAPHAN_TRY(hub::load_or_create_log_key(dir));
+  evidence::log_identity log_identity{"saphan/" + to_string(config.member), log_key};
   // The evidence writer and the checkpointer each get their own connection: the group commit's
   // fsync never holds up the readers of the exchange path (WAL lets them read meanwhile).
-  auto writer_db = hub::open_hub_store_unaudited(dir);
-  if (!writer_db)
-    return std::move(writer_db).error();
-  evidence::log_writer writer(std::move(*writer_db));
-  auto stamps = make_timestamper(*config, dir);
-  if (!stamps)
-    return std::move(stamps).error();
-  auto checkpoint_db = hub::open_hub_store_unaudited(dir);
-  if (!checkpoint_db)
-    return std::move(checkpoint_db).error();
-  evidence::checkpointer heads(std::move(*checkpoint_db), log_identity, config->checkpoint_interval,
-                               [t = stamps->get()] {
+  auto writer_db = SAPHAN_TRY(hub::open_hub_store_unaudited(dir));
+  evidence::log_writer writer(std::move(writer_db));
+  auto stamps = SAPHAN_TRY(make_timestamper(config, dir));
+  auto checkpoint_db = SAPHAN_TRY(hub::open_hub_store_unaudited(dir));
+  evidence::checkpointer heads(std::move(checkpoint_db), log_identity, config.checkpoint_interval,
+                               [t = stamps.get()] {
                                  if (t)
                                    t->poke();
                                });
 
   // Consents that run out are marked expired, each with its evidence entry (audited store).
-  auto expiry_db = hub::open_hub_store(dir, "hub");
-  if (!expiry_db)
-    return std::move(expiry_db).error();
-  hub::consent_expirer expiry(std::move(*expiry_db), config->consent_expiry_interval);
+  auto expiry_db = SAPHAN_TRY(hub::open_hub_store(dir, "hub"));
+  hub::consent_expirer expiry(std::move(expiry_db), config.consent_expiry_interval);
 
-  hub::hub_server server(*config, **db, writer, std::move(*identity), log_identity);
-  server.watch_timestamps(stamps->get());
-  auto port = server.start();
-  if (!port)
-    return std::move(port).error();
+  hub::hub_server server(config, *db, writer, std::move(identity), log_identity);
+  server.watch_timestamps(stamps.get());
+  auto port = SAPHAN_TRY(server.start());
   heads.start();
   expiry.start();
-  if (*stamps)
-    (*stamps)->start();
+  if (stamps)
+    stamps->start();
   // Housekeeping: closes the provider connections a burst left idle, and returns freed memory to
   // the system (what those closes free goes back at the next round).
   periodic trim(memory_return_interval, [&server] {
@@ -95,15 +74,15 @@ result<void> run_hub(const parsed_args& args) {
     return_free_memory();
   });
   trim.start();
-  std::printf("hub %s listening on https://%s:%u\n", to_string(config->member).c_str(),
-              config->listen_address.c_str(), static_cast<unsigned>(*port));
+  std::printf("hub %s listening on https://%s:%u\n", to_string(config.member).c_str(),
+              config.listen_address.c_str(), static_cast<unsigned>(port));
   std::fflush(stdout);
   server.wait_for_signal();
   trim.stop();
   expiry.stop();
   heads.stop();
-  if (*stamps)
-    (*stamps)->stop();
+  if (stamps)
+    stamps->stop();
   writer.stop();
   std::printf("hub stopped\n");
   return ok();

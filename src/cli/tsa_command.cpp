@@ -141,42 +141,33 @@ result<void> make_private_directory(const std::string& dir) {
 result<std::string> prepare_issuer(const std::string& dir,
                                    const std::optional<std::string>& ca_dir) {
   if (!ca_dir) {
-    auto root = pki::create_ca(dir, default_root_name, default_root_days);
-    if (!root)
-      return std::move(root).error();
+    SAPHAN_TRY_VOID(pki::create_ca(dir, default_root_name, default_root_days));
     return dir;
   }
   if (same_directory(dir, *ca_dir))
     return *ca_dir;
-  auto anchor = read_file(in_dir(*ca_dir, pki::ca_certificate_file), pki::max_pem_bytes);
-  if (!anchor)
-    return std::move(anchor).error();
+  auto anchor =
+      SAPHAN_TRY(read_file(in_dir(*ca_dir, pki::ca_certificate_file), pki::max_pem_bytes));
   SAPHAN_TRY_VOID(make_private_directory(dir));
-  SAPHAN_TRY_VOID(write_file_atomic(in_dir(dir, pki::ca_certificate_file), *anchor, 0644));
+  SAPHAN_TRY_VOID(write_file_atomic(in_dir(dir, pki::ca_certificate_file), anchor, 0644));
   return *ca_dir;
 }
 
 result<void> run_init(const parsed_args& args) {
-  auto dir = args.required("dir");
-  if (!dir)
-    return std::move(dir).error();
-  auto days = days_option(args, default_tsa_days, pki::max_tsa_certificate_validity_days);
-  if (!days)
-    return std::move(days).error();
+  auto dir = SAPHAN_TRY(args.required("dir"));
+  auto days =
+      SAPHAN_TRY(days_option(args, default_tsa_days, pki::max_tsa_certificate_validity_days));
   auto ca_dir = args.value("ca");
   std::string name = args.value("name").value_or(default_tsa_name);
-  SAPHAN_TRY_VOID(refuse_existing(*dir, ca_dir));
-  auto issuer = prepare_issuer(*dir, ca_dir);
-  if (!issuer)
-    return std::move(issuer).error();
-  auto issued = pki::issue_tsa_certificate(*issuer, name, in_dir(*dir, tsa_prefix), *days, false);
-  if (!issued)
-    return std::move(issued).error();
+  SAPHAN_TRY_VOID(refuse_existing(dir, ca_dir));
+  auto issuer = SAPHAN_TRY(prepare_issuer(dir, ca_dir));
+  auto issued =
+      SAPHAN_TRY(pki::issue_tsa_certificate(issuer, name, in_dir(dir, tsa_prefix), days, false));
   std::printf(
       "created TSA \"%s\", valid %d days\n  key:         %s (secret, mode 0600)\n"
       "  certificate: %s\n  trust:       %s\n  sha256:      %s\n",
-      name.c_str(), *days, issued->key_path.c_str(), issued->certificate_path.c_str(),
-      in_dir(*dir, pki::ca_certificate_file).c_str(), issued->fingerprint.c_str());
+      name.c_str(), days, issued.key_path.c_str(), issued.certificate_path.c_str(),
+      in_dir(dir, pki::ca_certificate_file).c_str(), issued.fingerprint.c_str());
   return ok();
 }
 
@@ -184,15 +175,13 @@ result<void> serve(const std::string& dir, const listen_address& where, tsa::tsa
   net::asio::io_context io;
   net::http_server server(io, nullptr, tsa::server_limits(),
                           tsa::make_handler(std::move(signer), tsa::random_serials()));
-  auto port = server.listen(where.host, where.port);
-  if (!port)
-    return std::move(port).error();
+  auto port = SAPHAN_TRY(server.listen(where.host, where.port));
   net::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&server, &io](const boost::system::error_code&, int) {
     server.stop();
     io.stop();
   });
-  std::printf("tsa listening on http://%s:%u\n", where.host.c_str(), static_cast<unsigned>(*port));
+  std::printf("tsa listening on http://%s:%u\n", where.host.c_str(), static_cast<unsigned>(port));
   std::printf("  certificate: %s\n", in_dir(dir, "tsa.crt").c_str());
   std::fflush(stdout);
   io.run();
@@ -201,24 +190,16 @@ result<void> serve(const std::string& dir, const listen_address& where, tsa::tsa
 }
 
 result<void> run_serve(const parsed_args& args) {
-  auto dir = args.required("dir");
-  if (!dir)
-    return std::move(dir).error();
-  auto listen_text = args.required("listen");
-  if (!listen_text)
-    return std::move(listen_text).error();
-  auto where = parse_listen(*listen_text);
-  if (!where)
-    return std::move(where).error();
+  auto dir = SAPHAN_TRY(args.required("dir"));
+  auto listen_text = SAPHAN_TRY(args.required("listen"));
+  auto where = SAPHAN_TRY(parse_listen(listen_text));
   tsa::signer_config config;
-  config.certificate_path = in_dir(*dir, "tsa.crt");
-  config.key_path = in_dir(*dir, "tsa.key");
+  config.certificate_path = in_dir(dir, "tsa.crt");
+  config.key_path = in_dir(dir, "tsa.key");
   if (auto policy = args.value("policy"))
     config.policy_oid = *policy;
-  auto signer = tsa::tsa_signer::create(config);
-  if (!signer)
-    return std::move(signer).error();
-  return serve(*dir, *where, std::move(*signer));
+  auto signer = SAPHAN_TRY(tsa::tsa_signer::create(config));
+  return serve(dir, where, std::move(signer));
 }
 
 const std::map<std::string, command_spec>& tsa_commands() {

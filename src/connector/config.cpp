@@ -16,66 +16,50 @@ error fail(const std::string& where, const std::string& rule) {
 
 result<std::string> required_path(const json_object& obj, std::string_view name,
                                   const std::string& base_dir) {
-  auto value = obj.string(name);
-  if (!value)
-    return std::move(value).error();
-  if (value->empty() || value->size() > 4096)
+  auto value = SAPHAN_TRY(obj.string(name));
+  if (value.empty() || value.size() > 4096)
     return obj.fail(name, "must be a path of 1..4096 characters");
-  return resolve_path(base_dir, *value);
+  return resolve_path(base_dir, value);
 }
 
 result<member_id> required_member(const json_object& obj, std::string_view name) {
-  auto value = obj.string(name);
-  if (!value)
-    return std::move(value).error();
-  auto id = parse_member_id(*value);
+  auto value = SAPHAN_TRY(obj.string(name));
+  auto id = parse_member_id(value);
   if (!id)
     return obj.fail(name, id.error().detail);
   return id;
 }
 
 result<listen_address> read_listen(const json_object& obj) {
-  auto text = obj.string("listen");
-  if (!text)
-    return std::move(text).error();
-  auto address = parse_listen_address(*text);
+  auto text = SAPHAN_TRY(obj.string("listen"));
+  auto address = parse_listen_address(text);
   if (!address)
     return obj.fail("listen", address.error().detail);
   return address;
 }
 
 result<tls_paths> read_tls(const json_object& root, const std::string& base_dir) {
-  auto value = root.member("tls");
-  if (!value)
-    return std::move(value).error();
-  SAPHAN_TRY_VOID(reject_unknown_members(**value, "config.tls", {"certificate", "key", "ca"}));
-  json_object obj(**value, "config.tls", config_error);
+  auto value = SAPHAN_TRY(root.member("tls"));
+  SAPHAN_TRY_VOID(reject_unknown_members(*value, "config.tls", {"certificate", "key", "ca"}));
+  json_object obj(*value, "config.tls", config_error);
   tls_paths out;
-  auto certificate = required_path(obj, "certificate", base_dir);
-  if (!certificate)
-    return std::move(certificate).error();
-  out.certificate = *certificate;
-  auto key = required_path(obj, "key", base_dir);
-  if (!key)
-    return std::move(key).error();
-  out.key = *key;
-  auto ca = required_path(obj, "ca", base_dir);
-  if (!ca)
-    return std::move(ca).error();
-  out.ca = *ca;
+  auto certificate = SAPHAN_TRY(required_path(obj, "certificate", base_dir));
+  out.certificate = certificate;
+  auto key = SAPHAN_TRY(required_path(obj, "key", base_dir));
+  out.key = key;
+  auto ca = SAPHAN_TRY(required_path(obj, "ca", base_dir));
+  out.ca = ca;
   return out;
 }
 
 result<consumer_config> read_consumer(const rapidjson::Value& value) {
   SAPHAN_TRY_VOID(reject_unknown_members(value, "config.consumer", {"listen"}));
   json_object obj(value, "config.consumer", config_error);
-  auto listen = read_listen(obj);
-  if (!listen)
-    return std::move(listen).error();
-  if (!is_loopback(listen->host)) {
+  auto listen = SAPHAN_TRY(read_listen(obj));
+  if (!is_loopback(listen.host)) {
     return obj.fail("listen", "must be a loopback address (the local API is plain HTTP)");
   }
-  return consumer_config{*listen};
+  return consumer_config{listen};
 }
 
 result<provider_dataset_config> read_dataset(const std::string& id_text,
@@ -89,22 +73,16 @@ result<provider_dataset_config> read_dataset(const std::string& id_text,
   json_object obj(value, where, config_error);
   provider_dataset_config out;
   out.id = *id;
-  auto schema = required_path(obj, "schema", base_dir);
-  if (!schema)
-    return std::move(schema).error();
-  out.schema_path = *schema;
-  auto subject = obj.string("subjectField");
-  if (!subject)
-    return std::move(subject).error();
-  if (subject->empty() || subject->size() > 64)
+  auto schema = SAPHAN_TRY(required_path(obj, "schema", base_dir));
+  out.schema_path = schema;
+  auto subject = SAPHAN_TRY(obj.string("subjectField"));
+  if (subject.empty() || subject.size() > 64)
     return obj.fail("subjectField", "1..64 characters");
-  out.subject_field = *subject;
-  auto adapter = obj.member("adapter");
-  if (!adapter)
-    return std::move(adapter).error();
-  if (!(*adapter)->IsObject())
+  out.subject_field = subject;
+  auto adapter = SAPHAN_TRY(obj.member("adapter"));
+  if (!adapter->IsObject())
     return obj.fail("adapter", "must be an object");
-  out.adapter_json = write_json(**adapter);
+  out.adapter_json = write_json(*adapter);
   return out;
 }
 
@@ -113,64 +91,48 @@ result<provider_config> read_provider(const rapidjson::Value& value, const std::
       reject_unknown_members(value, "config.provider", {"listen", "pseudonymKey", "datasets"}));
   json_object obj(value, "config.provider", config_error);
   provider_config out;
-  auto listen = read_listen(obj);
-  if (!listen)
-    return std::move(listen).error();
-  out.listen = *listen;
-  auto key = required_path(obj, "pseudonymKey", base_dir);
-  if (!key)
-    return std::move(key).error();
-  out.pseudonym_key_path = *key;
-  auto datasets = obj.member("datasets");
-  if (!datasets)
-    return std::move(datasets).error();
-  const auto& list = **datasets;
+  auto listen = SAPHAN_TRY(read_listen(obj));
+  out.listen = listen;
+  auto key = SAPHAN_TRY(required_path(obj, "pseudonymKey", base_dir));
+  out.pseudonym_key_path = key;
+  auto datasets = SAPHAN_TRY(obj.member("datasets"));
+  const auto& list = *datasets;
   if (!list.IsObject() || list.MemberCount() == 0)
     return obj.fail("datasets", "must be a non-empty object");
   if (list.MemberCount() > max_provider_datasets) {
     return obj.fail("datasets", "at most " + std::to_string(max_provider_datasets) + " datasets");
   }
   for (auto m = list.MemberBegin(); m != list.MemberEnd(); ++m) {
-    auto dataset = read_dataset(std::string(m->name.GetString(), m->name.GetStringLength()),
-                                m->value, base_dir);
-    if (!dataset)
-      return std::move(dataset).error();
-    out.datasets.push_back(std::move(*dataset));
+    auto dataset = SAPHAN_TRY(read_dataset(
+        std::string(m->name.GetString(), m->name.GetStringLength()), m->value, base_dir));
+    out.datasets.push_back(std::move(dataset));
   }
   return out;
 }
 
 result<void> read_sides(const json_object& root, connector_config& c) {
   if (const auto* consumer = root.find("consumer")) {
-    auto side = read_consumer(*consumer);
-    if (!side)
-      return std::move(side).error();
-    c.consumer = *side;
+    auto side = SAPHAN_TRY(read_consumer(*consumer));
+    c.consumer = side;
   }
   if (const auto* provider = root.find("provider")) {
-    auto side = read_provider(*provider, c.base_dir);
-    if (!side)
-      return std::move(side).error();
-    c.provider = std::move(*side);
+    auto side = SAPHAN_TRY(read_provider(*provider, c.base_dir));
+    c.provider = std::move(side);
   }
   if (!c.consumer && !c.provider)
     return fail("config", "needs \"consumer\", \"provider\" or both");
   if (c.consumer) {
     // The consumer side calls the hub and decrypts answers; the provider side needs neither.
-    auto hub = root.string("hub");
-    if (!hub)
-      return std::move(hub).error();
-    auto endpoint = net::parse_endpoint(*hub);
+    auto hub = SAPHAN_TRY(root.string("hub"));
+    auto endpoint = net::parse_endpoint(hub);
     if (!endpoint)
       return root.fail("hub", endpoint.error().detail);
     if (!endpoint->tls)
       return root.fail("hub", "must be https:// (mutual TLS to the hub)");
     c.hub = *endpoint;
-    c.hub_url = *hub;
-    auto key = required_path(root, "encryptionKey", c.base_dir);
-    if (!key)
-      return std::move(key).error();
-    c.encryption_key_path = *key;
+    c.hub_url = hub;
+    auto key = SAPHAN_TRY(required_path(root, "encryptionKey", c.base_dir));
+    c.encryption_key_path = key;
   }
   return ok();
 }
@@ -220,38 +182,22 @@ result<connector_config> parse_connector_config(std::string_view text,
   json_object root(*doc, "config", config_error);
   connector_config c;
   c.base_dir = base_dir;
-  auto member = required_member(root, "member");
-  if (!member)
-    return std::move(member).error();
-  c.member = *member;
-  auto hub_member = required_member(root, "hubMember");
-  if (!hub_member)
-    return std::move(hub_member).error();
-  c.hub_member = *hub_member;
-  auto tls = read_tls(root, base_dir);
-  if (!tls)
-    return std::move(tls).error();
-  c.tls = *tls;
-  auto signing = required_path(root, "signingKey", base_dir);
-  if (!signing)
-    return std::move(signing).error();
-  c.signing_key_path = *signing;
-  auto hub_key = required_path(root, "hubKey", base_dir);
-  if (!hub_key)
-    return std::move(hub_key).error();
-  c.hub_key_path = *hub_key;
-  auto freshness = bounded_integer(root, "freshnessSeconds", 1, 3600, 300);
-  if (!freshness)
-    return std::move(freshness).error();
-  c.freshness = std::chrono::seconds(*freshness);
-  auto timeout = bounded_integer(root, "timeoutMs", 100, 120000, 10000);
-  if (!timeout)
-    return std::move(timeout).error();
-  c.timeout = std::chrono::milliseconds(*timeout);
-  auto threads = bounded_integer(root, "threads", 1, 64, 2);
-  if (!threads)
-    return std::move(threads).error();
-  c.threads = static_cast<int>(*threads);
+  auto member = SAPHAN_TRY(required_member(root, "member"));
+  c.member = member;
+  auto hub_member = SAPHAN_TRY(required_member(root, "hubMember"));
+  c.hub_member = hub_member;
+  auto tls = SAPHAN_TRY(read_tls(root, base_dir));
+  c.tls = tls;
+  auto signing = SAPHAN_TRY(required_path(root, "signingKey", base_dir));
+  c.signing_key_path = signing;
+  auto hub_key = SAPHAN_TRY(required_path(root, "hubKey", base_dir));
+  c.hub_key_path = hub_key;
+  auto freshness = SAPHAN_TRY(bounded_integer(root, "freshnessSeconds", 1, 3600, 300));
+  c.freshness = std::chrono::seconds(freshness);
+  auto timeout = SAPHAN_TRY(bounded_integer(root, "timeoutMs", 100, 120000, 10000));
+  c.timeout = std::chrono::milliseconds(timeout);
+  auto threads = SAPHAN_TRY(bounded_integer(root, "threads", 1, 64, 2));
+  c.threads = static_cast<int>(threads);
   SAPHAN_TRY_VOID(read_sides(root, c));
   return c;
 }

@@ -51,10 +51,8 @@ result<void> check_headers(const consumer_headers& h, const member_id& self) {
 
 result<std::optional<std::string>> bounded_optional(const json_object& obj, std::string_view name,
                                                     std::size_t max) {
-  auto value = obj.optional_string(name);
-  if (!value)
-    return std::move(value).error();
-  if (*value && ((*value)->empty() || (*value)->size() > max)) {
+  auto value = SAPHAN_TRY(obj.optional_string(name));
+  if (value && (value->empty() || value->size() > max)) {
     return obj.fail(name, "1.." + std::to_string(max) + " characters");
   }
   return value;
@@ -76,38 +74,26 @@ result<void> read_body(std::string_view body, consumer_call& call) {
     return make_error(errc::malformed_body, known.error().detail);
   json_object obj(*doc, "", errc::malformed_body);
 
-  auto subject = obj.string("subject");
-  if (!subject)
-    return std::move(subject).error();
-  auto valid = validate_thai_id(*subject);
+  auto subject = SAPHAN_TRY(obj.string("subject"));
+  auto valid = validate_thai_id(subject);
   if (!valid)
     return make_error(errc::invalid_citizen_id, "subject: " + valid.error().detail);
-  call.subject = *subject;
-  auto purpose = obj.string("purpose");
-  if (!purpose)
-    return std::move(purpose).error();
-  if (!is_purpose_code(*purpose))
+  call.subject = subject;
+  auto purpose = SAPHAN_TRY(obj.string("purpose"));
+  if (!is_purpose_code(purpose))
     return obj.fail("purpose", "must match ^[a-z0-9][a-z0-9-]{0,63}$");
-  call.purpose = *purpose;
-  auto basis_text = obj.string("lawfulBasis");
-  if (!basis_text)
-    return std::move(basis_text).error();
-  auto basis = parse_lawful_basis(*basis_text);
+  call.purpose = purpose;
+  auto basis_text = SAPHAN_TRY(obj.string("lawfulBasis"));
+  auto basis = parse_lawful_basis(basis_text);
   if (!basis)
     return obj.fail("lawfulBasis", basis.error().detail);
   call.basis = *basis;
-  auto consent = bounded_optional(obj, "consentId", 128);
-  if (!consent)
-    return std::move(consent).error();
-  call.consent_id = *consent;
-  auto instrument = bounded_optional(obj, "legalInstrument", 200);
-  if (!instrument)
-    return std::move(instrument).error();
-  call.legal_instrument = *instrument;
-  auto fields = read_field_set(obj, "fields");
-  if (!fields)
-    return std::move(fields).error();
-  call.fields = std::move(*fields);
+  auto consent = SAPHAN_TRY(bounded_optional(obj, "consentId", 128));
+  call.consent_id = consent;
+  auto instrument = SAPHAN_TRY(bounded_optional(obj, "legalInstrument", 200));
+  call.legal_instrument = instrument;
+  auto fields = SAPHAN_TRY(read_field_set(obj, "fields"));
+  call.fields = std::move(fields);
   return ok();
 }
 
@@ -163,10 +149,8 @@ result<hub_response> verified_hub_response(std::string_view body, std::string_vi
 }
 
 result<provider_response> verified_provider_response(const hub_response& hub) {
-  auto key = attested_key(hub.provider_key);
-  if (!key)
-    return std::move(key).error();
-  auto verified = crypto::verify_detached(hub.provider_signature, hub.provider_body, *key);
+  auto key = SAPHAN_TRY(attested_key(hub.provider_key));
+  auto verified = crypto::verify_detached(hub.provider_signature, hub.provider_body, key);
   if (!verified)
     return upstream(errc::bad_signature, "provider answer: " + verified.error().detail);
   auto response = parse_provider_response(hub.provider_body, {4u << 20, 8});
@@ -214,12 +198,10 @@ result<dataset_id> parse_consumer_target(std::string_view target) {
 result<consumer_call> parse_consumer_call(std::string_view target, const consumer_headers& headers,
                                           std::string_view body, const member_id& self,
                                           std::string_view fresh_request_id) {
-  auto dataset = parse_consumer_target(target);
-  if (!dataset)
-    return std::move(dataset).error();
+  auto dataset = SAPHAN_TRY(parse_consumer_target(target));
   SAPHAN_TRY_VOID(check_headers(headers, self));
   consumer_call call;
-  call.dataset = *dataset;
+  call.dataset = dataset;
   call.request_id = headers.request_id.empty() ? std::string(fresh_request_id) : headers.request_id;
   call.user_id = headers.user_id;
   call.issue = headers.issue;
@@ -271,53 +253,39 @@ std::string choose_traceparent(std::string_view incoming, std::string_view rando
 }
 
 result<answer_schema> answer_schema_from_catalog(std::string_view body) {
-  auto doc = parse_json(body, {4u << 20, 32});
-  if (!doc)
-    return std::move(doc).error();
-  auto entry = json_object::of(*doc, "catalog entry", errc::invalid_schema);
-  if (!entry)
-    return std::move(entry).error();
-  auto text = entry->string("schemaText");
-  if (!text)
-    return std::move(text).error();
-  auto subject = entry->string("subjectField");
-  if (!subject)
-    return std::move(subject).error();
-  auto schema_doc = parse_json(*text, {4u << 20, 64});
+  auto doc = SAPHAN_TRY(parse_json(body, {4u << 20, 32}));
+  auto entry = SAPHAN_TRY(json_object::of(doc, "catalog entry", errc::invalid_schema));
+  auto text = SAPHAN_TRY(entry.string("schemaText"));
+  auto subject = SAPHAN_TRY(entry.string("subjectField"));
+  auto schema_doc = parse_json(text, {4u << 20, 64});
   if (!schema_doc || !schema_doc->IsObject()) {
     return make_error(errc::invalid_schema, "catalog entry.schemaText: not a JSON object");
   }
   schema_doc->RemoveMember("required");
-  auto compiled = record_schema::compile(write_json(*schema_doc));
-  if (!compiled)
-    return std::move(compiled).error();
-  return answer_schema{std::move(*compiled), std::move(*subject)};
+  auto compiled = SAPHAN_TRY(record_schema::compile(write_json(*schema_doc)));
+  return answer_schema{std::move(compiled), std::move(subject)};
 }
 
 result<opened_answer> open_hub_answer(const request_envelope& sent, std::string_view sent_bytes,
                                       std::string_view body, std::string_view hub_signature,
                                       const answer_keys& keys, const answer_schema* schema) {
-  auto hub = verified_hub_response(body, hub_signature, keys.hub_key);
-  if (!hub)
-    return std::move(hub).error();
-  auto provider = verified_provider_response(*hub);
-  if (!provider)
-    return std::move(provider).error();
-  SAPHAN_TRY_VOID(check_matches(sent, sent_bytes, *hub, *provider));
+  auto hub = SAPHAN_TRY(verified_hub_response(body, hub_signature, keys.hub_key));
+  auto provider = SAPHAN_TRY(verified_provider_response(hub));
+  SAPHAN_TRY_VOID(check_matches(sent, sent_bytes, hub, provider));
   auto opened =
-      crypto::decrypt(provider->ciphertext, keys.reply_secret, binding_members(binding_for(sent)));
+      crypto::decrypt(provider.ciphertext, keys.reply_secret, binding_members(binding_for(sent)));
   if (!opened)
     return upstream(errc::bad_encryption, "ciphertext: " + opened.error().detail);
   auto record = parse_json(opened->plaintext, {max_record_bytes, 32});
   if (!record)
     return upstream(errc::schema_violation, "record: " + record.error().detail);
-  SAPHAN_TRY_VOID(check_granted(*record, hub->evidence.granted_fields));
+  SAPHAN_TRY_VOID(check_granted(*record, hub.evidence.granted_fields));
   opened_answer out;
   out.record_json = write_json(*record);
   if (schema != nullptr)
-    SAPHAN_TRY_VOID(check_schema(*record, *schema, hub->evidence.pseudonymised));
-  out.evidence = hub->evidence;
-  out.request_id = hub->request_id;
+    SAPHAN_TRY_VOID(check_schema(*record, *schema, hub.evidence.pseudonymised));
+  out.evidence = hub.evidence;
+  out.request_id = hub.request_id;
   out.hub_signature = std::string(hub_signature);
   return out;
 }

@@ -91,21 +91,17 @@ result<checked_forward> check_forwarded_request(std::string_view body,
   auto hub_ok = crypto::verify_detached(hub_signature, body, hub_key);
   if (!hub_ok)
     return make_error(errc::bad_signature, "hub signature: " + hub_ok.error().detail);
-  auto forwarded = parse_forwarded_request(body);
-  if (!forwarded)
-    return std::move(forwarded).error();
-  auto consumer_key = crypto::parse_ed25519_public_jwk(forwarded->consumer_key);
+  auto forwarded = SAPHAN_TRY(parse_forwarded_request(body));
+  auto consumer_key = crypto::parse_ed25519_public_jwk(forwarded.consumer_key);
   if (!consumer_key)
     return make_error(errc::bad_signature, "consumerKey: " + consumer_key.error().detail);
   auto consumer_ok =
-      crypto::verify_detached(forwarded->consumer_signature, forwarded->request, consumer_key->key);
+      crypto::verify_detached(forwarded.consumer_signature, forwarded.request, consumer_key->key);
   if (!consumer_ok)
     return make_error(errc::bad_signature, "consumer signature: " + consumer_ok.error().detail);
-  auto request = parse_request_envelope(forwarded->request);
-  if (!request)
-    return std::move(request).error();
-  SAPHAN_TRY_VOID(check_forwarded(*forwarded, *request, now, freshness));
-  return checked_forward{std::move(*forwarded), std::move(*request)};
+  auto request = SAPHAN_TRY(parse_request_envelope(forwarded.request));
+  SAPHAN_TRY_VOID(check_forwarded(forwarded, request, now, freshness));
+  return checked_forward{std::move(forwarded), std::move(request)};
 }
 
 result<rapidjson::Document> restrict_record(const rapidjson::Value& record,
@@ -145,24 +141,18 @@ void pseudonymise(rapidjson::Document& record, std::string_view subject_field,
 result<sealed_answer> seal_record(std::string_view record_text, const forwarded_request& forwarded,
                                   const request_envelope& request, const record_schema& schema,
                                   std::string_view subject_field, const provider_keys& keys) {
-  auto record = read_record(record_text);
-  if (!record)
-    return std::move(record).error();
-  SAPHAN_TRY_VOID(check_subject(*record, subject_field, request.subject));
-  SAPHAN_TRY_VOID(schema.validate(*record));
-  auto restricted = restrict_record(*record, forwarded.grant.fields);
-  if (!restricted)
-    return std::move(restricted).error();
+  auto record = SAPHAN_TRY(read_record(record_text));
+  SAPHAN_TRY_VOID(check_subject(record, subject_field, request.subject));
+  SAPHAN_TRY_VOID(schema.validate(record));
+  auto restricted = SAPHAN_TRY(restrict_record(record, forwarded.grant.fields));
   if (forwarded.grant.pseudonymise_subject) {
     pseudonymise(
-        *restricted, subject_field,
+        restricted, subject_field,
         subject_pseudonym(keys.pseudonym_key, to_string(request.dataset), request.subject));
   }
-  auto ciphertext = encrypt_record(*restricted, request);
-  if (!ciphertext)
-    return std::move(ciphertext).error();
+  auto ciphertext = SAPHAN_TRY(encrypt_record(restricted, request));
   provider_response response{request.request_id, forwarded.grant.request_hash,
-                             std::move(*ciphertext)};
+                             std::move(ciphertext)};
   sealed_answer out;
   out.body = serialize(response);
   auto signature = crypto::sign_detached(out.body, keys.signing.keys.secret_key, keys.signing.kid);

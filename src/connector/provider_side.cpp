@@ -63,21 +63,18 @@ result<void> connector_service::state::check_hub_peer(const net::peer_info& peer
 // Runs on a worker thread: every check, the adapter read, encryption and signing.
 result<sealed_answer> connector_service::state::provide(std::string_view body,
                                                         std::string_view signature, timestamp now) {
-  auto checked = check_forwarded_request(body, signature, hub_key, now, config.freshness);
-  if (!checked)
-    return std::move(checked).error();
-  const auto& forwarded = checked->forwarded;
-  const auto& request = checked->request;
+  auto checked =
+      SAPHAN_TRY(check_forwarded_request(body, signature, hub_key, now, config.freshness));
+  const auto& forwarded = checked.forwarded;
+  const auto& request = checked.request;
   auto dataset = datasets.find(to_string(request.dataset));
   if (dataset == datasets.end()) {
     return make_error(errc::unknown_dataset, to_string(request.dataset) + " is not served here");
   }
-  auto record = dataset->second.adapter->fetch(request.subject);
+  auto record = SAPHAN_TRY(dataset->second.adapter->fetch(request.subject));
   if (!record)
-    return std::move(record).error();
-  if (!*record)
     return make_error(errc::record_not_found, "no record for this subject");
-  return seal_record(**record, forwarded, request, dataset->second.schema,
+  return seal_record(*record, forwarded, request, dataset->second.schema,
                      dataset->second.subject_field, provider_keys{signing, pseudonym_key.view()});
 }
 

@@ -34,10 +34,8 @@ result<served_dataset> load_dataset(const provider_dataset_config& d, const std:
   auto adapter_doc = parse_json(d.adapter_json);
   if (!adapter_doc)
     return config_failure(where + ".adapter", adapter_doc.error());
-  auto adapter = make_adapter(*adapter_doc, base_dir, "config." + where + ".adapter");
-  if (!adapter)
-    return std::move(adapter).error();
-  return served_dataset{std::move(*schema), d.subject_field, std::move(*adapter)};
+  auto adapter = SAPHAN_TRY(make_adapter(*adapter_doc, base_dir, "config." + where + ".adapter"));
+  return served_dataset{std::move(*schema), d.subject_field, std::move(adapter)};
 }
 
 }  // namespace
@@ -81,10 +79,8 @@ result<void> connector_service::state::load_provider(const pki::tls_files& files
     return config_failure("provider.pseudonymKey", key.error());
   pseudonym_key = std::move(*key);
   for (const auto& d : config.provider->datasets) {
-    auto served = load_dataset(d, config.base_dir);
-    if (!served)
-      return std::move(served).error();
-    datasets.emplace(to_string(d.id), std::move(*served));
+    auto served = SAPHAN_TRY(load_dataset(d, config.base_dir));
+    datasets.emplace(to_string(d.id), std::move(served));
   }
   auto tls = net::make_server_tls(files);
   if (!tls)

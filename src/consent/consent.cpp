@@ -281,17 +281,13 @@ std::string_view to_string(consent_event_type type) noexcept {
 }
 
 result<consent_status> parse_consent_status(std::string_view text) {
-  auto index = find_name(status_names, text, "status");
-  if (!index)
-    return index.error();
-  return static_cast<consent_status>(*index);
+  auto index = SAPHAN_TRY(find_name(status_names, text, "status"));
+  return static_cast<consent_status>(index);
 }
 
 result<consent_event_type> parse_consent_event_type(std::string_view text) {
-  auto index = find_name(event_names, text, "event");
-  if (!index)
-    return index.error();
-  return static_cast<consent_event_type>(*index);
+  auto index = SAPHAN_TRY(find_name(event_names, text, "event"));
+  return static_cast<consent_event_type>(index);
 }
 
 result<consent_artefact> request_consent(consent_id id, const consent_terms& terms, timestamp now,

@@ -55,10 +55,8 @@ result<void> check_known_members(const Value& object, std::span<const std::strin
 }
 
 result<timestamp> read_time(const json_object& o, std::string_view name) {
-  auto s = o.string(name);
-  if (!s)
-    return s.error();
-  auto t = parse_rfc3339(*s);
+  auto s = SAPHAN_TRY(o.string(name));
+  auto t = parse_rfc3339(s);
   if (!t)
     return make_error(t.code(), o.where() + "." + std::string(name) + ": " + t.error().detail);
   return *t;
@@ -73,26 +71,22 @@ result<std::uint32_t> read_count(std::optional<std::int64_t> value, const json_o
 }
 
 result<member_id> read_consumer(const json_object& o) {
-  auto s = o.string("piiController");
-  if (!s)
-    return s.error();
-  auto id = parse_member_id(*s);
+  auto s = SAPHAN_TRY(o.string("piiController"));
+  auto id = parse_member_id(s);
   if (!id)
     return make_error(id.code(), "consent.piiController: " + id.error().detail);
   return *id;
 }
 
 result<std::vector<dataset_id>> read_datasets(const json_object& o) {
-  auto names = o.strings("piiProviders");
-  if (!names)
-    return names.error();
-  if (names->size() > consent_rules::max_datasets) {
+  auto names = SAPHAN_TRY(o.strings("piiProviders"));
+  if (names.size() > consent_rules::max_datasets) {
     return o.fail("piiProviders",
                   "at most " + std::to_string(consent_rules::max_datasets) + " datasets allowed");
   }
   std::vector<dataset_id> out;
-  for (std::size_t i = 0; i < names->size(); ++i) {
-    auto id = parse_dataset_id((*names)[i]);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto id = parse_dataset_id((names)[i]);
     if (!id) {
       return make_error(id.code(),
                         "consent.piiProviders[" + std::to_string(i) + "]: " + id.error().detail);
@@ -103,11 +97,9 @@ result<std::vector<dataset_id>> read_datasets(const json_object& o) {
 }
 
 result<std::set<std::string>> read_fields(const json_object& o) {
-  auto names = o.strings("piiCategories");
-  if (!names)
-    return names.error();
+  auto names = SAPHAN_TRY(o.strings("piiCategories"));
   std::set<std::string> out;
-  for (auto& name : *names) {
+  for (auto& name : names) {
     if (!out.insert(std::move(name)).second)
       return o.fail("piiCategories", "duplicate field");
   }
@@ -115,49 +107,37 @@ result<std::set<std::string>> read_fields(const json_object& o) {
 }
 
 result<std::optional<std::uint32_t>> read_max_uses(const json_object& o) {
-  auto value = o.optional_integer("maxUses");
+  auto value = SAPHAN_TRY(o.optional_integer("maxUses"));
   if (!value)
-    return value.error();
-  if (!*value)
     return std::optional<std::uint32_t>{};
-  auto count = read_count(*value, o, "maxUses");
-  if (!count)
-    return count.error();
-  return std::optional<std::uint32_t>{*count};
+  auto count = SAPHAN_TRY(read_count(value, o, "maxUses"));
+  return std::optional<std::uint32_t>{count};
 }
 
 result<std::uint32_t> read_uses(const json_object& o) {
-  auto value = o.integer("uses");
-  if (!value)
-    return value.error();
-  return read_count(*value, o, "uses");
+  auto value = SAPHAN_TRY(o.integer("uses"));
+  return read_count(value, o, "uses");
 }
 
 result<consent_status> read_status(const json_object& o) {
-  auto s = o.string("status");
-  if (!s)
-    return s.error();
-  auto status = parse_consent_status(*s);
+  auto s = SAPHAN_TRY(o.string("status"));
+  auto status = parse_consent_status(s);
   if (!status)
     return make_error(status.code(), "consent." + status.error().detail);
   return *status;
 }
 
 result<consent_event> read_event(const Value& value, std::string where) {
-  auto o = json_object::of(value, where, errc::invalid_argument);
-  if (!o)
-    return o.error();
+  auto o = SAPHAN_TRY(json_object::of(value, where, errc::invalid_argument));
   SAPHAN_TRY_VOID(check_known_members(value, event_members, where));
   consent_event e;
-  auto name = o->string("event");
-  if (!name)
-    return name.error();
-  auto type = parse_consent_event_type(*name);
+  auto name = SAPHAN_TRY(o.string("event"));
+  auto type = parse_consent_event_type(name);
   if (!type)
     return make_error(type.code(), where + "." + type.error().detail);
   e.type = *type;
-  SAPHAN_TRY_VOID(assign_to(read_time(*o, "time"), e.at));
-  SAPHAN_TRY_VOID(assign_to(o->string("actor"), e.actor));
+  SAPHAN_TRY_VOID(assign_to(read_time(o, "time"), e.at));
+  SAPHAN_TRY_VOID(assign_to(o.string("actor"), e.actor));
   auto actor_ok = consent_rules::validate_actor(e.actor);
   if (!actor_ok)
     return make_error(actor_ok.code(), where + "." + actor_ok.error().detail);
@@ -165,10 +145,8 @@ result<consent_event> read_event(const Value& value, std::string where) {
 }
 
 result<std::vector<consent_event>> read_events(const json_object& o) {
-  auto member = o.member("eventHistory");
-  if (!member)
-    return member.error();
-  const Value& array = **member;
+  auto member = SAPHAN_TRY(o.member("eventHistory"));
+  const Value& array = *member;
   if (!array.IsArray())
     return o.fail("eventHistory", "must be an array of events");
   if (array.Size() > consent_rules::max_events) {
@@ -177,10 +155,8 @@ result<std::vector<consent_event>> read_events(const json_object& o) {
   }
   std::vector<consent_event> out;
   for (SizeType i = 0; i < array.Size(); ++i) {
-    auto e = read_event(array[i], "consent.eventHistory[" + std::to_string(i) + "]");
-    if (!e)
-      return e.error();
-    out.push_back(std::move(*e));
+    auto e = SAPHAN_TRY(read_event(array[i], "consent.eventHistory[" + std::to_string(i) + "]"));
+    out.push_back(std::move(e));
   }
   return out;
 }
@@ -245,19 +221,15 @@ std::string consent_to_json(const consent_artefact& c) {
 }
 
 result<consent_artefact> consent_from_json(std::string_view text_in) {
-  auto doc = parse_json(text_in, consent_json_limits);
-  if (!doc)
-    return doc.error();
-  auto o = json_object::of(*doc, "consent", errc::invalid_argument);
-  if (!o)
-    return o.error();
-  SAPHAN_TRY_VOID(check_known_members(*doc, artefact_members, "consent"));
+  auto doc = SAPHAN_TRY(parse_json(text_in, consent_json_limits));
+  auto o = SAPHAN_TRY(json_object::of(doc, "consent", errc::invalid_argument));
+  SAPHAN_TRY_VOID(check_known_members(doc, artefact_members, "consent"));
   consent_artefact c;
-  SAPHAN_TRY_VOID(assign_to(o->string("consentId"), c.id.value));
-  SAPHAN_TRY_VOID(read_terms(*o, c));
-  SAPHAN_TRY_VOID(assign_to(read_uses(*o), c.uses));
-  SAPHAN_TRY_VOID(assign_to(read_status(*o), c.status));
-  SAPHAN_TRY_VOID(assign_to(read_events(*o), c.events));
+  SAPHAN_TRY_VOID(assign_to(o.string("consentId"), c.id.value));
+  SAPHAN_TRY_VOID(read_terms(o, c));
+  SAPHAN_TRY_VOID(assign_to(read_uses(o), c.uses));
+  SAPHAN_TRY_VOID(assign_to(read_status(o), c.status));
+  SAPHAN_TRY_VOID(assign_to(read_events(o), c.events));
   SAPHAN_TRY_VOID(validate_artefact(c));
   return c;
 }

@@ -44,10 +44,8 @@ std::string join(std::string_view where, std::string_view name) {
 }  // namespace
 
 result<rapidjson::Document> read_json_file(const std::string& path, json_limits limits) {
-  auto text = read_file(path, limits.max_bytes);
-  if (!text)
-    return std::move(text).error();
-  auto doc = parse_json(*text, limits);
+  auto text = SAPHAN_TRY(read_file(path, limits.max_bytes));
+  auto doc = parse_json(text, limits);
   if (!doc)
     return make_error(doc.error().code, path + ": " + doc.error().detail);
   return doc;

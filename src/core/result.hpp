@@ -56,6 +56,18 @@ inline result<void> ok() {
 
 }  // namespace saphan
 
+// The value of an expression returning result<T>, or a return of its error from the enclosing
+// function (which returns a result or an error): `auto doc = SAPHAN_TRY(parse_json(text));`.
+// A statement expression (GCC and Clang): the value is moved out before the result is destroyed.
+// Not for coroutines, which must co_return.
+#define SAPHAN_TRY(...)                            \
+  ({                                               \
+    auto&& saphan_try_value_ = (__VA_ARGS__);      \
+    if (!saphan_try_value_)                        \
+      return std::move(saphan_try_value_).error(); \
+    std::move(*saphan_try_value_);                 \
+  })
+
 // Propagates an error from an expression returning result<...>; binds nothing.
 #define SAPHAN_TRY_VOID(expr)       \
   do {                              \

@@ -45,10 +45,8 @@ result<sha256_digest> parse_sha256_hex(std::string_view text) {
   if (text.size() != 2 * sha256_digest::size) {
     return make_error(errc::invalid_argument, "sha256 digest: must be 64 hex digits");
   }
-  auto raw = hex_decode(text);
-  if (!raw)
-    return raw.error();
-  return sha256_from_bytes(*raw);
+  auto raw = SAPHAN_TRY(hex_decode(text));
+  return sha256_from_bytes(raw);
 }
 
 sha256_digest sha256(std::string_view bytes) {

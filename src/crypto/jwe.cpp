@@ -138,10 +138,8 @@ result<jwe_parts> split_jwe(std::string_view jwe) {
     return make_error(errc::payload_too_large,
                       "jwe: larger than " + std::to_string(max_jose_input_bytes) + " bytes");
   }
-  auto parts = detail::split_compact(jwe, 5, errc::bad_encryption, "jwe");
-  if (!parts)
-    return parts.error();
-  const auto& p = *parts;
+  auto parts = SAPHAN_TRY(detail::split_compact(jwe, 5, errc::bad_encryption, "jwe"));
+  const auto& p = parts;
   return jwe_parts{p[0], p[1], p[2], p[3], p[4]};
 }
 
@@ -206,25 +204,14 @@ result<jwe_header_info> read_info(const rapidjson::Document& header) {
 }
 
 result<parsed_header> parse_header(std::string_view encoded) {
-  auto header = detail::parse_protected_header(encoded, errc::bad_encryption, "jwe");
-  if (!header)
-    return header.error();
-  SAPHAN_TRY_VOID(expect_member(*header, "alg", jwe_algorithm));
-  SAPHAN_TRY_VOID(expect_member(*header, "enc", jwe_encryption));
-  auto info = read_info(*header);
-  if (!info)
-    return info.error();
-  auto epk = read_epk(*header);
-  if (!epk)
-    return epk.error();
-  auto apu = optional_bytes(*header, "apu");
-  if (!apu)
-    return apu.error();
-  auto apv = optional_bytes(*header, "apv");
-  if (!apv)
-    return apv.error();
-  return parsed_header{*epk, std::move(apu).value(), std::move(apv).value(),
-                       std::move(info).value()};
+  auto header = SAPHAN_TRY(detail::parse_protected_header(encoded, errc::bad_encryption, "jwe"));
+  SAPHAN_TRY_VOID(expect_member(header, "alg", jwe_algorithm));
+  SAPHAN_TRY_VOID(expect_member(header, "enc", jwe_encryption));
+  auto info = SAPHAN_TRY(read_info(header));
+  auto epk = SAPHAN_TRY(read_epk(header));
+  auto apu = SAPHAN_TRY(optional_bytes(header, "apu"));
+  auto apv = SAPHAN_TRY(optional_bytes(header, "apv"));
+  return parsed_header{epk, std::move(apu), std::move(apv), std::move(info)};
 }
 
 struct raw_parts {
@@ -274,10 +261,8 @@ result<std::string> build_header(const x25519_public_key& epk, std::string_view 
   members.push_back({"epk", epk_json, true});
   for (const auto& [name, value] : binding)
     members.push_back({name, value});
-  auto header = detail::write_object(members);
-  if (!header)
-    return header.error();
-  if (header->size() > max_protected_header_bytes) {
+  auto header = SAPHAN_TRY(detail::write_object(members));
+  if (header.size() > max_protected_header_bytes) {
     return make_error(errc::invalid_argument, "jwe: protected header larger than " +
                                                   std::to_string(max_protected_header_bytes) +
                                                   " bytes");
@@ -329,54 +314,39 @@ result<std::string> encrypt_to(const x25519_public_key& recipient, std::string_v
   if (!agree(ephemeral.secret_key, recipient, z)) {
     return make_error(errc::invalid_argument, "jwe: recipient key is a low-order X25519 point");
   }
-  auto header = build_header(ephemeral.public_key, kid, binding);
-  if (!header)
-    return header.error();
-  std::string encoded = base64url_encode(*header);
+  auto header = SAPHAN_TRY(build_header(ephemeral.public_key, kid, binding));
+  std::string encoded = base64url_encode(header);
   content_key key = derive_content_key(z, {}, {});
   std::string iv = random_bytes(iv_bytes);
-  auto box = seal_gcm(key, iv, encoded, plaintext);
-  if (!box)
-    return box.error();
-  return encoded + ".." + base64url_encode(iv) + "." + base64url_encode(box->ciphertext) + "." +
-         base64url_encode(box->tag);
+  auto box = SAPHAN_TRY(seal_gcm(key, iv, encoded, plaintext));
+  return encoded + ".." + base64url_encode(iv) + "." + base64url_encode(box.ciphertext) + "." +
+         base64url_encode(box.tag);
 }
 
 result<jwe_opened> decrypt(std::string_view jwe, const x25519_secret_key& key,
                            const header_members& expected_binding) {
-  auto parts = split_jwe(jwe);
-  if (!parts)
-    return parts.error();
-  auto header = parse_header(parts->header);
-  if (!header)
-    return header.error();
-  auto raw = decode_parts(*parts);
-  if (!raw)
-    return raw.error();
+  auto parts = SAPHAN_TRY(split_jwe(jwe));
+  auto header = SAPHAN_TRY(parse_header(parts.header));
+  auto raw = SAPHAN_TRY(decode_parts(parts));
   shared_secret z;
-  if (!agree(key, header->epk, z))
+  if (!agree(key, header.epk, z))
     return bad("X25519 shared secret is all zero (low-order epk)");
-  content_key cek = derive_content_key(z, header->apu, header->apv);
-  auto plaintext = open_gcm(cek, raw->iv, parts->header, raw->ciphertext, std::move(raw->tag));
-  if (!plaintext)
-    return plaintext.error();
+  content_key cek = derive_content_key(z, header.apu, header.apv);
+  auto plaintext =
+      SAPHAN_TRY(open_gcm(cek, raw.iv, parts.header, raw.ciphertext, std::move(raw.tag)));
   // Checked only once the header is authenticated, so the answer reflects what was sent.
-  auto bound = check_binding(header->info.members, expected_binding);
+  auto bound = check_binding(header.info.members, expected_binding);
   if (!bound) {
-    wipe_secret(plaintext->data(), plaintext->size());
+    wipe_secret(plaintext.data(), plaintext.size());
     return bound.error();
   }
-  return jwe_opened{std::move(plaintext).value(), header->info.kid, header->info.members};
+  return jwe_opened{std::move(plaintext), header.info.kid, header.info.members};
 }
 
 result<jwe_header_info> peek_jwe_header(std::string_view jwe) {
-  auto parts = split_jwe(jwe);
-  if (!parts)
-    return parts.error();
-  auto header = parse_header(parts->header);
-  if (!header)
-    return header.error();
-  return header->info;
+  auto parts = SAPHAN_TRY(split_jwe(jwe));
+  auto header = SAPHAN_TRY(parse_header(parts.header));
+  return header.info;
 }
 
 }  // namespace saphan::crypto

@@ -24,10 +24,8 @@ result<jws_parts> split_jws(std::string_view jws) {
   constexpr std::size_t max_jws_chars = (max_protected_header_bytes * 4 + 2) / 3 + 2 + 86;
   if (jws.size() > max_jws_chars)
     return bad("larger than " + std::to_string(max_jws_chars) + " characters");
-  auto parts = detail::split_compact(jws, 3, errc::bad_signature, "jws");
-  if (!parts)
-    return parts.error();
-  return jws_parts{(*parts)[0], (*parts)[1], (*parts)[2]};
+  auto parts = SAPHAN_TRY(detail::split_compact(jws, 3, errc::bad_signature, "jws"));
+  return jws_parts{(parts)[0], (parts)[1], (parts)[2]};
 }
 
 // Reads the header fields a verifier relies on; "alg" is checked by the caller.
@@ -60,14 +58,10 @@ result<void> check_algorithm(const rapidjson::Document& header) {
 }
 
 result<jws_header_info> parse_header(std::string_view encoded) {
-  auto header = detail::parse_protected_header(encoded, errc::bad_signature, "jws");
-  if (!header)
-    return header.error();
-  SAPHAN_TRY_VOID(check_algorithm(*header));
-  auto info = read_header(*header);
-  if (!info)
-    return info.error();
-  info->header_json = write_json(*header);
+  auto header = SAPHAN_TRY(detail::parse_protected_header(encoded, errc::bad_signature, "jws"));
+  SAPHAN_TRY_VOID(check_algorithm(header));
+  auto info = SAPHAN_TRY(read_header(header));
+  info.header_json = write_json(header);
   return info;
 }
 
@@ -93,15 +87,13 @@ result<std::string> sign_detached(std::string_view payload, const ed25519_secret
     members.push_back({"kid", kid});
   for (const auto& [name, value] : extra)
     members.push_back({name, value});
-  auto header = detail::write_object(members);
-  if (!header)
-    return header.error();
-  if (header->size() > max_protected_header_bytes) {
+  auto header = SAPHAN_TRY(detail::write_object(members));
+  if (header.size() > max_protected_header_bytes) {
     return make_error(errc::invalid_argument, "jws: protected header larger than " +
                                                   std::to_string(max_protected_header_bytes) +
                                                   " bytes");
   }
-  std::string encoded = base64url_encode(*header);
+  std::string encoded = base64url_encode(header);
   std::string signature = sign_ed25519(signing_input(encoded, payload), key);
   return encoded + ".." + base64url_encode(signature);
 }
@@ -112,30 +104,24 @@ result<jws_header_info> verify_detached(std::string_view jws, std::string_view p
     return make_error(errc::payload_too_large, "jws: payload larger than " +
                                                    std::to_string(max_jose_input_bytes) + " bytes");
   }
-  auto parts = split_jws(jws);
-  if (!parts)
-    return parts.error();
-  if (!parts->payload.empty())
+  auto parts = SAPHAN_TRY(split_jws(jws));
+  if (!parts.payload.empty())
     return bad("payload part must be empty (detached payload)");
-  auto info = parse_header(parts->header);
-  if (!info)
-    return info.error();
-  auto signature = base64url_decode(parts->signature);
+  auto info = SAPHAN_TRY(parse_header(parts.header));
+  auto signature = base64url_decode(parts.signature);
   if (!signature)
     return bad("signature: " + signature.error().detail);
   if (signature->size() != ed25519_signature_bytes)
     return bad("signature must be 64 bytes");
-  if (!verify_ed25519(signing_input(parts->header, payload), *signature, key)) {
+  if (!verify_ed25519(signing_input(parts.header, payload), *signature, key)) {
     return bad("signature does not verify");
   }
   return info;
 }
 
 result<jws_header_info> peek_jws_header(std::string_view jws) {
-  auto parts = split_jws(jws);
-  if (!parts)
-    return parts.error();
-  return parse_header(parts->header);
+  auto parts = SAPHAN_TRY(split_jws(jws));
+  return parse_header(parts.header);
 }
 
 }  // namespace saphan::crypto

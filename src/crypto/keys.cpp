@@ -60,10 +60,8 @@ error jwk_error(std::string_view member, std::string_view rule) {
 }
 
 result<std::string> decode_key_member(const json_object& jwk, std::string_view member) {
-  auto text = jwk.string(member);
-  if (!text)
-    return text.error();
-  auto raw = base64url_decode(*text);
+  auto text = SAPHAN_TRY(jwk.string(member));
+  auto raw = base64url_decode(text);
   if (!raw)
     return jwk_error(member, raw.error().detail);
   if (raw->size() != okp_key_bytes) {
@@ -74,29 +72,19 @@ result<std::string> decode_key_member(const json_object& jwk, std::string_view m
 }
 
 result<void> read_okp_members(const json_object& jwk, std::string_view curve, okp_jwk& out) {
-  auto kty = jwk.string("kty");
-  if (!kty)
-    return kty.error();
-  if (*kty != "OKP")
+  auto kty = SAPHAN_TRY(jwk.string("kty"));
+  if (kty != "OKP")
     return jwk_error("kty", "must be \"OKP\"");
-  auto crv = jwk.string("crv");
-  if (!crv)
-    return crv.error();
-  if (*crv != curve)
+  auto crv = SAPHAN_TRY(jwk.string("crv"));
+  if (crv != curve)
     return jwk_error("crv", "must be \"" + std::string(curve) + "\"");
-  auto x = decode_key_member(jwk, "x");
-  if (!x)
-    return x.error();
-  out.x = std::move(x).value();
-  auto kid = jwk.optional_string("kid");
-  if (!kid)
-    return kid.error();
-  out.kid = kid->value_or("");
+  auto x = SAPHAN_TRY(decode_key_member(jwk, "x"));
+  out.x = std::move(x);
+  auto kid = SAPHAN_TRY(jwk.optional_string("kid"));
+  out.kid = kid.value_or("");
   if (jwk.has("d")) {
-    auto d = decode_key_member(jwk, "d");
-    if (!d)
-      return d.error();
-    out.d = std::move(d).value();
+    auto d = SAPHAN_TRY(decode_key_member(jwk, "d"));
+    out.d = std::move(d);
   }
   return ok();
 }
@@ -108,9 +96,7 @@ result<void> parse_okp(std::string_view json, std::string_view curve, secret_rul
   auto doc = parse_json(json, json_limits{max_jwk_bytes, 4});
   if (!doc)
     return make_error(doc.code(), "jwk: " + doc.error().detail);
-  auto jwk = json_object::of(*doc, "jwk", errc::malformed_json);
-  if (!jwk)
-    return jwk.error();
+  SAPHAN_TRY_VOID(json_object::of(*doc, "jwk", errc::malformed_json));
   json_object members(*doc, "jwk", errc::invalid_argument);
   SAPHAN_TRY_VOID(read_okp_members(members, curve, out));
   if (rule == secret_rule::forbidden && out.d) {
@@ -139,10 +125,8 @@ std::string write_jwk(std::string_view curve, std::string_view x, std::string_vi
 
 template <class Key>
 result<Key> parse_raw_public(std::string_view base64url) {
-  auto raw = base64url_decode(base64url);
-  if (!raw)
-    return raw.error();
-  return Key::from_bytes(*raw);
+  auto raw = SAPHAN_TRY(base64url_decode(base64url));
+  return Key::from_bytes(raw);
 }
 
 result<void> write_jwk_file(const std::string& path, std::string jwk, mode_t mode) {
@@ -152,10 +136,8 @@ result<void> write_jwk_file(const std::string& path, std::string jwk, mode_t mod
 
 template <class Parsed>
 result<Parsed> read_jwk_file(const std::string& path, result<Parsed> (*parse)(std::string_view)) {
-  auto content = read_file(path, max_jwk_bytes);
-  if (!content)
-    return content.error();
-  wiped_string text(std::move(content).value());
+  auto content = SAPHAN_TRY(read_file(path, max_jwk_bytes));
+  wiped_string text(std::move(content));
   auto parsed = parse(text.get());
   if (!parsed)
     return make_error(parsed.code(), path + ": " + parsed.error().detail);
@@ -269,41 +251,33 @@ std::string to_private_jwk(const encryption_key_pair& keys, std::string_view kid
 result<ed25519_public_jwk> parse_ed25519_public_jwk(std::string_view json) {
   okp_jwk jwk;
   SAPHAN_TRY_VOID(parse_okp(json, ed25519_curve, secret_rule::forbidden, jwk));
-  auto key = ed25519_public_key::from_bytes(jwk.x);
-  if (!key)
-    return key.error();
-  return ed25519_public_jwk{*key, jwk.kid};
+  auto key = SAPHAN_TRY(ed25519_public_key::from_bytes(jwk.x));
+  return ed25519_public_jwk{key, jwk.kid};
 }
 
 result<x25519_public_jwk> parse_x25519_public_jwk(std::string_view json) {
   okp_jwk jwk;
   SAPHAN_TRY_VOID(parse_okp(json, x25519_curve, secret_rule::forbidden, jwk));
-  auto key = x25519_public_key::from_bytes(jwk.x);
-  if (!key)
-    return key.error();
-  return x25519_public_jwk{*key, jwk.kid};
+  auto key = SAPHAN_TRY(x25519_public_key::from_bytes(jwk.x));
+  return x25519_public_jwk{key, jwk.kid};
 }
 
 result<signing_jwk> parse_signing_jwk(std::string_view json) {
   okp_jwk jwk;
   SAPHAN_TRY_VOID(parse_okp(json, ed25519_curve, secret_rule::required, jwk));
-  auto keys = signing_key_from_seed(*jwk.d);
-  if (!keys)
-    return keys.error();
-  if (keys->public_key.view() != jwk.x)
+  auto keys = SAPHAN_TRY(signing_key_from_seed(*jwk.d));
+  if (keys.public_key.view() != jwk.x)
     return jwk_error("x", "does not match the private key d");
-  return signing_jwk{*keys, jwk.kid};
+  return signing_jwk{keys, jwk.kid};
 }
 
 result<encryption_jwk> parse_encryption_jwk(std::string_view json) {
   okp_jwk jwk;
   SAPHAN_TRY_VOID(parse_okp(json, x25519_curve, secret_rule::required, jwk));
-  auto keys = encryption_key_from_secret(*jwk.d);
-  if (!keys)
-    return keys.error();
-  if (keys->public_key.view() != jwk.x)
+  auto keys = SAPHAN_TRY(encryption_key_from_secret(*jwk.d));
+  if (keys.public_key.view() != jwk.x)
     return jwk_error("x", "does not match the private key d");
-  return encryption_jwk{*keys, jwk.kid};
+  return encryption_jwk{keys, jwk.kid};
 }
 
 result<void> write_private_key_file(const std::string& path, const signing_key_pair& keys,

@@ -49,10 +49,8 @@ result<void> write_pseudonym_key_file(const std::string& path, const pseudonym_k
 }
 
 result<pseudonym_key> read_pseudonym_key_file(const std::string& path) {
-  auto read = read_file(path, max_key_file_bytes);
-  if (!read)
-    return std::move(read).error();
-  wiped_text text{std::move(*read)};
+  auto read = SAPHAN_TRY(read_file(path, max_key_file_bytes));
+  wiped_text text{std::move(read)};
   auto decoded = base64url_decode(without_trailing_space(text.text));
   if (!decoded)
     return make_error(errc::invalid_argument, path + ": need 32 base64url bytes");

@@ -48,10 +48,9 @@ constexpr std::size_t max_config_files = 256;
 using demo_config = hub::registry_files;
 
 result<demo_config> load_demo_config(const demo_options& options) {
-  auto files = hub::load_registry_files(options.config_dir, options.schemas_dir, max_config_files);
-  if (!files)
-    return std::move(files).error();
-  if (files->members.empty()) {
+  auto files = SAPHAN_TRY(
+      hub::load_registry_files(options.config_dir, options.schemas_dir, max_config_files));
+  if (files.members.empty()) {
     return make_error(errc::invalid_argument, options.config_dir + "/members: no member files");
   }
   return files;
@@ -138,24 +137,18 @@ result<void> check_target(const fs::path& dir) {
 result<void> make_pki(const fs::path& root, const demo_config& config,
                       const progress_fn& progress) {
   const auto pki_dir = (root / "pki").string();
-  auto ca = pki::create_ca(pki_dir, "Saphan Demo CA", ca_validity_days);
-  if (!ca)
-    return std::move(ca).error();
-  progress("  pki/ca.crt  demo certificate authority (SHA-256 " + ca->fingerprint.substr(0, 16) +
+  auto ca = SAPHAN_TRY(pki::create_ca(pki_dir, "Saphan Demo CA", ca_validity_days));
+  progress("  pki/ca.crt  demo certificate authority (SHA-256 " + ca.fingerprint.substr(0, 16) +
            "...)");
-  auto hub_id = parse_member_id(hub_member_text);
-  if (!hub_id)
-    return std::move(hub_id).error();
+  auto hub_id = SAPHAN_TRY(parse_member_id(hub_member_text));
   auto hub_cert =
-      pki::issue_certificate(pki_dir, *hub_id, pki_dir + "/hub", certificate_validity_days);
+      pki::issue_certificate(pki_dir, hub_id, pki_dir + "/hub", certificate_validity_days);
   if (!hub_cert)
     return std::move(hub_cert).error();
   progress("  pki/hub.crt  " + std::string(hub_member_text));
   // The demo's time-stamping authority (`saphan tsa serve --dir pki`), under the same CA.
-  auto tsa_cert = pki::issue_tsa_certificate(pki_dir, "Saphan Demo TSA", pki_dir + "/tsa",
-                                             certificate_validity_days);
-  if (!tsa_cert)
-    return std::move(tsa_cert).error();
+  SAPHAN_TRY_VOID(pki::issue_tsa_certificate(pki_dir, "Saphan Demo TSA", pki_dir + "/tsa",
+                                             certificate_validity_days));
   progress("  pki/tsa.crt  Saphan Demo TSA (RFC 3161, timestamps the evidence log)");
   for (const auto& m : config.members) {
     const auto slug = member_slug(m.id);
@@ -441,19 +434,15 @@ result<void> build_demo(const fs::path& root, const demo_options& options,
   const auto now = now_utc();
   std::vector<member_key> keys;
   for (const auto& m : config.members) {
-    auto made = make_member_keys(root, m.id, now);
-    if (!made)
-      return std::move(made).error();
-    keys.insert(keys.end(), made->begin(), made->end());
-    progress("  members/" + member_slug(m.id) + "/keys  " + made->front().key_id + ", " +
-             made->back().key_id);
+    auto made = SAPHAN_TRY(make_member_keys(root, m.id, now));
+    keys.insert(keys.end(), made.begin(), made.end());
+    progress("  members/" + member_slug(m.id) + "/keys  " + made.front().key_id + ", " +
+             made.back().key_id);
   }
 
   progress("hub directory (store, keys, members, datasets, policies)");
-  auto db = make_hub_directory(root / "hub");
-  if (!db)
-    return std::move(db).error();
-  SAPHAN_TRY_VOID(register_everything(**db, config, keys));
+  auto db = SAPHAN_TRY(make_hub_directory(root / "hub"));
+  SAPHAN_TRY_VOID(register_everything(*db, config, keys));
   progress("  registered " + std::to_string(config.members.size()) + " members, " +
            std::to_string(keys.size()) + " keys, published " +
            std::to_string(config.datasets.size()) + " datasets");
@@ -468,11 +457,9 @@ result<void> build_demo(const fs::path& root, const demo_options& options,
   SAPHAN_TRY_VOID(write_provider_data(root, config, data, progress));
 
   progress("connector configurations");
-  auto connectors = write_connector_configs(root, options, config, progress);
-  if (!connectors)
-    return std::move(connectors).error();
+  auto connectors = SAPHAN_TRY(write_connector_configs(root, options, config, progress));
   SAPHAN_TRY_VOID(make_dirs(root / "logs"));
-  return write_file_atomic((root / "demo.env").string(), demo_env(options, data, *connectors));
+  return write_file_atomic((root / "demo.env").string(), demo_env(options, data, connectors));
 }
 
 result<void> publish_staging(const fs::path& staging, const fs::path& dir) {
@@ -548,23 +535,19 @@ result<void> init_demo(const demo_options& options, const progress_fn& progress)
   SAPHAN_TRY_VOID(check_target(dir));
 
   progress("configuration (" + options.config_dir + ")");
-  auto config = load_demo_config(options);
-  if (!config)
-    return std::move(config).error();
-  progress("  " + std::to_string(config->members.size()) + " members, " +
-           std::to_string(config->datasets.size()) + " datasets");
+  auto config = SAPHAN_TRY(load_demo_config(options));
+  progress("  " + std::to_string(config.members.size()) + " members, " +
+           std::to_string(config.datasets.size()) + " datasets");
 
   progress("synthetic data: " + std::to_string(options.persons) + " persons (seed " +
            std::to_string(options.seed) + ")");
-  auto data = generate_synthetic_data({options.persons, options.seed});
-  if (!data)
-    return std::move(data).error();
-  progress("  " + std::to_string(data->juristic_persons.size()) + " juristic persons, " +
-           std::to_string(data->foreign_workers.size()) + " foreign workers");
+  auto data = SAPHAN_TRY(generate_synthetic_data({options.persons, options.seed}));
+  progress("  " + std::to_string(data.juristic_persons.size()) + " juristic persons, " +
+           std::to_string(data.foreign_workers.size()) + " foreign workers");
 
   const fs::path staging = dir.string() + ".tmp";
   SAPHAN_TRY_VOID(prepare_staging(staging));
-  auto built = build_demo(staging, options, *config, *data, progress);
+  auto built = build_demo(staging, options, config, data, progress);
   if (built)
     built = publish_staging(staging, dir);
   if (!built) {

@@ -16,15 +16,13 @@ constexpr std::size_t max_groups = 64;
 constexpr std::array<std::string_view, 3> key_use_names = {"signing", "encryption", "tls"};
 
 result<std::vector<std::string>> parse_groups(const json_object& obj) {
-  auto groups = obj.optional_strings("groups");
-  if (!groups)
-    return std::move(groups).error();
-  if (groups->size() > max_groups) {
+  auto groups = SAPHAN_TRY(obj.optional_strings("groups"));
+  if (groups.size() > max_groups) {
     return obj.fail("groups", "at most " + std::to_string(max_groups) + " groups");
   }
   std::set<std::string_view> seen;
-  for (std::size_t i = 0; i < groups->size(); ++i) {
-    const auto& group = (*groups)[i];
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    const auto& group = (groups)[i];
     auto where = "groups[" + std::to_string(i) + "]";
     if (!is_group_name(group))
       return obj.fail(where, "must match [a-z0-9-]{1,64}");
@@ -58,42 +56,32 @@ result<key_use> parse_key_use(std::string_view text) {
 }
 
 result<member_record> member_from_json(const rapidjson::Value& value) {
-  auto obj = json_object::of(value, "", errc::invalid_argument);
-  if (!obj)
-    return std::move(obj).error();
+  auto obj = SAPHAN_TRY(json_object::of(value, "", errc::invalid_argument));
   member_record member;
 
-  auto id_text = obj->string("id");
-  if (!id_text)
-    return std::move(id_text).error();
-  auto id = parse_member_id(*id_text);
+  auto id_text = SAPHAN_TRY(obj.string("id"));
+  auto id = parse_member_id(id_text);
   if (!id)
     return make_error(errc::invalid_member_id, "id: " + id.error().detail);
   member.id = std::move(*id);
 
-  auto name = obj->string("name");
-  if (!name)
-    return std::move(name).error();
-  if (name->empty())
-    return obj->fail("name", "must not be empty");
-  if (name->size() > max_name_bytes) {
-    return obj->fail("name", "at most " + std::to_string(max_name_bytes) + " bytes");
+  auto name = SAPHAN_TRY(obj.string("name"));
+  if (name.empty())
+    return obj.fail("name", "must not be empty");
+  if (name.size() > max_name_bytes) {
+    return obj.fail("name", "at most " + std::to_string(max_name_bytes) + " bytes");
   }
-  member.name = std::move(*name);
+  member.name = std::move(name);
 
-  auto groups = parse_groups(*obj);
-  if (!groups)
-    return std::move(groups).error();
-  member.groups = std::move(*groups);
+  auto groups = SAPHAN_TRY(parse_groups(obj));
+  member.groups = std::move(groups);
 
-  auto clearance = obj->optional_string("clearance");
-  if (!clearance)
-    return std::move(clearance).error();
-  if (*clearance) {
-    auto level = parse_classification(**clearance);
+  auto clearance = SAPHAN_TRY(obj.optional_string("clearance"));
+  if (clearance) {
+    auto level = parse_classification(*clearance);
     if (!level)
-      return obj->fail("clearance",
-                       "must be one of open, internal, confidential, secret, top_secret");
+      return obj.fail("clearance",
+                      "must be one of open, internal, confidential, secret, top_secret");
     member.clearance = *level;
   }
   return member;

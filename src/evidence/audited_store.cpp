@@ -144,9 +144,7 @@ class audited_store final : public store_decorator {
   result<void> logged(Change change, Entry entry) {
     return inner().transaction([&](store& tx) -> result<void> {
       SAPHAN_TRY_VOID(change(tx));
-      auto appended = append_entries(tx, {entry()});
-      if (!appended)
-        return std::move(appended).error();
+      SAPHAN_TRY_VOID(append_entries(tx, {entry()}));
       return ok();
     });
   }

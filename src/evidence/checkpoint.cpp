@@ -100,10 +100,8 @@ result<void> check_members(const Value& object) {
 
 template <std::size_t N>
 result<std::string> decode_fixed(const json_object& obj, std::string_view name) {
-  auto encoded = obj.string(name);
-  if (!encoded)
-    return std::move(encoded).error();
-  auto raw = crypto::base64url_decode(*encoded);
+  auto encoded = SAPHAN_TRY(obj.string(name));
+  auto raw = crypto::base64url_decode(encoded);
   if (!raw || raw->size() != N) {
     return invalid(name, "must be " + std::to_string(N) + " bytes in unpadded base64url");
   }
@@ -111,16 +109,14 @@ result<std::string> decode_fixed(const json_object& obj, std::string_view name) 
 }
 
 result<saphan::timestamp> parse_canonical_time(const json_object& obj) {
-  auto textual = obj.string("timestamp");
-  if (!textual)
-    return std::move(textual).error();
-  auto parsed = parse_rfc3339(*textual);
+  auto textual = SAPHAN_TRY(obj.string("timestamp"));
+  auto parsed = parse_rfc3339(textual);
   if (!parsed) {
     return make_error(errc::invalid_timestamp,
                       "checkpoint.timestamp: " + std::move(parsed).error().detail);
   }
   // One accepted spelling per instant, so the JSON and the signed note cannot disagree.
-  if (format_rfc3339(*parsed) != *textual) {
+  if (format_rfc3339(*parsed) != textual) {
     return make_error(errc::invalid_timestamp,
                       "checkpoint.timestamp: must be canonical: UTC with 'Z', 6 fraction "
                       "digits or none");
@@ -130,35 +126,21 @@ result<saphan::timestamp> parse_canonical_time(const json_object& obj) {
 
 result<checkpoint> read_checkpoint(const json_object& obj) {
   checkpoint cp;
-  auto origin = obj.string("origin");
-  if (!origin)
-    return std::move(origin).error();
-  cp.origin = std::move(*origin);
-  auto size = obj.integer("tree_size");
-  if (!size)
-    return std::move(size).error();
-  if (*size < 0)
+  auto origin = SAPHAN_TRY(obj.string("origin"));
+  cp.origin = std::move(origin);
+  auto size = SAPHAN_TRY(obj.integer("tree_size"));
+  if (size < 0)
     return invalid("tree_size", "must not be negative");
-  cp.tree_size = static_cast<std::uint64_t>(*size);
-  auto root = decode_fixed<crypto::sha256_digest::size>(obj, "root_hash");
-  if (!root)
-    return std::move(root).error();
-  auto digest = crypto::sha256_from_bytes(*root);
-  if (!digest)
-    return std::move(digest).error();
-  cp.root_hash = *digest;
-  auto time = parse_canonical_time(obj);
-  if (!time)
-    return std::move(time).error();
-  cp.timestamp = *time;
-  auto key_id = obj.string("key_id");
-  if (!key_id)
-    return std::move(key_id).error();
-  cp.key_id = std::move(*key_id);
-  auto signature = decode_fixed<ed25519_signature_bytes>(obj, "signature");
-  if (!signature)
-    return std::move(signature).error();
-  cp.signature = std::move(*signature);
+  cp.tree_size = static_cast<std::uint64_t>(size);
+  auto root = SAPHAN_TRY(decode_fixed<crypto::sha256_digest::size>(obj, "root_hash"));
+  auto digest = SAPHAN_TRY(crypto::sha256_from_bytes(root));
+  cp.root_hash = digest;
+  auto time = SAPHAN_TRY(parse_canonical_time(obj));
+  cp.timestamp = time;
+  auto key_id = SAPHAN_TRY(obj.string("key_id"));
+  cp.key_id = std::move(key_id);
+  auto signature = SAPHAN_TRY(decode_fixed<ed25519_signature_bytes>(obj, "signature"));
+  cp.signature = std::move(signature);
   SAPHAN_TRY_VOID(check_fields(cp));
   return cp;
 }
@@ -211,14 +193,10 @@ std::string checkpoint_to_json(const checkpoint& cp) {
 }
 
 result<checkpoint> checkpoint_from_json(std::string_view json) {
-  auto doc = parse_json(json, json_limits{max_checkpoint_json_bytes, 2});
-  if (!doc)
-    return std::move(doc).error();
-  auto obj = json_object::of(*doc, "checkpoint");
-  if (!obj)
-    return std::move(obj).error();
-  SAPHAN_TRY_VOID(check_members(*doc));
-  return read_checkpoint(*obj);
+  auto doc = SAPHAN_TRY(parse_json(json, json_limits{max_checkpoint_json_bytes, 2}));
+  auto obj = SAPHAN_TRY(json_object::of(doc, "checkpoint"));
+  SAPHAN_TRY_VOID(check_members(doc));
+  return read_checkpoint(obj);
 }
 
 }  // namespace saphan::evidence

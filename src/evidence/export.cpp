@@ -234,10 +234,8 @@ class checkpoint_cursor {
       ++pos_;
       if (record.tree_size < size)
         continue;  // signed after we passed its size: not ours
-      auto line = checkpoint_line(record);
-      if (!line)
-        return std::move(line).error();
-      SAPHAN_TRY_VOID(write_line(out, *line));
+      auto line = SAPHAN_TRY(checkpoint_line(record));
+      SAPHAN_TRY_VOID(write_line(out, line));
       ++summary.checkpoints;
       if (record.timestamp_token)
         ++summary.timestamp_tokens;
@@ -246,10 +244,8 @@ class checkpoint_cursor {
 
  private:
   result<void> fetch() {
-    auto page = db_.read_checkpoints(next_from_, checkpoint_page);
-    if (!page)
-      return std::move(page).error();
-    page_ = std::move(*page);
+    auto page = SAPHAN_TRY(db_.read_checkpoints(next_from_, checkpoint_page));
+    page_ = std::move(page);
     pos_ = 0;
     if (page_.empty()) {
       done_ = true;
@@ -288,23 +284,19 @@ result<void> write_entries(store& db, std::ostream& out, std::uint64_t total,
                            export_summary& summary) {
   std::uint64_t written = 0;
   while (written < total) {
-    auto rows = db.read_log(
-        written, static_cast<std::size_t>(std::min<std::uint64_t>(entry_page, total - written)));
-    if (!rows)
-      return std::move(rows).error();
-    if (rows->empty()) {
+    auto rows = SAPHAN_TRY(db.read_log(
+        written, static_cast<std::size_t>(std::min<std::uint64_t>(entry_page, total - written))));
+    if (rows.empty()) {
       return make_error(errc::storage_failure,
                         "log entry " + std::to_string(written) + " is missing from the store");
     }
-    for (const auto& row : *rows) {
+    for (const auto& row : rows) {
       if (row.index != written) {
         return make_error(errc::storage_failure,
                           "log entry " + std::to_string(written) + " is missing from the store");
       }
-      auto line = entry_line(row.index, row.entry);
-      if (!line)
-        return std::move(line).error();
-      SAPHAN_TRY_VOID(write_line(out, *line));
+      auto line = SAPHAN_TRY(entry_line(row.index, row.entry));
+      SAPHAN_TRY_VOID(write_line(out, line));
       summary.entries = ++written;
       SAPHAN_TRY_VOID(heads.write_at(written, out, summary));
       if (options.progress && on_progress_step(written, options.progress_every)) {
@@ -362,13 +354,11 @@ result<std::vector<std::string>> read_certificates(const Value& v) {
   }
   std::vector<std::string> out;
   for (const auto& pem : v.GetArray()) {
-    auto text = read_string(pem, "tsaCertificates[]", max_tsa_certificate_bytes);
-    if (!text)
-      return std::move(text).error();
-    if (text->rfind("-----BEGIN CERTIFICATE-----", 0) != 0) {
+    auto text = SAPHAN_TRY(read_string(pem, "tsaCertificates[]", max_tsa_certificate_bytes));
+    if (text.rfind("-----BEGIN CERTIFICATE-----", 0) != 0) {
       return make_error(errc::invalid_argument, "tsaCertificates[]: must be PEM certificates");
     }
-    out.push_back(std::move(*text));
+    out.push_back(std::move(text));
   }
   return out;
 }
@@ -385,11 +375,9 @@ result<header_info> parse_header(const Value& doc) {
   }
   SAPHAN_TRY_VOID(check_members(doc, header_members, "header"));
   header_info h;
-  auto origin = read_string(doc["origin"], "header.origin", max_origin_bytes);
-  if (!origin)
-    return std::move(origin).error();
-  SAPHAN_TRY_VOID(check_origin(*origin, "header.origin"));
-  h.origin = std::move(*origin);
+  auto origin = SAPHAN_TRY(read_string(doc["origin"], "header.origin", max_origin_bytes));
+  SAPHAN_TRY_VOID(check_origin(origin, "header.origin"));
+  h.origin = std::move(origin);
   if (!doc["logKey"].IsObject())
     return make_error(errc::malformed_json, "header.logKey: must be a JWK");
   auto key = crypto::parse_ed25519_public_jwk(write_json(doc["logKey"]));
@@ -402,19 +390,15 @@ result<header_info> parse_header(const Value& doc) {
   if (!certificates)
     return make_error(certificates.error().code, "header." + certificates.error().detail);
   h.tsa_certificates = certificates->size();
-  auto exported = read_string(doc["exportedAt"], "header.exportedAt", 64);
-  if (!exported)
-    return std::move(exported).error();
-  auto at = parse_rfc3339(*exported);
+  auto exported = SAPHAN_TRY(read_string(doc["exportedAt"], "header.exportedAt", 64));
+  auto at = parse_rfc3339(exported);
   if (!at)
     return make_error(errc::invalid_timestamp, "header.exportedAt: " + at.error().detail);
   h.exported_at = *at;
-  auto size = read_size(doc["treeSize"], "header.treeSize");
-  if (!size)
-    return std::move(size).error();
-  if (*size == 0)
+  auto size = SAPHAN_TRY(read_size(doc["treeSize"], "header.treeSize"));
+  if (size == 0)
     return make_error(errc::proof_invalid, "header.treeSize: an export holds at least one entry");
-  h.tree_size = *size;
+  h.tree_size = size;
   return h;
 }
 
@@ -422,10 +406,8 @@ result<std::optional<std::string>> read_token(const Value& v) {
   if (v.IsNull())
     return std::optional<std::string>();
   // Base64url grows 4/3; anything longer cannot decode to an acceptable token.
-  auto text = read_string(v, "timestampToken", tsa::max_response_bytes / 3 * 4 + 4);
-  if (!text)
-    return std::move(text).error();
-  auto der = crypto::base64url_decode(*text);
+  auto text = SAPHAN_TRY(read_string(v, "timestampToken", tsa::max_response_bytes / 3 * 4 + 4));
+  auto der = crypto::base64url_decode(text);
   if (!der)
     return make_error(errc::malformed_json, "timestampToken: " + der.error().detail);
   if (der->empty() || der->size() > tsa::max_response_bytes) {
@@ -502,21 +484,15 @@ result<export_report> export_verifier::run(std::istream& in) {
   if (line_no_ == 0)
     return make_error(errc::proof_invalid, "empty export: no header line");
   context_.clear();
-  auto done = finish();
-  if (!done)
-    return done.error();
+  SAPHAN_TRY_VOID(finish());
   return report_;
 }
 
 result<void> export_verifier::header(std::string_view text) {
   context_ = "header";
-  auto doc = parse_json(text, {max_export_line_bytes, max_line_depth});
-  if (!doc)
-    return std::move(doc).error();
-  auto parsed = parse_header(*doc);
-  if (!parsed)
-    return std::move(parsed).error();
-  header_ = std::move(*parsed);
+  auto doc = SAPHAN_TRY(parse_json(text, {max_export_line_bytes, max_line_depth}));
+  auto parsed = SAPHAN_TRY(parse_header(doc));
+  header_ = std::move(parsed);
   key_ = header_.key.key;
   if (options_.log_key) {
     if (!(options_.log_key->key == header_.key.key)) {
@@ -540,15 +516,13 @@ result<void> export_verifier::header(std::string_view text) {
 result<void> export_verifier::line(std::string_view text) {
   if (text.empty())
     return make_error(errc::malformed_json, "empty line");
-  auto doc = parse_json(text, {max_export_line_bytes, max_line_depth});
-  if (!doc)
-    return std::move(doc).error();
-  if (!doc->IsObject())
+  auto doc = SAPHAN_TRY(parse_json(text, {max_export_line_bytes, max_line_depth}));
+  if (!doc.IsObject())
     return make_error(errc::malformed_json, "must be a JSON object");
-  if (doc->HasMember("index"))
-    return entry(*doc);
-  if (doc->HasMember("checkpoint"))
-    return head_line(*doc);
+  if (doc.HasMember("index"))
+    return entry(doc);
+  if (doc.HasMember("checkpoint"))
+    return head_line(doc);
   return make_error(errc::malformed_json,
                     "neither an entry line (index, entry) nor a checkpoint "
                     "line (checkpoint, timestampToken)");
@@ -558,35 +532,29 @@ result<void> export_verifier::entry(const Value& doc) {
   const std::uint64_t expected = tree_.size();
   context_ = "entry " + std::to_string(expected);
   SAPHAN_TRY_VOID(check_members(doc, entry_members, "entry line"));
-  auto index = read_size(doc["index"], "index");
-  if (!index)
-    return std::move(index).error();
-  context_ = "entry " + std::to_string(*index);
-  if (*index > expected) {
+  auto index = SAPHAN_TRY(read_size(doc["index"], "index"));
+  context_ = "entry " + std::to_string(index);
+  if (index > expected) {
     return make_error(errc::proof_invalid, "expected entry " + std::to_string(expected) +
-                                               ", found entry " + std::to_string(*index) + ": " +
-                                               entries_range(expected, *index) +
+                                               ", found entry " + std::to_string(index) + ": " +
+                                               entries_range(expected, index) +
                                                " missing (deleted) or lines out of order");
   }
-  if (*index < expected) {
+  if (index < expected) {
     return make_error(errc::proof_invalid, "expected entry " + std::to_string(expected) +
-                                               ", found entry " + std::to_string(*index) +
+                                               ", found entry " + std::to_string(index) +
                                                " again: repeated or out of order");
   }
   if (expected >= header_.tree_size) {
     return make_error(errc::proof_invalid,
                       "beyond the header's treeSize " + std::to_string(header_.tree_size));
   }
-  auto bytes = read_string(doc["entry"], "entry", max_export_entry_bytes);
-  if (!bytes)
-    return std::move(bytes).error();
-  if (bytes->empty())
+  auto bytes = SAPHAN_TRY(read_string(doc["entry"], "entry", max_export_entry_bytes));
+  if (bytes.empty())
     return make_error(errc::malformed_json, "entry: must not be empty");
-  auto nodes = tree_.append(merkle::leaf_hash(*bytes));
-  if (!nodes)
-    return std::move(nodes).error();
+  auto nodes = SAPHAN_TRY(tree_.append(merkle::leaf_hash(bytes)));
   if (observer_.on_node) {
-    for (const auto& n : *nodes)
+    for (const auto& n : nodes)
       observer_.on_node(n);
   }
   const auto done = tree_.size();
@@ -603,27 +571,23 @@ result<void> export_verifier::head_line(const Value& doc) {
     return make_error(errc::malformed_json, "checkpoint: must be a JSON object");
   }
   const std::string json = write_json(doc["checkpoint"]);
-  auto cp = checkpoint_from_json(json);
-  if (!cp)
-    return std::move(cp).error();
-  context_ = "checkpoint of size " + std::to_string(cp->tree_size);
-  SAPHAN_TRY_VOID(check_head(*cp));
-  auto token = read_token(doc["timestampToken"]);
-  if (!token)
-    return std::move(token).error();
-  if (*token) {
-    SAPHAN_TRY_VOID(check_token(*cp, **token));
+  auto cp = SAPHAN_TRY(checkpoint_from_json(json));
+  context_ = "checkpoint of size " + std::to_string(cp.tree_size);
+  SAPHAN_TRY_VOID(check_head(cp));
+  auto token = SAPHAN_TRY(read_token(doc["timestampToken"]));
+  if (token) {
+    SAPHAN_TRY_VOID(check_token(cp, *token));
     ++report_.timestamp_tokens;
   } else {
     ++report_.checkpoints_without_token;
   }
   if (report_.checkpoints++ == 0)
-    report_.first_checkpoint_size = cp->tree_size;
-  report_.last_checkpoint_size = cp->tree_size;
-  report_.last_checkpoint_time = cp->timestamp;
+    report_.first_checkpoint_size = cp.tree_size;
+  report_.last_checkpoint_size = cp.tree_size;
+  report_.last_checkpoint_time = cp.timestamp;
   if (observer_.on_checkpoint)
-    observer_.on_checkpoint(*cp, json, *token);
-  last_ = std::move(*cp);
+    observer_.on_checkpoint(cp, json, token);
+  last_ = std::move(cp);
   return ok();
 }
 
@@ -733,24 +697,20 @@ class node_collector {
 };
 
 result<std::uint64_t> latest_size(std::istream& in, const verify_options& options) {
-  auto report = verify_export(in, options);
-  if (!report)
-    return std::move(report).error();
-  if (report->checkpoints == 0) {
+  auto report = SAPHAN_TRY(verify_export(in, options));
+  if (report.checkpoints == 0) {
     return make_error(errc::not_found, "the export holds no checkpoint to prove against");
   }
   in.clear();
   in.seekg(0);
   if (!in)
     return make_error(errc::invalid_argument, "the export cannot be read twice; give the size");
-  return report->last_checkpoint_size;
+  return report.last_checkpoint_size;
 }
 
 result<crypto::sha256_digest> decode_hash(const Value& v, std::string_view where) {
-  auto text = read_string(v, where, 64);
-  if (!text)
-    return std::move(text).error();
-  auto raw = crypto::base64url_decode(*text);
+  auto text = SAPHAN_TRY(read_string(v, where, 64));
+  auto raw = crypto::base64url_decode(text);
   if (!raw || raw->size() != crypto::sha256_digest::size) {
     return make_error(errc::invalid_argument,
                       std::string(where) + ": must be 32 bytes in unpadded base64url");
@@ -767,10 +727,8 @@ result<std::vector<crypto::sha256_digest>> decode_path(const Value& v) {
   }
   std::vector<crypto::sha256_digest> path;
   for (const auto& h : v.GetArray()) {
-    auto hash = decode_hash(h, "path[]");
-    if (!hash)
-      return std::move(hash).error();
-    path.push_back(*hash);
+    auto hash = SAPHAN_TRY(decode_hash(h, "path[]"));
+    path.push_back(hash);
   }
   return path;
 }
@@ -796,22 +754,18 @@ result<std::string> entry_line(std::uint64_t index, std::string_view entry) {
 result<export_summary> write_export(store& db, std::ostream& out, const export_header& header,
                                     const export_options& options) {
   SAPHAN_TRY_VOID(check_header(header));
-  auto total = export_size(db, options);
-  if (!total)
-    return std::move(total).error();
-  auto first = header_line(header, *total);
-  if (!first)
-    return std::move(first).error();
-  SAPHAN_TRY_VOID(write_line(out, *first));
+  auto total = SAPHAN_TRY(export_size(db, options));
+  auto first = SAPHAN_TRY(header_line(header, total));
+  SAPHAN_TRY_VOID(write_line(out, first));
   export_summary summary;
-  checkpoint_cursor heads(db, *total);
+  checkpoint_cursor heads(db, total);
   SAPHAN_TRY_VOID(heads.write_at(0, out, summary));
-  SAPHAN_TRY_VOID(write_entries(db, out, *total, heads, options, summary));
+  SAPHAN_TRY_VOID(write_entries(db, out, total, heads, options, summary));
   out.flush();
   if (!out)
     return make_error(errc::io_error, "writing the export failed");
   if (options.progress && ends_progress(summary.entries, options.progress_every)) {
-    options.progress(summary.entries, *total);
+    options.progress(summary.entries, total);
   }
   return summary;
 }
@@ -832,20 +786,16 @@ result<export_proof> prove_export(std::istream& in, std::uint64_t index,
                                   std::optional<std::uint64_t> size,
                                   const verify_options& options) {
   if (!size) {
-    auto latest = latest_size(in, options);
-    if (!latest)
-      return std::move(latest).error();
-    size = *latest;
+    auto latest = SAPHAN_TRY(latest_size(in, options));
+    size = latest;
   }
   if (index >= *size) {
     return make_error(
         errc::invalid_argument,
         "index " + std::to_string(index) + " is not below the tree size " + std::to_string(*size));
   }
-  auto plan = merkle::inclusion_proof_plan(index, *size);
-  if (!plan)
-    return std::move(plan).error();
-  const auto plan_nodes = plan->nodes();
+  auto plan = SAPHAN_TRY(merkle::inclusion_proof_plan(index, *size));
+  const auto plan_nodes = plan.nodes();
   auto wanted = plan_nodes;
   wanted.push_back(merkle::node_id{0, index});
   node_collector nodes(wanted);
@@ -857,26 +807,18 @@ result<export_proof> prove_export(std::istream& in, std::uint64_t index,
     if (cp.tree_size == *size)
       proof = export_proof{index, *size, {}, {}, cp, std::string(json), {}, false};
   };
-  auto report = verify_export(in, options, observer);
-  if (!report)
-    return std::move(report).error();
+  auto report = SAPHAN_TRY(verify_export(in, options, observer));
   if (!proof) {
     return make_error(errc::not_found,
                       "the export holds no checkpoint of size " + std::to_string(*size));
   }
-  auto fetched = nodes.fetch(plan_nodes);
-  if (!fetched)
-    return std::move(fetched).error();
-  auto path = merkle::assemble_proof(*plan, *fetched);
-  if (!path)
-    return std::move(path).error();
-  auto leaf = nodes.fetch({merkle::node_id{0, index}});
-  if (!leaf)
-    return std::move(leaf).error();
-  proof->leaf_hash = leaf->front();
-  proof->log_key = report->log_key;
-  proof->key_pinned = report->key_pinned;
-  proof->path = std::move(*path);
+  auto fetched = SAPHAN_TRY(nodes.fetch(plan_nodes));
+  auto path = SAPHAN_TRY(merkle::assemble_proof(plan, fetched));
+  auto leaf = SAPHAN_TRY(nodes.fetch({merkle::node_id{0, index}}));
+  proof->leaf_hash = leaf.front();
+  proof->log_key = report.log_key;
+  proof->key_pinned = report.key_pinned;
+  proof->path = std::move(path);
   SAPHAN_TRY_VOID(
       merkle::verify_inclusion(proof->leaf_hash, index, *size, proof->path, proof->head.root_hash));
   return std::move(*proof);
@@ -907,41 +849,27 @@ std::string proof_to_json(const export_proof& proof) {
 }
 
 result<void> verify_proof_json(std::string_view json, const crypto::ed25519_public_key& key) {
-  auto doc = parse_json(json, {64 * 1024, max_line_depth});
-  if (!doc)
-    return std::move(doc).error();
-  SAPHAN_TRY_VOID(check_members(*doc, proof_members, "proof"));
-  auto index = read_size((*doc)["index"], "index");
-  if (!index)
-    return std::move(index).error();
-  auto size = read_size((*doc)["treeSize"], "treeSize");
-  if (!size)
-    return std::move(size).error();
-  auto leaf = decode_hash((*doc)["leafHash"], "leafHash");
-  if (!leaf)
-    return std::move(leaf).error();
-  auto path = decode_path((*doc)["path"]);
-  if (!path)
-    return std::move(path).error();
-  auto root = decode_hash((*doc)["rootHash"], "rootHash");
-  if (!root)
-    return std::move(root).error();
-  if (!(*doc)["checkpoint"].IsObject()) {
+  auto doc = SAPHAN_TRY(parse_json(json, {64 * 1024, max_line_depth}));
+  SAPHAN_TRY_VOID(check_members(doc, proof_members, "proof"));
+  auto index = SAPHAN_TRY(read_size((doc)["index"], "index"));
+  auto size = SAPHAN_TRY(read_size((doc)["treeSize"], "treeSize"));
+  auto leaf = SAPHAN_TRY(decode_hash((doc)["leafHash"], "leafHash"));
+  auto path = SAPHAN_TRY(decode_path((doc)["path"]));
+  auto root = SAPHAN_TRY(decode_hash((doc)["rootHash"], "rootHash"));
+  if (!(doc)["checkpoint"].IsObject()) {
     return make_error(errc::malformed_json, "checkpoint: must be a JSON object");
   }
-  auto cp = checkpoint_from_json(write_json((*doc)["checkpoint"]));
-  if (!cp)
-    return std::move(cp).error();
-  SAPHAN_TRY_VOID(verify_checkpoint(*cp, key));
-  if (cp->tree_size != *size) {
-    return make_error(errc::proof_invalid, "treeSize " + std::to_string(*size) +
+  auto cp = SAPHAN_TRY(checkpoint_from_json(write_json((doc)["checkpoint"])));
+  SAPHAN_TRY_VOID(verify_checkpoint(cp, key));
+  if (cp.tree_size != size) {
+    return make_error(errc::proof_invalid, "treeSize " + std::to_string(size) +
                                                " is not the checkpoint's " +
-                                               std::to_string(cp->tree_size));
+                                               std::to_string(cp.tree_size));
   }
-  if (!(cp->root_hash == *root)) {
+  if (!(cp.root_hash == root)) {
     return make_error(errc::root_mismatch, "rootHash is not the checkpoint's root_hash");
   }
-  return merkle::verify_inclusion(*leaf, *index, *size, *path, cp->root_hash);
+  return merkle::verify_inclusion(leaf, index, size, path, cp.root_hash);
 }
 
 }  // namespace saphan::evidence

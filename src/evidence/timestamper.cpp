@@ -211,20 +211,16 @@ result<bool> timestamper::stamp(const checkpoint_record& record, net::http_clien
                                           " does not parse: " + head.error().detail);
   }
   const auto imprint = timestamp_imprint(*head);
-  auto reply = request_token(imprint, client, io);
-  if (!reply)
-    return std::move(reply).error();
-  auto token = tsa::extract_token(*reply);
-  if (!token)
-    return std::move(token).error();
+  auto reply = SAPHAN_TRY(request_token(imprint, client, io));
+  auto token = SAPHAN_TRY(tsa::extract_token(reply));
   // What is stored is exactly what was verified: the bare token, over this head's imprint,
   // signed under the configured trust.
-  auto verified = tsa::verify_token(*token, imprint, config_.trust);
+  auto verified = tsa::verify_token(token, imprint, config_.trust);
   if (!verified) {
     return make_error(verified.code(), "token for tree size " + std::to_string(record.tree_size) +
                                            " refused: " + verified.error().detail);
   }
-  auto stored = db_->set_checkpoint_timestamp(record.tree_size, *token);
+  auto stored = db_->set_checkpoint_timestamp(record.tree_size, token);
   if (stored)
     return true;
   // Another process (another hub node, a retry that did commit) stamped this head meanwhile:

@@ -76,10 +76,8 @@ void log_writer::submit(item entry, completion done) {
 }
 
 result<std::uint64_t> log_writer::append(log_append record) {
-  auto written = append(item{std::move(record), {}, {}});
-  if (!written)
-    return std::move(written).error();
-  return written->index;
+  auto written = SAPHAN_TRY(append(item{std::move(record), {}, {}}));
+  return written.index;
 }
 
 void log_writer::run() {
@@ -136,11 +134,9 @@ void log_writer::write_batch(std::deque<waiter*>& batch) {
         effect_errors.emplace_back(applied.error());
       }
     }
-    auto first = append_entries(tx, records, &tree_);
-    if (!first)
-      return std::move(first).error();
+    auto first = SAPHAN_TRY(append_entries(tx, records, &tree_));
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i]->outcome = appended{*first + i, effect_errors[i]};
+      batch[i]->outcome = appended{first + i, effect_errors[i]};
     }
     return ok();
   });

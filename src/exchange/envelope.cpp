@@ -35,17 +35,15 @@ constexpr std::size_t max_text = 256;
 
 result<std::string> bounded_string(const json_object& obj, std::string_view name, std::size_t max,
                                    bool required) {
-  auto v = obj.optional_string(name);
-  if (!v)
-    return std::move(v).error();
-  if (!*v) {
+  auto v = SAPHAN_TRY(obj.optional_string(name));
+  if (!v) {
     if (required)
       return obj.fail(name, "is required");
     return std::string{};
   }
-  if ((*v)->size() > max)
+  if (v->size() > max)
     return obj.fail(name, "longer than " + std::to_string(max));
-  return std::move(**v);
+  return std::move(*v);
 }
 
 result<rapidjson::Document> parse_object(std::string_view body, json_limits limits) {
@@ -76,95 +74,63 @@ bool is_valid_request_id(std::string_view id) {
 }
 
 result<request_envelope> parse_request_envelope(std::string_view body, json_limits limits) {
-  auto doc = parse_object(body, limits);
-  if (!doc)
-    return std::move(doc).error();
-  json_object obj(*doc, "", errc::malformed_body);
+  auto doc = SAPHAN_TRY(parse_object(body, limits));
+  json_object obj(doc, "", errc::malformed_body);
   request_envelope r;
 
-  auto id = obj.string("requestId");
-  if (!id)
-    return std::move(id).error();
-  if (!is_valid_request_id(*id))
+  auto id = SAPHAN_TRY(obj.string("requestId"));
+  if (!is_valid_request_id(id))
     return obj.fail("requestId", "8..64 characters of A-Z a-z 0-9 - _");
-  r.request_id = *id;
+  r.request_id = id;
 
-  auto issued = obj.string("issuedAt");
-  if (!issued)
-    return std::move(issued).error();
-  auto t = parse_rfc3339(*issued);
+  auto issued = SAPHAN_TRY(obj.string("issuedAt"));
+  auto t = parse_rfc3339(issued);
   if (!t)
     return obj.fail("issuedAt", t.error().detail);
   r.issued_at = *t;
 
-  auto consumer = obj.string("consumer");
-  if (!consumer)
-    return std::move(consumer).error();
-  auto consumer_id = parse_member_id(*consumer);
-  if (!consumer_id)
-    return std::move(consumer_id).error();
-  r.consumer = *consumer_id;
+  auto consumer = SAPHAN_TRY(obj.string("consumer"));
+  auto consumer_id = SAPHAN_TRY(parse_member_id(consumer));
+  r.consumer = consumer_id;
 
-  auto dataset = obj.string("dataset");
-  if (!dataset)
-    return std::move(dataset).error();
-  auto dataset_id = parse_dataset_id(*dataset);
-  if (!dataset_id)
-    return std::move(dataset_id).error();
-  r.dataset = *dataset_id;
+  auto dataset = SAPHAN_TRY(obj.string("dataset"));
+  auto dataset_id = SAPHAN_TRY(parse_dataset_id(dataset));
+  r.dataset = dataset_id;
 
-  auto purpose = bounded_string(obj, "purpose", 64, true);
-  if (!purpose)
-    return std::move(purpose).error();
-  r.purpose = *purpose;
+  auto purpose = SAPHAN_TRY(bounded_string(obj, "purpose", 64, true));
+  r.purpose = purpose;
 
-  auto basis_text = obj.string("lawfulBasis");
-  if (!basis_text)
-    return std::move(basis_text).error();
-  auto basis = parse_lawful_basis(*basis_text);
+  auto basis_text = SAPHAN_TRY(obj.string("lawfulBasis"));
+  auto basis = parse_lawful_basis(basis_text);
   if (!basis)
     return obj.fail("lawfulBasis", basis.error().detail);
   r.basis = *basis;
 
-  auto consent = bounded_string(obj, "consentId", 128, false);
-  if (!consent)
-    return std::move(consent).error();
-  if (!consent->empty())
-    r.consent_id = *consent;
-  auto instrument = bounded_string(obj, "legalInstrument", 200, false);
-  if (!instrument)
-    return std::move(instrument).error();
-  if (!instrument->empty())
-    r.legal_instrument = *instrument;
+  auto consent = SAPHAN_TRY(bounded_string(obj, "consentId", 128, false));
+  if (!consent.empty())
+    r.consent_id = consent;
+  auto instrument = SAPHAN_TRY(bounded_string(obj, "legalInstrument", 200, false));
+  if (!instrument.empty())
+    r.legal_instrument = instrument;
 
-  auto subject = obj.string("subject");
-  if (!subject)
-    return std::move(subject).error();
-  auto valid_subject = validate_thai_id(*subject);
+  auto subject = SAPHAN_TRY(obj.string("subject"));
+  auto valid_subject = validate_thai_id(subject);
   if (!valid_subject)
     return make_error(errc::invalid_citizen_id, "subject: " + valid_subject.error().detail);
-  r.subject = *subject;
+  r.subject = subject;
 
-  auto fields = read_field_set(obj, "fields");
-  if (!fields)
-    return std::move(fields).error();
-  r.fields = std::move(*fields);
+  auto fields = SAPHAN_TRY(read_field_set(obj, "fields"));
+  r.fields = std::move(fields);
 
-  auto reply = obj.member("replyKey");
-  if (!reply)
-    return std::move(reply).error();
-  if (!(*reply)->IsObject())
+  auto reply = SAPHAN_TRY(obj.member("replyKey"));
+  if (!reply->IsObject())
     return obj.fail("replyKey", "must be a JWK object");
-  r.reply_key = write_json(**reply);
+  r.reply_key = write_json(*reply);
 
-  auto user = bounded_string(obj, "userId", max_text, false);
-  if (!user)
-    return std::move(user).error();
-  r.user_id = *user;
-  auto issue = bounded_string(obj, "issue", max_text, false);
-  if (!issue)
-    return std::move(issue).error();
-  r.issue = *issue;
+  auto user = SAPHAN_TRY(bounded_string(obj, "userId", max_text, false));
+  r.user_id = user;
+  auto issue = SAPHAN_TRY(bounded_string(obj, "issue", max_text, false));
+  r.issue = issue;
   return r;
 }
 
@@ -195,62 +161,36 @@ std::string serialize(const request_envelope& r) {
 }
 
 result<forwarded_request> parse_forwarded_request(std::string_view body, json_limits limits) {
-  auto doc = parse_object(body, limits);
-  if (!doc)
-    return std::move(doc).error();
-  json_object obj(*doc, "", errc::malformed_body);
+  auto doc = SAPHAN_TRY(parse_object(body, limits));
+  json_object obj(doc, "", errc::malformed_body);
   forwarded_request f;
-  auto request = obj.string("request");
-  if (!request)
-    return std::move(request).error();
-  f.request = std::move(*request);
-  auto sig = obj.string("consumerSignature");
-  if (!sig)
-    return std::move(sig).error();
-  f.consumer_signature = std::move(*sig);
-  auto ckey = obj.member("consumerKey");
-  if (!ckey)
-    return std::move(ckey).error();
-  if (!(*ckey)->IsObject())
+  auto request = SAPHAN_TRY(obj.string("request"));
+  f.request = std::move(request);
+  auto sig = SAPHAN_TRY(obj.string("consumerSignature"));
+  f.consumer_signature = std::move(sig);
+  auto ckey = SAPHAN_TRY(obj.member("consumerKey"));
+  if (!ckey->IsObject())
     return obj.fail("consumerKey", "must be a JWK object");
-  f.consumer_key = write_json(**ckey);
+  f.consumer_key = write_json(*ckey);
 
-  auto grant_value = obj.member("grant");
-  if (!grant_value)
-    return std::move(grant_value).error();
-  auto grant = json_object::of(**grant_value, "grant", errc::malformed_body);
-  if (!grant)
-    return std::move(grant).error();
-  auto rid = grant->string("requestId");
-  if (!rid)
-    return std::move(rid).error();
-  f.grant.request_id = *rid;
-  auto hash = grant->string("requestHash");
-  if (!hash)
-    return std::move(hash).error();
-  f.grant.request_hash = *hash;
-  auto fields = read_field_set(*grant, "fields");
-  if (!fields)
-    return std::move(fields).error();
-  f.grant.fields = std::move(*fields);
-  auto pseudo = grant->boolean("pseudonymiseSubject", false);
-  if (!pseudo)
-    return std::move(pseudo).error();
-  f.grant.pseudonymise_subject = *pseudo;
-  auto purpose = grant->string("purpose");
-  if (!purpose)
-    return std::move(purpose).error();
-  f.grant.purpose = *purpose;
-  auto index = grant->integer("logIndex");
-  if (!index)
-    return std::move(index).error();
-  f.grant.log_index = *index;
-  auto at = grant->string("grantedAt");
-  if (!at)
-    return std::move(at).error();
-  auto t = parse_rfc3339(*at);
+  auto grant_value = SAPHAN_TRY(obj.member("grant"));
+  auto grant = SAPHAN_TRY(json_object::of(*grant_value, "grant", errc::malformed_body));
+  auto rid = SAPHAN_TRY(grant.string("requestId"));
+  f.grant.request_id = rid;
+  auto hash = SAPHAN_TRY(grant.string("requestHash"));
+  f.grant.request_hash = hash;
+  auto fields = SAPHAN_TRY(read_field_set(grant, "fields"));
+  f.grant.fields = std::move(fields);
+  auto pseudo = SAPHAN_TRY(grant.boolean("pseudonymiseSubject", false));
+  f.grant.pseudonymise_subject = pseudo;
+  auto purpose = SAPHAN_TRY(grant.string("purpose"));
+  f.grant.purpose = purpose;
+  auto index = SAPHAN_TRY(grant.integer("logIndex"));
+  f.grant.log_index = index;
+  auto at = SAPHAN_TRY(grant.string("grantedAt"));
+  auto t = parse_rfc3339(at);
   if (!t)
-    return grant->fail("grantedAt", t.error().detail);
+    return grant.fail("grantedAt", t.error().detail);
   f.grant.granted_at = *t;
   return f;
 }
@@ -280,23 +220,15 @@ std::string serialize(const forwarded_request& f) {
 }
 
 result<provider_response> parse_provider_response(std::string_view body, json_limits limits) {
-  auto doc = parse_object(body, limits);
-  if (!doc)
-    return std::move(doc).error();
-  json_object obj(*doc, "", errc::malformed_body);
+  auto doc = SAPHAN_TRY(parse_object(body, limits));
+  json_object obj(doc, "", errc::malformed_body);
   provider_response p;
-  auto rid = obj.string("requestId");
-  if (!rid)
-    return std::move(rid).error();
-  p.request_id = *rid;
-  auto hash = obj.string("requestHash");
-  if (!hash)
-    return std::move(hash).error();
-  p.request_hash = *hash;
-  auto ct = obj.string("ciphertext");
-  if (!ct)
-    return std::move(ct).error();
-  p.ciphertext = std::move(*ct);
+  auto rid = SAPHAN_TRY(obj.string("requestId"));
+  p.request_id = rid;
+  auto hash = SAPHAN_TRY(obj.string("requestHash"));
+  p.request_hash = hash;
+  auto ct = SAPHAN_TRY(obj.string("ciphertext"));
+  p.ciphertext = std::move(ct);
   return p;
 }
 
@@ -312,60 +244,34 @@ std::string serialize(const provider_response& p) {
 }
 
 result<hub_response> parse_hub_response(std::string_view body, json_limits limits) {
-  auto doc = parse_object(body, limits);
-  if (!doc)
-    return std::move(doc).error();
-  json_object obj(*doc, "", errc::malformed_body);
+  auto doc = SAPHAN_TRY(parse_object(body, limits));
+  json_object obj(doc, "", errc::malformed_body);
   hub_response h;
-  auto rid = obj.string("requestId");
-  if (!rid)
-    return std::move(rid).error();
-  h.request_id = *rid;
-  auto pbody = obj.string("providerBody");
-  if (!pbody)
-    return std::move(pbody).error();
-  h.provider_body = std::move(*pbody);
-  auto psig = obj.string("providerSignature");
-  if (!psig)
-    return std::move(psig).error();
-  h.provider_signature = *psig;
-  auto pkey = obj.member("providerKey");
-  if (!pkey)
-    return std::move(pkey).error();
-  if (!(*pkey)->IsObject())
+  auto rid = SAPHAN_TRY(obj.string("requestId"));
+  h.request_id = rid;
+  auto pbody = SAPHAN_TRY(obj.string("providerBody"));
+  h.provider_body = std::move(pbody);
+  auto psig = SAPHAN_TRY(obj.string("providerSignature"));
+  h.provider_signature = psig;
+  auto pkey = SAPHAN_TRY(obj.member("providerKey"));
+  if (!pkey->IsObject())
     return obj.fail("providerKey", "must be a JWK object");
-  h.provider_key = write_json(**pkey);
+  h.provider_key = write_json(*pkey);
 
-  auto ev_value = obj.member("evidence");
-  if (!ev_value)
-    return std::move(ev_value).error();
-  auto ev = json_object::of(**ev_value, "evidence", errc::malformed_body);
-  if (!ev)
-    return std::move(ev).error();
-  auto di = ev->integer("decisionIndex");
-  if (!di)
-    return std::move(di).error();
-  h.evidence.decision_index = *di;
-  auto oi = ev->integer("outcomeIndex");
-  if (!oi)
-    return std::move(oi).error();
-  h.evidence.outcome_index = *oi;
-  auto rh = ev->string("requestHash");
-  if (!rh)
-    return std::move(rh).error();
-  h.evidence.request_hash = *rh;
-  auto ch = ev->string("ciphertextHash");
-  if (!ch)
-    return std::move(ch).error();
-  h.evidence.ciphertext_hash = *ch;
-  auto fields = read_field_set(*ev, "grantedFields");
-  if (!fields)
-    return std::move(fields).error();
-  h.evidence.granted_fields = std::move(*fields);
-  auto pseudo = ev->boolean("pseudonymised", false);
-  if (!pseudo)
-    return std::move(pseudo).error();
-  h.evidence.pseudonymised = *pseudo;
+  auto ev_value = SAPHAN_TRY(obj.member("evidence"));
+  auto ev = SAPHAN_TRY(json_object::of(*ev_value, "evidence", errc::malformed_body));
+  auto di = SAPHAN_TRY(ev.integer("decisionIndex"));
+  h.evidence.decision_index = di;
+  auto oi = SAPHAN_TRY(ev.integer("outcomeIndex"));
+  h.evidence.outcome_index = oi;
+  auto rh = SAPHAN_TRY(ev.string("requestHash"));
+  h.evidence.request_hash = rh;
+  auto ch = SAPHAN_TRY(ev.string("ciphertextHash"));
+  h.evidence.ciphertext_hash = ch;
+  auto fields = SAPHAN_TRY(read_field_set(ev, "grantedFields"));
+  h.evidence.granted_fields = std::move(fields);
+  auto pseudo = SAPHAN_TRY(ev.boolean("pseudonymised", false));
+  h.evidence.pseudonymised = pseudo;
   return h;
 }
 
@@ -410,13 +316,11 @@ bool is_field_name(std::string_view text) noexcept {
 }
 
 result<std::set<std::string>> read_field_set(const json_object& obj, std::string_view name) {
-  auto list = obj.optional_strings(name);
-  if (!list)
-    return std::move(list).error();
-  if (list->size() > max_fields)
+  auto list = SAPHAN_TRY(obj.optional_strings(name));
+  if (list.size() > max_fields)
     return obj.fail(name, "at most 256 fields");
   std::set<std::string> out;
-  for (auto& f : *list) {
+  for (auto& f : list) {
     if (!is_field_name(f)) {
       return obj.fail(name, "field names match ^[A-Za-z][A-Za-z0-9_]{0,63}$");
     }

@@ -32,15 +32,11 @@ result<crypto::ed25519_public_jwk> authenticate(const request_envelope& request,
   }
   if (in.consumer == nullptr)
     return make_error(errc::unknown_member, to_string(request.consumer) + " is not registered");
-  auto header = crypto::peek_jws_header(signature);
-  if (!header)
-    return std::move(header).error();
+  auto header = SAPHAN_TRY(crypto::peek_jws_header(signature));
   static const std::vector<member_key> no_keys;
-  auto key = find_signing_key(in.consumer_keys ? *in.consumer_keys : no_keys, request.consumer,
-                              header->kid, now);
-  if (!key)
-    return std::move(key).error();
-  if (auto verified = crypto::verify_detached(signature, body, key->key); !verified)
+  auto key = SAPHAN_TRY(find_signing_key(in.consumer_keys ? *in.consumer_keys : no_keys,
+                                         request.consumer, header.kid, now));
+  if (auto verified = crypto::verify_detached(signature, body, key.key); !verified)
     return std::move(verified).error();
   auto skew = request.issued_at > now ? request.issued_at - now : now - request.issued_at;
   if (skew > freshness) {
@@ -109,13 +105,9 @@ access_decision decide_for(const request_envelope& request, const admission_inpu
 }  // namespace
 
 result<request_schema> compile_request_schema(const dataset_entry& dataset) {
-  auto whole = record_schema::compile(dataset.schema);
-  if (!whole)
-    return std::move(whole).error();
-  auto subject = record_schema::of_property(dataset.schema, dataset.subject_field);
-  if (!subject)
-    return std::move(subject).error();
-  return request_schema{whole->fields(), std::move(*subject)};
+  auto whole = SAPHAN_TRY(record_schema::compile(dataset.schema));
+  auto subject = SAPHAN_TRY(record_schema::of_property(dataset.schema, dataset.subject_field));
+  return request_schema{whole.fields(), std::move(subject)};
 }
 
 admission admit_request(const request_envelope& request, std::string_view body,

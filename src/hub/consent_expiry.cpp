@@ -7,11 +7,9 @@ namespace saphan::hub {
 result<expiry_sweep> expire_due_consents(store& audited, timestamp now, std::size_t batch) {
   expiry_sweep done;
   while (true) {
-    auto due = audited.list_expiring_consents(now, batch);
-    if (!due)
-      return std::move(due).error();
+    auto due = SAPHAN_TRY(audited.list_expiring_consents(now, batch));
     std::size_t changed = 0;
-    for (const auto& consent : *due) {
+    for (const auto& consent : due) {
       auto next = expire(consent, now);
       if (!next) {  // the indexed time is rounded for rows older than the column: not due yet
         ++done.skipped;
@@ -28,7 +26,7 @@ result<expiry_sweep> expire_due_consents(store& audited, timestamp now, std::siz
       }
     }
     // A batch that changed nothing would come back the same: stop rather than spin.
-    if (due->size() < batch || changed == 0)
+    if (due.size() < batch || changed == 0)
       return done;
   }
 }

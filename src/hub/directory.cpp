@@ -78,15 +78,11 @@ result<void> init_hub_directory(const hub_directory& dir) {
       crypto::write_pseudonym_key_file(dir.pseudonym_key(), crypto::generate_pseudonym_key()));
   undo.made(dir.log_signing_key());
   undo.made(dir.log_public_key());
-  auto log_key = load_or_create_log_key(dir);
-  if (!log_key)
-    return std::move(log_key).error();
+  SAPHAN_TRY_VOID(load_or_create_log_key(dir));
   for (const char* suffix : {"", "-wal", "-shm"})
     undo.made(dir.store_path() + suffix);
-  auto opened = open_store(dir.store_path());
-  if (!opened)
-    return std::move(opened).error();
-  opened->reset();  // closed before it counts as finished
+  auto opened = SAPHAN_TRY(open_store(dir.store_path()));
+  opened.reset();  // closed before it counts as finished
   undo.finished();
   return ok();
 }
@@ -116,10 +112,8 @@ result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir, std::str
   auto db = open_hub_store_unaudited(dir);
   if (!db)
     return db;
-  auto key = crypto::read_pseudonym_key_file(dir.pseudonym_key());
-  if (!key)
-    return std::move(key).error();
-  return evidence::make_audited_store(std::move(*db), std::move(*key), std::move(actor));
+  auto key = SAPHAN_TRY(crypto::read_pseudonym_key_file(dir.pseudonym_key()));
+  return evidence::make_audited_store(std::move(*db), std::move(key), std::move(actor));
 }
 
 }  // namespace saphan::hub

@@ -27,13 +27,9 @@ std::int64_t micros_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 result<hub_identity> load_hub_identity(const hub_directory& dir, const member_id& id) {
-  auto signing = crypto::read_signing_key_file(dir.hub_signing_key());
-  if (!signing)
-    return std::move(signing).error();
-  auto pseudonym = crypto::read_pseudonym_key_file(dir.pseudonym_key());
-  if (!pseudonym)
-    return std::move(pseudonym).error();
-  return hub_identity{id, std::move(*signing), std::move(*pseudonym)};
+  auto signing = SAPHAN_TRY(crypto::read_signing_key_file(dir.hub_signing_key()));
+  auto pseudonym = SAPHAN_TRY(crypto::read_pseudonym_key_file(dir.pseudonym_key()));
+  return hub_identity{id, std::move(signing), std::move(pseudonym)};
 }
 
 exchange_service::exchange_service(store& db, evidence::log_writer& log, const hub_config& config,
@@ -56,15 +52,13 @@ result<std::size_t> exchange_service::remember_recent_requests(timestamp now) {
   // A request may be issued up to one window after its receipt and stays fresh one window after
   // its issue, so ids received within the last two windows can still come back. Each is
   // remembered as if issued one window after its receipt: kept for as long as that could be.
-  auto recent = db_.decided_request_ids(now - 2 * config_.freshness);
-  if (!recent)
-    return std::move(recent).error();
-  for (const auto& [id, received] : *recent) {
+  auto recent = SAPHAN_TRY(db_.decided_request_ids(now - 2 * config_.freshness));
+  for (const auto& [id, received] : recent) {
     if (replays_.remember(id, received + config_.freshness, now) == replay_guard::verdict::full) {
       return make_error(errc::overloaded, "replay cache full while restoring recent request ids");
     }
   }
-  return recent->size();
+  return recent.size();
 }
 
 log_append exchange_service::rejection_record(const net::peer_info& peer, std::string_view body,

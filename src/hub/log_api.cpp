@@ -145,80 +145,58 @@ std::string checkpoint_json(const checkpoint_record& c) {
 }
 
 result<std::string> latest_head(const log_api_context& c) {
-  auto latest = c.db.latest_checkpoint();
+  auto latest = SAPHAN_TRY(c.db.latest_checkpoint());
   if (!latest)
-    return std::move(latest).error();
-  if (!*latest)
     return make_error(errc::not_found, "no signed tree head yet");
-  return checkpoint_json(**latest);
+  return checkpoint_json(*latest);
 }
 
 result<std::string> head_now(const log_api_context& c, timestamp now) {
-  auto head = evidence::make_checkpoint(c.db, c.log, now);
-  if (!head)
-    return std::move(head).error();
-  return checkpoint_json(*head);
+  auto head = SAPHAN_TRY(evidence::make_checkpoint(c.db, c.log, now));
+  return checkpoint_json(head);
 }
 
 result<std::string> entries(const log_api_context& c, const api_target& t) {
-  auto start = number_param(t, "start");
-  if (!start)
-    return std::move(start).error();
-  auto end = number_param(t, "end", *start + max_entries_page);
-  if (!end)
-    return std::move(end).error();
-  if (*end < *start)
+  auto start = SAPHAN_TRY(number_param(t, "start"));
+  auto end = SAPHAN_TRY(number_param(t, "end", start + max_entries_page));
+  if (end < start)
     return make_error(errc::invalid_argument, "end: must not be below start");
-  auto count = std::min<std::uint64_t>(*end - *start, max_entries_page);
-  auto rows = c.db.read_log(*start, static_cast<std::size_t>(count));
-  if (!rows)
-    return std::move(rows).error();
+  auto count = std::min<std::uint64_t>(end - start, max_entries_page);
+  auto rows = SAPHAN_TRY(c.db.read_log(start, static_cast<std::size_t>(count)));
   // "next" only when the page cap cut the range short: a short page means the log ended, and
   // pointing past its end would send a client after entries that do not exist.
   std::optional<std::uint64_t> next;
-  if (rows->size() == count && count > 0 && rows->back().index + 1 < *end) {
-    next = rows->back().index + 1;
+  if (rows.size() == count && count > 0 && rows.back().index + 1 < end) {
+    next = rows.back().index + 1;
   }
-  return rows_json(*rows, "next", next);
+  return rows_json(rows, "next", next);
 }
 
 result<std::string> inclusion(const log_api_context& c, const api_target& t) {
-  auto index = number_param(t, "index");
-  if (!index)
-    return std::move(index).error();
-  auto size = number_param(t, "size");
-  if (!size)
-    return std::move(size).error();
-  auto proof = evidence::prove_inclusion(c.db, *index, *size);
-  if (!proof)
-    return std::move(proof).error();
+  auto index = SAPHAN_TRY(number_param(t, "index"));
+  auto size = SAPHAN_TRY(number_param(t, "size"));
+  auto proof = SAPHAN_TRY(evidence::prove_inclusion(c.db, index, size));
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
-  put(w, "index", proof->index);
-  put(w, "treeSize", proof->tree_size);
-  put(w, "leafHash", crypto::base64url_encode(proof->leaf_hash.view()));
-  put_hashes(w, "path", proof->path);
+  put(w, "index", proof.index);
+  put(w, "treeSize", proof.tree_size);
+  put(w, "leafHash", crypto::base64url_encode(proof.leaf_hash.view()));
+  put_hashes(w, "path", proof.path);
   w.EndObject();
   return finish(buffer);
 }
 
 result<std::string> consistency(const log_api_context& c, const api_target& t) {
-  auto from = number_param(t, "from");
-  if (!from)
-    return std::move(from).error();
-  auto to = number_param(t, "to");
-  if (!to)
-    return std::move(to).error();
-  auto proof = evidence::prove_consistency(c.db, *from, *to);
-  if (!proof)
-    return std::move(proof).error();
+  auto from = SAPHAN_TRY(number_param(t, "from"));
+  auto to = SAPHAN_TRY(number_param(t, "to"));
+  auto proof = SAPHAN_TRY(evidence::prove_consistency(c.db, from, to));
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
-  put(w, "from", *from);
-  put(w, "to", *to);
-  put_hashes(w, "proof", *proof);
+  put(w, "from", from);
+  put(w, "to", to);
+  put_hashes(w, "proof", proof);
   w.EndObject();
   return finish(buffer);
 }
@@ -226,24 +204,18 @@ result<std::string> consistency(const log_api_context& c, const api_target& t) {
 result<log_filter> paging(const api_target& t) {
   log_filter f;
   if (t.params.count("before")) {
-    auto before = number_param(t, "before");
-    if (!before)
-      return std::move(before).error();
-    f.before_index = *before;
+    auto before = SAPHAN_TRY(number_param(t, "before"));
+    f.before_index = before;
   }
-  auto limit = number_param(t, "limit", default_page);
-  if (!limit)
-    return std::move(limit).error();
-  if (*limit == 0 || *limit > 1000)
+  auto limit = SAPHAN_TRY(number_param(t, "limit", default_page));
+  if (limit == 0 || limit > 1000)
     return make_error(errc::invalid_argument, "limit: 1..1000");
-  f.limit = static_cast<std::size_t>(*limit);
+  f.limit = static_cast<std::size_t>(limit);
   return f;
 }
 
 result<std::string> citizen_pseudonym(const log_api_context& c, std::string_view citizen) {
-  auto valid = validate_thai_id(citizen);
-  if (!valid)
-    return std::move(valid).error();
+  SAPHAN_TRY_VOID(validate_thai_id(citizen));
   return c.pseudonym(citizen);
 }
 
@@ -261,35 +233,25 @@ result<std::string> search(const log_api_context& c, const api_target& t,
     if (!known.count(name))
       return make_error(errc::invalid_argument, name + ": unknown parameter");
   }
-  auto f = paging(t);
-  if (!f)
-    return std::move(f).error();
-  auto since = time_param(t, "since");
-  if (!since)
-    return std::move(since).error();
-  auto until = time_param(t, "until");
-  if (!until)
-    return std::move(until).error();
-  f->since = *since;
-  f->until = *until;
-  f->member = text_param(t, "member");
-  f->dataset = text_param(t, "dataset");
-  f->status = text_param(t, "status");
-  f->kind = text_param(t, "kind");
-  f->request_id = text_param(t, "requestId");
+  auto f = SAPHAN_TRY(paging(t));
+  auto since = SAPHAN_TRY(time_param(t, "since"));
+  auto until = SAPHAN_TRY(time_param(t, "until"));
+  f.since = since;
+  f.until = until;
+  f.member = text_param(t, "member");
+  f.dataset = text_param(t, "dataset");
+  f.status = text_param(t, "status");
+  f.kind = text_param(t, "kind");
+  f.request_id = text_param(t, "requestId");
   if (auto subject = text_param(t, "subject")) {
     if (!in_group(caller, "auditor")) {
       return make_error(errc::forbidden, "a search by citizen ID needs the auditor group");
     }
-    auto pseudonym = citizen_pseudonym(c, *subject);
-    if (!pseudonym)
-      return std::move(pseudonym).error();
-    f->subject = *pseudonym;
+    auto pseudonym = SAPHAN_TRY(citizen_pseudonym(c, *subject));
+    f.subject = pseudonym;
   }
-  auto rows = c.db.search_log(*f);
-  if (!rows)
-    return std::move(rows).error();
-  return rows_json(*rows, "before", next_before(*rows, f->limit));
+  auto rows = SAPHAN_TRY(c.db.search_log(f));
+  return rows_json(rows, "before", next_before(rows, f.limit));
 }
 
 // One access in the citizen view: the decision and how the exchange ended: the outcome's status
@@ -347,10 +309,8 @@ result<std::optional<rapidjson::Document>> outcome_of(store& db, const std::stri
   f.request_id = request_id;
   f.subject = subject;
   f.limit = 1000;
-  auto rows = db.search_log(f);
-  if (!rows)
-    return std::move(rows).error();
-  for (const auto& row : *rows) {
+  auto rows = SAPHAN_TRY(db.search_log(f));
+  for (const auto& row : rows) {
     if (row.index <= decision_index)
       break;  // newest first; an outcome follows its decision
     auto doc = parse_json(row.entry, {64 * 1024, 16});
@@ -371,24 +331,18 @@ result<std::string> citizen_view(const log_api_context& c, const api_target& t,
   if (!in_group(caller, "citizen-portal") && !in_group(caller, "auditor")) {
     return make_error(errc::forbidden, "the citizen view needs the citizen-portal group");
   }
-  auto pseudonym = citizen_pseudonym(c, citizen);
-  if (!pseudonym)
-    return std::move(pseudonym).error();
-  auto f = paging(t);
-  if (!f)
-    return std::move(f).error();
-  f->subject = *pseudonym;
-  f->kind = "exchange.decision";
-  auto rows = c.db.search_log(*f);
-  if (!rows)
-    return std::move(rows).error();
+  auto pseudonym = SAPHAN_TRY(citizen_pseudonym(c, citizen));
+  auto f = SAPHAN_TRY(paging(t));
+  f.subject = pseudonym;
+  f.kind = "exchange.decision";
+  auto rows = SAPHAN_TRY(c.db.search_log(f));
 
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
   w.Key("accesses");
   w.StartArray();
-  for (const auto& row : *rows) {
+  for (const auto& row : rows) {
     auto decision = parse_json(row.entry, {64 * 1024, 16});
     if (!decision || !decision->IsObject())
       continue;
@@ -398,15 +352,13 @@ result<std::string> citizen_view(const log_api_context& c, const api_target& t,
                          std::string_view(verdict->value.GetString()) == "allow";
     std::optional<rapidjson::Document> outcome;
     if (allowed && id != decision->MemberEnd() && id->value.IsString()) {
-      auto found = outcome_of(c.db, id->value.GetString(), *pseudonym, row.index);
-      if (!found)
-        return std::move(found).error();
-      outcome = std::move(*found);
+      auto found = SAPHAN_TRY(outcome_of(c.db, id->value.GetString(), pseudonym, row.index));
+      outcome = std::move(found);
     }
     put_access(w, *decision, row.index, outcome);
   }
   w.EndArray();
-  if (auto next = next_before(*rows, f->limit))
+  if (auto next = next_before(rows, f.limit))
     put(w, "before", *next);
   w.EndObject();
   return finish(buffer);
@@ -428,21 +380,17 @@ result<api_target> parse_target(std::string_view target) {
     if (pair.empty())
       continue;
     auto eq = pair.find('=');
-    auto name = query_decode(pair.substr(0, eq));
-    if (!name)
-      return std::move(name).error();
-    auto value = query_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-    if (!value)
-      return std::move(value).error();
-    if (name->empty())
+    auto name = SAPHAN_TRY(query_decode(pair.substr(0, eq)));
+    auto value = SAPHAN_TRY(query_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1)));
+    if (name.empty())
       return make_error(errc::invalid_argument, "query: empty parameter name");
-    if (name->size() > max_param_bytes || value->size() > max_param_bytes) {
+    if (name.size() > max_param_bytes || value.size() > max_param_bytes) {
       return make_error(errc::invalid_argument, "query: parameter over 256 bytes");
     }
     if (out.params.size() >= max_params) {
       return make_error(errc::invalid_argument, "query: more than 16 parameters");
     }
-    if (!out.params.emplace(std::move(*name), std::move(*value)).second) {
+    if (!out.params.emplace(std::move(name), std::move(value)).second) {
       return make_error(errc::invalid_argument, "query: repeated parameter");
     }
   }

@@ -12,20 +12,16 @@ namespace saphan::hub {
 namespace fs = std::filesystem;
 
 result<member_record> load_member_file(const std::string& path) {
-  auto doc = read_json_file(path);
-  if (!doc)
-    return std::move(doc).error();
-  auto member = member_from_json(*doc);
+  auto doc = SAPHAN_TRY(read_json_file(path));
+  auto member = member_from_json(doc);
   if (!member)
     return make_error(member.error().code, path + ": " + member.error().detail);
   return member;
 }
 
 result<dataset_entry> load_dataset_file(const std::string& path, const std::string& schemas_dir) {
-  auto doc = read_json_file(path);
-  if (!doc)
-    return std::move(doc).error();
-  auto entry = dataset_from_json(*doc, schemas_dir);
+  auto doc = SAPHAN_TRY(read_json_file(path));
+  auto entry = dataset_from_json(doc, schemas_dir);
   if (!entry)
     return make_error(entry.error().code, path + ": " + entry.error().detail);
   entry->published_at = now_utc();
@@ -51,24 +47,16 @@ result<std::vector<std::string>> json_files_in(const std::string& dir, std::size
 
 result<registry_files> load_registry_files(const std::string& config_dir,
                                            const std::string& schemas_dir, std::size_t max_files) {
-  auto member_files = json_files_in(config_dir + "/members", max_files);
-  if (!member_files)
-    return std::move(member_files).error();
-  auto dataset_files = json_files_in(config_dir + "/datasets", max_files);
-  if (!dataset_files)
-    return std::move(dataset_files).error();
+  auto member_files = SAPHAN_TRY(json_files_in(config_dir + "/members", max_files));
+  auto dataset_files = SAPHAN_TRY(json_files_in(config_dir + "/datasets", max_files));
   registry_files out;
-  for (const auto& file : *member_files) {
-    auto member = load_member_file(file);
-    if (!member)
-      return std::move(member).error();
-    out.members.push_back(std::move(*member));
+  for (const auto& file : member_files) {
+    auto member = SAPHAN_TRY(load_member_file(file));
+    out.members.push_back(std::move(member));
   }
-  for (const auto& file : *dataset_files) {
-    auto dataset = load_dataset_file(file, schemas_dir);
-    if (!dataset)
-      return std::move(dataset).error();
-    out.datasets.push_back(std::move(*dataset));
+  for (const auto& file : dataset_files) {
+    auto dataset = SAPHAN_TRY(load_dataset_file(file, schemas_dir));
+    out.datasets.push_back(std::move(dataset));
   }
   return out;
 }

@@ -60,25 +60,19 @@ asio::awaitable<hub_server::worker_result_t<F>> hub_server::on_worker(F work) {
 }
 
 result<std::uint16_t> hub_server::start() {
-  auto remembered = service_.remember_recent_requests(now_utc());
-  if (!remembered)
-    return std::move(remembered).error();
+  SAPHAN_TRY_VOID(service_.remember_recent_requests(now_utc()));
   pki::tls_files files{config_.tls.certificate, config_.tls.key, config_.tls.ca};
-  auto server_tls = net::make_server_tls(files);
-  if (!server_tls)
-    return std::move(server_tls).error();
-  auto client_tls = net::make_client_tls(files);
-  if (!client_tls)
-    return std::move(client_tls).error();
+  auto server_tls = SAPHAN_TRY(net::make_server_tls(files));
+  auto client_tls = SAPHAN_TRY(net::make_client_tls(files));
 
   net::http_limits provider_limits = config_.limits;
   provider_limits.max_body_bytes = config_.limits.max_body_bytes * 2;  // a JWE is ~4/3 of a record
   // As many pooled connections as exchanges may be in flight: a smaller pool would close and
   // re-handshake provider connections at every burst above it.
-  client_ = std::make_unique<net::http_client>(io_.get_executor(), *client_tls, provider_limits,
+  client_ = std::make_unique<net::http_client>(io_.get_executor(), client_tls, provider_limits,
                                                config_.max_exchanges_in_flight);
   server_ = std::make_unique<net::http_server>(
-      io_, *server_tls, config_.limits,
+      io_, server_tls, config_.limits,
       [this](net::http_request& request, const net::peer_info& peer) {
         return handle(request, peer);
       });

@@ -162,10 +162,8 @@ result<x509_ptr> build_member_certificate(const signing_ca& ca, EVP_PKEY* key,
   SAPHAN_TRY_VOID(add_extension(cert, &context, NID_ext_key_usage, "serverAuth,clientAuth"));
   SAPHAN_TRY_VOID(add_extension(cert, &context, NID_subject_key_identifier, "hash"));
   SAPHAN_TRY_VOID(add_extension(cert, &context, NID_authority_key_identifier, "keyid:always"));
-  auto names = build_alt_names(member, options);
-  if (!names)
-    return std::move(names).error();
-  if (X509_add1_ext_i2d(cert, NID_subject_alt_name, names->get(), 0, X509V3_ADD_DEFAULT) != 1) {
+  auto names = SAPHAN_TRY(build_alt_names(member, options));
+  if (X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
     return openssl_failure(errc::internal, "adding subjectAltName");
   }
   SAPHAN_TRY_VOID(sign_certificate(cert, ca.key.get()));
@@ -189,17 +187,11 @@ result<ca_paths> create_ca(const std::string& dir, const std::string& common_nam
       return make_error(errc::already_exists, *path + ": a CA exists here");
   }
   SAPHAN_TRY_VOID(ensure_private_directory(dir));
-  auto key = generate_key();
-  if (!key)
-    return std::move(key).error();
-  auto certificate = build_ca_certificate(key->get(), common_name, validity_days);
-  if (!certificate)
-    return std::move(certificate).error();
-  auto fingerprint = write_key_and_certificate(paths.key_path, key->get(), paths.certificate_path,
-                                               certificate->get());
-  if (!fingerprint)
-    return std::move(fingerprint).error();
-  paths.fingerprint = std::move(*fingerprint);
+  auto key = SAPHAN_TRY(generate_key());
+  auto certificate = SAPHAN_TRY(build_ca_certificate(key.get(), common_name, validity_days));
+  auto fingerprint = SAPHAN_TRY(write_key_and_certificate(
+      paths.key_path, key.get(), paths.certificate_path, certificate.get()));
+  paths.fingerprint = std::move(fingerprint);
   return paths;
 }
 

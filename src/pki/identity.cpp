@@ -93,14 +93,12 @@ result<member_id> member_from_certificate(X509* certificate) {
     ERR_clear_error();
     return unauthenticated("certificate: no (single, readable) subjectAltName extension");
   }
-  auto uri = find_member_uri(names.get());
-  if (!uri)
-    return std::move(uri).error();
+  auto uri = SAPHAN_TRY(find_member_uri(names.get()));
   // The URI is attacker-chosen bytes: an embedded NUL would truncate it for C-string readers.
-  if (uri->find('\0') != std::string_view::npos) {
+  if (uri.find('\0') != std::string_view::npos) {
     return unauthenticated("certificate: member URI contains a NUL byte");
   }
-  auto member = parse_member_uri(*uri);
+  auto member = parse_member_uri(uri);
   if (!member) {
     return unauthenticated("certificate: member URI: " + std::move(member).error().detail);
   }
@@ -126,23 +124,13 @@ result<std::string> certificate_fingerprint(X509* certificate) {
 }
 
 result<certificate_info> inspect_certificate_pem(std::string_view pem) {
-  auto certificate = detail::parse_certificate_pem(pem, "certificate");
-  if (!certificate)
-    return std::move(certificate).error();
-  X509* cert = certificate->get();
-  auto member = member_from_certificate(cert);
-  if (!member)
-    return std::move(member).error();
-  auto fingerprint = certificate_fingerprint(cert);
-  if (!fingerprint)
-    return std::move(fingerprint).error();
-  auto not_before = to_timestamp(X509_get0_notBefore(cert), "notBefore");
-  if (!not_before)
-    return std::move(not_before).error();
-  auto not_after = to_timestamp(X509_get0_notAfter(cert), "notAfter");
-  if (!not_after)
-    return std::move(not_after).error();
-  return certificate_info{std::move(*member), std::move(*fingerprint), *not_before, *not_after};
+  auto certificate = SAPHAN_TRY(detail::parse_certificate_pem(pem, "certificate"));
+  X509* cert = certificate.get();
+  auto member = SAPHAN_TRY(member_from_certificate(cert));
+  auto fingerprint = SAPHAN_TRY(certificate_fingerprint(cert));
+  auto not_before = SAPHAN_TRY(to_timestamp(X509_get0_notBefore(cert), "notBefore"));
+  auto not_after = SAPHAN_TRY(to_timestamp(X509_get0_notAfter(cert), "notAfter"));
+  return certificate_info{std::move(member), std::move(fingerprint), not_before, not_after};
 }
 
 }  // namespace saphan::pki

@@ -98,26 +98,20 @@ bool path_exists(const std::string& path) {
 result<signing_ca> load_ca(const std::string& ca_dir) {
   std::string key_path = (fs::path(ca_dir) / ca_key_file).string();
   std::string cert_path = (fs::path(ca_dir) / ca_certificate_file).string();
-  auto key_pem = read_ca_file(key_path);
-  if (!key_pem)
-    return std::move(key_pem).error();
-  auto cert_pem = read_ca_file(cert_path);
-  if (!cert_pem)
-    return std::move(cert_pem).error();
-  auto key = parse_private_key_pem(*key_pem, key_path);
-  OPENSSL_cleanse(key_pem->data(), key_pem->size());
+  auto key_pem = SAPHAN_TRY(read_ca_file(key_path));
+  auto cert_pem = SAPHAN_TRY(read_ca_file(cert_path));
+  auto key = parse_private_key_pem(key_pem, key_path);
+  OPENSSL_cleanse(key_pem.data(), key_pem.size());
   if (!key)
     return std::move(key).error();
-  auto certificate = parse_certificate_pem(*cert_pem, cert_path);
-  if (!certificate)
-    return std::move(certificate).error();
-  if (X509_check_private_key(certificate->get(), key->get()) != 1) {
+  auto certificate = SAPHAN_TRY(parse_certificate_pem(cert_pem, cert_path));
+  if (X509_check_private_key(certificate.get(), key->get()) != 1) {
     return openssl_failure(errc::invalid_argument, key_path + ": does not match " + cert_path);
   }
-  if (X509_check_ca(certificate->get()) == 0) {
+  if (X509_check_ca(certificate.get()) == 0) {
     return invalid(cert_path + ": not a CA certificate");
   }
-  return signing_ca{std::move(*certificate), std::move(*key)};
+  return signing_ca{std::move(certificate), std::move(*key)};
 }
 
 result<pkey_ptr> generate_key() {
@@ -178,15 +172,11 @@ result<void> sign_certificate(X509* certificate, EVP_PKEY* issuer_key) {
 result<std::string> write_key_and_certificate(const std::string& key_path, EVP_PKEY* key,
                                               const std::string& certificate_path,
                                               X509* certificate) {
-  auto pem = encode_certificate_pem(certificate);
-  if (!pem)
-    return std::move(pem).error();
-  auto fingerprint = certificate_fingerprint(certificate);
-  if (!fingerprint)
-    return std::move(fingerprint).error();
+  auto pem = SAPHAN_TRY(encode_certificate_pem(certificate));
+  auto fingerprint = SAPHAN_TRY(certificate_fingerprint(certificate));
   bool key_existed = path_exists(key_path);
   SAPHAN_TRY_VOID(write_private_key(key_path, key));
-  auto written = write_file_atomic(certificate_path, *pem, 0644);
+  auto written = write_file_atomic(certificate_path, pem, 0644);
   if (!written) {
     if (!key_existed)
       ::unlink(key_path.c_str());
@@ -199,17 +189,11 @@ result<issued_certificate> issue_from_ca(const std::string& ca_dir, const std::s
                                          bool overwrite, const certificate_builder& build) {
   issued_certificate out{out_prefix + ".key", out_prefix + ".crt", {}};
   SAPHAN_TRY_VOID(refuse_existing(out.key_path, out.certificate_path, overwrite));
-  auto ca = load_ca(ca_dir);
-  if (!ca)
-    return std::move(ca).error();
-  auto key = generate_key();
-  if (!key)
-    return std::move(key).error();
-  auto certificate = build(*ca, key->get());
-  if (!certificate)
-    return std::move(certificate).error();
+  auto ca = SAPHAN_TRY(load_ca(ca_dir));
+  auto key = SAPHAN_TRY(generate_key());
+  auto certificate = SAPHAN_TRY(build(ca, key.get()));
   auto fingerprint =
-      write_key_and_certificate(out.key_path, key->get(), out.certificate_path, certificate->get());
+      write_key_and_certificate(out.key_path, key.get(), out.certificate_path, certificate.get());
   if (!fingerprint)
     return std::move(fingerprint).error();
   out.fingerprint = std::move(*fingerprint);

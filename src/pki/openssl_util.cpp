@@ -46,10 +46,8 @@ int refuse_passphrase(char* /*buffer*/, int /*size*/, int /*rwflag*/, void* /*us
 }
 
 result<x509_ptr> parse_certificate_pem(std::string_view pem, std::string_view what) {
-  auto bio = open_memory(pem, what);
-  if (!bio)
-    return std::move(bio).error();
-  x509_ptr certificate(PEM_read_bio_X509(bio->get(), nullptr, refuse_passphrase, nullptr));
+  auto bio = SAPHAN_TRY(open_memory(pem, what));
+  x509_ptr certificate(PEM_read_bio_X509(bio.get(), nullptr, refuse_passphrase, nullptr));
   if (!certificate) {
     return openssl_failure(errc::invalid_argument, std::string(what) + ": not a PEM certificate");
   }
@@ -57,10 +55,8 @@ result<x509_ptr> parse_certificate_pem(std::string_view pem, std::string_view wh
 }
 
 result<pkey_ptr> parse_private_key_pem(std::string_view pem, std::string_view what) {
-  auto bio = open_memory(pem, what);
-  if (!bio)
-    return std::move(bio).error();
-  pkey_ptr key(PEM_read_bio_PrivateKey(bio->get(), nullptr, refuse_passphrase, nullptr));
+  auto bio = SAPHAN_TRY(open_memory(pem, what));
+  pkey_ptr key(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr));
   if (!key) {
     return openssl_failure(errc::invalid_argument,
                            std::string(what) + ": not an unencrypted PEM private key");

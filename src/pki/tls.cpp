@@ -34,11 +34,9 @@ result<void> load_own_identity(SSL_CTX* context, const tls_files& files) {
   }
   // The key is parsed here rather than by SSL_CTX_use_PrivateKey_file so that "cannot read",
   // "not a key" and "wrong key" stay three distinct errors.
-  auto key_pem = read_file(files.private_key_path, max_pem_bytes);
-  if (!key_pem)
-    return std::move(key_pem).error();
-  auto key = detail::parse_private_key_pem(*key_pem, files.private_key_path);
-  OPENSSL_cleanse(key_pem->data(), key_pem->size());
+  auto key_pem = SAPHAN_TRY(read_file(files.private_key_path, max_pem_bytes));
+  auto key = detail::parse_private_key_pem(key_pem, files.private_key_path);
+  OPENSSL_cleanse(key_pem.data(), key_pem.size());
   if (!key)
     return std::move(key).error();
   if (SSL_CTX_use_PrivateKey(context, key->get()) != 1 || SSL_CTX_check_private_key(context) != 1) {
@@ -143,11 +141,9 @@ result<member_id> peer_member(SSL* connection) {
 }
 
 result<void> require_peer_member(SSL* connection, const member_id& expected) {
-  auto actual = peer_member(connection);
-  if (!actual)
-    return std::move(actual).error();
-  if (*actual != expected) {
-    return make_error(errc::certificate_mismatch, "certificate names member " + to_string(*actual) +
+  auto actual = SAPHAN_TRY(peer_member(connection));
+  if (actual != expected) {
+    return make_error(errc::certificate_mismatch, "certificate names member " + to_string(actual) +
                                                       ", request claims " + to_string(expected));
   }
   return ok();

@@ -81,12 +81,10 @@ bool is_consumer_reference(std::string_view text) {
 }
 
 result<std::set<lawful_basis>> read_bases(const json_object& obj) {
-  auto names = read_list(obj, "lawfulBases", {max_bases, 64});
-  if (!names)
-    return std::move(names).error();
+  auto names = SAPHAN_TRY(read_list(obj, "lawfulBases", {max_bases, 64}));
   std::set<lawful_basis> bases;
-  for (std::size_t i = 0; i < names->size(); ++i) {
-    auto basis = parse_lawful_basis((*names)[i]);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto basis = parse_lawful_basis((names)[i]);
     if (!basis)
       return obj.fail(indexed("lawfulBases", i), basis.error().detail);
     bases.insert(*basis);
@@ -95,47 +93,34 @@ result<std::set<lawful_basis>> read_bases(const json_object& obj) {
 }
 
 result<purpose_rule> read_purpose(const rapidjson::Value& value, std::string where) {
-  auto obj = json_object::of(value, std::move(where), errc::invalid_policy);
-  if (!obj)
-    return std::move(obj).error();
+  auto obj = SAPHAN_TRY(json_object::of(value, std::move(where), errc::invalid_policy));
   SAPHAN_TRY_VOID(reject_unknown(
-      value, *obj,
-      {"purpose", "fields", "lawfulBases", "legalInstruments", "pseudonymiseSubject"}));
+      value, obj, {"purpose", "fields", "lawfulBases", "legalInstruments", "pseudonymiseSubject"}));
   purpose_rule rule;
-  auto code = obj->string("purpose");
-  if (!code)
-    return std::move(code).error();
-  if (!is_purpose_code(*code))
-    return obj->fail("purpose", "must match ^[a-z0-9][a-z0-9-]{0,63}$");
-  rule.purpose = std::move(*code);
+  auto code = SAPHAN_TRY(obj.string("purpose"));
+  if (!is_purpose_code(code))
+    return obj.fail("purpose", "must match ^[a-z0-9][a-z0-9-]{0,63}$");
+  rule.purpose = std::move(code);
 
-  auto fields = read_list(*obj, "fields", {max_fields, max_field_bytes});
-  if (!fields)
-    return std::move(fields).error();
-  rule.fields.insert(fields->begin(), fields->end());
+  auto fields = SAPHAN_TRY(read_list(obj, "fields", {max_fields, max_field_bytes}));
+  rule.fields.insert(fields.begin(), fields.end());
 
-  auto bases = read_bases(*obj);
-  if (!bases)
-    return std::move(bases).error();
-  rule.bases = std::move(*bases);
+  auto bases = SAPHAN_TRY(read_bases(obj));
+  rule.bases = std::move(bases);
 
-  auto instruments = read_list(*obj, "legalInstruments",
-                               {max_instruments, max_instrument_bytes, /*required=*/false});
-  if (!instruments)
-    return std::move(instruments).error();
-  rule.legal_instruments.insert(instruments->begin(), instruments->end());
+  auto instruments = SAPHAN_TRY(read_list(
+      obj, "legalInstruments", {max_instruments, max_instrument_bytes, /*required=*/false}));
+  rule.legal_instruments.insert(instruments.begin(), instruments.end());
   // A non-consent basis rests on a named law; without one the basis is an unchecked label.
   bool needs_instrument = rule.bases.size() > rule.bases.count(lawful_basis::consent);
   if (needs_instrument && rule.legal_instruments.empty()) {
-    return obj->fail("legalInstruments",
-                     "at least one is required when lawfulBases include a basis other than "
-                     "consent");
+    return obj.fail("legalInstruments",
+                    "at least one is required when lawfulBases include a basis other than "
+                    "consent");
   }
 
-  auto pseudonymise = obj->boolean("pseudonymiseSubject", false);
-  if (!pseudonymise)
-    return std::move(pseudonymise).error();
-  rule.pseudonymise_subject = *pseudonymise;
+  auto pseudonymise = SAPHAN_TRY(obj.boolean("pseudonymiseSubject", false));
+  rule.pseudonymise_subject = pseudonymise;
   return rule;
 }
 
@@ -143,31 +128,23 @@ result<rate_limit> read_rate(const json_object& grant) {
   const auto* v = grant.find("rateLimit");
   if (v == nullptr)
     return rate_limit{};
-  auto obj = json_object::of(*v, grant.where() + ".rateLimit", errc::invalid_policy);
-  if (!obj)
-    return std::move(obj).error();
-  SAPHAN_TRY_VOID(reject_unknown(*v, *obj, {"requests", "windowSeconds"}));
-  auto requests = obj->integer("requests");
-  if (!requests)
-    return std::move(requests).error();
-  if (*requests < 0 || *requests > max_rate_requests) {
-    return obj->fail("requests", "must be 0 (unlimited) .. " + std::to_string(max_rate_requests));
+  auto obj = SAPHAN_TRY(json_object::of(*v, grant.where() + ".rateLimit", errc::invalid_policy));
+  SAPHAN_TRY_VOID(reject_unknown(*v, obj, {"requests", "windowSeconds"}));
+  auto requests = SAPHAN_TRY(obj.integer("requests"));
+  if (requests < 0 || requests > max_rate_requests) {
+    return obj.fail("requests", "must be 0 (unlimited) .. " + std::to_string(max_rate_requests));
   }
-  auto window = obj->integer("windowSeconds");
-  if (!window)
-    return std::move(window).error();
-  if (*window < 1 || *window > max_window_seconds) {
-    return obj->fail("windowSeconds", "must be 1..86400");
+  auto window = SAPHAN_TRY(obj.integer("windowSeconds"));
+  if (window < 1 || window > max_window_seconds) {
+    return obj.fail("windowSeconds", "must be 1..86400");
   }
-  return rate_limit{static_cast<std::uint32_t>(*requests), static_cast<std::uint32_t>(*window)};
+  return rate_limit{static_cast<std::uint32_t>(requests), static_cast<std::uint32_t>(window)};
 }
 
 result<std::vector<std::string>> read_consumers(const json_object& grant) {
-  auto consumers = read_list(grant, "consumers", {max_consumers, 512});
-  if (!consumers)
-    return std::move(consumers).error();
-  for (std::size_t i = 0; i < consumers->size(); ++i) {
-    if (!is_consumer_reference((*consumers)[i])) {
+  auto consumers = SAPHAN_TRY(read_list(grant, "consumers", {max_consumers, 512}));
+  for (std::size_t i = 0; i < consumers.size(); ++i) {
+    if (!is_consumer_reference((consumers)[i])) {
       return grant.fail(indexed("consumers", i),
                         "must be a member id INSTANCE/CLASS/CODE/SUBSYSTEM or group:<name> "
                         "with name [a-z0-9-]{1,64}");
@@ -190,36 +167,26 @@ result<std::vector<purpose_rule>> read_purposes(const json_object& grant) {
   std::vector<purpose_rule> rules;
   std::set<std::string> seen;
   for (rapidjson::SizeType i = 0; i < v->Size(); ++i) {
-    auto rule = read_purpose((*v)[i], grant.where() + "." + indexed("purposes", i));
-    if (!rule)
-      return std::move(rule).error();
+    auto rule = SAPHAN_TRY(read_purpose((*v)[i], grant.where() + "." + indexed("purposes", i)));
     // Two rules for one purpose in a grant would make the decision depend on their order.
-    if (!seen.insert(rule->purpose).second) {
+    if (!seen.insert(rule.purpose).second) {
       return grant.fail(indexed("purposes", i) + ".purpose", "duplicate purpose in this grant");
     }
-    rules.push_back(std::move(*rule));
+    rules.push_back(std::move(rule));
   }
   return rules;
 }
 
 result<access_grant> read_grant(const rapidjson::Value& value, std::string where) {
-  auto obj = json_object::of(value, std::move(where), errc::invalid_policy);
-  if (!obj)
-    return std::move(obj).error();
-  SAPHAN_TRY_VOID(reject_unknown(value, *obj, {"consumers", "rateLimit", "purposes"}));
+  auto obj = SAPHAN_TRY(json_object::of(value, std::move(where), errc::invalid_policy));
+  SAPHAN_TRY_VOID(reject_unknown(value, obj, {"consumers", "rateLimit", "purposes"}));
   access_grant grant;
-  auto consumers = read_consumers(*obj);
-  if (!consumers)
-    return std::move(consumers).error();
-  grant.consumers = std::move(*consumers);
-  auto rate = read_rate(*obj);
-  if (!rate)
-    return std::move(rate).error();
-  grant.rate = *rate;
-  auto purposes = read_purposes(*obj);
-  if (!purposes)
-    return std::move(purposes).error();
-  grant.purposes = std::move(*purposes);
+  auto consumers = SAPHAN_TRY(read_consumers(obj));
+  grant.consumers = std::move(consumers);
+  auto rate = SAPHAN_TRY(read_rate(obj));
+  grant.rate = rate;
+  auto purposes = SAPHAN_TRY(read_purposes(obj));
+  grant.purposes = std::move(purposes);
   return grant;
 }
 
@@ -275,24 +242,20 @@ bool is_purpose_code(std::string_view text) noexcept {
 }
 
 result<access_policy> policy_from_json(const rapidjson::Value& value) {
-  auto obj = json_object::of(value, "policy", errc::invalid_policy);
-  if (!obj)
-    return std::move(obj).error();
-  SAPHAN_TRY_VOID(reject_unknown(value, *obj, {"grants"}));
-  const auto* grants = obj->find("grants");
+  auto obj = SAPHAN_TRY(json_object::of(value, "policy", errc::invalid_policy));
+  SAPHAN_TRY_VOID(reject_unknown(value, obj, {"grants"}));
+  const auto* grants = obj.find("grants");
   if (grants == nullptr)
-    return obj->fail("grants", "is required");
+    return obj.fail("grants", "is required");
   if (!grants->IsArray())
-    return obj->fail("grants", "must be an array of objects");
+    return obj.fail("grants", "must be an array of objects");
   if (grants->Size() > max_grants) {
-    return obj->fail("grants", "at most " + std::to_string(max_grants) + " entries");
+    return obj.fail("grants", "at most " + std::to_string(max_grants) + " entries");
   }
   access_policy policy;
   for (rapidjson::SizeType i = 0; i < grants->Size(); ++i) {
-    auto grant = read_grant((*grants)[i], "policy." + indexed("grants", i));
-    if (!grant)
-      return std::move(grant).error();
-    policy.grants.push_back(std::move(*grant));
+    auto grant = SAPHAN_TRY(read_grant((*grants)[i], "policy." + indexed("grants", i)));
+    policy.grants.push_back(std::move(grant));
   }
   return policy;
 }

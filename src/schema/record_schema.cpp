@@ -481,10 +481,8 @@ result<void> record_schema::validate(const rapidjson::Value& record) const {
 }
 
 result<void> record_schema::validate_text(std::string_view record_text, json_limits limits) const {
-  auto record = parse_json(record_text, limits);
-  if (!record)
-    return std::move(record).error();
-  return validate(*record);
+  auto record = SAPHAN_TRY(parse_json(record_text, limits));
+  return validate(record);
 }
 
 const std::set<std::string>& record_schema::fields() const {

@@ -138,20 +138,16 @@ error in_migration(const migration& m, const error& e) {
 // Runs inside the migration's transaction. Re-reads the version there: another process may have
 // migrated the file between our first look and taking the write lock.
 result<void> apply_locked(sqlite3* db, const migration& m) {
-  auto before = read_user_version(db);
-  if (!before)
-    return before.error();
-  if (*before >= m.version)
+  auto before = SAPHAN_TRY(read_user_version(db));
+  if (before >= m.version)
     return ok();
-  if (*before != m.version - 1) {
-    return make_error(errc::storage_failure, "file is at version " + std::to_string(*before) +
+  if (before != m.version - 1) {
+    return make_error(errc::storage_failure, "file is at version " + std::to_string(before) +
                                                  ", expected " + std::to_string(m.version - 1));
   }
   SAPHAN_TRY_VOID(execute_script(db, m.sql));
-  auto after = read_user_version(db);
-  if (!after)
-    return after.error();
-  if (*after != m.version) {
+  auto after = SAPHAN_TRY(read_user_version(db));
+  if (after != m.version) {
     return make_error(errc::storage_failure, "did not set user_version");
   }
   return ok();
@@ -200,23 +196,19 @@ int latest_schema_version() {
 }
 
 result<int> read_user_version(sqlite3* db) {
-  auto row = single_row(db, "PRAGMA user_version");
-  if (!row)
-    return row.error();
-  return static_cast<int>(row->integer(0));
+  auto row = SAPHAN_TRY(single_row(db, "PRAGMA user_version"));
+  return static_cast<int>(row.integer(0));
 }
 
 result<void> migrate(sqlite3* db) {
-  auto current = read_user_version(db);
-  if (!current)
-    return current.error();
-  if (*current > latest_schema_version()) {
-    return make_error(errc::storage_failure, "database schema version " + std::to_string(*current) +
+  auto current = SAPHAN_TRY(read_user_version(db));
+  if (current > latest_schema_version()) {
+    return make_error(errc::storage_failure, "database schema version " + std::to_string(current) +
                                                  " is newer than this program supports (" +
                                                  std::to_string(latest_schema_version()) + ")");
   }
   for (const auto& m : migrations()) {
-    if (m.version > *current)
+    if (m.version > current)
       SAPHAN_TRY_VOID(apply(db, m));
   }
   return ok();

@@ -44,14 +44,12 @@ class registry_cache final : public store_decorator {
   result<T> cached(table<T>& cache, const std::string& key, Fetch fetch) {
     if (transactions_.load() > 0)
       return fetch();
-    auto version = inner().registry_version();
-    if (!version)
-      return version.error();
+    auto version = SAPHAN_TRY(inner().registry_version());
     {
       std::lock_guard lock(mutex_);
-      if (*version != version_) {
+      if (version != version_) {
         clear();
-        version_ = *version;
+        version_ = version;
       }
       if (auto hit = cache.find(key); hit != cache.end())
         return hit->second;
@@ -60,7 +58,7 @@ class registry_cache final : public store_decorator {
     // Kept only under the version it was read after: when another thread saw a newer one
     // meanwhile, this value may already be stale.
     std::lock_guard lock(mutex_);
-    if (fetched && version_ == *version && transactions_.load() == 0)
+    if (fetched && version_ == version && transactions_.load() == 0)
       cache.emplace(key, *fetched);
     return fetched;
   }

@@ -72,20 +72,16 @@ std::unique_ptr<connection_hooks> install_hooks(sqlite3* db, const sqlite_option
 }
 
 result<std::string> pragma_text(sqlite3* db, std::string_view sql) {
-  auto row = single_row(db, sql);
-  if (!row)
-    return row.error();
-  return row->text(0);
+  auto row = SAPHAN_TRY(single_row(db, sql));
+  return row.text(0);
 }
 
 result<void> configure(sqlite3* db, bool in_memory) {
-  auto mode = pragma_text(db, "PRAGMA journal_mode = WAL");
-  if (!mode)
-    return mode.error();
+  auto mode = SAPHAN_TRY(pragma_text(db, "PRAGMA journal_mode = WAL"));
   // An in-memory database answers "memory"; a file that cannot do WAL (e.g. some network file
   // systems) must not silently run in a weaker mode.
-  if (!in_memory && *mode != "wal") {
-    return make_error(errc::storage_failure, "journal_mode: expected wal, got " + *mode);
+  if (!in_memory && mode != "wal") {
+    return make_error(errc::storage_failure, "journal_mode: expected wal, got " + mode);
   }
   // temp_store = MEMORY: a SAVEPOINT (one per consent use in a group commit) otherwise gets its
   // statement journal as a new file in /var/tmp, created and unlinked every time.
@@ -93,15 +89,11 @@ result<void> configure(sqlite3* db, bool in_memory) {
       db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"));
   // No PRAGMA wal_autocheckpoint here or anywhere: it would replace the WAL hook install_hooks
   // sets, which does the automatic checkpoint itself and wakes the connections waiting to write.
-  auto fk = pragma_text(db, "PRAGMA foreign_keys");
-  if (!fk)
-    return fk.error();
-  if (*fk != "1")
+  auto fk = SAPHAN_TRY(pragma_text(db, "PRAGMA foreign_keys"));
+  if (fk != "1")
     return make_error(errc::storage_failure, "foreign_keys: could not be enabled");
-  auto sync = pragma_text(db, "PRAGMA synchronous");
-  if (!sync)
-    return sync.error();
-  if (*sync != "2")
+  auto sync = SAPHAN_TRY(pragma_text(db, "PRAGMA synchronous"));
+  if (sync != "2")
     return make_error(errc::storage_failure, "synchronous: could not be set to FULL");
   return ok();
 }
@@ -114,10 +106,8 @@ result<std::shared_ptr<wal_checkpointer>> shared_checkpointer(const std::string&
   std::lock_guard lock(mutex);
   if (auto existing = running[path].lock())
     return existing;
-  auto made = wal_checkpointer::open(path);
-  if (!made)
-    return made.error();
-  std::shared_ptr<wal_checkpointer> shared = std::move(*made);
+  auto made = SAPHAN_TRY(wal_checkpointer::open(path));
+  std::shared_ptr<wal_checkpointer> shared = std::move(made);
   shared->start();
   running[path] = shared;
   return shared;
@@ -135,10 +125,8 @@ result<opened_connection> connection::open(const sqlite_options& options) {
     return make_error(errc::invalid_argument, "wal_autocheckpoint_pages: must not be negative");
   }
   const bool in_memory = options.path == ":memory:";
-  auto db = open_connection(options);
-  if (!db)
-    return db.error();
-  opened_connection c{nullptr, std::move(*db), nullptr};
+  auto db = SAPHAN_TRY(open_connection(options));
+  opened_connection c{nullptr, std::move(db), nullptr};
   SAPHAN_TRY_VOID(configure(c.db.get(), in_memory));
   const bool background = options.background_checkpoints && !in_memory;
   auto hooked = options;
@@ -147,10 +135,8 @@ result<opened_connection> connection::open(const sqlite_options& options) {
   c.hooks = install_hooks(c.db.get(), hooked);
   SAPHAN_TRY_VOID(migrate(c.db.get()));
   if (background) {
-    auto shared = shared_checkpointer(sqlite3_db_filename(c.db.get(), "main"));
-    if (!shared)
-      return shared.error();
-    c.background = std::move(*shared);
+    auto shared = SAPHAN_TRY(shared_checkpointer(sqlite3_db_filename(c.db.get(), "main")));
+    c.background = std::move(shared);
   }
   return c;
 }
@@ -191,9 +177,7 @@ result<void> connection::atomically(const std::function<result<void>()>& body) {
 }
 
 result<void> connection::control(std::string_view sql) {
-  auto done = run(sql);
-  if (!done)
-    return done.error();
+  SAPHAN_TRY_VOID(run(sql));
   return ok();
 }
 

@@ -66,11 +66,9 @@ class connection {
   // Runs `use` on the cached statement for `sql`, resetting it afterwards whatever happens.
   template <class F>
   auto with(std::string_view sql, F&& use) -> decltype(use(std::declval<statement&>())) {
-    auto s = statements_.get(sql);
-    if (!s)
-      return s.error();
-    statement_use in_use(**s);
-    return use(**s);
+    auto s = SAPHAN_TRY(statements_.get(sql));
+    statement_use in_use(*s);
+    return use(*s);
   }
 
   // Binds `args` and runs a statement that returns no rows; the result is the rows changed.
@@ -85,10 +83,8 @@ class connection {
   // An INSERT ... ON CONFLICT DO NOTHING that changed nothing hit an existing key.
   template <class... Args>
   result<void> insert_new(const std::string& what, std::string_view sql, const Args&... args) {
-    auto changed = run(sql, args...);
-    if (!changed)
-      return changed.error();
-    if (*changed == 0)
+    auto changed = SAPHAN_TRY(run(sql, args...));
+    if (changed == 0)
       return make_error(errc::already_exists, what + " already exists");
     return ok();
   }
@@ -98,10 +94,8 @@ class connection {
   static result<std::vector<T>> collect_rows(statement& s, Read read) {
     std::vector<T> out;
     while (true) {
-      auto row = s.step();
+      auto row = SAPHAN_TRY(s.step());
       if (!row)
-        return row.error();
-      if (!*row)
         return out;
       result<T> item = read(s);
       if (!item)
@@ -126,10 +120,8 @@ class connection {
   result<std::optional<std::string>> first_text(std::string_view sql, const Args&... args) {
     return with(sql, [&](statement& s) -> result<std::optional<std::string>> {
       SAPHAN_TRY_VOID(sqlite::bind_all(s, args...));
-      auto row = s.step();
+      auto row = SAPHAN_TRY(s.step());
       if (!row)
-        return row.error();
-      if (!*row)
         return std::optional<std::string>{};
       return std::optional<std::string>{s.text(0)};
     });
@@ -141,10 +133,8 @@ class connection {
     std::vector<T> out;
     out.reserve(docs.size());
     for (const auto& doc : docs) {
-      auto item = convert(doc);
-      if (!item)
-        return item.error();
-      out.push_back(std::move(*item));
+      auto item = SAPHAN_TRY(convert(doc));
+      out.push_back(std::move(item));
     }
     return out;
   }

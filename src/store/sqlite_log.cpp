@@ -19,9 +19,7 @@ result<void> sqlite_store::insert_log_entry(std::uint64_t index, const log_appen
                                          t.request_id, t.consumer, t.provider, t.dataset, t.status,
                                          t.subject));
         SAPHAN_TRY_VOID(s.bind_blob(10, e.entry));
-        auto changed = s.execute();
-        if (!changed)
-          return changed.error();
+        SAPHAN_TRY_VOID(s.execute());
         return ok();
       });
 }
@@ -32,9 +30,7 @@ result<void> sqlite_store::insert_node(const merkle::stored_node& n) {
                 SAPHAN_TRY_VOID(sqlite::bind_all(s, static_cast<std::int64_t>(n.id.level),
                                                  as_sql_int(n.id.index)));
                 SAPHAN_TRY_VOID(s.bind_blob(3, n.hash.view()));
-                auto changed = s.execute();
-                if (!changed)
-                  return changed.error();
+                SAPHAN_TRY_VOID(s.execute());
                 return ok();
               });
 }
@@ -66,9 +62,7 @@ result<std::uint64_t> sqlite_store::log_size() {
   std::lock_guard lock(mutex);
   return with("SELECT COALESCE(MAX(idx) + 1, 0) FROM log_entries",
               [](statement& s) -> result<std::uint64_t> {
-                auto row = s.step();
-                if (!row)
-                  return row.error();
+                SAPHAN_TRY_VOID(s.step());
                 return static_cast<std::uint64_t>(s.integer(0));
               });
 }
@@ -79,11 +73,9 @@ result<void> sqlite_store::append_log(std::uint64_t first, const std::vector<log
     SAPHAN_TRY_VOID(check_log_entry(e));
   std::lock_guard lock(mutex);
   return atomically([&]() -> result<void> {
-    auto size = log_size();
-    if (!size)
-      return size.error();
-    if (*size != first) {
-      return make_error(errc::conflict, "log size is " + std::to_string(*size) +
+    auto size = SAPHAN_TRY(log_size());
+    if (size != first) {
+      return make_error(errc::conflict, "log size is " + std::to_string(size) +
                                             ", append expected " + std::to_string(first));
     }
     auto index = first;
@@ -131,10 +123,8 @@ result<std::vector<crypto::sha256_digest>> sqlite_store::read_log_nodes(
         [&](statement& s) -> result<crypto::sha256_digest> {
           SAPHAN_TRY_VOID(
               sqlite::bind_all(s, static_cast<std::int64_t>(id.level), as_sql_int(id.index)));
-          auto row = s.step();
-          if (!row)
-            return row.error();
-          if (!*row) {
+          auto row = SAPHAN_TRY(s.step());
+          if (!row) {
             return make_error(errc::not_found, "log node (" + std::to_string(id.level) + ", " +
                                                    std::to_string(id.index) + ") is not stored");
           }
@@ -155,15 +145,13 @@ result<std::vector<log_row>> sqlite_store::search_log(const log_filter& f) {
   std::lock_guard lock(mutex);
   // Prepared for this search only: the criteria make up to 512 different statements, too many
   // to keep prepared for the life of the connection.
-  auto s = statement::prepare(handle(), query.sql);
-  if (!s)
-    return s.error();
+  auto s = SAPHAN_TRY(statement::prepare(handle(), query.sql));
   int position = 0;
   for (const auto& value : query.values) {
     ++position;
-    SAPHAN_TRY_VOID(std::visit([&](const auto& v) { return s->bind(position, v); }, value));
+    SAPHAN_TRY_VOID(std::visit([&](const auto& v) { return s.bind(position, v); }, value));
   }
-  return collect_log_rows(*s);
+  return collect_log_rows(s);
 }
 
 result<void> sqlite_store::add_checkpoint(const checkpoint_record& c) {
@@ -176,10 +164,8 @@ result<void> sqlite_store::add_checkpoint(const checkpoint_record& c) {
         SAPHAN_TRY_VOID(sqlite::bind_all(s, as_sql_int(c.tree_size), micros_of(c.created_at),
                                          c.checkpoint_json));
         SAPHAN_TRY_VOID(token ? s.bind_blob(4, *token) : s.bind_null(4));
-        auto changed = s.execute();
-        if (!changed)
-          return changed.error();
-        if (*changed == 0) {
+        auto changed = SAPHAN_TRY(s.execute());
+        if (changed == 0) {
           return make_error(errc::already_exists,
                             "checkpoint of size " + std::to_string(c.tree_size));
         }
@@ -189,28 +175,24 @@ result<void> sqlite_store::add_checkpoint(const checkpoint_record& c) {
 
 result<std::optional<checkpoint_record>> sqlite_store::latest_checkpoint() {
   std::lock_guard lock(mutex);
-  auto rows = checkpoints_where(
-      "SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
-      "ORDER BY tree_size DESC LIMIT 1");
-  if (!rows)
-    return rows.error();
-  if (rows->empty())
+  auto rows = SAPHAN_TRY(
+      checkpoints_where("SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
+                        "ORDER BY tree_size DESC LIMIT 1"));
+  if (rows.empty())
     return std::optional<checkpoint_record>();
-  return std::optional<checkpoint_record>(std::move(rows->front()));
+  return std::optional<checkpoint_record>(std::move(rows.front()));
 }
 
 result<checkpoint_record> sqlite_store::find_checkpoint(std::uint64_t tree_size) {
   std::lock_guard lock(mutex);
-  auto rows = checkpoints_where(
-      "SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
-      "WHERE tree_size = ?",
-      as_sql_int(tree_size));
-  if (!rows)
-    return rows.error();
-  if (rows->empty()) {
+  auto rows = SAPHAN_TRY(
+      checkpoints_where("SELECT tree_size, created_us, checkpoint, tsa_token FROM log_checkpoints "
+                        "WHERE tree_size = ?",
+                        as_sql_int(tree_size)));
+  if (rows.empty()) {
     return make_error(errc::not_found, "no checkpoint of size " + std::to_string(tree_size));
   }
-  return std::move(rows->front());
+  return std::move(rows.front());
 }
 
 result<std::vector<checkpoint_record>> sqlite_store::read_checkpoints(std::uint64_t from_size,
@@ -236,10 +218,8 @@ result<void> sqlite_store::set_checkpoint_timestamp(std::uint64_t tree_size,
     return make_error(errc::invalid_argument, "timestamp token: empty");
   std::lock_guard lock(mutex);
   return atomically([&]() -> result<void> {
-    auto existing = find_checkpoint(tree_size);
-    if (!existing)
-      return existing.error();
-    if (existing->timestamp_token) {
+    auto existing = SAPHAN_TRY(find_checkpoint(tree_size));
+    if (existing.timestamp_token) {
       return make_error(errc::conflict, "checkpoint of size " + std::to_string(tree_size) +
                                             " already has a timestamp");
     }
@@ -247,9 +227,7 @@ result<void> sqlite_store::set_checkpoint_timestamp(std::uint64_t tree_size,
                 [&](statement& s) -> result<void> {
                   SAPHAN_TRY_VOID(s.bind_blob(1, token_der));
                   SAPHAN_TRY_VOID(s.bind(2, as_sql_int(tree_size)));
-                  auto changed = s.execute();
-                  if (!changed)
-                    return changed.error();
+                  SAPHAN_TRY_VOID(s.execute());
                   return ok();
                 });
   });

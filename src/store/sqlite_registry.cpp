@@ -44,9 +44,7 @@ result<consent_artefact> consent_of_doc(std::string_view text) {
 // The stored form, after checking that it reads back: nothing invalid enters the registry.
 result<std::string> consent_doc(const consent_artefact& consent) {
   auto doc = consent_to_json(consent);
-  auto back = consent_from_json(doc);
-  if (!back)
-    return back.error();
+  SAPHAN_TRY_VOID(consent_from_json(doc));
   return doc;
 }
 
@@ -66,23 +64,19 @@ error sqlite_store::unknown_member(const std::string& id) {
 }
 
 result<void> sqlite_store::require_member(const std::string& id) {
-  auto found = first_text("SELECT id FROM members WHERE id = ?", id);
+  auto found = SAPHAN_TRY(first_text("SELECT id FROM members WHERE id = ?", id));
   if (!found)
-    return found.error();
-  if (!*found)
     return unknown_member(id);
   return ok();
 }
 
 result<void> sqlite_store::explain_missed_update(const consent_id& id, consent_status expected) {
-  auto status = first_text("SELECT status FROM consents WHERE id = ?", id.value);
+  auto status = SAPHAN_TRY(first_text("SELECT status FROM consents WHERE id = ?", id.value));
   if (!status)
-    return status.error();
-  if (!*status)
     return make_error(errc::consent_not_found, "consent " + id.value + " not found");
   return make_error(errc::conflict, "consent " + id.value + ": expected status " +
                                         std::string(to_string(expected)) + ", stored status is " +
-                                        **status);
+                                        *status);
 }
 
 result<member_key> sqlite_store::key_of_row(const statement& s) {
@@ -122,10 +116,8 @@ result<void> sqlite_store::update_member(const member_record& member) {
   SAPHAN_TRY_VOID(validate(member.id));
   std::lock_guard lock(mutex);
   const auto id = to_string(member.id);
-  auto changed = run("UPDATE members SET doc = ? WHERE id = ?", member_doc(member), id);
-  if (!changed)
-    return changed.error();
-  if (*changed == 0)
+  auto changed = SAPHAN_TRY(run("UPDATE members SET doc = ? WHERE id = ?", member_doc(member), id));
+  if (changed == 0)
     return unknown_member(id);
   return ok();
 }
@@ -133,20 +125,16 @@ result<void> sqlite_store::update_member(const member_record& member) {
 result<member_record> sqlite_store::find_member(const member_id& id) {
   std::lock_guard lock(mutex);
   const auto key = to_string(id);
-  auto doc = first_text("SELECT doc FROM members WHERE id = ?", key);
+  auto doc = SAPHAN_TRY(first_text("SELECT doc FROM members WHERE id = ?", key));
   if (!doc)
-    return doc.error();
-  if (!*doc)
     return unknown_member(key);
-  return member_of_doc(**doc);
+  return member_of_doc(*doc);
 }
 
 result<std::vector<member_record>> sqlite_store::list_members() {
   std::lock_guard lock(mutex);
-  auto docs = texts("SELECT doc FROM members ORDER BY id LIMIT ?", max_directory_rows);
-  if (!docs)
-    return docs.error();
-  return convert_all(*docs, member_of_doc);
+  auto docs = SAPHAN_TRY(texts("SELECT doc FROM members ORDER BY id LIMIT ?", max_directory_rows));
+  return convert_all(docs, member_of_doc);
 }
 
 result<void> sqlite_store::add_key(const member_key& key) {
@@ -206,18 +194,12 @@ result<void> sqlite_store::publish_dataset(const dataset_entry& entry) {
 result<void> sqlite_store::update_policy(const dataset_id& id, const access_policy& policy) {
   std::lock_guard lock(mutex);
   return atomically([&]() -> result<void> {
-    auto entry = find_dataset(id);
-    if (!entry)
-      return entry.error();
-    entry->policy = policy;
-    auto doc = dataset_to_json(*entry);
+    auto entry = SAPHAN_TRY(find_dataset(id));
+    entry.policy = policy;
+    auto doc = dataset_to_json(entry);
     // Reading the new form back runs the catalog's checks (fields known to the schema, ...).
-    auto checked = dataset_from_stored_json(doc);
-    if (!checked)
-      return checked.error();
-    auto changed = run("UPDATE datasets SET doc = ? WHERE id = ?", doc, to_string(id));
-    if (!changed)
-      return changed.error();
+    SAPHAN_TRY_VOID(dataset_from_stored_json(doc));
+    SAPHAN_TRY_VOID(run("UPDATE datasets SET doc = ? WHERE id = ?", doc, to_string(id)));
     return ok();
   });
 }
@@ -225,39 +207,31 @@ result<void> sqlite_store::update_policy(const dataset_id& id, const access_poli
 result<dataset_entry> sqlite_store::find_dataset(const dataset_id& id) {
   std::lock_guard lock(mutex);
   const auto key = to_string(id);
-  auto doc = first_text("SELECT doc FROM datasets WHERE id = ?", key);
+  auto doc = SAPHAN_TRY(first_text("SELECT doc FROM datasets WHERE id = ?", key));
   if (!doc)
-    return doc.error();
-  if (!*doc)
     return make_error(errc::unknown_dataset, "dataset " + key + " is not published");
-  return dataset_of_doc(**doc);
+  return dataset_of_doc(*doc);
 }
 
 result<std::vector<dataset_entry>> sqlite_store::list_datasets() {
   std::lock_guard lock(mutex);
-  auto docs = texts("SELECT doc FROM datasets ORDER BY id LIMIT ?", max_directory_rows);
-  if (!docs)
-    return docs.error();
-  return convert_all(*docs, dataset_of_doc);
+  auto docs = SAPHAN_TRY(texts("SELECT doc FROM datasets ORDER BY id LIMIT ?", max_directory_rows));
+  return convert_all(docs, dataset_of_doc);
 }
 
 result<void> sqlite_store::add_consent(const consent_artefact& consent) {
-  auto doc = consent_doc(consent);
-  if (!doc)
-    return doc.error();
+  auto doc = SAPHAN_TRY(consent_doc(consent));
   std::lock_guard lock(mutex);
   return insert_new("consent " + consent.id.value,
                     "INSERT INTO consents(id, subject, consumer, status, doc, valid_until_us) "
                     "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     consent.id.value, consent.subject, to_string(consent.consumer),
-                    to_string(consent.status), *doc, micros_of(consent.valid_until));
+                    to_string(consent.status), doc, micros_of(consent.valid_until));
 }
 
 result<void> sqlite_store::update_consent(const consent_artefact& consent,
                                           consent_status expected_status) {
-  auto doc = consent_doc(consent);
-  if (!doc)
-    return doc.error();
+  auto doc = SAPHAN_TRY(consent_doc(consent));
   std::lock_guard lock(mutex);
   return atomically([&]() -> result<void> {
     // A use (every consented exchange) changes the document only. An UPDATE that sets no
@@ -266,7 +240,7 @@ result<void> sqlite_store::update_consent(const consent_artefact& consent,
       auto changed =
           run("UPDATE consents SET doc = ? WHERE id = ? AND status = ? AND subject = ? AND "
               "consumer = ? AND valid_until_us = ?",
-              *doc, consent.id.value, to_string(expected_status), consent.subject,
+              doc, consent.id.value, to_string(expected_status), consent.subject,
               to_string(consent.consumer), micros_of(consent.valid_until));
       if (!changed)
         return changed.error();
@@ -276,7 +250,7 @@ result<void> sqlite_store::update_consent(const consent_artefact& consent,
     auto changed =
         run("UPDATE consents SET subject = ?, consumer = ?, status = ?, doc = ?, "
             "valid_until_us = ? WHERE id = ? AND status = ?",
-            consent.subject, to_string(consent.consumer), to_string(consent.status), *doc,
+            consent.subject, to_string(consent.consumer), to_string(consent.status), doc,
             micros_of(consent.valid_until), consent.id.value, to_string(expected_status));
     if (!changed)
       return changed.error();
@@ -288,12 +262,10 @@ result<void> sqlite_store::update_consent(const consent_artefact& consent,
 
 result<consent_artefact> sqlite_store::find_consent(const consent_id& id) {
   std::lock_guard lock(mutex);
-  auto doc = first_text("SELECT doc FROM consents WHERE id = ?", id.value);
+  auto doc = SAPHAN_TRY(first_text("SELECT doc FROM consents WHERE id = ?", id.value));
   if (!doc)
-    return doc.error();
-  if (!*doc)
     return make_error(errc::consent_not_found, "consent " + id.value + " not found");
-  return consent_of_doc(**doc);
+  return consent_of_doc(*doc);
 }
 
 result<std::vector<consent_artefact>> sqlite_store::list_consents(const consent_filter& filter) {
@@ -322,10 +294,8 @@ result<std::vector<consent_artefact>> sqlite_store::list_consents(const consent_
       SAPHAN_TRY_VOID(s.bind(++index, to_string(*filter.status)));
     auto limit = static_cast<std::int64_t>(std::min(filter.limit, max_page));
     SAPHAN_TRY_VOID(s.bind(++index, limit));
-    auto docs = collect_texts(s);
-    if (!docs)
-      return docs.error();
-    return convert_all(*docs, consent_of_doc);
+    auto docs = SAPHAN_TRY(collect_texts(s));
+    return convert_all(docs, consent_of_doc);
   });
 }
 
@@ -338,10 +308,8 @@ result<std::vector<consent_artefact>> sqlite_store::list_expiring_consents(times
       [&](statement& s) -> result<std::vector<consent_artefact>> {
         SAPHAN_TRY_VOID(s.bind(1, micros_of(by)));
         SAPHAN_TRY_VOID(s.bind(2, static_cast<std::int64_t>(std::min(limit, max_page))));
-        auto docs = collect_texts(s);
-        if (!docs)
-          return docs.error();
-        return convert_all(*docs, consent_of_doc);
+        auto docs = SAPHAN_TRY(collect_texts(s));
+        return convert_all(docs, consent_of_doc);
       });
 }
 
@@ -350,10 +318,8 @@ result<std::int64_t> sqlite_store::registry_version() {
   // Bumped by triggers on every change of members, keys and datasets, from any connection.
   return with("SELECT v FROM registry_version WHERE id = 1",
               [](statement& s) -> result<std::int64_t> {
-                auto row = s.step();
+                auto row = SAPHAN_TRY(s.step());
                 if (!row)
-                  return row.error();
-                if (!*row)
                   return make_error(errc::storage_failure, "registry_version: no row");
                 return s.integer(0);
               });

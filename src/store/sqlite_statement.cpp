@@ -77,10 +77,8 @@ result<bool> statement::step() {
 
 result<int> statement::execute() {
   while (true) {
-    auto row = step();
+    auto row = SAPHAN_TRY(step());
     if (!row)
-      return row.error();
-    if (!*row)
       break;
   }
   return sqlite3_changes(db_);
@@ -119,25 +117,19 @@ void statement::reset() noexcept {
 result<statement*> statement_cache::get(std::string_view sql) {
   auto found = statements_.find(sql);
   if (found == statements_.end()) {
-    auto prepared = statement::prepare(db_, sql);
-    if (!prepared)
-      return prepared.error();
-    found = statements_.emplace(std::string(sql), std::move(*prepared)).first;
+    auto prepared = SAPHAN_TRY(statement::prepare(db_, sql));
+    found = statements_.emplace(std::string(sql), std::move(prepared)).first;
   }
   found->second.reset();
   return &found->second;
 }
 
 result<statement> single_row(sqlite3* db, std::string_view sql) {
-  auto s = statement::prepare(db, sql);
-  if (!s)
-    return s.error();
-  auto row = s->step();
+  auto s = SAPHAN_TRY(statement::prepare(db, sql));
+  auto row = SAPHAN_TRY(s.step());
   if (!row)
-    return row.error();
-  if (!*row)
     return make_error(errc::storage_failure, std::string(sql) + ": no answer");
-  return std::move(*s);
+  return s;
 }
 
 result<void> execute_script(sqlite3* db, std::string_view sql) {

@@ -25,10 +25,8 @@ result<int> sqlite_store::schema_version() {
 }  // namespace sqlite
 
 result<std::unique_ptr<store>> open_sqlite_store(const sqlite_options& options) {
-  auto opened = sqlite::connection::open(options);
-  if (!opened)
-    return opened.error();
-  return std::unique_ptr<store>(std::make_unique<sqlite::sqlite_store>(std::move(*opened)));
+  auto opened = SAPHAN_TRY(sqlite::connection::open(options));
+  return std::unique_ptr<store>(std::make_unique<sqlite::sqlite_store>(std::move(opened)));
 }
 
 }  // namespace saphan

@@ -33,10 +33,8 @@ result<std::unique_ptr<store>> open_store(const std::string& location) {
   sqlite_options options;
   options.path = location;
   options.background_checkpoints = true;
-  auto opened = open_sqlite_store(options);
-  if (!opened)
-    return opened.error();
-  return with_registry_cache(std::move(*opened));
+  auto opened = SAPHAN_TRY(open_sqlite_store(options));
+  return with_registry_cache(std::move(opened));
 }
 
 }  // namespace saphan

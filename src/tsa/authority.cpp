@@ -58,18 +58,14 @@ result<void> set_nonce(TS_REQ* request, std::uint64_t nonce) {
 // ---- loading the signer ----------------------------------------------------------------------
 
 result<pki::detail::x509_ptr> load_certificate(const std::string& path) {
-  auto pem = read_file(path, pki::max_pem_bytes);
-  if (!pem)
-    return std::move(pem).error();
-  return pki::detail::parse_certificate_pem(*pem, path);
+  auto pem = SAPHAN_TRY(read_file(path, pki::max_pem_bytes));
+  return pki::detail::parse_certificate_pem(pem, path);
 }
 
 result<pki::detail::pkey_ptr> load_key(const std::string& path) {
-  auto pem = read_file(path, pki::max_pem_bytes);
-  if (!pem)
-    return std::move(pem).error();
-  auto key = pki::detail::parse_private_key_pem(*pem, path);
-  OPENSSL_cleanse(pem->data(), pem->size());
+  auto pem = SAPHAN_TRY(read_file(path, pki::max_pem_bytes));
+  auto key = pki::detail::parse_private_key_pem(pem, path);
+  OPENSSL_cleanse(pem.data(), pem.size());
   return key;
 }
 
@@ -81,12 +77,10 @@ result<x509_stack_ptr> load_chain(const std::vector<std::string>& paths) {
   if (!chain)
     return openssl_failure(errc::internal, "allocating the certificate chain");
   for (const auto& path : paths) {
-    auto certificate = load_certificate(path);
-    if (!certificate)
-      return std::move(certificate).error();
-    if (sk_X509_push(chain.get(), certificate->get()) <= 0)
+    auto certificate = SAPHAN_TRY(load_certificate(path));
+    if (sk_X509_push(chain.get(), certificate.get()) <= 0)
       return openssl_failure(errc::internal, "adding " + path + " to the chain");
-    certificate->release();  // the stack owns it now
+    certificate.release();  // the stack owns it now
   }
   return chain;
 }
@@ -199,12 +193,10 @@ bool is_single_request(std::string_view der) {
 result<std::string> make_request(const crypto::sha256_digest& digest,
                                  std::optional<std::uint64_t> nonce) {
   ERR_clear_error();
-  auto imprint = make_imprint(digest);
-  if (!imprint)
-    return std::move(imprint).error();
+  auto imprint = SAPHAN_TRY(make_imprint(digest));
   ts_req_ptr request(TS_REQ_new());
   if (!request || TS_REQ_set_version(request.get(), 1) != 1 ||
-      TS_REQ_set_msg_imprint(request.get(), imprint->get()) != 1 ||
+      TS_REQ_set_msg_imprint(request.get(), imprint.get()) != 1 ||
       TS_REQ_set_cert_req(request.get(), 1) != 1) {
     return openssl_failure(errc::internal, "building the time-stamp request");
   }
@@ -235,21 +227,13 @@ serial_source random_serials() {
 
 result<tsa_signer> tsa_signer::create(const signer_config& config) {
   ERR_clear_error();
-  auto certificate = load_certificate(config.certificate_path);
-  if (!certificate)
-    return std::move(certificate).error();
-  auto key = load_key(config.key_path);
-  if (!key)
-    return std::move(key).error();
-  SAPHAN_TRY_VOID(check_signer_certificate(certificate->get(), key->get(), config));
-  auto chain = load_chain(config.chain_paths);
-  if (!chain)
-    return std::move(chain).error();
-  auto policy = parse_policy(config.policy_oid);
-  if (!policy)
-    return std::move(policy).error();
+  auto certificate = SAPHAN_TRY(load_certificate(config.certificate_path));
+  auto key = SAPHAN_TRY(load_key(config.key_path));
+  SAPHAN_TRY_VOID(check_signer_certificate(certificate.get(), key.get(), config));
+  auto chain = SAPHAN_TRY(load_chain(config.chain_paths));
+  auto policy = SAPHAN_TRY(parse_policy(config.policy_oid));
   auto s = std::make_shared<state>(
-      state{std::move(*certificate), std::move(*key), std::move(*chain), std::move(*policy)});
+      state{std::move(certificate), std::move(key), std::move(chain), std::move(policy)});
   return tsa_signer(std::move(s));
 }
 
@@ -259,9 +243,7 @@ result<std::string> tsa_signer::respond(std::string_view request_der, const seri
   if (!serials)
     return make_error(errc::internal, "respond: no serial source");
   callback_data data{&serials, now, std::nullopt};
-  auto context = make_response_context(*state_, data);
-  if (!context)
-    return std::move(context).error();
+  auto context = SAPHAN_TRY(make_response_context(*state_, data));
   // OpenSSL 3.0 has no public way to set a TimeStampResp's failInfo or statusString, so the
   // library-built rejection is the one TS_RESP_create_response makes for an unreadable body:
   // oversized requests and requests with trailing bytes are handed over as an empty body to
@@ -272,7 +254,7 @@ result<std::string> tsa_signer::respond(std::string_view request_der, const seri
       BIO_new_mem_buf(body.empty() ? nothing : body.data(), static_cast<int>(body.size())));
   if (!input)
     return openssl_failure(errc::internal, "allocating the request buffer");
-  ts_resp_ptr response(TS_RESP_create_response(context->get(), input.get()));
+  ts_resp_ptr response(TS_RESP_create_response(context.get(), input.get()));
   if (data.failure)
     return std::move(*data.failure);
   if (!response)

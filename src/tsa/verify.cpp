@@ -105,12 +105,10 @@ std::string describe(const reply_info& info) {
 }
 
 result<void> require_granted(TS_RESP* response) {
-  auto info = read_status(response);
-  if (!info)
-    return std::move(info).error();
-  if (info->status != reply_status::granted && info->status != reply_status::granted_with_mods)
-    return invalid_token("response: not granted: " + describe(*info));
-  if (!info->has_token)
+  auto info = SAPHAN_TRY(read_status(response));
+  if (info.status != reply_status::granted && info.status != reply_status::granted_with_mods)
+    return invalid_token("response: not granted: " + describe(info));
+  if (!info.has_token)
     return invalid_token("response: granted but carries no token");
   return ok();
 }
@@ -194,18 +192,14 @@ result<std::string> serial_hex(const ASN1_INTEGER* serial) {
 }
 
 result<verified_timestamp> describe_token(TS_TST_INFO* info) {
-  auto time = to_timestamp(TS_TST_INFO_get_time(info));
-  if (!time)
-    return std::move(time).error();
-  auto serial = serial_hex(TS_TST_INFO_get_serial(info));
-  if (!serial)
-    return std::move(serial).error();
+  auto time = SAPHAN_TRY(to_timestamp(TS_TST_INFO_get_time(info)));
+  auto serial = SAPHAN_TRY(serial_hex(TS_TST_INFO_get_serial(info)));
   char oid[128];
   const ASN1_OBJECT* policy = TS_TST_INFO_get_policy_id(info);
   int length = policy ? OBJ_obj2txt(oid, sizeof oid, policy, 1) : -1;
   if (length <= 0 || static_cast<std::size_t>(length) >= sizeof oid)
     return openssl_failure(errc::timestamp_invalid, "token: unreadable policy");
-  return verified_timestamp{*time, std::move(*serial), std::string(oid)};
+  return verified_timestamp{time, std::move(serial), std::string(oid)};
 }
 
 // ---- tokens and trust ------------------------------------------------------------------------
@@ -235,10 +229,8 @@ result<parsed_token> parse_token(std::string_view der) {
 result<x509_store_ptr> load_trust_store(const std::string& ca_path) {
   if (ca_path.empty())
     return make_error(errc::invalid_argument, "trust: ca_certificate_path is required");
-  auto pem = read_file(ca_path, pki::max_pem_bytes);
-  if (!pem)
-    return std::move(pem).error();
-  pki::detail::bio_ptr bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())));
+  auto pem = SAPHAN_TRY(read_file(ca_path, pki::max_pem_bytes));
+  pki::detail::bio_ptr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   x509_store_ptr store(X509_STORE_new());
   if (!bio || !store)
     return openssl_failure(errc::internal, "allocating the trust store");
@@ -260,9 +252,7 @@ result<x509_store_ptr> load_trust_store(const std::string& ca_path) {
 
 result<ts_verify_ctx_ptr> make_verify_context(const crypto::sha256_digest& expected,
                                               const trust_config& trust) {
-  auto store = load_trust_store(trust.ca_certificate_path);
-  if (!store)
-    return std::move(store).error();
+  auto store = SAPHAN_TRY(load_trust_store(trust.ca_certificate_path));
   ts_verify_ctx_ptr context(TS_VERIFY_CTX_new());
   auto* imprint =
       static_cast<unsigned char*>(OPENSSL_memdup(expected.bytes.data(), expected.bytes.size()));
@@ -272,7 +262,7 @@ result<ts_verify_ctx_ptr> make_verify_context(const crypto::sha256_digest& expec
   }
   // The context owns what it is given from here on.
   TS_VERIFY_CTX_set_imprint(context.get(), imprint, static_cast<long>(expected.bytes.size()));
-  TS_VERIFY_CTX_set_store(context.get(), store->release());
+  TS_VERIFY_CTX_set_store(context.get(), store.release());
   // TS_VFY_SIGNER: a tsa name in the token must name the signing certificate. OpenSSL 3.0 has
   // no setter for an expected nonce; check_nonce does that part.
   TS_VERIFY_CTX_set_flags(context.get(),
@@ -284,15 +274,11 @@ result<ts_verify_ctx_ptr> make_verify_context(const crypto::sha256_digest& expec
 result<void> check_pinned_signer(PKCS7* token, const std::string& tsa_certificate_path) {
   if (tsa_certificate_path.empty())
     return ok();
-  auto pem = read_file(tsa_certificate_path, pki::max_pem_bytes);
-  if (!pem)
-    return std::move(pem).error();
-  auto pinned = pki::detail::parse_certificate_pem(*pem, tsa_certificate_path);
-  if (!pinned)
-    return std::move(pinned).error();
+  auto pem = SAPHAN_TRY(read_file(tsa_certificate_path, pki::max_pem_bytes));
+  auto pinned = SAPHAN_TRY(pki::detail::parse_certificate_pem(pem, tsa_certificate_path));
   STACK_OF(X509)* signers = PKCS7_get0_signers(token, nullptr, 0);
   bool match = signers != nullptr && sk_X509_num(signers) == 1 &&
-               X509_cmp(sk_X509_value(signers, 0), pinned->get()) == 0;
+               X509_cmp(sk_X509_value(signers, 0), pinned.get()) == 0;
   sk_X509_free(signers);  // the certificates belong to the token
   ERR_clear_error();
   if (!match)
@@ -304,29 +290,23 @@ result<void> check_pinned_signer(PKCS7* token, const std::string& tsa_certificat
 
 result<reply_info> read_reply(std::string_view response_der) {
   ERR_clear_error();
-  auto response = parse_response(response_der);
-  if (!response)
-    return std::move(response).error();
-  return read_status(response->get());
+  auto response = SAPHAN_TRY(parse_response(response_der));
+  return read_status(response.get());
 }
 
 result<std::string> extract_token(std::string_view response_der) {
   ERR_clear_error();
-  auto response = parse_response(response_der);
-  if (!response)
-    return std::move(response).error();
-  SAPHAN_TRY_VOID(require_granted(response->get()));
-  return encode_der(TS_RESP_get_token(response->get()), i2d_PKCS7, "the time-stamp token");
+  auto response = SAPHAN_TRY(parse_response(response_der));
+  SAPHAN_TRY_VOID(require_granted(response.get()));
+  return encode_der(TS_RESP_get_token(response.get()), i2d_PKCS7, "the time-stamp token");
 }
 
 result<void> check_reply(std::string_view response_der, const crypto::sha256_digest& digest,
                          std::optional<std::uint64_t> nonce) {
   ERR_clear_error();
-  auto response = parse_response(response_der);
-  if (!response)
-    return std::move(response).error();
-  SAPHAN_TRY_VOID(require_granted(response->get()));
-  TS_TST_INFO* info = TS_RESP_get_tst_info(response->get());
+  auto response = SAPHAN_TRY(parse_response(response_der));
+  SAPHAN_TRY_VOID(require_granted(response.get()));
+  TS_TST_INFO* info = TS_RESP_get_tst_info(response.get());
   if (info == nullptr)
     return invalid_token("response: token holds no TSTInfo");
   return check_contents(info, digest, nonce);
@@ -336,21 +316,17 @@ result<verified_timestamp> verify_token(std::string_view der, const crypto::sha2
                                         const trust_config& trust,
                                         std::optional<std::uint64_t> nonce) {
   ERR_clear_error();
-  auto token = parse_token(der);
-  if (!token)
-    return std::move(token).error();
-  tst_info_ptr info(PKCS7_to_TS_TST_INFO(token->get()));
+  auto token = SAPHAN_TRY(parse_token(der));
+  tst_info_ptr info(PKCS7_to_TS_TST_INFO(token.get()));
   if (!info) {
     ERR_clear_error();
     return invalid_token("token: does not hold a TSTInfo");
   }
   SAPHAN_TRY_VOID(check_contents(info.get(), expected, nonce));
-  auto context = make_verify_context(expected, trust);
-  if (!context)
-    return std::move(context).error();
-  if (TS_RESP_verify_token(context->get(), token->get()) != 1)
+  auto context = SAPHAN_TRY(make_verify_context(expected, trust));
+  if (TS_RESP_verify_token(context.get(), token.get()) != 1)
     return openssl_failure(errc::timestamp_invalid, "token: verification failed");
-  SAPHAN_TRY_VOID(check_pinned_signer(token->get(), trust.tsa_certificate_path));
+  SAPHAN_TRY_VOID(check_pinned_signer(token.get(), trust.tsa_certificate_path));
   return describe_token(info.get());
 }
 
