@@ -34,7 +34,7 @@ class csv_reader {
     while (pos_ < text_.size()) {
       auto start_line = line_;
       auto row = SAPHAN_TRY(read_row());
-      if (row.size() == 1 && (row)[0].empty() && !last_row_quoted_)
+      if (row.size() == 1 && row[0].empty() && !last_row_quoted_)
         continue;  // empty line
       if (row.size() > max_csv_columns) {
         return fail(start_line, "more than " + std::to_string(max_csv_columns) + " columns");

@@ -10,6 +10,7 @@
 #include <system_error>
 
 #include "cli/args.hpp"
+#include "cli/audit.hpp"
 #include "cli/commands.hpp"
 #include "core/citizen_id.hpp"
 #include "core/files.hpp"
@@ -24,11 +25,48 @@
 #include "store/store.hpp"
 
 namespace saphan::cli {
+
+// Usage errors exit 2; everything else (files, data, an export that does not verify) exits 1,
+// whatever its code.
+command_result usage_error(std::string detail) {
+  return command_result::usage_error(make_error(errc::invalid_argument, std::move(detail)));
+}
+
+command_result fail(error e) {
+  return command_result::failure(std::move(e));
+}
+
+result<std::uint64_t> parse_number(const std::string& name, const std::string& text,
+                                   std::uint64_t low, std::uint64_t high) {
+  const std::string rule =
+      "--" + name + ": must be a whole number " + std::to_string(low) + ".." + std::to_string(high);
+  if (text.empty() || text.size() > 19 ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return make_error(errc::invalid_argument, rule);
+  }
+  const std::uint64_t n = std::stoull(text);
+  if (n < low || n > high)
+    return make_error(errc::invalid_argument, rule);
+  return n;
+}
+
+std::string b64(const crypto::sha256_digest& d) {
+  return crypto::base64url_encode(d.view());
+}
+
+void print_progress(const char* verb, std::uint64_t done, std::uint64_t total) {
+  std::fprintf(stderr, "%s %llu/%llu entries\n", verb, static_cast<unsigned long long>(done),
+               static_cast<unsigned long long>(total));
+}
+
+std::string plural(std::uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::uint64_t progress_every = 100000;
 constexpr std::size_t max_search_limit = 1000;
 
 constexpr const char* audit_usage = R"(usage: saphan audit <subcommand> [options]
@@ -107,40 +145,6 @@ Every criterion given must hold.
   --before INDEX     only entries below INDEX (to page further back)
 )";
 
-// ---- errors and output ---------------------------------------------------------------------
-
-// Usage errors exit 2; everything else (files, data, an export that does not verify) exits 1,
-// whatever its code.
-command_result usage_error(std::string detail) {
-  return command_result::usage_error(make_error(errc::invalid_argument, std::move(detail)));
-}
-
-command_result fail(error e) {
-  return command_result::failure(std::move(e));
-}
-
-result<std::uint64_t> parse_number(const std::string& name, const std::string& text,
-                                   std::uint64_t low, std::uint64_t high) {
-  const std::string rule =
-      "--" + name + ": must be a whole number " + std::to_string(low) + ".." + std::to_string(high);
-  if (text.empty() || text.size() > 19 ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    return make_error(errc::invalid_argument, rule);
-  }
-  const std::uint64_t n = std::stoull(text);
-  if (n < low || n > high)
-    return make_error(errc::invalid_argument, rule);
-  return n;
-}
-
-std::string b64(const crypto::sha256_digest& d) {
-  return crypto::base64url_encode(d.view());
-}
-
-std::string plural(std::uint64_t n, const char* one, const char* many) {
-  return std::to_string(n) + " " + (n == 1 ? one : many);
-}
-
 // ---- export ----------------------------------------------------------------------------------
 
 bool exists(const std::string& path) {
@@ -204,11 +208,6 @@ result<evidence::export_header> export_header_of(store& db, const hub::hub_direc
   }
   header.exported_at = now_utc();
   return header;
-}
-
-void print_progress(const char* verb, std::uint64_t done, std::uint64_t total) {
-  std::fprintf(stderr, "%s %llu/%llu entries\n", verb, static_cast<unsigned long long>(done),
-               static_cast<unsigned long long>(total));
 }
 
 result<evidence::export_summary> write_to_file(store& db, const std::string& path,
@@ -276,174 +275,6 @@ command_result run_export(const parsed_args& args) {
                plural(summary->checkpoints, "signed tree head", "signed tree heads").c_str(),
                static_cast<unsigned long long>(summary->timestamp_tokens), header->origin.c_str(),
                out ? " to " : "", out ? out->c_str() : "");
-  return {};
-}
-
-// ---- verify and prove ------------------------------------------------------------------------
-
-result<evidence::verify_options> verify_options_of(const parsed_args& args) {
-  evidence::verify_options options;
-  if (auto path = args.value("log-key")) {
-    auto key = crypto::read_ed25519_public_key_file(*path);
-    if (!key)
-      return make_error(key.error().code, "--log-key: " + key.error().detail);
-    options.log_key = std::move(*key);
-  }
-  options.tsa_ca_path = args.value("tsa-ca").value_or("");
-  options.progress_every = progress_every;
-  options.progress = [](std::uint64_t done, std::uint64_t total) {
-    print_progress("verified", done, total);
-  };
-  return options;
-}
-
-result<std::ifstream> open_export(const std::string& path) {
-  std::error_code ec;
-  if (!fs::is_regular_file(path, ec))
-    return make_error(errc::io_error, path + ": not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return make_error(errc::io_error, path + ": cannot open");
-  return in;
-}
-
-void print_key_line(const evidence::export_report& r) {
-  if (r.key_pinned) {
-    std::printf("log key:      %s (pinned)\n", r.key_id.c_str());
-  } else {
-    std::printf(
-        "log key:      %s NOT PINNED: taken from the export itself, which anyone can "
-        "re-sign; pass --log-key to check the hub's key\n",
-        r.key_id.c_str());
-  }
-}
-
-void print_timestamps_line(const evidence::export_report& r) {
-  const std::string missing =
-      r.checkpoints_without_token
-          ? ", " + plural(r.checkpoints_without_token, "head", "heads") + " without a token"
-          : "";
-  if (r.timestamp_tokens == 0) {
-    std::printf(
-        "timestamps:   none: no signed head carries an RFC 3161 token (%s without a token)\n",
-        plural(r.checkpoints_without_token, "head", "heads").c_str());
-  } else if (r.timestamps_checked) {
-    std::printf("timestamps:   %s verified against the TSA CA%s\n",
-                plural(r.timestamp_tokens, "token", "tokens").c_str(), missing.c_str());
-  } else {
-    std::printf("timestamps:   %s present, NOT VERIFIED (no --tsa-ca given)%s\n",
-                plural(r.timestamp_tokens, "token", "tokens").c_str(), missing.c_str());
-  }
-}
-
-void print_coverage_line(const evidence::export_report& r) {
-  if (r.checkpoints == 0) {
-    std::printf("coverage:     WARNING: no signed tree head: none of the %llu entries is covered\n",
-                static_cast<unsigned long long>(r.entries));
-  } else if (r.uncovered_entries() == 0) {
-    std::printf("coverage:     every entry is covered by the signed head of size %llu\n",
-                static_cast<unsigned long long>(r.last_checkpoint_size));
-  } else {
-    std::printf(
-        "coverage:     WARNING: entries %llu..%llu (%llu) come after the last signed head "
-        "and are not covered by any\n",
-        static_cast<unsigned long long>(r.last_checkpoint_size),
-        static_cast<unsigned long long>(r.entries - 1),
-        static_cast<unsigned long long>(r.uncovered_entries()));
-  }
-}
-
-void print_report(const std::string& path, const evidence::export_report& r) {
-  std::printf("export %s verifies\n", path.c_str());
-  std::printf("origin:       %s (exported %s)\n", r.origin.c_str(),
-              format_rfc3339(r.exported_at).c_str());
-  std::printf("entries:      %llu, root %s\n", static_cast<unsigned long long>(r.entries),
-              b64(r.root).c_str());
-  if (r.checkpoints > 0) {
-    std::printf("signed heads: %s, sizes %llu..%llu, latest at %s\n",
-                plural(r.checkpoints, "head", "heads").c_str(),
-                static_cast<unsigned long long>(r.first_checkpoint_size),
-                static_cast<unsigned long long>(r.last_checkpoint_size),
-                format_rfc3339(r.last_checkpoint_time).c_str());
-  } else {
-    std::printf("signed heads: none\n");
-  }
-  print_key_line(r);
-  print_timestamps_line(r);
-  print_coverage_line(r);
-}
-
-// What the proofs cannot show: entries that no signed head covers, and (when asked for) heads
-// without a timestamp token.
-result<void> check_completeness(const evidence::export_report& r, const parsed_args& args) {
-  if (r.entries > 0 && r.uncovered_entries() > 0 && !args.flag("allow-uncovered")) {
-    return make_error(errc::proof_invalid,
-                      r.checkpoints == 0
-                          ? "no signed tree head: none of the " + std::to_string(r.entries) +
-                                " entries is covered"
-                          : "entries " + std::to_string(r.last_checkpoint_size) + ".." +
-                                std::to_string(r.entries - 1) +
-                                " come after the last signed head and are not covered by any");
-  }
-  if (args.flag("require-timestamps") && r.checkpoints_without_token > 0) {
-    return make_error(errc::timestamp_invalid,
-                      plural(r.checkpoints_without_token, "signed head has", "signed heads have") +
-                          " no timestamp token");
-  }
-  return ok();
-}
-
-command_result run_verify(const parsed_args& args) {
-  const std::string path = args.positionals().front();
-  auto options = verify_options_of(args);
-  if (!options)
-    return fail(options.error());
-  auto in = open_export(path);
-  if (!in)
-    return fail(in.error());
-  auto r = evidence::verify_export(*in, *options);
-  if (!r)
-    return fail(r.error());
-  if (auto complete = check_completeness(*r, args); !complete)
-    return fail(complete.error());
-  print_report(path, *r);
-  return {};
-}
-
-command_result run_prove(const parsed_args& args) {
-  auto index_text = args.required("index");
-  if (!index_text)
-    return usage_error(index_text.error().detail);
-  auto index = parse_number("index", *index_text, 0, merkle::max_tree_size - 1);
-  if (!index)
-    return command_result::usage_error(index.error());
-  std::optional<std::uint64_t> size;
-  if (auto text = args.value("size")) {
-    auto n = parse_number("size", *text, 1, merkle::max_tree_size);
-    if (!n)
-      return command_result::usage_error(n.error());
-    size = *n;
-  }
-  auto options = verify_options_of(args);
-  if (!options)
-    return fail(options.error());
-  options->progress = {};  // a proof is one answer; the export was verified quietly
-  auto in = open_export(args.positionals().front());
-  if (!in)
-    return fail(in.error());
-  auto proof = evidence::prove_export(*in, *index, size, *options);
-  if (!proof)
-    return fail(proof.error());
-  const std::string json = evidence::proof_to_json(*proof);
-  // Checked again from the printed form, so what the auditor takes away is what was verified.
-  auto checked = evidence::verify_proof_json(json, proof->log_key);
-  if (!checked)
-    return fail(checked.error());
-  std::printf("%s\n", json.c_str());
-  std::fprintf(stderr, "entry %llu is included in the signed head of size %llu (key %s%s)\n",
-               static_cast<unsigned long long>(proof->index),
-               static_cast<unsigned long long>(proof->tree_size), proof->head.key_id.c_str(),
-               proof->key_pinned ? ", pinned" : ", NOT pinned: pass --log-key");
   return {};
 }
 

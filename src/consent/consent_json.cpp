@@ -86,7 +86,7 @@ result<std::vector<dataset_id>> read_datasets(const json_object& o) {
   }
   std::vector<dataset_id> out;
   for (std::size_t i = 0; i < names.size(); ++i) {
-    auto id = parse_dataset_id((names)[i]);
+    auto id = parse_dataset_id(names[i]);
     if (!id) {
       return make_error(id.code(),
                         "consent.piiProviders[" + std::to_string(i) + "]: " + id.error().detail);

@@ -25,7 +25,7 @@ result<jws_parts> split_jws(std::string_view jws) {
   if (jws.size() > max_jws_chars)
     return bad("larger than " + std::to_string(max_jws_chars) + " characters");
   auto parts = SAPHAN_TRY(detail::split_compact(jws, 3, errc::bad_signature, "jws"));
-  return jws_parts{(parts)[0], (parts)[1], (parts)[2]};
+  return jws_parts{parts[0], parts[1], parts[2]};
 }
 
 // Reads the header fields a verifier relies on; "alg" is checked by the caller.

@@ -1,8 +1,5 @@
 #include "demo/demo_init.hpp"
 
-#include <rapidjson/prettywriter.h>
-#include <rapidjson/stringbuffer.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -18,6 +15,7 @@
 #include "core/json.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/pseudonym.hpp"
+#include "demo/demo_files.hpp"
 #include "demo/synthetic.hpp"
 #include "directory/member.hpp"
 #include "hub/config.hpp"
@@ -45,8 +43,6 @@ constexpr int ca_validity_days = 3650;
 constexpr int certificate_validity_days = 825;
 constexpr std::size_t max_config_files = 256;
 
-using demo_config = hub::registry_files;
-
 result<demo_config> load_demo_config(const demo_options& options) {
   auto files = SAPHAN_TRY(
       hub::load_registry_files(options.config_dir, options.schemas_dir, max_config_files));
@@ -54,31 +50,6 @@ result<demo_config> load_demo_config(const demo_options& options) {
     return make_error(errc::invalid_argument, options.config_dir + "/members: no member files");
   }
   return files;
-}
-
-// ---- JSON output ---------------------------------------------------------------------------
-
-using pretty_writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
-
-void put(pretty_writer& w, std::string_view key, std::string_view value) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void put_int(pretty_writer& w, std::string_view key, std::int64_t value) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.Int64(value);
-}
-
-// Ports: the hub at the base port, providers at +1.., consumer APIs at +10.., the TSA here.
-constexpr int tsa_port_offset = 20;
-
-std::string loopback(std::uint16_t port) {
-  return "127.0.0.1:" + std::to_string(port);
-}
-
-std::uint16_t port_at(const demo_options& options, int offset) {
-  return static_cast<std::uint16_t>(options.base_port + offset);
 }
 
 // ---- Files and directories -----------------------------------------------------------------
@@ -228,15 +199,6 @@ const std::vector<keyed_record>* records_for(const synthetic_data& data, std::st
   return nullptr;
 }
 
-std::vector<const dataset_entry*> datasets_of(const demo_config& config, const member_id& owner) {
-  std::vector<const dataset_entry*> out;
-  for (const auto& d : config.datasets) {
-    if (d.id.owner == owner)
-      out.push_back(&d);
-  }
-  return out;
-}
-
 result<void> write_provider_data(const fs::path& root, const demo_config& config,
                                  const synthetic_data& data, const progress_fn& progress) {
   SAPHAN_TRY_VOID(make_dirs(root / "data"));
@@ -267,10 +229,6 @@ result<void> write_provider_data(const fs::path& root, const demo_config& config
   return ok();
 }
 
-std::string schema_file_name(const dataset_entry& d) {
-  return member_slug(d.id.owner) + "-" + d.id.name + ".schema.json";
-}
-
 result<void> write_schemas(const fs::path& root, const demo_config& config) {
   SAPHAN_TRY_VOID(make_dirs(root / "schemas"));
   for (const auto& d : config.datasets) {
@@ -279,110 +237,6 @@ result<void> write_schemas(const fs::path& root, const demo_config& config) {
   return ok();
 }
 
-// ---- Configuration files -------------------------------------------------------------------
-
-std::string hub_config_json(const demo_options& options, const demo_config& config) {
-  rapidjson::StringBuffer buffer;
-  pretty_writer w(buffer);
-  w.SetIndent(' ', 2);
-  w.StartObject();
-  put(w, "member", hub_member_text);
-  put(w, "listen", loopback(options.base_port));
-  w.Key("tls");
-  w.StartObject();
-  put(w, "certificate", "../pki/hub.crt");
-  put(w, "key", "../pki/hub.key");
-  put(w, "ca", "../pki/ca.crt");
-  w.EndObject();
-  w.Key("providers");
-  w.StartObject();
-  for (const auto& m : config.members) {
-    auto role = find_demo_role(m.id.code);
-    if (!role || role->provider_offset == 0 || datasets_of(config, m.id).empty())
-      continue;
-    put(w, to_string(m.id), "https://" + loopback(port_at(options, role->provider_offset)));
-  }
-  w.EndObject();
-  put_int(w, "freshnessSeconds", 300);
-  put_int(w, "providerTimeoutMs", 5000);
-  put_int(w, "ioThreads", 1);
-  put_int(w, "workerThreads", 4);
-  put_int(w, "checkpointIntervalMs", 1000);
-  w.Key("tsa");
-  w.StartObject();
-  put(w, "url", "http://" + loopback(port_at(options, tsa_port_offset)));
-  put(w, "ca", "../pki/ca.crt");
-  put(w, "certificate", "../pki/tsa.crt");
-  put_int(w, "graceSeconds", 30);
-  w.EndObject();
-  w.EndObject();
-  return std::string(buffer.GetString()) + "\n";
-}
-
-void write_provider_section(pretty_writer& w, const demo_options& options,
-                            const demo_config& config, const member_record& m,
-                            const demo_role& role) {
-  w.Key("provider");
-  w.StartObject();
-  put(w, "listen", loopback(port_at(options, role.provider_offset)));
-  put(w, "pseudonymKey", "keys/pseudonym.key");
-  w.Key("datasets");
-  w.StartObject();
-  for (const auto* d : datasets_of(config, m.id)) {
-    w.Key(to_string(d->id).c_str());
-    w.StartObject();
-    put(w, "schema", "../../schemas/" + schema_file_name(*d));
-    put(w, "subjectField", d->subject_field);
-    w.Key("adapter");
-    w.StartObject();
-    put(w, "type", "sqlite");
-    put(w, "path", "../../data/" + member_slug(m.id) + ".db");
-    put(w, "table", to_snake_case(d->id.name));
-    put(w, "keyColumn", to_snake_case(d->subject_field));
-    put(w, "recordColumn", "record");
-    w.EndObject();
-    w.EndObject();
-  }
-  w.EndObject();
-  w.EndObject();
-}
-
-std::string connector_config_json(const demo_options& options, const demo_config& config,
-                                  const member_record& m, const demo_role& role) {
-  const auto slug = member_slug(m.id);
-  rapidjson::StringBuffer buffer;
-  pretty_writer w(buffer);
-  w.SetIndent(' ', 2);
-  w.StartObject();
-  put(w, "member", to_string(m.id));
-  put(w, "hub", "https://" + loopback(options.base_port));
-  w.Key("tls");
-  w.StartObject();
-  put(w, "certificate", "../../pki/" + slug + ".crt");
-  put(w, "key", "../../pki/" + slug + ".key");
-  put(w, "ca", "../../pki/ca.crt");
-  w.EndObject();
-  put(w, "signingKey", "keys/signing.jwk");
-  put(w, "encryptionKey", "keys/encryption.jwk");
-  put(w, "hubKey", "../../hub/keys/hub-signing.pub.jwk");
-  put(w, "hubMember", hub_member_text);
-  put_int(w, "freshnessSeconds", 300);
-  put_int(w, "timeoutMs", 10000);
-  put_int(w, "threads", 2);
-  if (role.consumer_offset != 0) {
-    w.Key("consumer");
-    w.StartObject();
-    put(w, "listen", loopback(port_at(options, role.consumer_offset)));
-    w.EndObject();
-  }
-  if (role.provider_offset != 0 && !datasets_of(config, m.id).empty()) {
-    write_provider_section(w, options, config, m, role);
-  }
-  w.EndObject();
-  return std::string(buffer.GetString()) + "\n";
-}
-
-// Writes one connector.json per member with a role; returns their slugs in start order.
 result<std::vector<std::string>> write_connector_configs(const fs::path& root,
                                                          const demo_options& options,
                                                          const demo_config& config,
@@ -404,24 +258,6 @@ result<std::vector<std::string>> write_connector_configs(const fs::path& root,
     progress("  members/" + member_slug(m.id) + "/connector.json");
   }
   return slugs;
-}
-
-std::string demo_env(const demo_options& options, const synthetic_data& data,
-                     const std::vector<std::string>& connectors) {
-  std::string members;
-  for (const auto& s : connectors)
-    members += (members.empty() ? "" : " ") + s;
-  std::string env = "# Written by `saphan demo init`; read by tools/run and tools/demo.\n";
-  env += "SAPHAN_DEMO_BASE_PORT=" + std::to_string(options.base_port) + "\n";
-  env += "SAPHAN_DEMO_HUB_URL=https://" + loopback(options.base_port) + "\n";
-  env += "SAPHAN_DEMO_JFO_API=http://" + loopback(port_at(options, 10)) + "\n";
-  env += "SAPHAN_DEMO_RTP_API=http://" + loopback(port_at(options, 11)) + "\n";
-  env += "SAPHAN_DEMO_TSA_LISTEN=" + loopback(port_at(options, tsa_port_offset)) + "\n";
-  env += "SAPHAN_DEMO_SUBJECT=" + data.persons.front().key + "\n";
-  env += "SAPHAN_DEMO_PERSONS=" + std::to_string(options.persons) + "\n";
-  env += "SAPHAN_DEMO_SEED=" + std::to_string(options.seed) + "\n";
-  env += "SAPHAN_DEMO_CONNECTORS=\"" + members + "\"\n";
-  return env;
 }
 
 result<void> build_demo(const fs::path& root, const demo_options& options,

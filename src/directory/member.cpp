@@ -22,7 +22,7 @@ result<std::vector<std::string>> parse_groups(const json_object& obj) {
   }
   std::set<std::string_view> seen;
   for (std::size_t i = 0; i < groups.size(); ++i) {
-    const auto& group = (groups)[i];
+    const auto& group = groups[i];
     auto where = "groups[" + std::to_string(i) + "]";
     if (!is_group_name(group))
       return obj.fail(where, "must match [a-z0-9-]{1,64}");

@@ -84,7 +84,7 @@ result<std::set<lawful_basis>> read_bases(const json_object& obj) {
   auto names = SAPHAN_TRY(read_list(obj, "lawfulBases", {max_bases, 64}));
   std::set<lawful_basis> bases;
   for (std::size_t i = 0; i < names.size(); ++i) {
-    auto basis = parse_lawful_basis((names)[i]);
+    auto basis = parse_lawful_basis(names[i]);
     if (!basis)
       return obj.fail(indexed("lawfulBases", i), basis.error().detail);
     bases.insert(*basis);
@@ -144,7 +144,7 @@ result<rate_limit> read_rate(const json_object& grant) {
 result<std::vector<std::string>> read_consumers(const json_object& grant) {
   auto consumers = SAPHAN_TRY(read_list(grant, "consumers", {max_consumers, 512}));
   for (std::size_t i = 0; i < consumers.size(); ++i) {
-    if (!is_consumer_reference((consumers)[i])) {
+    if (!is_consumer_reference(consumers[i])) {
       return grant.fail(indexed("consumers", i),
                         "must be a member id INSTANCE/CLASS/CODE/SUBSYSTEM or group:<name> "
                         "with name [a-z0-9-]{1,64}");
