@@ -90,6 +90,40 @@ result<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
+std::string base64_encode(std::string_view bytes) {
+  std::string out = base64url_encode(bytes);
+  for (auto& c : out) {
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+  }
+  out.append((4 - out.size() % 4) % 4, '=');
+  return out;
+}
+
+result<std::string> base64_decode(std::string_view text) {
+  if (text.size() % 4 != 0)
+    return bad_base64("length is not a multiple of 4", text.size());
+  std::size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=')
+    ++padding;
+  std::string url(text.substr(0, text.size() - padding));
+  for (std::size_t i = 0; i < url.size(); ++i) {
+    char& c = url[i];
+    if (c == '-' || c == '_')
+      return bad_base64("character outside the alphabet", i);
+    if (c == '+')
+      c = '-';
+    else if (c == '/')
+      c = '_';
+  }
+  // The padding must be exactly what the length needs: "QQ==" but not "QUI==" or "QQ=".
+  if (padding != (4 - url.size() % 4) % 4)
+    return bad_base64("wrong padding", url.size());
+  return base64url_decode(url);
+}
+
 std::string hex_encode(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() * 2);

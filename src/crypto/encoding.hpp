@@ -17,6 +17,12 @@ std::string base64url_encode(std::string_view bytes);
 // byte string has exactly one accepted encoding. Errors: invalid_argument naming the offset.
 result<std::string> base64url_decode(std::string_view text);
 
+// RFC 4648 section 4 (standard alphabet, '=' padding), as X.509 certificates travel in a JWS
+// "x5c" header. The decoder is as strict as base64url_decode: padding only at the end and only as
+// much as the length needs, no '-' or '_', no whitespace. Errors: invalid_argument.
+std::string base64_encode(std::string_view bytes);
+result<std::string> base64_decode(std::string_view text);
+
 // Lower-case hexadecimal.
 std::string hex_encode(std::string_view bytes);
 

@@ -28,6 +28,24 @@ result<jws_parts> split_jws(std::string_view jws) {
   return jws_parts{parts[0], parts[1], parts[2]};
 }
 
+// RFC 7515 section 4.1.6: a non-empty array of standard base64 (not base64url) DER certificates.
+result<std::vector<std::string>> read_x5c(const rapidjson::Value& value) {
+  if (!value.IsArray() || value.Empty() || value.Size() > max_x5c_certificates) {
+    return bad("header member \"x5c\" must be an array of 1.." +
+               std::to_string(max_x5c_certificates) + " certificates");
+  }
+  std::vector<std::string> chain;
+  for (const auto& entry : value.GetArray()) {
+    if (!entry.IsString() || entry.GetStringLength() > (max_x5c_certificate_bytes * 4 + 2) / 3 + 3)
+      return bad("x5c: each entry must be a base64 certificate of at most 8 KiB");
+    auto der = base64_decode(std::string_view(entry.GetString(), entry.GetStringLength()));
+    if (!der || der->empty())
+      return bad("x5c: an entry is not standard base64");
+    chain.push_back(std::move(*der));
+  }
+  return chain;
+}
+
 // Reads the header fields a verifier relies on; "alg" is checked by the caller.
 result<jws_header_info> read_header(const rapidjson::Document& header) {
   for (std::string_view refused : {"crit", "b64"}) {
@@ -43,6 +61,8 @@ result<jws_header_info> read_header(const rapidjson::Document& header) {
     info.kid.assign(kid->value.GetString(), kid->value.GetStringLength());
   }
   info.members = detail::collect_string_members(header, {"alg", "kid"});
+  if (auto x5c = header.FindMember("x5c"); x5c != header.MemberEnd())
+    info.x5c = SAPHAN_TRY(read_x5c(x5c->value));
   return info;
 }
 
@@ -75,7 +95,8 @@ std::string signing_input(std::string_view header, std::string_view payload) {
 }  // namespace
 
 result<std::string> sign_detached(std::string_view payload, const ed25519_secret_key& key,
-                                  std::string_view kid, const header_members& extra) {
+                                  std::string_view kid, const header_members& extra,
+                                  const std::vector<std::string>& x5c) {
   if (payload.size() > max_jose_input_bytes) {
     return make_error(errc::payload_too_large, "jws: payload larger than " +
                                                    std::to_string(max_jose_input_bytes) + " bytes");
@@ -87,6 +108,16 @@ result<std::string> sign_detached(std::string_view payload, const ed25519_secret
     members.push_back({"kid", kid});
   for (const auto& [name, value] : extra)
     members.push_back({name, value});
+  std::string chain;
+  if (!x5c.empty()) {
+    if (x5c.size() > max_x5c_certificates)
+      return make_error(errc::invalid_argument, "jws: x5c holds too many certificates");
+    chain = "[";
+    for (const auto& der : x5c)
+      chain += (chain.size() > 1 ? ",\"" : "\"") + base64_encode(der) + "\"";
+    chain += "]";
+    members.push_back({"x5c", chain, true});
+  }
   auto header = SAPHAN_TRY(detail::write_object(members));
   if (header.size() > max_protected_header_bytes) {
     return make_error(errc::invalid_argument, "jws: protected header larger than " +

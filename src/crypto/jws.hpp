@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 #include "crypto/jose.hpp"
@@ -20,13 +21,21 @@ inline constexpr std::string_view jws_algorithm = "EdDSA";
 // "x5c", "x5t", "x5t#S256" would change how (or with which key) a verifier processes it.
 // Errors: invalid_argument (reserved or malformed extra member names, invalid UTF-8, header over
 // max_protected_header_bytes), payload_too_large (payload over max_jose_input_bytes).
+// `x5c`, when given, is the signer's certificate chain (RFC 7515 section 4.1.6: standard base64
+// DER, the signer's own certificate first), written as the header's "x5c" array.
 result<std::string> sign_detached(std::string_view payload, const ed25519_secret_key& key,
-                                  std::string_view kid, const header_members& extra = {});
+                                  std::string_view kid, const header_members& extra = {},
+                                  const std::vector<std::string>& x5c = {});
+
+// Chains longer than this, or certificates larger, are refused before any is decoded.
+inline constexpr std::size_t max_x5c_certificates = 4;
+inline constexpr std::size_t max_x5c_certificate_bytes = 8 * 1024;
 
 struct jws_header_info {
-  std::string kid;          // empty when the header has none
-  header_members members;   // every other string-valued member ("alg" and "kid" excluded)
-  std::string header_json;  // the decoded protected header, for members of other types
+  std::string kid;               // empty when the header has none
+  std::vector<std::string> x5c;  // the "x5c" chain as DER bytes, decoded; empty when absent
+  header_members members;        // every other string-valued member ("alg" and "kid" excluded)
+  std::string header_json;       // the decoded protected header, for members of other types
 };
 
 // Verifies a detached compact JWS over `payload` with `key`. Refuses: an "alg" other than

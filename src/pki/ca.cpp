@@ -78,30 +78,6 @@ result<void> ensure_private_directory(const std::string& dir) {
 
 // ---- building certificates -------------------------------------------------------------------
 
-// Takes ownership of `value` whatever happens.
-result<void> push_general_name(GENERAL_NAMES* names, int type, ASN1_STRING* value) {
-  GENERAL_NAME* name = GENERAL_NAME_new();
-  if (name == nullptr) {
-    ASN1_STRING_free(value);
-    return openssl_failure(errc::internal, "allocating a subjectAltName entry");
-  }
-  GENERAL_NAME_set0_value(name, type, value);
-  if (sk_GENERAL_NAME_push(names, name) <= 0) {
-    GENERAL_NAME_free(name);
-    return openssl_failure(errc::internal, "adding a subjectAltName entry");
-  }
-  return ok();
-}
-
-result<void> push_ia5(GENERAL_NAMES* names, int type, std::string_view text) {
-  ASN1_IA5STRING* value = ASN1_IA5STRING_new();
-  if (value == nullptr || ASN1_STRING_set(value, text.data(), static_cast<int>(text.size())) != 1) {
-    ASN1_IA5STRING_free(value);
-    return openssl_failure(errc::internal, "encoding a subjectAltName entry");
-  }
-  return push_general_name(names, type, value);
-}
-
 result<general_names_ptr> build_alt_names(const member_id& member, const issue_options& options) {
   general_names_ptr names(sk_GENERAL_NAME_new_null());
   if (!names)
@@ -147,21 +123,8 @@ result<x509_ptr> build_member_certificate(const signing_ca& ca, EVP_PKEY* key,
     return certificate;
   X509* cert = certificate->get();
   SAPHAN_TRY_VOID(check_within_ca(cert, ca, validity_days));
-  // CN is informational and bounded by X.520 to 64 characters; the identity is the SAN URI.
-  std::string common_name = (member.code + "/" + member.subsystem).substr(0, max_common_name_bytes);
-  X509_NAME* subject = X509_get_subject_name(cert);
-  SAPHAN_TRY_VOID(add_name_entry(subject, "O", member.code));
-  SAPHAN_TRY_VOID(add_name_entry(subject, "CN", common_name));
-  if (X509_set_issuer_name(cert, X509_get_subject_name(ca.certificate.get())) != 1) {
-    return openssl_failure(errc::internal, "setting the issuer name");
-  }
-  X509V3_CTX context;
-  X509V3_set_ctx(&context, ca.certificate.get(), cert, nullptr, nullptr, 0);
-  SAPHAN_TRY_VOID(add_extension(cert, &context, NID_basic_constraints, "critical,CA:FALSE"));
-  SAPHAN_TRY_VOID(add_extension(cert, &context, NID_key_usage, "critical,digitalSignature"));
-  SAPHAN_TRY_VOID(add_extension(cert, &context, NID_ext_key_usage, "serverAuth,clientAuth"));
-  SAPHAN_TRY_VOID(add_extension(cert, &context, NID_subject_key_identifier, "hash"));
-  SAPHAN_TRY_VOID(add_extension(cert, &context, NID_authority_key_identifier, "keyid:always"));
+  SAPHAN_TRY_VOID(name_for_member(cert, ca, member, ""));
+  SAPHAN_TRY_VOID(add_end_entity_extensions(cert, ca, "serverAuth,clientAuth"));
   auto names = SAPHAN_TRY(build_alt_names(member, options));
   if (X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
     return openssl_failure(errc::internal, "adding subjectAltName");

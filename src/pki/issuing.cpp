@@ -162,6 +162,55 @@ result<void> add_extension(X509* certificate, X509V3_CTX* context, int nid, cons
   return ok();
 }
 
+result<void> push_general_name(GENERAL_NAMES* names, int type, ASN1_STRING* value) {
+  GENERAL_NAME* name = GENERAL_NAME_new();
+  if (name == nullptr) {
+    ASN1_STRING_free(value);
+    return openssl_failure(errc::internal, "allocating a subjectAltName entry");
+  }
+  GENERAL_NAME_set0_value(name, type, value);
+  if (sk_GENERAL_NAME_push(names, name) <= 0) {
+    GENERAL_NAME_free(name);
+    return openssl_failure(errc::internal, "adding a subjectAltName entry");
+  }
+  return ok();
+}
+
+result<void> push_ia5(GENERAL_NAMES* names, int type, std::string_view text) {
+  ASN1_IA5STRING* value = ASN1_IA5STRING_new();
+  if (value == nullptr || ASN1_STRING_set(value, text.data(), static_cast<int>(text.size())) != 1) {
+    ASN1_IA5STRING_free(value);
+    return openssl_failure(errc::internal, "encoding a subjectAltName entry");
+  }
+  return push_general_name(names, type, value);
+}
+
+result<void> name_for_member(X509* certificate, const signing_ca& ca, const member_id& member,
+                             std::string_view suffix) {
+  const std::string common_name =
+      (member.code + "/" + member.subsystem + std::string(suffix)).substr(0, max_common_name_bytes);
+  X509_NAME* subject = X509_get_subject_name(certificate);
+  SAPHAN_TRY_VOID(add_name_entry(subject, "O", member.code));
+  SAPHAN_TRY_VOID(add_name_entry(subject, "CN", common_name));
+  if (X509_set_issuer_name(certificate, X509_get_subject_name(ca.certificate.get())) != 1)
+    return openssl_failure(errc::internal, "setting the issuer name");
+  return ok();
+}
+
+result<void> add_end_entity_extensions(X509* certificate, const signing_ca& ca,
+                                       const char* extended_key_usage) {
+  X509V3_CTX context;
+  X509V3_set_ctx(&context, ca.certificate.get(), certificate, nullptr, nullptr, 0);
+  SAPHAN_TRY_VOID(add_extension(certificate, &context, NID_basic_constraints, "critical,CA:FALSE"));
+  SAPHAN_TRY_VOID(add_extension(certificate, &context, NID_key_usage, "critical,digitalSignature"));
+  if (extended_key_usage != nullptr)
+    SAPHAN_TRY_VOID(add_extension(certificate, &context, NID_ext_key_usage, extended_key_usage));
+  SAPHAN_TRY_VOID(add_extension(certificate, &context, NID_subject_key_identifier, "hash"));
+  SAPHAN_TRY_VOID(
+      add_extension(certificate, &context, NID_authority_key_identifier, "keyid:always"));
+  return ok();
+}
+
 result<void> sign_certificate(X509* certificate, EVP_PKEY* issuer_key) {
   if (X509_sign(certificate, issuer_key, EVP_sha256()) <= 0) {
     return openssl_failure(errc::internal, "signing the certificate");
@@ -197,6 +246,7 @@ result<issued_certificate> issue_from_ca(const std::string& ca_dir, const std::s
   if (!fingerprint)
     return std::move(fingerprint).error();
   out.fingerprint = std::move(*fingerprint);
+  SAPHAN_TRY_VOID(record_issued(ca_dir, certificate.get()));
   return out;
 }
 

@@ -41,6 +41,20 @@ result<void> check_within_ca(X509* certificate, const signing_ca& ca, int validi
 
 result<void> add_name_entry(X509_NAME* name, const char* field, std::string_view value);
 
+// A member certificate's subject (O = CODE, CN = CODE/SUBSYSTEM + suffix: informational and at
+// most 64 bytes, for the identity is the SAN URI) and the CA as its issuer.
+result<void> name_for_member(X509* certificate, const signing_ca& ca, const member_id& member,
+                             std::string_view suffix);
+// basicConstraints CA:FALSE and keyUsage digitalSignature (both critical), the subject and
+// authority key identifiers, and extendedKeyUsage when one is given.
+result<void> add_end_entity_extensions(X509* certificate, const signing_ca& ca,
+                                       const char* extended_key_usage);
+
+// subjectAltName entries. push_general_name takes ownership of `value` whatever happens;
+// push_ia5 adds a URI (GEN_URI) or DNS name (GEN_DNS).
+result<void> push_general_name(GENERAL_NAMES* names, int type, ASN1_STRING* value);
+result<void> push_ia5(GENERAL_NAMES* names, int type, std::string_view text);
+
 // For the fixed extensions only: the values are constants, so OpenSSL's config syntax cannot be
 // injected into.
 result<void> add_extension(X509* certificate, X509V3_CTX* context, int nid, const char* value);
@@ -52,6 +66,9 @@ result<void> sign_certificate(X509* certificate, EVP_PKEY* issuer_key);
 result<std::string> write_key_and_certificate(const std::string& key_path, EVP_PKEY* key,
                                               const std::string& certificate_path,
                                               X509* certificate);
+
+// Appends the certificate to the CA's index of what it issued (issued_index_file).
+result<void> record_issued(const std::string& ca_dir, X509* certificate);
 
 // Builds the certificate of a new key, signed by the CA.
 using certificate_builder = std::function<result<x509_ptr>(const signing_ca& ca, EVP_PKEY* key)>;

@@ -77,4 +77,23 @@ result<std::string> encode_certificate_pem(X509* certificate) {
   return std::string(data, static_cast<std::size_t>(size));
 }
 
+result<timestamp> time_of(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1)
+    return openssl_failure(errc::invalid_argument, "unreadable certificate time");
+  return timestamp(std::chrono::seconds(timegm(&tm)));
+}
+
+result<std::string> serial_hex(const ASN1_INTEGER* serial) {
+  bignum_ptr bn(ASN1_INTEGER_to_BN(serial, nullptr));
+  if (!bn)
+    return openssl_failure(errc::internal, "reading a serial number");
+  char* text = BN_bn2hex(bn.get());
+  if (text == nullptr)
+    return openssl_failure(errc::internal, "printing a serial number");
+  std::string out(text);
+  OPENSSL_free(text);
+  return out;
+}
+
 }  // namespace saphan::pki::detail

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "core/time.hpp"
 
 namespace saphan::pki::detail {
 
@@ -40,6 +41,11 @@ int refuse_passphrase(char* buffer, int size, int rwflag, void* user) noexcept;
 // PEM parsing from memory. Errors: payload_too_large, invalid_argument naming `what`.
 result<x509_ptr> parse_certificate_pem(std::string_view pem, std::string_view what);
 result<pkey_ptr> parse_private_key_pem(std::string_view pem, std::string_view what);
+
+// A certificate time (UTC) and serial number (uppercase hex), as the rest of Saphan reads them.
+// Errors: invalid_argument (unreadable time), internal.
+result<timestamp> time_of(const ASN1_TIME* t);
+result<std::string> serial_hex(const ASN1_INTEGER* serial);
 
 // PEM encoding. Keys go through a BIO whose buffer OpenSSL wipes when it is freed.
 result<std::string> encode_certificate_pem(X509* certificate);

@@ -14,6 +14,7 @@
 
 #include <openssl/types.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,6 +79,60 @@ struct issued_certificate {
 result<issued_certificate> issue_certificate(const std::string& ca_dir, const member_id& member,
                                              const std::string& out_prefix, int validity_days,
                                              const issue_options& options = {});
+
+// ---- signing certificates ---------------------------------------------------------------
+
+inline constexpr std::size_t ed25519_public_key_bytes = 32;
+
+// Certifies a member's Ed25519 signing key (`public_key`: its 32 raw bytes; RFC 8410): keyUsage
+// digitalSignature (critical) and nothing else, basicConstraints CA:FALSE, the member URI as its
+// one subjectAltName, a random serial. The member keeps its secret key; only the certificate is
+// written, to `out_path` (PEM). Errors: invalid_member_id, invalid_argument (not 32 bytes,
+// validity_days outside 1..max_certificate_validity_days or past the CA's expiry), not_found (no
+// CA in ca_dir), already_exists (`out_path` present and !overwrite), io_error, internal.
+result<issued_certificate> issue_signing_certificate(const std::string& ca_dir,
+                                                     const member_id& member,
+                                                     std::string_view public_key,
+                                                     const std::string& out_path, int validity_days,
+                                                     bool overwrite = false);
+
+// ---- revocation ---------------------------------------------------------------------------
+
+// Beside ca.key and ca.crt: what the CA issued (one JSON object a line), and its CRL, which
+// verifiers load beside ca.crt.
+inline constexpr std::string_view issued_index_file = "issued.jsonl";
+inline constexpr std::string_view crl_file = "ca.crl";
+inline constexpr int default_crl_days = 7;
+inline constexpr int max_crl_validity_days = 366;
+
+struct issued_record {
+  std::string serial;  // uppercase hex
+  std::string member;  // empty for a TSA certificate
+  std::string kind;    // "tls", "signing" or "tsa"
+  timestamp not_after{};
+  std::string fingerprint;
+};
+// Errors: io_error, storage_failure (a damaged index).
+result<std::vector<issued_record>> read_issued(const std::string& ca_dir);
+
+struct revoke_request {
+  std::vector<std::string> serials;  // hex, as `saphan ca list` and OpenSSL print them
+  std::optional<member_id> member;   // and every unexpired certificate issued to this member
+  int crl_days = default_crl_days;   // until the CRL's nextUpdate
+};
+struct revocation {
+  std::vector<std::string> serials;  // newly revoked (already listed ones are not repeated)
+  std::size_t listed = 0;            // entries in the CRL now
+  std::string crl_path;
+  timestamp next_update{};
+};
+// Adds the certificates to the CA's CRL (<ca_dir>/ca.crl, created on first use) with revocation
+// time `now`, and writes it signed, numbered one higher, valid until now + crl_days. With no
+// serials and no member it renews the CRL as it is. Errors: not_found (no CA; a member without
+// unexpired certificates), invalid_argument (a serial that is not hex, crl_days outside
+// 1..max_crl_validity_days, a CRL file not of this CA), io_error, internal.
+result<revocation> revoke_certificates(const std::string& ca_dir, const revoke_request& request,
+                                       timestamp now);
 
 // "urn:saphan:member:" + to_string(member).
 std::string member_uri(const member_id& member);

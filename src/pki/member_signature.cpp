@@ -1,0 +1,70 @@
+#include "pki/member_signature.hpp"
+
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
+#include "core/files.hpp"
+#include "crypto/jws.hpp"
+#include "pki/openssl_util.hpp"
+#include "pki/pki.hpp"
+
+namespace saphan::pki {
+namespace {
+
+result<std::string> der_of(X509* certificate) {
+  unsigned char* der = nullptr;
+  const int length = i2d_X509(certificate, &der);
+  if (length <= 0)
+    return detail::openssl_failure(errc::internal, "encoding a certificate");
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
+result<std::string> raw_public_key(X509* certificate, const std::string& where) {
+  EVP_PKEY* key = X509_get0_pubkey(certificate);
+  std::string raw(ed25519_public_key_bytes, '\0');
+  std::size_t length = raw.size();
+  if (key == nullptr || EVP_PKEY_get_id(key) != EVP_PKEY_ED25519 ||
+      EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()), &length) !=
+          1) {
+    ERR_clear_error();
+    return make_error(errc::invalid_argument, where + ": not an Ed25519 signing certificate");
+  }
+  return raw;
+}
+
+}  // namespace
+
+result<member_signer> member_signer::load(const std::string& key_path,
+                                          const std::string& certificate_path) {
+  auto key = SAPHAN_TRY(crypto::read_signing_key_file(key_path));
+  auto pem = SAPHAN_TRY(read_file(certificate_path, max_pem_bytes));
+  auto certificate = SAPHAN_TRY(detail::parse_certificate_pem(pem, certificate_path));
+  auto certified = SAPHAN_TRY(raw_public_key(certificate.get(), certificate_path));
+  if (certified != key.keys.public_key.view()) {
+    return make_error(errc::invalid_argument,
+                      certificate_path + " does not certify the key in " + key_path);
+  }
+  auto der = SAPHAN_TRY(der_of(certificate.get()));
+  return member_signer{std::move(key), std::move(der)};
+}
+
+result<std::string> member_signer::sign(std::string_view payload,
+                                        const crypto::header_members& extra) const {
+  return crypto::sign_detached(payload, key.keys.secret_key, key.kid, extra, {certificate_der});
+}
+
+result<certified_key> verify_member_signature(std::string_view jws, std::string_view payload,
+                                              const member_id& expected, timestamp at,
+                                              const trust_store& trust) {
+  auto header = SAPHAN_TRY(crypto::peek_jws_header(jws));
+  if (header.x5c.empty())
+    return make_error(errc::bad_signature, "jws: no x5c certificate names the signer");
+  auto signer = SAPHAN_TRY(trust.verify_signer(header.x5c.front(), expected, at));
+  auto key = SAPHAN_TRY(crypto::ed25519_public_key::from_bytes(signer.public_key));
+  SAPHAN_TRY_VOID(crypto::verify_detached(jws, payload, key));
+  return signer;
+}
+
+}  // namespace saphan::pki
