@@ -146,11 +146,13 @@ int report_error(const std::string& command, const error& e) {
   return e.code == errc::invalid_argument ? 2 : 1;
 }
 
-result<int> days_option(const parsed_args& args, int fallback, int max_days) {
-  auto text = args.value("days");
+result<int> days_option(const parsed_args& args, int fallback, int max_days,
+                        const std::string& name) {
+  auto text = args.value(name);
   if (!text)
     return fallback;
-  std::string rule = "--days: must be a whole number of days, 1.." + std::to_string(max_days);
+  std::string rule =
+      "--" + name + ": must be a whole number of days, 1.." + std::to_string(max_days);
   if (text->empty() || text->size() > 5)
     return make_error(errc::invalid_argument, rule);
   int days = 0;

@@ -114,7 +114,9 @@ int run_subcommand(const std::string& group, const std::map<std::string, command
 // returns the exit code for `e` (2 for invalid_argument, 1 otherwise).
 int report_error(const std::string& command, const error& e);
 
-// --days: whole decimal days within 1..max_days, `fallback` when absent. Errors: invalid_argument.
-result<int> days_option(const parsed_args& args, int fallback, int max_days);
+// --days (or --<name>): whole decimal days within 1..max_days, `fallback` when absent.
+// Errors: invalid_argument.
+result<int> days_option(const parsed_args& args, int fallback, int max_days,
+                        const std::string& name = "days");
 
 }  // namespace saphan::cli

@@ -11,6 +11,7 @@
 #include "hub/consent_expiry.hpp"
 #include "hub/directory.hpp"
 #include "hub/server.hpp"
+#include "pki/trust.hpp"
 
 namespace saphan::cli {
 namespace {
@@ -60,7 +61,10 @@ result<void> run_hub(const parsed_args& args) {
   auto expiry_db = SAPHAN_TRY(hub::open_hub_store(dir, "hub"));
   hub::consent_expirer expiry(std::move(expiry_db), config.consent_expiry_interval);
 
-  hub::hub_server server(config, *db, writer, std::move(identity), log_identity);
+  // The CA the hub pins and its CRL, looked at every second: a revocation is in force within one.
+  auto trust = SAPHAN_TRY(pki::trust_anchor::open({config.tls.ca, config.tls.crl}));
+  auto trust_watch = pki::watch_trust(trust);
+  hub::hub_server server(config, *db, writer, std::move(identity), log_identity, trust);
   server.watch_timestamps(stamps.get());
   auto port = SAPHAN_TRY(server.start());
   heads.start();

@@ -40,7 +40,8 @@ result<listen_address> read_listen(const json_object& obj) {
 
 result<tls_paths> read_tls(const json_object& root, const std::string& base_dir) {
   auto value = SAPHAN_TRY(root.member("tls"));
-  SAPHAN_TRY_VOID(reject_unknown_members(*value, "config.tls", {"certificate", "key", "ca"}));
+  SAPHAN_TRY_VOID(
+      reject_unknown_members(*value, "config.tls", {"certificate", "key", "ca", "crl"}));
   json_object obj(*value, "config.tls", config_error);
   tls_paths out;
   auto certificate = SAPHAN_TRY(required_path(obj, "certificate", base_dir));
@@ -49,6 +50,10 @@ result<tls_paths> read_tls(const json_object& root, const std::string& base_dir)
   out.key = key;
   auto ca = SAPHAN_TRY(required_path(obj, "ca", base_dir));
   out.ca = ca;
+  if (obj.has("crl")) {
+    auto crl = SAPHAN_TRY(required_path(obj, "crl", base_dir));
+    out.crl = crl;
+  }
   return out;
 }
 
@@ -122,7 +127,7 @@ result<void> read_sides(const json_object& root, connector_config& c) {
   if (!c.consumer && !c.provider)
     return fail("config", "needs \"consumer\", \"provider\" or both");
   if (c.consumer) {
-    // The consumer side calls the hub and decrypts answers; the provider side needs neither.
+    // The consumer side calls the hub; the provider side is called by it.
     auto hub = SAPHAN_TRY(root.string("hub"));
     auto endpoint = net::parse_endpoint(hub);
     if (!endpoint)
@@ -131,8 +136,6 @@ result<void> read_sides(const json_object& root, connector_config& c) {
       return root.fail("hub", "must be https:// (mutual TLS to the hub)");
     c.hub = *endpoint;
     c.hub_url = hub;
-    auto key = SAPHAN_TRY(required_path(root, "encryptionKey", c.base_dir));
-    c.encryption_key_path = key;
   }
   return ok();
 }
@@ -177,8 +180,8 @@ result<connector_config> parse_connector_config(std::string_view text,
     return fail("config", "must be a JSON object");
   SAPHAN_TRY_VOID(reject_unknown_members(
       *doc, "config",
-      {"member", "hub", "tls", "signingKey", "encryptionKey", "hubKey", "hubMember",
-       "freshnessSeconds", "timeoutMs", "threads", "consumer", "provider"}));
+      {"member", "hub", "tls", "signingKey", "signingCertificate", "hubMember", "freshnessSeconds",
+       "timeoutMs", "threads", "consumer", "provider"}));
   json_object root(*doc, "config", config_error);
   connector_config c;
   c.base_dir = base_dir;
@@ -190,8 +193,8 @@ result<connector_config> parse_connector_config(std::string_view text,
   c.tls = tls;
   auto signing = SAPHAN_TRY(required_path(root, "signingKey", base_dir));
   c.signing_key_path = signing;
-  auto hub_key = SAPHAN_TRY(required_path(root, "hubKey", base_dir));
-  c.hub_key_path = hub_key;
+  auto certificate = SAPHAN_TRY(required_path(root, "signingCertificate", base_dir));
+  c.signing_certificate_path = certificate;
   auto freshness = SAPHAN_TRY(bounded_integer(root, "freshnessSeconds", 1, 3600, 300));
   c.freshness = std::chrono::seconds(freshness);
   auto timeout = SAPHAN_TRY(bounded_integer(root, "timeoutMs", 100, 120000, 10000));

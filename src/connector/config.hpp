@@ -43,7 +43,8 @@ struct provider_config {
 struct tls_paths {
   std::string certificate;
   std::string key;
-  std::string ca;
+  std::string ca;   // the CA this connector pins: every peer and signer must chain to it
+  std::string crl;  // that CA's revocation list; empty: none
 };
 
 struct connector_config {
@@ -53,9 +54,8 @@ struct connector_config {
   std::string hub_url;
   tls_paths tls;
   std::string signing_key_path;
-  std::string encryption_key_path;  // required when the consumer side is on
-  std::string hub_key_path;
-  member_id hub_member;
+  std::string signing_certificate_path;  // the CA's certificate for the signing key (x5c)
+  member_id hub_member;  // the hub's certificates (TLS and signing) must name this member
   std::chrono::seconds freshness{300};
   std::chrono::milliseconds timeout{10000};
   int threads = 2;

@@ -11,6 +11,7 @@
 #include "crypto/jwe.hpp"
 #include "crypto/jws.hpp"
 #include "net/problem.hpp"
+#include "pki/member_signature.hpp"
 
 namespace saphan::connector {
 namespace {
@@ -101,13 +102,6 @@ error upstream(errc code, std::string detail) {
   return make_error(code, std::move(detail));
 }
 
-result<crypto::ed25519_public_key> attested_key(std::string_view jwk) {
-  auto key = crypto::parse_ed25519_public_jwk(jwk);
-  if (!key)
-    return upstream(errc::bad_signature, "providerKey: " + key.error().detail);
-  return key->key;
-}
-
 // Every record member must be one the hub granted: a provider sending more is caught here.
 result<void> check_granted(const rapidjson::Value& record, const std::set<std::string>& granted) {
   if (!record.IsObject())
@@ -135,24 +129,35 @@ result<void> check_schema(rapidjson::Document& record, const answer_schema& sche
   return ok();
 }
 
-result<hub_response> verified_hub_response(std::string_view body, std::string_view signature,
-                                           const crypto::ed25519_public_key& hub_key) {
+// A signature of `signer`, checked with the key of its x5c certificate by this connector's own
+// trust store; the code of a refusal is kept (bad_signature, certificate_mismatch,
+// certificate_revoked) and the detail says whose signature it was.
+result<void> check_signed_by(std::string_view what, std::string_view signature,
+                             std::string_view body, const member_id& signer,
+                             const answer_trust& trust) {
   if (signature.empty())
-    return upstream(errc::bad_signature, "hub answer: no X-Saphan-Signature");
-  auto verified = crypto::verify_detached(signature, body, hub_key);
+    return upstream(errc::bad_signature, std::string(what) + ": unsigned");
+  auto verified = pki::verify_member_signature(signature, body, signer, trust.now, trust.store);
   if (!verified)
-    return upstream(errc::bad_signature, "hub answer: " + verified.error().detail);
+    return upstream(verified.error().code, std::string(what) + ": " + verified.error().detail);
+  return ok();
+}
+
+result<hub_response> verified_hub_response(std::string_view body, std::string_view signature,
+                                           const answer_trust& trust) {
+  SAPHAN_TRY_VOID(check_signed_by("hub answer", signature, body, trust.hub, trust));
   auto response = parse_hub_response(body, {4u << 20, 8});
   if (!response)
     return upstream(errc::bad_signature, "hub answer: " + response.error().detail);
   return response;
 }
 
-result<provider_response> verified_provider_response(const hub_response& hub) {
-  auto key = SAPHAN_TRY(attested_key(hub.provider_key));
-  auto verified = crypto::verify_detached(hub.provider_signature, hub.provider_body, key);
-  if (!verified)
-    return upstream(errc::bad_signature, "provider answer: " + verified.error().detail);
+// Signed by the dataset's owner itself: the hub cannot stand in for the provider.
+result<provider_response> verified_provider_response(const hub_response& hub,
+                                                     const request_envelope& sent,
+                                                     const answer_trust& trust) {
+  SAPHAN_TRY_VOID(check_signed_by("provider answer", hub.provider_signature, hub.provider_body,
+                                  sent.dataset.owner, trust));
   auto response = parse_provider_response(hub.provider_body, {4u << 20, 8});
   if (!response)
     return upstream(errc::bad_signature, "provider answer: " + response.error().detail);
@@ -268,12 +273,12 @@ result<answer_schema> answer_schema_from_catalog(std::string_view body) {
 
 result<opened_answer> open_hub_answer(const request_envelope& sent, std::string_view sent_bytes,
                                       std::string_view body, std::string_view hub_signature,
-                                      const answer_keys& keys, const answer_schema* schema) {
-  auto hub = SAPHAN_TRY(verified_hub_response(body, hub_signature, keys.hub_key));
-  auto provider = SAPHAN_TRY(verified_provider_response(hub));
+                                      const answer_trust& trust, const answer_schema* schema) {
+  auto hub = SAPHAN_TRY(verified_hub_response(body, hub_signature, trust));
+  auto provider = SAPHAN_TRY(verified_provider_response(hub, sent, trust));
   SAPHAN_TRY_VOID(check_matches(sent, sent_bytes, hub, provider));
   auto opened =
-      crypto::decrypt(provider.ciphertext, keys.reply_secret, binding_members(binding_for(sent)));
+      crypto::decrypt(provider.ciphertext, trust.reply_secret, binding_members(binding_for(sent)));
   if (!opened)
     return upstream(errc::bad_encryption, "ciphertext: " + opened.error().detail);
   auto record = parse_json(opened->plaintext, {max_record_bytes, 32});

@@ -19,6 +19,7 @@
 #include "core/time.hpp"
 #include "crypto/keys.hpp"
 #include "exchange/envelope.hpp"
+#include "pki/trust.hpp"
 #include "policy/policy.hpp"
 #include "schema/record_schema.hpp"
 
@@ -92,20 +93,26 @@ struct opened_answer {
   std::string hub_signature;
 };
 
-struct answer_keys {
-  const crypto::ed25519_public_key& hub_key;
+// What the consumer checks an answer with: its own trust store, the hub it expects, and the
+// secret half of the reply key it made for this request alone.
+struct answer_trust {
+  const pki::trust_store& store;
+  const member_id& hub;
   const crypto::x25519_secret_key& reply_secret;
+  timestamp now;
 };
 
 // Opens the hub's 200 answer to `sent` (whose exact bytes were `sent_bytes`):
-// hub signature over the body -> hub_response -> provider signature over provider_body (with the
-// provider key the hub attests) -> provider_response -> request id and hash (hex SHA-256 of
-// sent_bytes) -> decrypt with the expected binding -> record fields within the granted fields ->
+// the hub's signature over the body (its x5c certificate must name trust.hub) -> hub_response ->
+// the provider's signature over provider_body (its certificate must name the dataset's owner) ->
+// provider_response -> request id and hash (hex SHA-256 of sent_bytes) -> decrypt with the
+// request's own reply key and the expected binding -> record fields within the granted fields ->
 // schema (the subject field skipped when pseudonymised). `schema` may be null (not checked).
-// Errors: bad_signature, bad_encryption, schema_violation, each naming the step.
+// Errors: bad_signature, certificate_mismatch, certificate_revoked, bad_encryption,
+// schema_violation, each naming the step.
 result<opened_answer> open_hub_answer(const request_envelope& sent, std::string_view sent_bytes,
                                       std::string_view body, std::string_view hub_signature,
-                                      const answer_keys& keys, const answer_schema* schema);
+                                      const answer_trust& trust, const answer_schema* schema);
 
 // The local API's 200 body: {"record": {...}, "evidence": {...}}.
 std::string format_consumer_answer(const opened_answer& answer);

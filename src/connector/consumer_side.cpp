@@ -52,14 +52,18 @@ asio::awaitable<net::http_response> connector_service::state::exchange(net::http
   if (!schema)
     co_return net::make_problem(version, keep, schema.error());
 
-  auto envelope = build_envelope(*call, config.member, now_utc(), reply_key_jwk);
+  // A reply key for this request alone, inside the signed envelope: the hub cannot swap it, and
+  // its secret half is gone once the answer is open, so a later theft of this connector's keys
+  // opens no earlier answer.
+  const auto reply = crypto::generate_encryption_key();
+  auto envelope =
+      build_envelope(*call, config.member, now_utc(),
+                     crypto::to_public_jwk(reply.public_key, "reply-" + call->request_id));
   auto signed_request =
       co_await on_worker([this, &envelope]() -> result<std::pair<std::string, std::string>> {
         auto bytes = serialize(envelope);
-        auto signature = crypto::sign_detached(bytes, signing.keys.secret_key, signing.kid);
-        if (!signature)
-          return std::move(signature).error();
-        return std::pair{std::move(bytes), std::move(*signature)};
+        auto signature = SAPHAN_TRY(signer->sign(bytes));
+        return std::pair{std::move(bytes), std::move(signature)};
       });
   if (!signed_request)
     co_return net::make_problem(version, keep, signed_request.error());
@@ -75,10 +79,11 @@ asio::awaitable<net::http_response> connector_service::state::exchange(net::http
   if (answer->result() != http::status::ok)
     co_return relay_problem(version, keep, *answer);
 
-  auto opened = co_await on_worker([this, &envelope, &signed_request, &answer, &schema]() {
-    answer_keys keys{hub_key, encryption->keys.secret_key};
+  auto opened = co_await on_worker([this, &envelope, &signed_request, &answer, &schema, &reply]() {
+    const auto store = trust->current();
+    answer_trust checks{*store, config.hub_member, reply.secret_key, now_utc()};
     return open_hub_answer(envelope, signed_request->first, answer->body(),
-                           header_text(*answer, signature_header), keys, schema->get());
+                           header_text(*answer, signature_header), checks, schema->get());
   });
   if (!opened) {
     // The answer passed the hub but not this connector's checks (signatures, decryption,

@@ -4,6 +4,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/jwe.hpp"
 #include "crypto/jws.hpp"
+#include "pki/member_signature.hpp"
 
 namespace saphan::connector {
 namespace {
@@ -84,23 +85,25 @@ result<void> check_forwarded(const forwarded_request& forwarded, const request_e
 
 result<checked_forward> check_forwarded_request(std::string_view body,
                                                 std::string_view hub_signature,
-                                                const crypto::ed25519_public_key& hub_key,
+                                                const pki::trust_store& trust, const member_id& hub,
                                                 timestamp now, std::chrono::seconds freshness) {
   if (hub_signature.empty())
     return make_error(errc::bad_signature, "X-Saphan-Signature: header is required");
-  auto hub_ok = crypto::verify_detached(hub_signature, body, hub_key);
-  if (!hub_ok)
-    return make_error(errc::bad_signature, "hub signature: " + hub_ok.error().detail);
+  auto by_hub = pki::verify_member_signature(hub_signature, body, hub, now, trust);
+  if (!by_hub)
+    return make_error(by_hub.error().code, "hub signature: " + by_hub.error().detail);
   auto forwarded = SAPHAN_TRY(parse_forwarded_request(body));
-  auto consumer_key = crypto::parse_ed25519_public_jwk(forwarded.consumer_key);
-  if (!consumer_key)
-    return make_error(errc::bad_signature, "consumerKey: " + consumer_key.error().detail);
-  auto consumer_ok =
-      crypto::verify_detached(forwarded.consumer_signature, forwarded.request, consumer_key->key);
-  if (!consumer_ok)
-    return make_error(errc::bad_signature, "consumer signature: " + consumer_ok.error().detail);
   auto request = SAPHAN_TRY(parse_request_envelope(forwarded.request));
+  // The consumer's own signature, with the key of its own certificate, as of when it signed: what
+  // the hub forwards cannot stand in for it.
+  // The grant and freshness first: cheap, and a stale request is stale whoever signed it.
   SAPHAN_TRY_VOID(check_forwarded(forwarded, request, now, freshness));
+  auto by_consumer = pki::verify_member_signature(forwarded.consumer_signature, forwarded.request,
+                                                  request.consumer, request.issued_at, trust);
+  if (!by_consumer) {
+    return make_error(by_consumer.error().code,
+                      "consumer signature: " + by_consumer.error().detail);
+  }
   return checked_forward{std::move(forwarded), std::move(request)};
 }
 
@@ -155,7 +158,7 @@ result<sealed_answer> seal_record(std::string_view record_text, const forwarded_
                              std::move(ciphertext)};
   sealed_answer out;
   out.body = serialize(response);
-  auto signature = crypto::sign_detached(out.body, keys.signing.keys.secret_key, keys.signing.kid);
+  auto signature = keys.signer.sign(out.body);
   if (!signature)
     return make_error(errc::internal, "signing the answer: " + signature.error().detail);
   out.signature = std::move(*signature);

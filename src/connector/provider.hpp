@@ -13,6 +13,7 @@
 #include "crypto/jose.hpp"
 #include "crypto/keys.hpp"
 #include "exchange/envelope.hpp"
+#include "pki/member_signature.hpp"
 #include "schema/record_schema.hpp"
 
 namespace saphan::connector {
@@ -39,12 +40,14 @@ struct checked_forward {
 };
 
 // Every check of a forwarded request before any record is read: the hub's signature over the
-// exact body (with the hub key this connector holds), the consumer's signature over its envelope,
-// the envelope itself, then check_forwarded. Errors: bad_signature (a signature missing or not
-// verifying), malformed_body, stale_request, field_not_allowed.
+// exact body (its x5c certificate must name `hub`), the envelope, check_forwarded, then the
+// consumer's signature over the envelope (its certificate must name the envelope's consumer and
+// be valid when it signed). Each key comes from a certificate this connector's trust store checked,
+// never from the hub. Errors: bad_signature (a signature missing or not verifying),
+// certificate_mismatch, certificate_revoked, malformed_body, stale_request, field_not_allowed.
 result<checked_forward> check_forwarded_request(std::string_view body,
                                                 std::string_view hub_signature,
-                                                const crypto::ed25519_public_key& hub_key,
+                                                const pki::trust_store& trust, const member_id& hub,
                                                 timestamp now, std::chrono::seconds freshness);
 
 // A copy of `record` (an object) holding only the granted members. Errors: provider_error when
@@ -62,8 +65,8 @@ void pseudonymise(rapidjson::Document& record, std::string_view subject_field,
                   std::string_view pseudonym);
 
 struct provider_keys {
-  const crypto::signing_jwk& signing;
-  std::string_view pseudonym_key;  // pseudonym_key_bytes
+  const pki::member_signer& signer;  // signs the answer, with its certificate as x5c
+  std::string_view pseudonym_key;    // pseudonym_key_bytes
 };
 
 struct sealed_answer {

@@ -63,19 +63,29 @@ result<void> connector_service::state::check_hub_peer(const net::peer_info& peer
 // Runs on a worker thread: every check, the adapter read, encryption and signing.
 result<sealed_answer> connector_service::state::provide(std::string_view body,
                                                         std::string_view signature, timestamp now) {
-  auto checked =
-      SAPHAN_TRY(check_forwarded_request(body, signature, hub_key, now, config.freshness));
+  const auto store = trust->current();
+  auto checked = SAPHAN_TRY(
+      check_forwarded_request(body, signature, *store, config.hub_member, now, config.freshness));
   const auto& forwarded = checked.forwarded;
   const auto& request = checked.request;
   auto dataset = datasets.find(to_string(request.dataset));
   if (dataset == datasets.end()) {
     return make_error(errc::unknown_dataset, to_string(request.dataset) + " is not served here");
   }
+  // Served once: an earlier forwarded request, replayed by a hub, is refused here too.
+  switch (forwarded_ids->remember(request.request_id, request.issued_at, now)) {
+    case replay_guard::verdict::replayed:
+      return make_error(errc::replay, "request id " + request.request_id + " served before");
+    case replay_guard::verdict::full:
+      return make_error(errc::overloaded, "too many recent request ids to remember");
+    case replay_guard::verdict::fresh:
+      break;
+  }
   auto record = SAPHAN_TRY(dataset->second.adapter->fetch(request.subject));
   if (!record)
     return make_error(errc::record_not_found, "no record for this subject");
   return seal_record(*record, forwarded, request, dataset->second.schema,
-                     dataset->second.subject_field, provider_keys{signing, pseudonym_key.view()});
+                     dataset->second.subject_field, provider_keys{*signer, pseudonym_key.view()});
 }
 
 }  // namespace saphan::connector

@@ -41,14 +41,17 @@ result<served_dataset> load_dataset(const provider_dataset_config& d, const std:
 }  // namespace
 
 result<void> connector_service::state::load() {
-  auto signing_key = crypto::read_signing_key_file(config.signing_key_path);
-  if (!signing_key)
-    return config_failure("signingKey", signing_key.error());
-  signing = std::move(*signing_key);
-  auto hub = crypto::read_ed25519_public_key_file(config.hub_key_path);
-  if (!hub)
-    return config_failure("hubKey", hub.error());
-  hub_key = hub->key;
+  // The key alone first, so that an error names the member of the config that is wrong.
+  if (auto key = crypto::read_signing_key_file(config.signing_key_path); !key)
+    return config_failure("signingKey", key.error());
+  auto loaded = pki::member_signer::load(config.signing_key_path, config.signing_certificate_path);
+  if (!loaded)
+    return config_failure("signingCertificate", loaded.error());
+  signer = std::move(*loaded);
+  auto anchor = pki::trust_anchor::open({config.tls.ca, config.tls.crl});
+  if (!anchor)
+    return config_failure("tls", anchor.error());
+  trust = std::move(*anchor);
   pki::tls_files files{config.tls.certificate, config.tls.key, config.tls.ca};
   if (config.consumer)
     SAPHAN_TRY_VOID(load_consumer(files));
@@ -58,11 +61,6 @@ result<void> connector_service::state::load() {
 }
 
 result<void> connector_service::state::load_consumer(const pki::tls_files& files) {
-  auto key = crypto::read_encryption_key_file(config.encryption_key_path);
-  if (!key)
-    return config_failure("encryptionKey", key.error());
-  encryption = std::move(*key);
-  reply_key_jwk = crypto::to_public_jwk(encryption->keys.public_key, encryption->kid);
   auto tls = net::make_client_tls(files);
   if (!tls)
     return config_failure("tls", tls.error());
@@ -78,6 +76,7 @@ result<void> connector_service::state::load_provider(const pki::tls_files& files
   if (!key)
     return config_failure("provider.pseudonymKey", key.error());
   pseudonym_key = std::move(*key);
+  forwarded_ids = std::make_unique<replay_guard>(config.freshness, max_remembered_forwards);
   for (const auto& d : config.provider->datasets) {
     auto served = SAPHAN_TRY(load_dataset(d, config.base_dir));
     datasets.emplace(to_string(d.id), std::move(served));
@@ -93,6 +92,7 @@ connector_service::connector_service(std::unique_ptr<state> s) : state_(std::mov
 
 connector_service::~connector_service() {
   stop();
+  state_->trust_watch.reset();
   state_->workers.stop();
   state_->workers.join();
   state_->consumer_server.reset();
@@ -109,6 +109,7 @@ result<std::unique_ptr<connector_service>> connector_service::create(
 
 result<void> connector_service::start() {
   auto* s = state_.get();
+  s->trust_watch = pki::watch_trust(s->trust);
   // Before anything is announced: a supervisor that reads the address line and at once sends
   // SIGTERM must get a clean stop, not the default action.
   s->signals = std::make_unique<asio::signal_set>(s->io, SIGINT, SIGTERM);

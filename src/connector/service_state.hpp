@@ -19,8 +19,11 @@
 #include "connectors/adapter.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/pseudonym.hpp"
+#include "exchange/replay_guard.hpp"
 #include "net/http.hpp"
+#include "pki/member_signature.hpp"
 #include "pki/pki.hpp"
+#include "pki/trust.hpp"
 #include "schema/record_schema.hpp"
 
 namespace saphan::connector {
@@ -29,7 +32,10 @@ namespace asio = net::asio;
 namespace http = net::http;
 
 inline constexpr std::size_t max_cached_schemas = 1024;
-inline constexpr std::size_t max_hub_answer_bytes = 4u << 20;  // a 1 MiB record grows ~4/3 as a JWE
+inline constexpr std::size_t max_hub_answer_bytes = 4u << 20;
+// Request ids a provider side remembers at once; beyond it, it refuses (overloaded).
+inline constexpr std::size_t max_remembered_forwards =
+    1'000'000;  // a 1 MiB record grows ~4/3 as a JWE
 
 struct served_dataset {
   record_schema schema;
@@ -46,11 +52,13 @@ std::string header_text(const Message& message, std::string_view name) {
 
 struct connector_service::state {
   connector_config config;
-  crypto::signing_jwk signing;
-  crypto::ed25519_public_key hub_key;
-  std::optional<crypto::encryption_jwk> encryption;
-  std::string reply_key_jwk;
+  std::optional<pki::member_signer> signer;  // this member's key and its certificate
+  // The CA this connector pins and its CRL: every signer and peer is checked against it.
+  std::shared_ptr<pki::trust_anchor> trust;
+  std::unique_ptr<periodic> trust_watch;  // reloads `trust` when the CA or CRL file changes
   crypto::pseudonym_key pseudonym_key;
+  // What the hub forwarded before: a request id is served once (the provider's own guard).
+  std::unique_ptr<replay_guard> forwarded_ids;
   std::map<std::string, served_dataset> datasets;
 
   asio::io_context io;

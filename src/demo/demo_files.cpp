@@ -84,6 +84,7 @@ std::string hub_config_json(const demo_options& options, const demo_config& conf
   put(w, "certificate", "../pki/hub.crt");
   put(w, "key", "../pki/hub.key");
   put(w, "ca", "../pki/ca.crt");
+  put(w, "crl", "../pki/ca.crl");
   w.EndObject();
   w.Key("providers");
   w.StartObject();
@@ -124,10 +125,10 @@ std::string connector_config_json(const demo_options& options, const demo_config
   put(w, "certificate", "../../pki/" + slug + ".crt");
   put(w, "key", "../../pki/" + slug + ".key");
   put(w, "ca", "../../pki/ca.crt");
+  put(w, "crl", "../../pki/ca.crl");
   w.EndObject();
   put(w, "signingKey", "keys/signing.jwk");
-  put(w, "encryptionKey", "keys/encryption.jwk");
-  put(w, "hubKey", "../../hub/keys/hub-signing.pub.jwk");
+  put(w, "signingCertificate", "keys/signing.crt");
   put(w, "hubMember", hub_member_text);
   put_int(w, "freshnessSeconds", 300);
   put_int(w, "timeoutMs", 10000);

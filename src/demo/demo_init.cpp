@@ -111,6 +111,9 @@ result<void> make_pki(const fs::path& root, const demo_config& config,
   auto ca = SAPHAN_TRY(pki::create_ca(pki_dir, "Saphan Demo CA", ca_validity_days));
   progress("  pki/ca.crt  demo certificate authority (SHA-256 " + ca.fingerprint.substr(0, 16) +
            "...)");
+  // Its revocation list, empty for now: the hub and every connector load it beside ca.crt.
+  SAPHAN_TRY_VOID(pki::revoke_certificates(pki_dir, {}, now_utc()));
+  progress("  pki/ca.crl  its certificate revocation list (saphan ca revoke adds to it)");
   auto hub_id = SAPHAN_TRY(parse_member_id(hub_member_text));
   auto hub_cert =
       pki::issue_certificate(pki_dir, hub_id, pki_dir + "/hub", certificate_validity_days);
@@ -132,40 +135,41 @@ result<void> make_pki(const fs::path& root, const demo_config& config,
   return ok();
 }
 
-// Writes a member's key files and returns the public halves to register at the hub.
-result<std::vector<member_key>> make_member_keys(const fs::path& root, const member_id& member,
-                                                 timestamp now) {
+// Writes a member's key files, has the demo CA certify its signing key (as `saphan ca issue
+// --signing-key` does) and returns the public half to register at the hub. No encryption key:
+// the consumer connector makes a fresh one for every request.
+result<member_key> make_member_keys(const fs::path& root, const member_id& member, timestamp now) {
   const auto slug = member_slug(member);
   const auto keys_dir = root / "members" / slug / "keys";
   SAPHAN_TRY_VOID(make_dirs(keys_dir, fs::perms::owner_all));
   const std::string sig_kid = slug + "-sig-1";
-  const std::string enc_kid = slug + "-enc-1";
   const auto signing = crypto::generate_signing_key();
-  const auto encryption = crypto::generate_encryption_key();
   SAPHAN_TRY_VOID(
       crypto::write_private_key_file((keys_dir / "signing.jwk").string(), signing, sig_kid));
   SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "signing.pub.jwk").string(),
                                                 signing.public_key, sig_kid));
-  SAPHAN_TRY_VOID(
-      crypto::write_private_key_file((keys_dir / "encryption.jwk").string(), encryption, enc_kid));
-  SAPHAN_TRY_VOID(crypto::write_public_key_file((keys_dir / "encryption.pub.jwk").string(),
-                                                encryption.public_key, enc_kid));
+  SAPHAN_TRY_VOID(pki::issue_signing_certificate(
+      (root / "pki").string(), member, signing.public_key.view(),
+      (keys_dir / "signing.crt").string(), certificate_validity_days));
   SAPHAN_TRY_VOID(crypto::write_pseudonym_key_file((keys_dir / "pseudonym.key").string(),
                                                    crypto::generate_pseudonym_key()));
-  return std::vector<member_key>{
-      {member, sig_kid, key_use::signing, crypto::to_base64url(signing.public_key), now,
-       timestamp{}, false},
-      {member, enc_kid, key_use::encryption, crypto::to_base64url(encryption.public_key), now,
-       timestamp{}, false},
-  };
+  return member_key{
+      member,      sig_kid, key_use::signing, crypto::to_base64url(signing.public_key), now,
+      timestamp{}, false};
 }
 
 // The hub directory, made as `saphan admin init` makes it (store, hub and log keys, pseudonym
 // secret), opened so that registering the demo agencies is evidence too, like every registry
 // change.
-result<std::unique_ptr<store>> make_hub_directory(const fs::path& hub_dir) {
-  const hub::hub_directory dir{hub_dir.string()};
+result<std::unique_ptr<store>> make_hub_directory(const fs::path& root) {
+  const hub::hub_directory dir{(root / "hub").string()};
   SAPHAN_TRY_VOID(hub::init_hub_directory(dir));
+  // The CA certifies the hub's signing key too; the hub itself never holds the CA's key.
+  auto hub_key = SAPHAN_TRY(crypto::read_ed25519_public_key_file(dir.hub_public_key()));
+  auto hub_id = SAPHAN_TRY(parse_member_id(hub_member_text));
+  SAPHAN_TRY_VOID(pki::issue_signing_certificate((root / "pki").string(), hub_id,
+                                                 hub_key.key.view(), dir.hub_signing_certificate(),
+                                                 certificate_validity_days));
   return hub::open_hub_store(dir, "demo-init");
 }
 
@@ -266,18 +270,17 @@ result<void> build_demo(const fs::path& root, const demo_options& options,
   progress("certificates (pki/)");
   SAPHAN_TRY_VOID(make_pki(root, config, progress));
 
-  progress("member keys (signing Ed25519, encryption X25519)");
+  progress("member keys (signing Ed25519, certified by the CA)");
   const auto now = now_utc();
   std::vector<member_key> keys;
   for (const auto& m : config.members) {
     auto made = SAPHAN_TRY(make_member_keys(root, m.id, now));
-    keys.insert(keys.end(), made.begin(), made.end());
-    progress("  members/" + member_slug(m.id) + "/keys  " + made.front().key_id + ", " +
-             made.back().key_id);
+    progress("  members/" + member_slug(m.id) + "/keys  " + made.key_id + " (signing.crt)");
+    keys.push_back(std::move(made));
   }
 
   progress("hub directory (store, keys, members, datasets, policies)");
-  auto db = SAPHAN_TRY(make_hub_directory(root / "hub"));
+  auto db = SAPHAN_TRY(make_hub_directory(root));
   SAPHAN_TRY_VOID(register_everything(*db, config, keys));
   progress("  registered " + std::to_string(config.members.size()) + " members, " +
            std::to_string(keys.size()) + " keys, published " +

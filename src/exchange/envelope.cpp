@@ -30,6 +30,17 @@ void string_array(json_writer& w, std::string_view name, const std::set<std::str
   w.EndArray();
 }
 
+// The protocol's messages have exactly their members: a key or anything else one party adds for
+// another to trust is refused, not ignored.
+result<void> refuse_unknown(const rapidjson::Value& object,
+                            std::initializer_list<std::string_view> known) {
+  if (auto bad = find_unexpected_member(object, known)) {
+    return make_error(errc::malformed_body,
+                      std::string(bad->name.substr(0, 64)) + ": not a member of this message");
+  }
+  return ok();
+}
+
 constexpr std::size_t max_fields = 256;
 constexpr std::size_t max_text = 256;
 
@@ -162,16 +173,13 @@ std::string serialize(const request_envelope& r) {
 
 result<forwarded_request> parse_forwarded_request(std::string_view body, json_limits limits) {
   auto doc = SAPHAN_TRY(parse_object(body, limits));
+  SAPHAN_TRY_VOID(refuse_unknown(doc, {"request", "consumerSignature", "grant"}));
   json_object obj(doc, "", errc::malformed_body);
   forwarded_request f;
   auto request = SAPHAN_TRY(obj.string("request"));
   f.request = std::move(request);
   auto sig = SAPHAN_TRY(obj.string("consumerSignature"));
   f.consumer_signature = std::move(sig);
-  auto ckey = SAPHAN_TRY(obj.member("consumerKey"));
-  if (!ckey->IsObject())
-    return obj.fail("consumerKey", "must be a JWK object");
-  f.consumer_key = write_json(*ckey);
 
   auto grant_value = SAPHAN_TRY(obj.member("grant"));
   auto grant = SAPHAN_TRY(json_object::of(*grant_value, "grant", errc::malformed_body));
@@ -201,8 +209,6 @@ std::string serialize(const forwarded_request& f) {
   w.StartObject();
   member(w, "request", f.request);
   member(w, "consumerSignature", f.consumer_signature);
-  key(w, "consumerKey");
-  w.RawValue(f.consumer_key.data(), f.consumer_key.size(), rapidjson::kObjectType);
   key(w, "grant");
   w.StartObject();
   member(w, "requestId", f.grant.request_id);
@@ -245,6 +251,8 @@ std::string serialize(const provider_response& p) {
 
 result<hub_response> parse_hub_response(std::string_view body, json_limits limits) {
   auto doc = SAPHAN_TRY(parse_object(body, limits));
+  SAPHAN_TRY_VOID(
+      refuse_unknown(doc, {"requestId", "providerBody", "providerSignature", "evidence"}));
   json_object obj(doc, "", errc::malformed_body);
   hub_response h;
   auto rid = SAPHAN_TRY(obj.string("requestId"));
@@ -253,10 +261,6 @@ result<hub_response> parse_hub_response(std::string_view body, json_limits limit
   h.provider_body = std::move(pbody);
   auto psig = SAPHAN_TRY(obj.string("providerSignature"));
   h.provider_signature = psig;
-  auto pkey = SAPHAN_TRY(obj.member("providerKey"));
-  if (!pkey->IsObject())
-    return obj.fail("providerKey", "must be a JWK object");
-  h.provider_key = write_json(*pkey);
 
   auto ev_value = SAPHAN_TRY(obj.member("evidence"));
   auto ev = SAPHAN_TRY(json_object::of(*ev_value, "evidence", errc::malformed_body));
@@ -282,8 +286,6 @@ std::string serialize(const hub_response& h) {
   member(w, "requestId", h.request_id);
   member(w, "providerBody", h.provider_body);
   member(w, "providerSignature", h.provider_signature);
-  key(w, "providerKey");
-  w.RawValue(h.provider_key.data(), h.provider_key.size(), rapidjson::kObjectType);
   key(w, "evidence");
   w.StartObject();
   key(w, "decisionIndex");

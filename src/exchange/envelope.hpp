@@ -47,7 +47,7 @@ struct request_envelope {
   std::optional<std::string> legal_instrument;
   std::string subject;
   std::set<std::string> fields;  // empty = every field the purpose allows
-  std::string reply_key;         // the consumer's X25519 public JWK, as JSON text
+  std::string reply_key;         // a fresh X25519 public JWK (JSON text) for this request alone
   std::string user_id;           // X-Road-UserId: the officer (optional, may be empty)
   std::string issue;             // X-Road-Issue: the case reference (optional)
 };
@@ -68,8 +68,7 @@ struct grant_info {
 
 struct forwarded_request {
   std::string request;             // the consumer's envelope bytes
-  std::string consumer_signature;  // the consumer's detached JWS over `request`
-  std::string consumer_key;        // the consumer's Ed25519 public JWK (JSON text), per the hub
+  std::string consumer_signature;  // the consumer's detached JWS over `request` (with its x5c)
   grant_info grant;
 };
 
@@ -97,8 +96,7 @@ struct exchange_evidence {
 struct hub_response {
   std::string request_id;
   std::string provider_body;       // provider_response bytes
-  std::string provider_signature;  // provider's detached JWS over provider_body
-  std::string provider_key;        // provider's Ed25519 public JWK (JSON text), per the hub
+  std::string provider_signature;  // provider's detached JWS over provider_body (with its x5c)
   exchange_evidence evidence;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/jws.hpp"
+#include "pki/member_signature.hpp"
 
 namespace saphan::hub {
 namespace {
@@ -18,12 +19,12 @@ bool key_valid_at(const member_key& key, timestamp now) {
 }
 
 // Everything decided before the policy: who is asking (the TLS certificate must name the member
-// the envelope claims to be), its registration, the signature with its registered key named by
-// the JWS kid, freshness, then replay (only signed requests may spend a request id).
-result<crypto::ed25519_public_jwk> authenticate(const request_envelope& request,
-                                                std::string_view body, std::string_view signature,
-                                                const admission_inputs& in, timestamp now,
-                                                std::chrono::seconds freshness) {
+// the envelope claims to be), its registration, freshness, the signature (the key of its x5c
+// certificate, registered under the JWS kid), then replay (only signed requests may spend a
+// request id).
+result<pki::certified_key> authenticate(const request_envelope& request, std::string_view body,
+                                        std::string_view signature, const admission_inputs& in,
+                                        timestamp now, std::chrono::seconds freshness) {
   if (!in.peer)
     return make_error(errc::unauthenticated, in.peer_error);
   if (*in.peer != request.consumer) {
@@ -32,17 +33,19 @@ result<crypto::ed25519_public_jwk> authenticate(const request_envelope& request,
   }
   if (in.consumer == nullptr)
     return make_error(errc::unknown_member, to_string(request.consumer) + " is not registered");
-  auto header = SAPHAN_TRY(crypto::peek_jws_header(signature));
-  static const std::vector<member_key> no_keys;
-  auto key = SAPHAN_TRY(find_signing_key(in.consumer_keys ? *in.consumer_keys : no_keys,
-                                         request.consumer, header.kid, now));
-  if (auto verified = crypto::verify_detached(signature, body, key.key); !verified)
-    return std::move(verified).error();
+  // Freshness before the signature: a stale request is stale whoever signed it, and its signing
+  // time may lie before the certificates in use now.
   auto skew = request.issued_at > now ? request.issued_at - now : now - request.issued_at;
   if (skew > freshness) {
     return make_error(errc::stale_request, "issuedAt " + format_rfc3339(request.issued_at) +
                                                " is outside the accepted window");
   }
+  if (in.trust == nullptr)
+    return make_error(errc::internal, "no trust store");
+  static const std::vector<member_key> no_keys;
+  auto key = SAPHAN_TRY(verify_registered_signature(signature, body, request.consumer,
+                                                    in.consumer_keys ? *in.consumer_keys : no_keys,
+                                                    *in.trust, request.issued_at, now));
   if (in.replayed)
     return make_error(errc::replay, "request id " + request.request_id + " seen before");
   return key;
@@ -137,6 +140,22 @@ result<crypto::ed25519_public_jwk> find_signing_key(const std::vector<member_key
   }
   return make_error(errc::bad_signature,
                     "no valid signing key '" + std::string(kid) + "' for " + to_string(member));
+}
+
+result<pki::certified_key> verify_registered_signature(std::string_view jws,
+                                                       std::string_view payload,
+                                                       const member_id& member,
+                                                       const std::vector<member_key>& keys,
+                                                       const pki::trust_store& trust,
+                                                       timestamp signed_at, timestamp now) {
+  auto certified = SAPHAN_TRY(pki::verify_member_signature(jws, payload, member, signed_at, trust));
+  auto header = SAPHAN_TRY(crypto::peek_jws_header(jws));
+  auto registered = SAPHAN_TRY(find_signing_key(keys, member, header.kid, now));
+  if (registered.key.view() != certified.public_key) {
+    return make_error(errc::bad_signature, "the certified key is not " + to_string(member) +
+                                               "'s registered key '" + header.kid + "'");
+  }
+  return certified;
 }
 
 std::chrono::seconds rate_window(const access_policy& policy) {

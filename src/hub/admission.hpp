@@ -20,6 +20,7 @@
 #include "crypto/keys.hpp"
 #include "directory/member.hpp"
 #include "exchange/envelope.hpp"
+#include "pki/trust.hpp"
 #include "policy/decision.hpp"
 #include "schema/record_schema.hpp"
 
@@ -36,6 +37,7 @@ result<request_schema> compile_request_schema(const dataset_entry& dataset);
 
 // What was loaded for one envelope; null or absent where nothing was found.
 struct admission_inputs {
+  const pki::trust_store* trust = nullptr;  // the CA the hub pins, with its CRL
   std::optional<member_id> peer;            // the member the TLS client certificate names
   std::string peer_error;                   // why there is none
   const member_record* consumer = nullptr;  // the envelope's consumer, if registered
@@ -56,10 +58,13 @@ struct admission {
   // Otherwise the decision, allowed or not (schema, unknown dataset and policy refusals are
   // decisions): its evidence is a decision entry.
   access_decision decision;
-  crypto::ed25519_public_jwk consumer_key;  // the key that verified the signature
+  pki::certified_key consumer_key;  // the certified key that verified the signature
 };
 
-// `body` is the envelope's exact bytes, `signature` the consumer's detached JWS over them.
+// `body` is the envelope's exact bytes, `signature` the consumer's detached JWS over them. The
+// key that verifies it comes from the JWS's x5c certificate, checked by inputs.trust as of the
+// envelope's issuedAt, and must also be a signing key registered (and valid now) for the consumer
+// in the directory, under the JWS kid.
 admission admit_request(const request_envelope& request, std::string_view body,
                         std::string_view signature, const admission_inputs& inputs, timestamp now,
                         std::chrono::seconds freshness);
@@ -69,6 +74,16 @@ admission admit_request(const request_envelope& request, std::string_view body,
 result<crypto::ed25519_public_jwk> find_signing_key(const std::vector<member_key>& keys,
                                                     const member_id& member, std::string_view kid,
                                                     timestamp now);
+
+// A member's signature, as the hub accepts it: the x5c certificate checked by `trust` as of
+// `signed_at`, and its key registered for the member under the JWS kid and valid `now`.
+// Errors: bad_signature, certificate_mismatch, certificate_revoked.
+result<pki::certified_key> verify_registered_signature(std::string_view jws,
+                                                       std::string_view payload,
+                                                       const member_id& member,
+                                                       const std::vector<member_key>& keys,
+                                                       const pki::trust_store& trust,
+                                                       timestamp signed_at, timestamp now);
 
 // The longest rate window among the policy's grants: the counter keeps one history per consumer
 // and dataset, and the decision compares it with the matched grant's limit.

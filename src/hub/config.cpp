@@ -76,6 +76,8 @@ result<hub_config> load_hub_config(const std::string& path) {
     auto v = SAPHAN_TRY(tls.string(name));
     *target = resolve(base, v);
   }
+  if (auto crl = SAPHAN_TRY(tls.optional_string("crl")))
+    config.tls.crl = resolve(base, *crl);
 
   if (const auto* providers = root.find("providers")) {
     if (!providers->IsObject())

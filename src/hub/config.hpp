@@ -25,7 +25,8 @@ namespace saphan::hub {
 struct tls_files {
   std::string certificate;
   std::string key;
-  std::string ca;
+  std::string ca;   // the CA the hub pins: every member's certificates must chain to it
+  std::string crl;  // that CA's revocation list; empty: none
 };
 
 // The time-stamping authority that stamps the log's tree heads (optional: without it, heads are

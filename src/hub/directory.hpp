@@ -18,6 +18,9 @@ struct hub_directory {
   std::string keys_dir() const { return root + "/keys"; }
   std::string hub_signing_key() const { return keys_dir() + "/hub-signing.jwk"; }
   std::string hub_public_key() const { return keys_dir() + "/hub-signing.pub.jwk"; }
+  // The CA's certificate for the hub's signing key (`saphan ca issue --signing-key`): every
+  // signature of the hub carries it, and connectors check it against the CA they pin.
+  std::string hub_signing_certificate() const { return keys_dir() + "/hub-signing.crt"; }
   std::string pseudonym_key() const { return keys_dir() + "/pseudonym.key"; }
   // The evidence log's own key: it signs tree heads, and auditors pin its public half.
   std::string log_signing_key() const { return keys_dir() + "/log-signing.jwk"; }

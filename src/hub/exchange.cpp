@@ -27,21 +27,29 @@ std::int64_t micros_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 result<hub_identity> load_hub_identity(const hub_directory& dir, const member_id& id) {
-  auto signing = SAPHAN_TRY(crypto::read_signing_key_file(dir.hub_signing_key()));
   auto pseudonym = SAPHAN_TRY(crypto::read_pseudonym_key_file(dir.pseudonym_key()));
-  return hub_identity{id, std::move(signing), std::move(pseudonym)};
+  auto signer = pki::member_signer::load(dir.hub_signing_key(), dir.hub_signing_certificate());
+  if (!signer) {
+    return make_error(
+        signer.error().code,
+        signer.error().detail +
+            " (the CA certifies the hub's signing key: saphan ca issue --signing-key " +
+            dir.hub_public_key() + ")");
+  }
+  return hub_identity{id, std::move(*signer), std::move(pseudonym)};
 }
 
 exchange_service::exchange_service(store& db, evidence::log_writer& log, const hub_config& config,
-                                   hub_identity identity)
+                                   hub_identity identity, std::shared_ptr<pki::trust_anchor> trust)
     : db_(db),
       log_(log),
       config_(config),
       identity_(std::move(identity)),
+      trust_(std::move(trust)),
       replays_(config.freshness, config.replay_capacity) {}
 
 result<std::string> exchange_service::sign(std::string_view body) const {
-  return crypto::sign_detached(body, identity_.signing.keys.secret_key, identity_.signing.kid);
+  return identity_.signer.sign(body);
 }
 
 std::string exchange_service::pseudonym(std::string_view subject) const {
@@ -84,6 +92,7 @@ exchange_service::step<error> exchange_service::reject(const net::peer_info& pee
 result<exchange_service::loaded_inputs> exchange_service::load_inputs(
     const request_envelope& request, const net::peer_info& peer, timestamp now) {
   loaded_inputs in;
+  in.trust = trust_->current();
   in.peer = peer.member;
   in.peer_error = peer.member_error;
   if (auto consumer = db_.find_member(request.consumer))
@@ -114,6 +123,7 @@ result<exchange_service::loaded_inputs> exchange_service::load_inputs(
 
 admission_inputs exchange_service::loaded_inputs::view() const {
   admission_inputs v;
+  v.trust = trust.get();
   v.peer = peer;
   v.peer_error = peer_error;
   v.consumer = consumer ? &*consumer : nullptr;
@@ -187,11 +197,9 @@ exchange_service::step<result<admitted_request>> exchange_service::admit(const n
   admitted->request = std::move(request);
   admitted->received_at = now;
 
-  const auto& key = verdict.consumer_key;
   forwarded_request forward;
   forward.request = std::string(body);
   forward.consumer_signature = std::string(signature);
-  forward.consumer_key = crypto::to_public_jwk(key.key, key.kid);
   forward.grant = {admitted->request.request_id,
                    request_hash,
                    admitted->decision.granted_fields,
@@ -200,8 +208,7 @@ exchange_service::step<result<admitted_request>> exchange_service::admit(const n
                    admitted->decision_index,
                    now};
   admitted->forward_body = serialize(forward);
-  auto hub_signature = crypto::sign_detached(
-      admitted->forward_body, identity_.signing.keys.secret_key, identity_.signing.kid);
+  auto hub_signature = identity_.signer.sign(admitted->forward_body);
   if (!hub_signature)
     co_return std::move(hub_signature).error();
   admitted->forward_signature = std::move(*hub_signature);
@@ -311,22 +318,23 @@ exchange_service::step<error> exchange_service::record_failure(const admitted_re
   co_return failure;
 }
 
-// The provider's answer as the hub must see it before relaying: a 200, signed with the
-// provider's registered key, and about this very request.
+// The provider's answer as the hub must see it before relaying: a 200, signed by the dataset's
+// owner (its certificate and its registered key), and about this very request.
 result<exchange_service::checked_answer> exchange_service::check_answer(
     const admitted_request& admitted, int status, std::string_view body, std::string_view signature,
     timestamp now) {
   if (status != 200)
     return net::parse_problem(body, status);
-  auto header = crypto::peek_jws_header(signature);
-  if (!header)
+  if (signature.empty())
     return make_error(errc::provider_error, "provider answer unsigned");
   const auto& owner = admitted.request.dataset.owner;
   auto keys = db_.list_keys(owner);
-  auto key = keys ? find_signing_key(*keys, owner, header->kid, now)
-                  : result<crypto::ed25519_public_jwk>(std::move(keys).error());
-  if (!key || !crypto::verify_detached(signature, body, key->key))
-    return make_error(errc::provider_error, "provider signature does not verify");
+  if (!keys)
+    return make_error(errc::provider_error, "provider keys: " + keys.error().detail);
+  auto key =
+      verify_registered_signature(signature, body, owner, *keys, *trust_->current(), now, now);
+  if (!key)
+    return make_error(errc::provider_error, "provider signature: " + key.error().detail);
   auto answer = parse_provider_response(body, {config_.limits.max_body_bytes, 8});
   if (!answer || answer->request_id != admitted.request.request_id ||
       answer->request_hash != admitted.request_hash) {
@@ -343,14 +351,12 @@ exchange_service::step<result<signed_answer>> exchange_service::conclude(
     const error failure = std::move(checked).error();
     co_return co_await record_failure(admitted, failure, now);
   }
-  const auto& key = checked->key;
   const auto& answer = checked->answer;
 
   hub_response response;
   response.request_id = admitted.request.request_id;
   response.provider_body = std::string(body);
   response.provider_signature = std::string(signature);
-  response.provider_key = crypto::to_public_jwk(key.key, key.kid);
   response.evidence.decision_index = admitted.decision_index;
   response.evidence.request_hash = admitted.request_hash;
   response.evidence.ciphertext_hash = crypto::sha256(answer.ciphertext).to_hex();
@@ -366,8 +372,7 @@ exchange_service::step<result<signed_answer>> exchange_service::conclude(
 
   signed_answer out;
   out.body = serialize(response);
-  auto hub_signature =
-      crypto::sign_detached(out.body, identity_.signing.keys.secret_key, identity_.signing.kid);
+  auto hub_signature = identity_.signer.sign(out.body);
   if (!hub_signature)
     co_return std::move(hub_signature).error();
   out.signature = std::move(*hub_signature);

@@ -19,10 +19,13 @@
 #include "crypto/pseudonym.hpp"
 #include "evidence/writer.hpp"
 #include "exchange/envelope.hpp"
+#include "exchange/replay_guard.hpp"
 #include "hub/admission.hpp"
 #include "hub/config.hpp"
-#include "hub/guards.hpp"
+#include "hub/rate_counter.hpp"
 #include "net/endpoint.hpp"
+#include "pki/member_signature.hpp"
+#include "pki/trust.hpp"
 #include "policy/decision.hpp"
 #include "schema/record_schema.hpp"
 #include "store/store.hpp"
@@ -34,7 +37,7 @@ struct hub_directory;
 // The hub's own secrets, loaded from <hub dir>/keys.
 struct hub_identity {
   member_id id;
-  crypto::signing_jwk signing;
+  pki::member_signer signer;        // the hub's signing key and the CA's certificate for it
   crypto::pseudonym_key pseudonym;  // key of the subject pseudonyms in the log
 };
 
@@ -66,7 +69,7 @@ class exchange_service {
 
   // `db` is read from the worker threads; every evidence entry goes through `log` (group commit).
   exchange_service(store& db, evidence::log_writer& log, const hub_config& config,
-                   hub_identity identity);
+                   hub_identity identity, std::shared_ptr<pki::trust_anchor> trust);
 
   // After a restart: remembers the request ids decided recently enough that a copy could still
   // pass the freshness check, so a replay is refused across restarts too. Returns how many.
@@ -94,12 +97,15 @@ class exchange_service {
   // Keyed pseudonym of a subject, as the log stores it (crypto::subject_pseudonym).
   std::string pseudonym(std::string_view subject) const;
 
-  const crypto::ed25519_public_key& public_key() const { return identity_.signing.keys.public_key; }
-  const std::string& key_id() const { return identity_.signing.kid; }
+  const crypto::ed25519_public_key& public_key() const {
+    return identity_.signer.key.keys.public_key;
+  }
+  const std::string& key_id() const { return identity_.signer.key.kid; }
 
  private:
   // What admission reads, as loaded for one envelope (admission_inputs points into it).
   struct loaded_inputs {
+    std::shared_ptr<const pki::trust_store> trust;
     std::optional<member_id> peer;
     std::string peer_error;
     std::optional<member_record> consumer;
@@ -121,7 +127,7 @@ class exchange_service {
   // The steps take their arguments by reference, and callers pass named objects: GCC 12
   // destroys a temporary passed by value into a coroutine twice.
   struct checked_answer {
-    crypto::ed25519_public_jwk key;  // the provider's, that verified the answer
+    pki::certified_key key;  // the provider's, that verified the answer
     provider_response answer;
   };
   result<checked_answer> check_answer(const admitted_request& admitted, int status,
@@ -142,6 +148,7 @@ class exchange_service {
   evidence::log_writer& log_;
   const hub_config& config_;
   hub_identity identity_;
+  std::shared_ptr<pki::trust_anchor> trust_;
   replay_guard replays_;
   rate_counter rates_;
   std::mutex schemas_mutex_;

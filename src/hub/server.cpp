@@ -22,10 +22,11 @@ namespace asio = net::asio;
 namespace http = net::http;
 
 hub_server::hub_server(const hub_config& config, store& db, evidence::log_writer& log,
-                       hub_identity identity, evidence::log_identity log_identity)
+                       hub_identity identity, evidence::log_identity log_identity,
+                       std::shared_ptr<pki::trust_anchor> trust)
     : config_(config),
       db_(db),
-      service_(db, log, config, std::move(identity)),
+      service_(db, log, config, std::move(identity), std::move(trust)),
       log_(log),
       log_identity_(std::move(log_identity)),
       workers_(static_cast<std::size_t>(config.worker_threads)) {}

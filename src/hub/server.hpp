@@ -23,8 +23,9 @@ namespace saphan::hub {
 
 class hub_server {
  public:
+  // `trust` is the CA the hub pins and its CRL, reloaded by whoever owns it (pki::watch_trust).
   hub_server(const hub_config& config, store& db, evidence::log_writer& log, hub_identity identity,
-             evidence::log_identity log_identity);
+             evidence::log_identity log_identity, std::shared_ptr<pki::trust_anchor> trust);
   ~hub_server();
 
   // Binds the listener and starts the I/O and worker threads. Returns the bound port.

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "core/files.hpp"
+#include "core/log.hpp"
 #include "pki/openssl_util.hpp"
 #include "pki/pki.hpp"
 
@@ -195,6 +196,19 @@ bool trust_store::revoked(X509* certificate) const {
   return X509_CRL_get0_by_cert(state_->crl.get(), &entry, certificate) == 1;
 }
 
+bool trust_store::revoked_serial(std::string_view serial) const {
+  if (!state_->crl)
+    return false;
+  STACK_OF(X509_REVOKED)* entries = X509_CRL_get_REVOKED(state_->crl.get());
+  for (int i = 0; i < sk_X509_REVOKED_num(entries); ++i) {
+    auto listed =
+        detail::serial_hex(X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(entries, i)));
+    if (listed && *listed == serial)
+      return true;
+  }
+  return false;
+}
+
 X509* trust_store::ca_certificate() const {
   return state_->ca.get();
 }
@@ -246,6 +260,23 @@ result<bool> trust_anchor::check() {
     return fresh.error();
   current_ = std::move(*fresh);
   return true;
+}
+
+std::unique_ptr<periodic> watch_trust(std::shared_ptr<trust_anchor> anchor,
+                                      std::chrono::milliseconds interval) {
+  auto watch = std::make_unique<periodic>(interval, [anchor] {
+    auto changed = anchor->check();
+    const auto& files = anchor->current()->files();
+    if (!changed) {
+      log_event(log_level::warn, "pki.trust_reload_failed",
+                {{"ca", files.ca_certificate_path}, {"detail", changed.error().detail}});
+    } else if (*changed) {
+      log_event(log_level::info, "pki.trust_reloaded",
+                {{"ca", files.ca_certificate_path}, {"crl", files.crl_path}});
+    }
+  });
+  watch->start();
+  return watch;
 }
 
 }  // namespace saphan::pki

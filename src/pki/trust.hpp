@@ -19,6 +19,7 @@
 #include <string_view>
 
 #include "core/identifiers.hpp"
+#include "core/periodic.hpp"
 #include "core/result.hpp"
 #include "core/time.hpp"
 
@@ -57,8 +58,10 @@ class trust_store {
   result<certified_key> verify_signer(std::string_view der, const member_id& expected,
                                       timestamp at) const;
 
-  // Whether the CRL lists `certificate` (for the TLS peers a handshake verified).
+  // Whether the CRL lists `certificate` (for the TLS peers a handshake verified), or the
+  // certificate with this serial (uppercase hex, as certified_key and the CA's index give it).
   bool revoked(X509* certificate) const;
+  bool revoked_serial(std::string_view serial) const;
 
   // The CA this store pins, for SSL contexts: X509_STORE_add_cert takes its own reference.
   X509* ca_certificate() const;
@@ -96,5 +99,14 @@ class trust_anchor {
   std::shared_ptr<const trust_store> current_;
   file_times loaded_times_;
 };
+
+// How often a running hub or connector looks at its CA and CRL files: a revocation is in force
+// within this much of the CRL's arrival.
+inline constexpr std::chrono::milliseconds trust_check_interval{1000};
+
+// Checks `anchor` every `interval` on a thread of its own until destroyed, logging each reload
+// (pki.trust_reloaded) and each file that fails to load (pki.trust_reload_failed).
+std::unique_ptr<periodic> watch_trust(std::shared_ptr<trust_anchor> anchor,
+                                      std::chrono::milliseconds interval = trust_check_interval);
 
 }  // namespace saphan::pki

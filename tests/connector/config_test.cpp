@@ -13,8 +13,7 @@ const std::string valid_config = R"({
  "hub": "https://127.0.0.1:8443",
  "tls": {"certificate": "pki/jfo.crt", "key": "pki/jfo.key", "ca": "/etc/saphan/ca.crt"},
  "signingKey": "keys/signing.jwk",
- "encryptionKey": "keys/encryption.jwk",
- "hubKey": "keys/hub-signing.pub.jwk",
+ "signingCertificate": "keys/signing.crt",
  "hubMember": "TH/GOV/SAPHAN/hub",
  "freshnessSeconds": 120, "timeoutMs": 5000, "threads": 4,
  "consumer": {"listen": "127.0.0.1:8080"},
@@ -77,10 +76,9 @@ TEST_CASE("connector config defaults", "[connector]") {
   CHECK(c->threads == 2);
 }
 
-TEST_CASE("connector config: provider only needs no hub URL nor encryption key", "[connector]") {
+TEST_CASE("connector config: provider only needs no hub URL", "[connector]") {
   auto text = without(valid_config, R"("consumer": {"listen": "127.0.0.1:8080"},)");
   text = without(text, R"("hub": "https://127.0.0.1:8443",)");
-  text = without(text, R"("encryptionKey": "keys/encryption.jwk",)");
   auto c = parse_connector_config(text, ".");
   INFO(text);
   REQUIRE(c);
@@ -102,7 +100,7 @@ TEST_CASE("connector config errors name the member", "[connector]") {
       {with(R"("hub": "https://127.0.0.1:8443")", R"("hub": "127.0.0.1")"), "config.hub: "},
       {with(R"("hubMember": "TH/GOV/SAPHAN/hub")", R"("hubMember": 5)"), "config.hubMember: "},
       {with(R"("ca": "/etc/saphan/ca.crt")", R"("ca": "")"), "config.tls.ca: "},
-      {with(R"("ca": "/etc/saphan/ca.crt")", R"("ca": "x", "crl": "y")"), "config.tls.crl: "},
+      {with(R"("ca": "/etc/saphan/ca.crt")", R"("ca": "x", "ocsp": "y")"), "config.tls.ocsp: "},
       {with(R"("signingKey")", R"("signingkey")"), "config.signingkey: "},
       {with(R"("freshnessSeconds": 120)", R"("freshnessSeconds": 0)"), "config.freshnessSeconds: "},
       {with(R"("freshnessSeconds": 120)", R"("freshnessSeconds": 3601)"),
@@ -147,16 +145,36 @@ TEST_CASE("connector config needs a side", "[connector]") {
   CHECK(r.error().detail.find("needs \"consumer\"") != std::string::npos);
 }
 
-TEST_CASE("connector config: the consumer side needs the hub URL and an encryption key",
-          "[connector]") {
+TEST_CASE("connector config: the consumer side needs the hub URL", "[connector]") {
   auto no_hub =
       parse_connector_config(without(valid_config, R"("hub": "https://127.0.0.1:8443",)"), ".");
   REQUIRE_FALSE(no_hub);
   CHECK(no_hub.error().detail.rfind("config.hub: ", 0) == 0);
-  auto no_key = parse_connector_config(
-      without(valid_config, R"("encryptionKey": "keys/encryption.jwk",)"), ".");
-  REQUIRE_FALSE(no_key);
-  CHECK(no_key.error().detail.rfind("config.encryptionKey: ", 0) == 0);
+}
+
+TEST_CASE(
+    "connector config: a signing certificate is required, keys of other parties are not "
+    "configured",
+    "[connector]") {
+  auto no_certificate = parse_connector_config(
+      without(valid_config, R"("signingCertificate": "keys/signing.crt",)"), ".");
+  REQUIRE_FALSE(no_certificate);
+  CHECK(no_certificate.error().detail.rfind("config.signingCertificate: ", 0) == 0);
+  // The hub's key comes from its certificate, the reply key is made per request: neither is a
+  // file a connector is given any more.
+  for (const auto* old : {R"("hubKey": "keys/hub.pub.jwk",)", R"("encryptionKey": "e.jwk",)"}) {
+    auto refused =
+        parse_connector_config(with(R"("signingKey": "keys/signing.jwk",)",
+                                    std::string(R"("signingKey": "keys/signing.jwk",)") + old),
+                               ".");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().detail.find("unknown member") != std::string::npos);
+  }
+  auto crl = parse_connector_config(
+      with(R"("ca": "/etc/saphan/ca.crt"})", R"("ca": "/etc/saphan/ca.crt", "crl": "ca.crl"})"),
+      "/base");
+  REQUIRE(crl);
+  CHECK(crl->tls.crl == "/base/ca.crl");
 }
 
 TEST_CASE("listen addresses", "[connector]") {

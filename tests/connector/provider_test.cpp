@@ -6,6 +6,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/jwe.hpp"
 #include "crypto/jws.hpp"
+#include "tests/support/signing_ca.hpp"
 
 using namespace saphan;
 using namespace saphan::connector;
@@ -23,17 +24,36 @@ std::string subject() {
   return complete_thai_id("110170020345");
 }
 
+// The exchange's time: now, to the second, so that the test CA's certificates are valid at it.
 timestamp t0() {
-  return *parse_rfc3339("2026-11-21T09:30:00Z");
+  static const timestamp at = std::chrono::floor<std::chrono::seconds>(now_utc());
+  return at;
+}
+
+const member_id hub_member = *parse_member_id("TH/GOV/SAPHAN/hub");
+
+// One CA for this file's exchanges, and the identities it certified.
+test::signing_ca& test_ca() {
+  static test::signing_ca ca;
+  return ca;
+}
+const pki::member_signer& certified(const std::string& member, const std::string& kid) {
+  static std::map<std::string, pki::member_signer> made;
+  auto it = made.find(member);
+  if (it == made.end())
+    it = made.emplace(member, test_ca().signer(*parse_member_id(member), kid)).first;
+  return it->second;
 }
 
 // Everything one exchange needs: keys of the three parties, the consumer's signed envelope, and
 // the grant as the hub would forward it.
 struct exchange_fixture {
-  crypto::signing_jwk consumer_signing{crypto::generate_signing_key(), "jfo-sig-1"};
-  crypto::encryption_jwk consumer_encryption{crypto::generate_encryption_key(), "jfo-enc-1"};
-  crypto::signing_jwk provider_signing{crypto::generate_signing_key(), "dopa-sig-1"};
-  crypto::signing_jwk hub_signing{crypto::generate_signing_key(), "hub-sig-1"};
+  const pki::member_signer& consumer_signing = certified("TH/GOV/JFO/legal-aid", "jfo-sig-1");
+  crypto::encryption_jwk consumer_encryption{crypto::generate_encryption_key(), "reply-1"};
+  const pki::member_signer& provider_signing =
+      certified("TH/GOV/DOPA/civil-registry", "dopa-sig-1");
+  const pki::member_signer& hub_signing = certified("TH/GOV/SAPHAN/hub", "hub-sig-1");
+  std::shared_ptr<const pki::trust_store> trust = test_ca().trust();
   std::string pseudonym_key = std::string(32, '\x07');
   record_schema schema = *record_schema::compile(schema_text);
   request_envelope envelope;
@@ -54,10 +74,7 @@ struct exchange_fixture {
         crypto::to_public_jwk(consumer_encryption.keys.public_key, consumer_encryption.kid));
     envelope_bytes = serialize(envelope);
     forwarded.request = envelope_bytes;
-    forwarded.consumer_signature = *crypto::sign_detached(
-        envelope_bytes, consumer_signing.keys.secret_key, consumer_signing.kid);
-    forwarded.consumer_key =
-        crypto::to_public_jwk(consumer_signing.keys.public_key, consumer_signing.kid);
+    forwarded.consumer_signature = *consumer_signing.sign(envelope_bytes);
     forwarded.grant.request_id = envelope.request_id;
     forwarded.grant.request_hash = crypto::sha256(envelope_bytes).to_hex();
     forwarded.grant.fields = std::move(granted);
@@ -83,7 +100,6 @@ struct exchange_fixture {
     h.request_id = envelope.request_id;
     h.provider_body = sealed.body;
     h.provider_signature = sealed.signature;
-    h.provider_key = crypto::to_public_jwk(provider_signing.keys.public_key, provider_signing.kid);
     h.evidence.decision_index = 7;
     h.evidence.outcome_index = 8;
     h.evidence.request_hash = forwarded.grant.request_hash;
@@ -92,7 +108,7 @@ struct exchange_fixture {
     h.evidence.granted_fields = std::move(granted_fields);
     h.evidence.pseudonymised = forwarded.grant.pseudonymise_subject;
     auto body = serialize(h);
-    auto signature = *crypto::sign_detached(body, hub_signing.keys.secret_key, hub_signing.kid);
+    auto signature = *hub_signing.sign(body);
     return {body, signature};
   }
 
@@ -106,8 +122,8 @@ struct exchange_fixture {
   result<opened_answer> open(const std::pair<std::string, std::string>& answer,
                              const crypto::x25519_secret_key& secret) const {
     auto schema = consumer_schema();
-    answer_keys keys{hub_signing.keys.public_key, secret};
-    return open_hub_answer(envelope, envelope_bytes, answer.first, answer.second, keys, &schema);
+    answer_trust checks{*trust, hub_member, secret, t0()};
+    return open_hub_answer(envelope, envelope_bytes, answer.first, answer.second, checks, &schema);
   }
 };
 
@@ -166,34 +182,42 @@ TEST_CASE("check_forwarded: granted fields within the requested ones", "[connect
 TEST_CASE("check_forwarded_request verifies the hub, then the consumer, then the grant",
           "[connector][provider]") {
   exchange_fixture f;
-  const auto hub_key = f.hub_signing.keys.public_key;
   auto hub_signed = [&](const forwarded_request& fw) {
     auto body = serialize(fw);
-    auto sig = crypto::sign_detached(body, f.hub_signing.keys.secret_key, f.hub_signing.kid);
+    auto sig = f.hub_signing.sign(body);
     REQUIRE(sig);
     return std::pair{body, *sig};
   };
   auto [body, sig] = hub_signed(f.forwarded);
-  auto checked = check_forwarded_request(body, sig, hub_key, t0(), std::chrono::seconds(300));
+  auto checked =
+      check_forwarded_request(body, sig, *f.trust, hub_member, t0(), std::chrono::seconds(300));
   REQUIRE(checked);
   CHECK(checked->request.request_id == f.envelope.request_id);
   CHECK(checked->forwarded.grant.fields == f.forwarded.grant.fields);
 
   auto code = [&](std::string_view b, std::string_view s, timestamp at = t0()) {
-    auto r = check_forwarded_request(b, s, hub_key, at, std::chrono::seconds(300));
+    auto r = check_forwarded_request(b, s, *f.trust, hub_member, at, std::chrono::seconds(300));
     REQUIRE_FALSE(r);
     return r.error().code;
   };
   CHECK(code(body, "") == errc::bad_signature);
-  auto other_hub =
-      crypto::sign_detached(body, crypto::generate_signing_key().secret_key, f.hub_signing.kid);
+  // A key of its own under the hub's certificate, no certificate, or another member's.
+  auto other_hub = crypto::sign_detached(body, crypto::generate_signing_key().secret_key,
+                                         "hub-sig-1", {}, {f.hub_signing.certificate_der});
   REQUIRE(other_hub);
   CHECK(code(body, *other_hub) == errc::bad_signature);
+  auto bare = crypto::sign_detached(body, f.hub_signing.key.keys.secret_key, "hub-sig-1");
+  REQUIRE(bare);
+  CHECK(code(body, *bare) == errc::bad_signature);
+  auto as_provider = f.provider_signing.sign(body);
+  REQUIRE(as_provider);
+  CHECK(code(body, *as_provider) == errc::certificate_mismatch);
   CHECK(code(body + " ", sig) == errc::bad_signature);  // the exact bytes the hub signed
 
   auto forged_consumer = f.forwarded;
-  forged_consumer.consumer_signature = *crypto::sign_detached(
-      f.envelope_bytes, crypto::generate_signing_key().secret_key, f.consumer_signing.kid);
+  forged_consumer.consumer_signature =
+      *crypto::sign_detached(f.envelope_bytes, crypto::generate_signing_key().secret_key,
+                             "jfo-sig-1", {}, {f.consumer_signing.certificate_der});
   auto [forged_body, forged_sig] = hub_signed(forged_consumer);
   CHECK(code(forged_body, forged_sig) == errc::bad_signature);
 
@@ -245,8 +269,8 @@ TEST_CASE("a sealed answer opens at the consumer with only granted fields", "[co
   exchange_fixture f;
   auto sealed = f.seal(f.record());
   REQUIRE(sealed);
-  auto provider_ok =
-      crypto::verify_detached(sealed->signature, sealed->body, f.provider_signing.keys.public_key);
+  auto provider_ok = crypto::verify_detached(sealed->signature, sealed->body,
+                                             f.provider_signing.key.keys.public_key);
   CHECK(provider_ok);
   auto answer = f.hub_answer(*sealed, f.forwarded.grant.fields);
   auto opened = f.open(answer, f.consumer_encryption.keys.secret_key);
@@ -314,9 +338,13 @@ TEST_CASE("the consumer refuses answers that do not verify", "[connector]") {
   }
   SECTION("provider signature over other bytes") {
     auto forged = *sealed;
-    forged.signature = *crypto::sign_detached(forged.body, f.hub_signing.keys.secret_key, "x");
+    forged.signature = *crypto::sign_detached(forged.body, f.hub_signing.key.keys.secret_key, "x");
     CHECK(f.open(f.hub_answer(forged, f.forwarded.grant.fields), secret).code() ==
           errc::bad_signature);
+    // The hub signing the answer as itself: a certificate, but not the dataset owner's.
+    forged.signature = *f.hub_signing.sign(forged.body);
+    CHECK(f.open(f.hub_answer(forged, f.forwarded.grant.fields), secret).code() ==
+          errc::certificate_mismatch);
   }
   SECTION("an answer for another request") {
     auto other = f;

@@ -20,6 +20,7 @@
 #include "exchange/envelope.hpp"
 #include "net/http.hpp"
 #include "net/problem.hpp"
+#include "pki/member_signature.hpp"
 #include "pki/pki.hpp"
 #include "test_support.hpp"
 
@@ -41,9 +42,24 @@ struct connector_setup {
   crypto::signing_key_pair consumer_keys = crypto::generate_signing_key();
   crypto::signing_key_pair provider_keys = crypto::generate_signing_key();
   crypto::encryption_key_pair reply_keys = crypto::generate_encryption_key();
+  std::optional<pki::member_signer> hub_signer;
+  std::optional<pki::member_signer> consumer_signer;
   std::unique_ptr<connector_service> service;
   std::thread runner;
   std::string config_path;
+
+  pki::member_signer certify(const std::string& member, const crypto::signing_key_pair& keys,
+                             const std::string& kid, const std::string& stem) {
+    REQUIRE(crypto::write_private_key_file(dir.file(stem + ".jwk"), keys, kid));
+    REQUIRE(pki::issue_signing_certificate(dir.file("ca"), *parse_member_id(member),
+                                           keys.public_key.view(), dir.file(stem + ".crt"), 30));
+    auto signer = pki::member_signer::load(dir.file(stem + ".jwk"), dir.file(stem + ".crt"));
+    REQUIRE(signer);
+    return std::move(*signer);
+  }
+
+  // The hub's signature over `body`, as the real hub makes it (with its certificate).
+  std::string hub_sign(std::string_view body) const { return *hub_signer->sign(body); }
 
   explicit connector_setup(bool start = true) {
     REQUIRE(pki::create_ca(dir.file("ca"), "Test CA", 365));
@@ -52,8 +68,11 @@ struct connector_setup {
     REQUIRE(pki::issue_certificate(dir.file("ca"), *parse_member_id("TH/GOV/DOPA/civil-registry"),
                                    dir.file("dopa"), 30));
     REQUIRE(crypto::write_private_key_file(dir.file("signing.jwk"), provider_keys, "dopa-1"));
-    REQUIRE(crypto::write_private_key_file(dir.file("encryption.jwk"), reply_keys, "dopa-enc-1"));
-    REQUIRE(crypto::write_public_key_file(dir.file("hub.pub.jwk"), hub_keys.public_key, "hub-1"));
+    // Each party's signing key, certified by the CA: the connector checks every signature with
+    // the key of its signer's certificate.
+    hub_signer = certify("TH/GOV/SAPHAN/hub", hub_keys, "hub-1", "hub-signing");
+    consumer_signer = certify("TH/GOV/JFO/legal-aid", consumer_keys, "jfo-1", "jfo-signing");
+    certify("TH/GOV/DOPA/civil-registry", provider_keys, "dopa-1", "signing");
     dir.write("pseudonym.key", crypto::base64url_encode(std::string(32, '\x05')) + "\n");
     dir.write("person.schema.json",
               R"({"type":"object","properties":{"citizenId":{"type":"string","format":"thai-id"},
@@ -63,7 +82,7 @@ struct connector_setup {
                             R"({
       "member": "TH/GOV/DOPA/civil-registry", "hub": "https://127.0.0.1:1",
       "tls": {"certificate": "dopa.crt", "key": "dopa.key", "ca": "ca/ca.crt"},
-      "signingKey": "signing.jwk", "encryptionKey": "encryption.jwk", "hubKey": "hub.pub.jwk",
+      "signingKey": "signing.jwk", "signingCertificate": "signing.crt",
       "hubMember": "TH/GOV/SAPHAN/hub", "threads": 2, "timeoutMs": 2000,
       "consumer": {"listen": "127.0.0.1:0"},
       "provider": {"listen": "127.0.0.1:0", "pseudonymKey": "pseudonym.key",
@@ -102,8 +121,7 @@ struct connector_setup {
     r.reply_key = crypto::to_public_jwk(reply_keys.public_key, "jfo-enc-1");
     forwarded_request f;
     f.request = serialize(r);
-    f.consumer_signature = *crypto::sign_detached(f.request, consumer_keys.secret_key, "jfo-1");
-    f.consumer_key = crypto::to_public_jwk(consumer_keys.public_key, "jfo-1");
+    f.consumer_signature = *consumer_signer->sign(f.request);
     f.grant = {r.request_id,
                crypto::sha256(f.request).to_hex(),
                {"firstNameTh", "moo"},
@@ -165,7 +183,7 @@ TEST_CASE("provider side answers the hub with a signed, encrypted record", "[con
   connector_setup s;
   net::endpoint provider{"127.0.0.1", *s.service->provider_port(), true};
   auto body = s.forwarded_body(now_utc());
-  auto signature = *crypto::sign_detached(body, s.hub_keys.secret_key, "hub-1");
+  auto signature = s.hub_sign(body);
   auto answer = send(provider, provide_request(body, signature), client_tls(s.dir, "hub"));
   REQUIRE(answer);
   INFO(answer->body());
@@ -183,7 +201,7 @@ TEST_CASE("provider side refuses what the hub did not send", "[connector]") {
   connector_setup s;
   net::endpoint provider{"127.0.0.1", *s.service->provider_port(), true};
   auto body = s.forwarded_body(now_utc());
-  auto signature = *crypto::sign_detached(body, s.hub_keys.secret_key, "hub-1");
+  auto signature = s.hub_sign(body);
 
   SECTION("another member's certificate") {
     auto answer = send(provider, provide_request(body, signature), client_tls(s.dir, "dopa"));
@@ -192,14 +210,31 @@ TEST_CASE("provider side refuses what the hub did not send", "[connector]") {
     CHECK(net::parse_problem(answer->body(), 403).code == errc::certificate_mismatch);
   }
   SECTION("a signature by another key") {
-    auto forged = *crypto::sign_detached(body, s.consumer_keys.secret_key, "hub-1");
+    auto forged = *crypto::sign_detached(body, s.consumer_keys.secret_key, "hub-1", {},
+                                         {s.hub_signer->certificate_der});
     auto answer = send(provider, provide_request(body, forged), client_tls(s.dir, "hub"));
     REQUIRE(answer);
     CHECK(net::parse_problem(answer->body(), answer->result_int()).code == errc::bad_signature);
   }
+  SECTION("a signature by another member") {
+    auto forged = *s.consumer_signer->sign(body);
+    auto answer = send(provider, provide_request(body, forged), client_tls(s.dir, "hub"));
+    REQUIRE(answer);
+    CHECK(net::parse_problem(answer->body(), answer->result_int()).code ==
+          errc::certificate_mismatch);
+  }
+  SECTION("a replay of a request already served") {
+    auto first = send(provider, provide_request(body, signature), client_tls(s.dir, "hub"));
+    REQUIRE(first);
+    CHECK(first->result_int() == 200);
+    auto again = send(provider, provide_request(body, signature), client_tls(s.dir, "hub"));
+    REQUIRE(again);
+    INFO(again->body());
+    CHECK(net::parse_problem(again->body(), again->result_int()).code == errc::replay);
+  }
   SECTION("a stale request") {
     auto old = s.forwarded_body(now_utc() - std::chrono::seconds(301));
-    auto old_signature = *crypto::sign_detached(old, s.hub_keys.secret_key, "hub-1");
+    auto old_signature = s.hub_sign(old);
     auto answer = send(provider, provide_request(old, old_signature), client_tls(s.dir, "hub"));
     REQUIRE(answer);
     CHECK(net::parse_problem(answer->body(), answer->result_int()).code == errc::stale_request);
@@ -249,7 +284,7 @@ TEST_CASE("connector service reports bad files naming the config member", "[conn
   testing::temp_dir dir;
   auto config = parse_connector_config(R"({"member":"TH/GOV/DOPA/civil-registry",
       "tls":{"certificate":"a.crt","key":"a.key","ca":"ca.crt"},"signingKey":"missing.jwk",
-      "hubKey":"hub.jwk","hubMember":"TH/GOV/SAPHAN/hub",
+      "signingCertificate":"missing.crt","hubMember":"TH/GOV/SAPHAN/hub",
       "provider":{"listen":"127.0.0.1:0","pseudonymKey":"p.key","datasets":{")" +
                                            dataset + R"(":
         {"schema":"s.json","subjectField":"citizenId","adapter":{"type":"csv","path":"x.csv","keyColumn":"id"}}}}})",

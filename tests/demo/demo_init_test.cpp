@@ -3,6 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <tuple>
+
+#include "pki/member_signature.hpp"
+#include "pki/trust.hpp"
+
 #include <filesystem>
 
 #include "connector/config.hpp"
@@ -52,12 +57,27 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   CHECK(progress.size() > 10);
   CHECK_FALSE(fs::exists(tmp.path / "demo.tmp"));
 
-  for (const char* file :
-       {"demo.env", "pki/ca.crt", "pki/hub.crt", "pki/hub.key", "pki/dopa.crt", "pki/jfo.key",
-        "hub/store.db", "hub/hub.json", "hub/keys/hub-signing.jwk", "hub/keys/hub-signing.pub.jwk",
-        "hub/keys/pseudonym.key", "data/dopa.db", "data/dbd.db", "data/doe.db", "data/rtp.db",
-        "logs", "members/jfo/keys/signing.jwk", "members/jfo/keys/encryption.jwk",
-        "members/dopa/keys/pseudonym.key"}) {
+  for (const char* file : {"demo.env",
+                           "pki/ca.crt",
+                           "pki/hub.crt",
+                           "pki/hub.key",
+                           "pki/dopa.crt",
+                           "pki/jfo.key",
+                           "hub/store.db",
+                           "hub/hub.json",
+                           "hub/keys/hub-signing.jwk",
+                           "hub/keys/hub-signing.pub.jwk",
+                           "hub/keys/pseudonym.key",
+                           "data/dopa.db",
+                           "data/dbd.db",
+                           "data/doe.db",
+                           "data/rtp.db",
+                           "logs",
+                           "members/jfo/keys/signing.jwk",
+                           "members/jfo/keys/signing.crt",
+                           "hub/keys/hub-signing.crt",
+                           "pki/ca.crl",
+                           "members/dopa/keys/pseudonym.key"}) {
     INFO(file);
     CHECK(fs::exists(dir / file));
   }
@@ -74,10 +94,22 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
       saphan::crypto::read_signing_key_file((dir / "members/dopa/keys/signing.jwk").string());
   REQUIRE(signing);
   CHECK(signing->kid == "dopa-sig-1");
-  auto encryption =
-      saphan::crypto::read_encryption_key_file((dir / "members/jfo/keys/encryption.jwk").string());
-  REQUIRE(encryption);
-  CHECK(encryption->kid == "jfo-enc-1");
+  // No long-lived encryption key: the consumer connector makes a reply key per request.
+  CHECK_FALSE(fs::exists(dir / "members/jfo/keys/encryption.jwk"));
+  // Each member's signing key and the hub's are certified by the demo CA, for that member.
+  auto trust = saphan::pki::trust_store::load(
+      {(dir / "pki/ca.crt").string(), (dir / "pki/ca.crl").string()});
+  REQUIRE(trust);
+  for (const auto& [key, certificate, member] :
+       {std::tuple{"members/dopa/keys/signing.jwk", "members/dopa/keys/signing.crt",
+                   "TH/GOV/DOPA/civil-registry"},
+        std::tuple{"hub/keys/hub-signing.jwk", "hub/keys/hub-signing.crt", "TH/GOV/SAPHAN/hub"}}) {
+    auto signer =
+        saphan::pki::member_signer::load((dir / key).string(), (dir / certificate).string());
+    REQUIRE(signer);
+    CHECK(trust.value()->verify_signer(signer->certificate_der, *saphan::parse_member_id(member),
+                                       saphan::now_utc()));
+  }
 
   auto hub = saphan::hub::load_hub_config((dir / "hub/hub.json").string());
   REQUIRE(hub);
@@ -115,7 +147,8 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   for (const auto& m : *members) {
     auto keys = (*db)->list_keys(m.id);
     REQUIRE(keys);
-    CHECK(keys->size() == 2);
+    REQUIRE(keys->size() == 1);  // its signing key (answers are encrypted to per-request keys)
+    CHECK(keys->front().use == saphan::key_use::signing);
   }
 }
 

@@ -8,12 +8,14 @@
 #include "crypto/jws.hpp"
 #include "crypto/keys.hpp"
 #include "hub/admission.hpp"
+#include "tests/support/signing_ca.hpp"
 
 using namespace saphan;
 
 namespace {
 
-const timestamp now = *parse_rfc3339("2026-11-21T10:00:00Z");
+// Now, to the second: the test CA's certificates are valid from a few minutes ago.
+const timestamp now = std::chrono::floor<std::chrono::seconds>(now_utc());
 constexpr std::chrono::seconds freshness{300};
 
 dataset_entry dopa_person() {
@@ -29,6 +31,7 @@ dataset_entry dopa_person() {
 // A consumer with one registered signing key, a published dataset with its schema, and an
 // active consent: everything an allowed request needs, loaded.
 struct world {
+  test::signing_ca ca;
   crypto::signing_key_pair keys = crypto::generate_signing_key();
   member_record consumer{*parse_member_id("TH/GOV/JFO/legal-aid"),
                          "Justice Fund Office",
@@ -40,6 +43,8 @@ struct world {
   dataset_entry dataset = dopa_person();
   hub::request_schema schema = *hub::compile_request_schema(dataset);
   consent_artefact consent = active_consent();
+  pki::member_signer signer = ca.signer_for(consumer.id, keys, "jfo-sig-1");
+  std::shared_ptr<const pki::trust_store> trust = ca.trust();
 
   consent_artefact active_consent() const {
     consent_terms terms{"1101700230708",
@@ -61,6 +66,7 @@ struct world {
 
   hub::admission_inputs inputs() const {
     hub::admission_inputs in;
+    in.trust = trust.get();
     in.peer = consumer.id;
     in.consumer = &consumer;
     in.consumer_keys = &consumer_keys;
@@ -89,7 +95,7 @@ struct world {
   hub::admission admit(const request_envelope& r, const hub::admission_inputs& in,
                        timestamp at = now) const {
     const auto body = serialize(r);
-    auto signature = crypto::sign_detached(body, keys.secret_key, "jfo-sig-1");
+    auto signature = signer.sign(body);
     REQUIRE(signature);
     return hub::admit_request(r, body, *signature, in, at, freshness);
   }
@@ -115,8 +121,8 @@ TEST_CASE("admission allows a signed, fresh, consented request and names the key
   REQUIRE_FALSE(a.refusal);
   CHECK(a.decision.allowed);
   CHECK(a.decision.granted_fields == std::set<std::string>{"firstNameTh"});
-  CHECK(a.consumer_key.kid == "jfo-sig-1");
-  CHECK(a.consumer_key.key == w.keys.public_key);
+  CHECK(a.consumer_key.member == w.consumer.id);
+  CHECK(a.consumer_key.public_key == std::string(w.keys.public_key.view()));
 }
 
 TEST_CASE("admission refuses, before any decision, who may not ask or did not sign",
@@ -150,14 +156,39 @@ TEST_CASE("admission refuses, before any decision, who may not ask or did not si
   CHECK(refusal_of(w.admit(r, expired)) == errc::bad_signature);
 
   const auto body = serialize(r);
-  auto forged = crypto::sign_detached(body, crypto::generate_signing_key().secret_key, "jfo-sig-1");
+  auto forged = crypto::sign_detached(body, crypto::generate_signing_key().secret_key, "jfo-sig-1",
+                                      {}, {w.signer.certificate_der});
   REQUIRE(forged);
   auto a = hub::admit_request(r, body, *forged, w.inputs(), now, freshness);
   CHECK(refusal_of(a) == errc::bad_signature);
-  auto signed_other = crypto::sign_detached(serialize(r) + " ", w.keys.secret_key, "jfo-sig-1");
+  auto signed_other = w.signer.sign(serialize(r) + " ");
   REQUIRE(signed_other);
   CHECK(refusal_of(hub::admit_request(r, body, *signed_other, w.inputs(), now, freshness)) ==
         errc::bad_signature);
+}
+
+TEST_CASE("admission takes the key from a certificate of the CA it pins, and it must be registered",
+          "[hub][admission]") {
+  world w;
+  const auto r = w.envelope();
+  const auto body = serialize(r);
+  // The registered key, with a certificate of another CA, or none at all.
+  test::signing_ca other;
+  auto foreign = other.signer_for(w.consumer.id, w.keys, "jfo-sig-1");
+  CHECK(refusal_of(hub::admit_request(r, body, *foreign.sign(body), w.inputs(), now, freshness)) ==
+        errc::bad_signature);
+  auto bare = crypto::sign_detached(body, w.keys.secret_key, "jfo-sig-1");
+  REQUIRE(bare);
+  CHECK(refusal_of(hub::admit_request(r, body, *bare, w.inputs(), now, freshness)) ==
+        errc::bad_signature);
+  // A certificate of the right CA for another member.
+  auto police = w.ca.signer(*parse_member_id("TH/GOV/RTP/criminal-records"), "jfo-sig-1");
+  CHECK(refusal_of(hub::admit_request(r, body, *police.sign(body), w.inputs(), now, freshness)) ==
+        errc::certificate_mismatch);
+  // A certified key of the consumer that the directory does not list.
+  auto unregistered = w.ca.signer(w.consumer.id, "jfo-sig-1");
+  CHECK(refusal_of(hub::admit_request(r, body, *unregistered.sign(body), w.inputs(), now,
+                                      freshness)) == errc::bad_signature);
 }
 
 TEST_CASE("admission refuses a request outside the freshness window, on both sides of its edge",

@@ -1,6 +1,8 @@
 // The hub directory: what `saphan admin init` makes, and how the hub and the commands open it.
 #include <catch2/catch.hpp>
 
+#include "tests/support/signing_ca.hpp"
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -60,17 +62,26 @@ TEST_CASE("init makes a hub directory with private keys, once", "[hub][directory
   CHECK(again.error().code == errc::already_exists);
 }
 
-TEST_CASE("the hub's identity holds the keys of its directory", "[hub][directory]") {
+TEST_CASE("the hub's identity holds the keys of its directory and the CA's certificate",
+          "[hub][directory]") {
   temp_dir tmp;
   const hub::hub_directory dir{(tmp.path / "hub").string()};
   REQUIRE(hub::init_hub_directory(dir));
   const auto hub_id = parse_member_id("TH/GOV/SAPHAN/hub").value();
+  // Until the CA has certified the hub's signing key, the hub cannot sign as itself.
+  auto uncertified = hub::load_hub_identity(dir, hub_id);
+  REQUIRE_FALSE(uncertified);
+  CHECK(uncertified.error().detail.find("saphan ca issue --signing-key") != std::string::npos);
+  test::signing_ca ca;
+  const auto key = crypto::read_ed25519_public_key_file(dir.hub_public_key()).value();
+  REQUIRE(pki::issue_signing_certificate(ca.dir(), hub_id, key.key.view(),
+                                         dir.hub_signing_certificate(), 30));
   auto identity = hub::load_hub_identity(dir, hub_id);
   REQUIRE(identity);
   CHECK(identity->id == hub_id);
   CHECK(identity->pseudonym.view() ==
         crypto::read_pseudonym_key_file(dir.pseudonym_key()).value().view());
-  CHECK(identity->signing.keys.public_key ==
+  CHECK(identity->signer.key.keys.public_key ==
         crypto::read_ed25519_public_key_file(dir.hub_public_key()).value().key);
 }
 

@@ -22,6 +22,7 @@
 #include "evidence/writer.hpp"
 #include "hub/exchange.hpp"
 #include "store/store_decorator.hpp"
+#include "tests/support/signing_ca.hpp"
 
 using namespace saphan;
 namespace fs = std::filesystem;
@@ -86,14 +87,18 @@ struct fixture {
   failing_log_store* log_db = nullptr;  // the evidence writer's own connection
   std::unique_ptr<evidence::log_writer> writer;
   hub::hub_config config;
+  test::signing_ca ca;
   crypto::signing_key_pair consumer_keys = crypto::generate_signing_key();
+  pki::member_signer consumer_signer =
+      ca.signer_for(*parse_member_id("TH/GOV/JFO/legal-aid"), consumer_keys, "jfo-sig-1");
   crypto::encryption_key_pair reply_keys = crypto::generate_encryption_key();
   member_id consumer = *parse_member_id("TH/GOV/JFO/legal-aid");
   member_id other = *parse_member_id("TH/GOV/RTP/criminal-records");
   dataset_id dataset = *parse_dataset_id("TH/GOV/DOPA/civil-registry/person@1.0");
   std::string subject = "1101700230708";
   std::string consent = "cns-test-1";
-  timestamp now = *parse_rfc3339("2026-11-21T10:00:00Z");
+  // Now, to the second: the test CA's certificates are valid from a few minutes ago.
+  timestamp now = std::chrono::floor<std::chrono::seconds>(now_utc());
 
   fixture() {
     dir = fs::temp_directory_path() / ("saphan-hub-test-" + crypto::random_id());
@@ -159,8 +164,7 @@ struct fixture {
   }
 
   hub::hub_identity identity() {
-    return {config.member,
-            {crypto::generate_signing_key(), "hub-1"},
+    return {config.member, ca.signer(config.member, "hub-1"),
             crypto::pseudonym_key_from_bytes(std::string(32, 'k')).value()};
   }
 
@@ -181,7 +185,7 @@ struct fixture {
 
   std::pair<std::string, std::string> signed_body(const request_envelope& r) {
     auto body = serialize(r);
-    auto sig = crypto::sign_detached(body, consumer_keys.secret_key, "jfo-sig-1");
+    auto sig = consumer_signer.sign(body);
     REQUIRE(sig);
     return {body, *sig};
   }
@@ -210,7 +214,7 @@ struct fixture {
 TEST_CASE("an allowed request is logged, spends one consent use, and is signed for the provider",
           "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity(), f.ca.anchor());
   auto [body, sig] = f.signed_body(f.envelope("request-0001"));
   auto admitted = run(service.admit(f.peer(f.consumer), body, sig, f.now));
   REQUIRE(admitted);
@@ -230,7 +234,7 @@ TEST_CASE("an allowed request is logged, spends one consent use, and is signed f
 
 TEST_CASE("an exchange waiting for the group commit holds no thread", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity(), f.ca.anchor());
   f.log_db->stall(true);
   boost::asio::io_context io;  // its one thread runs the exchange and must stay free
   auto [body, sig] = f.signed_body(f.envelope("request-0201"));
@@ -268,7 +272,7 @@ TEST_CASE("an exchange waiting for the group commit holds no thread", "[hub][exc
 
 TEST_CASE("the hub fails closed: no evidence, no exchange, no consent use", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity(), f.ca.anchor());
   f.log_db->fail_log = true;
   auto [body, sig] = f.signed_body(f.envelope("request-0002"));
   auto admitted = run(service.admit(f.peer(f.consumer), body, sig, f.now));
@@ -281,7 +285,7 @@ TEST_CASE("the hub fails closed: no evidence, no exchange, no consent use", "[hu
 
 TEST_CASE("a denial the hub cannot log is answered evidence_unavailable", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity(), f.ca.anchor());
   f.log_db->fail_log = true;
   auto r = f.envelope("request-0003");
   r.purpose = "marketing";
@@ -293,7 +297,7 @@ TEST_CASE("a denial the hub cannot log is answered evidence_unavailable", "[hub]
 
 TEST_CASE("refusals before the decision are each logged with their code", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity(), f.ca.anchor());
   auto [body, sig] = f.signed_body(f.envelope("request-0004"));
 
   auto mismatch = run(service.admit(f.peer(f.other), body, sig, f.now));
@@ -334,14 +338,14 @@ TEST_CASE("refusals before the decision are each logged with their code", "[hub]
 
 TEST_CASE("the freshness window is inclusive at its edges", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity(), f.ca.anchor());
   auto [body, sig] = f.signed_body(f.envelope("request-0005"));
   CHECK(run(service.admit(f.peer(f.consumer), body, sig, f.now + f.config.freshness)));
 }
 
 TEST_CASE("the evidence never holds the citizen id, only its keyed pseudonym", "[hub][exchange]") {
   fixture f;
-  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity());
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity(), f.ca.anchor());
   auto [body, sig] = f.signed_body(f.envelope("request-0006"));
   REQUIRE(run(service.admit(f.peer(f.consumer), body, sig, f.now)));
   auto rows = f.db->read_log(0, 10);

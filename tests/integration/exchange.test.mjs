@@ -20,6 +20,8 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'saphan-e2e-'));
 const demo = path.join(work, 'demo');
 
 const JFO = 'TH/GOV/JFO/legal-aid';
+const DOPA = 'TH/GOV/DOPA/civil-registry';
+const HUB = 'TH/GOV/SAPHAN/hub';
 const RTP = 'TH/GOV/RTP/criminal-records';
 const PERSON = 'TH/GOV/DOPA/civil-registry/person@1.0';
 const HOUSE = 'TH/GOV/DOPA/civil-registry/house-registration@1.0';
@@ -140,15 +142,27 @@ const b64url = (buf) => Buffer.from(buf).toString('base64url');
 const jose = await import(path.join(source, 'tests', 'interop', 'node_modules', 'jose', 'dist', 'webapi', 'index.js'));
 
 // Verifies a detached JWS (RFC 7515 appendix F) over `payload` with a public JWK, using jose.
-async function joseVerifyDetached(jws, payload, jwk) {
+
+// The certificate in a JWS's x5c, checked as any verifier must before using its key: it chains to
+// the CA this test pins, and its one member URI names the member expected. Returns the key (jose's
+// own X.509 import).
+async function certifiedKey(jws, member) {
+  const header = JSON.parse(Buffer.from(jws.split('.')[0], 'base64url').toString('utf8'));
+  assert.ok(Array.isArray(header.x5c) && header.x5c.length === 1, 'x5c carries the signer certificate');
+  const certificate = new crypto.X509Certificate(Buffer.from(header.x5c[0], 'base64'));
+  const ca = new crypto.X509Certificate(fs.readFileSync(pki('ca.crt')));
+  assert.ok(certificate.verify(ca.publicKey), 'the signer certificate chains to the pinned CA');
+  assert.match(certificate.subjectAltName, new RegExp(`URI:urn:saphan:member:${member}(,|$)`));
+  return jose.importX509(certificate.toString(), 'EdDSA');
+}
+
+async function joseVerifyBy(jws, payload, member) {
   const [protectedHeader, middle, signature] = jws.split('.');
   assert.equal(middle, '', 'a detached JWS has an empty payload part');
-  const key = await jose.importJWK(jwk, 'EdDSA');
+  const key = await certifiedKey(jws, member);
   return jose.flattenedVerify({ protected: protectedHeader, payload: b64url(payload), signature }, key,
                               { algorithms: ['EdDSA'] });
 }
-
-const publicPart = ({ d, ...pub }) => pub;
 
 function readJwk(file) { return JSON.parse(fs.readFileSync(file, 'utf8')); }
 
@@ -156,8 +170,10 @@ function readJwk(file) { return JSON.parse(fs.readFileSync(file, 'utf8')); }
 function signedEnvelope(overrides = {}) {
   const keys = path.join(demo, 'members', 'jfo', 'keys');
   const signing = readJwk(path.join(keys, 'signing.jwk'));
-  const encryption = readJwk(path.join(keys, 'encryption.jwk'));
-  const { d, ...replyKey } = encryption;
+  // A reply key for this request alone, as the consumer connector makes one.
+  const reply = crypto.generateKeyPairSync('x25519');
+  const replyKey = { ...reply.publicKey.export({ format: 'jwk' }), kid: 'reply-e2e' };
+  const certificate = new crypto.X509Certificate(fs.readFileSync(path.join(keys, 'signing.crt')));
   const envelope = {
     requestId: crypto.randomBytes(12).toString('base64url'),
     issuedAt: new Date().toISOString(),
@@ -166,10 +182,11 @@ function signedEnvelope(overrides = {}) {
     ...overrides,
   };
   const body = JSON.stringify(envelope);
-  const header = b64url(JSON.stringify({ alg: 'EdDSA', kid: signing.kid }));
+  const header = b64url(JSON.stringify({ alg: 'EdDSA', kid: signing.kid,
+                                         x5c: [certificate.raw.toString('base64')] }));
   const key = crypto.createPrivateKey({ key: signing, format: 'jwk' });
   const sig = crypto.sign(null, Buffer.from(`${header}.${b64url(body)}`), key);
-  return { body, signature: `${header}..${b64url(sig)}`, envelope };
+  return { body, signature: `${header}..${b64url(sig)}`, envelope, replySecret: reply.privateKey };
 }
 
 // ---------------------------------------------------------------- fixtures
@@ -562,34 +579,34 @@ test('a client that sends its request too slowly is cut off, and the hub keeps s
 // ---------------------------------------------------------------- an independent JOSE check
 
 test('jose verifies the signatures of a captured exchange and opens its answer with the consumer key', async () => {
-  const { body, signature } = signedEnvelope({ consentId, fields: ['firstNameTh', 'birthDate'] });
+  const { body, signature, replySecret } = signedEnvelope({ consentId, fields: ['firstNameTh', 'birthDate'] });
   const res = await hubCall({ body, signature });
   assert.equal(res.status, 200, res.text);
-  // The hub's signature over its answer.
-  const hubKey = readJwk(path.join(demo, 'hub', 'keys', 'hub-signing.pub.jwk'));
-  const hubSigned = await joseVerifyDetached(res.headers['x-saphan-signature'], Buffer.from(res.text), hubKey);
+  // The hub's signature over its answer, with the key of the hub's own certificate (x5c).
+  const hubSigned = await joseVerifyBy(res.headers['x-saphan-signature'], Buffer.from(res.text), HUB);
   assert.equal(hubSigned.protectedHeader.alg, 'EdDSA');
-  // The provider's signature over the answer it made, with DOPA's key from its own key file.
-  const dopaKey = publicPart(readJwk(path.join(demo, 'members', 'dopa', 'keys', 'signing.jwk')));
+  // The provider's signature over the answer it made, with DOPA's key from DOPA's certificate:
+  // the hub forwards no key, and a certificate naming the hub would not do.
   const answer = res.json;
-  await joseVerifyDetached(answer.providerSignature, Buffer.from(answer.providerBody), dopaKey);
-  await assert.rejects(joseVerifyDetached(answer.providerSignature, Buffer.from(answer.providerBody + ' '), dopaKey));
-  // The ciphertext opens with the JFO's encryption key, and only the granted fields are inside.
+  assert.equal(answer.providerKey, undefined);
+  await joseVerifyBy(answer.providerSignature, Buffer.from(answer.providerBody), DOPA);
+  await assert.rejects(joseVerifyBy(answer.providerSignature, Buffer.from(answer.providerBody + ' '), DOPA));
+  await assert.rejects(joseVerifyBy(answer.providerSignature, Buffer.from(answer.providerBody), HUB));
+  // The ciphertext opens with this request's reply key, and only the granted fields are inside.
   const provided = JSON.parse(answer.providerBody);
-  const jfoKey = await jose.importJWK(readJwk(path.join(demo, 'members', 'jfo', 'keys', 'encryption.jwk')), 'ECDH-ES');
-  const opened = await jose.compactDecrypt(provided.ciphertext, jfoKey);
+  const opened = await jose.compactDecrypt(provided.ciphertext, replySecret);
   assert.equal(opened.protectedHeader.alg, 'ECDH-ES');
   assert.equal(opened.protectedHeader.enc, 'A256GCM');
   const record = JSON.parse(new TextDecoder().decode(opened.plaintext));
   const stored = JSON.parse(sqlite('dopa.db', `select record from person where citizen_id='${subjects[0]}'`));
   assert.deepEqual(record.record ?? record, { firstNameTh: stored.firstNameTh, birthDate: stored.birthDate });
-  // Another key (DBD's) cannot open it.
-  const other = await jose.importJWK(readJwk(path.join(demo, 'members', 'dbd', 'keys', 'encryption.jwk')), 'ECDH-ES');
+  // Any other key cannot open it.
+  const other = crypto.generateKeyPairSync('x25519').privateKey;
   await assert.rejects(jose.compactDecrypt(provided.ciphertext, other));
   // A refusal is signed by the hub too.
   const replay = await hubCall({ body, signature });
   assert.equal(replay.json?.code, 'replay');
-  await joseVerifyDetached(replay.headers['x-saphan-signature'], Buffer.from(replay.text), hubKey);
+  await joseVerifyBy(replay.headers['x-saphan-signature'], Buffer.from(replay.text), HUB);
 });
 
 test('outcome entries carry the provider round trip and the total time', async () => {
@@ -727,8 +744,7 @@ test('over its limit of exchanges in flight the hub sheds with 503 and Retry-Aft
     assert.ok(shed, 'a third exchange is shed while two are in flight');
     assert.equal(shed.json.code, 'overloaded', shed.text);
     assert.equal(shed.retryAfter, '1');
-    const hubKey = readJwk(path.join(demo, 'hub', 'keys', 'hub-signing.pub.jwk'));
-    await joseVerifyDetached(shed.signature, Buffer.from(shed.text), hubKey);
+    await joseVerifyBy(shed.signature, Buffer.from(shed.text), HUB);
     for (const res of await Promise.all(slow)) assert.equal(res.json?.code, 'provider_timeout', res.text);
     assert.match(trail(), /rejected.*overloaded/);
     // Once the slow ones are done the hub takes exchanges again.

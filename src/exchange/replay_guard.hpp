@@ -1,20 +1,20 @@
-// In-memory guards the hub consults on every exchange. Both are bounded and thread-safe.
+// The protocol's replay rule: a request id is spent once. The hub keeps one guard for every
+// consumer's requests, and each provider connector keeps its own for what the hub forwards, so a
+// hub cannot replay an old forwarded request to a provider either. Bounded and thread-safe.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "core/digest_set.hpp"
 #include "core/time.hpp"
 #include "crypto/hash.hpp"
 
-namespace saphan::hub {
+namespace saphan {
 
 // Remembers request ids for as long as a request with that id could still pass the freshness
 // check (issued_at within +-window of now). Older ids can be forgotten safely: their requests
@@ -52,17 +52,4 @@ class replay_guard {
   std::map<std::int64_t, std::vector<std::uint64_t>> by_expiry_second_;
 };
 
-// Sliding-window request counts per key (consumer + dataset). Keeps at most `cap` timestamps
-// per key: the decision only needs to know whether the limit is reached.
-class rate_counter {
- public:
-  // Requests for `key` within (now - window, now].
-  std::uint32_t recent(const std::string& key, std::chrono::seconds window, timestamp now);
-  void record(const std::string& key, timestamp now, std::size_t cap);
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<std::string, std::deque<timestamp>> hits_;
-};
-
-}  // namespace saphan::hub
+}  // namespace saphan

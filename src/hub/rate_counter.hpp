@@ -1,0 +1,30 @@
+// The hub's rate counts: in memory, bounded and thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/time.hpp"
+
+namespace saphan::hub {
+
+// Sliding-window request counts per key (consumer + dataset). Keeps at most `cap` timestamps
+// per key: the decision only needs to know whether the limit is reached.
+class rate_counter {
+ public:
+  // Requests for `key` within (now - window, now].
+  std::uint32_t recent(const std::string& key, std::chrono::seconds window, timestamp now);
+  void record(const std::string& key, timestamp now, std::size_t cap);
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::deque<timestamp>> hits_;
+};
+
+}  // namespace saphan::hub
