@@ -12,6 +12,7 @@
 #include "crypto/keys.hpp"
 #include "hub/directory.hpp"
 #include "hub/registry_files.hpp"
+#include "pki/pki.hpp"
 
 namespace saphan::cli {
 namespace {
@@ -26,9 +27,16 @@ Commands:
   update-member  --dir HUB --file MEMBER.json       change a registered member (name, groups, ...)
   publish        --dir HUB --file DATASET.json [--schemas DIR]
                                                     publish a dataset (schema, metadata, policy)
-  add-key        --dir HUB --member ID --use signing|encryption --file PUBLIC.jwk
-                                                    register a member's public key (JWK, with kid)
-  revoke-key     --dir HUB --member ID --kid KID    revoke a member's key from now on
+  add-key        --dir HUB --member ID --use signing|tls --file FILE
+                 [--not-before TIME] [--not-after TIME]
+                                                    register a member's signing key (JWK, with
+                                                    kid) or TLS certificate (PEM), valid between
+                                                    the times (RFC 3339; a certificate's own
+                                                    validity when not given)
+  revoke-key     --dir HUB --member ID --kid KID    revoke a member's key from now on (a TLS
+                                                    certificate's kid is its SHA-256)
+  suspend-member --dir HUB --member ID              refuse the member at every endpoint
+  resume-member  --dir HUB --member ID              end a suspension
   set-policy     --dir HUB --dataset ID --file POLICY.json
                                                     replace a dataset's access policy
   apply          --dir HUB --config DIR [--schemas DIR]
@@ -112,7 +120,7 @@ result<std::pair<std::string, std::string>> read_public_jwk(const std::string& p
       return make_error(jwk.error().code, path + ": " + jwk.error().detail);
     return std::pair{crypto::to_base64url(jwk->key), jwk->kid};
   }
-  return make_error(errc::invalid_argument, "--use: signing or encryption");
+  return make_error(errc::invalid_argument, "--use: signing, encryption or tls");
 }
 
 // --member and --dataset, required and parsed.
@@ -124,6 +132,33 @@ result<dataset_id> dataset_option(const parsed_args& args) {
   return parse_required(args, "dataset", parse_dataset_id);
 }
 
+// --<name> as an RFC 3339 time, or `fallback` when absent.
+result<timestamp> time_option(const parsed_args& args, const std::string& name,
+                              timestamp fallback) {
+  auto text = args.value(name);
+  if (!text)
+    return fallback;
+  auto t = parse_rfc3339(*text);
+  if (!t)
+    return make_error(errc::invalid_argument, "--" + name + ": " + t.error().detail);
+  return *t;
+}
+
+// A TLS certificate file: registered by its SHA-256 fingerprint, which is what the hub looks a
+// client up by; it must name the member it is registered for.
+result<member_key> tls_key_of(const std::string& path, const member_id& member) {
+  auto pem = SAPHAN_TRY(read_file(path, pki::max_pem_bytes));
+  auto info = pki::inspect_certificate_pem(pem);
+  if (!info)
+    return make_error(info.error().code, path + ": " + info.error().detail);
+  if (info->member != member) {
+    return make_error(errc::invalid_argument,
+                      path + ": the certificate names " + to_string(info->member));
+  }
+  return member_key{member,           info->fingerprint, key_use::tls, pem,
+                    info->not_before, info->not_after,   false};
+}
+
 result<void> cmd_add_key(const parsed_args& args) {
   auto member = SAPHAN_TRY(member_option(args));
   auto use_text = SAPHAN_TRY(args.required("use"));
@@ -131,15 +166,50 @@ result<void> cmd_add_key(const parsed_args& args) {
   if (!use)
     return make_error(errc::invalid_argument, "--use: " + use.error().detail);
   auto file = SAPHAN_TRY(args.required("file"));
-  auto key = SAPHAN_TRY(read_public_jwk(file, *use));
-  if (key.second.empty())
-    return make_error(errc::invalid_argument, file + ": the JWK needs a kid");
+  member_key record;
+  if (*use == key_use::tls) {
+    record = SAPHAN_TRY(tls_key_of(file, member));
+  } else {
+    auto key = SAPHAN_TRY(read_public_jwk(file, *use));
+    if (key.second.empty())
+      return make_error(errc::invalid_argument, file + ": the JWK needs a kid");
+    record = member_key{member, key.second, *use, key.first, now_utc(), timestamp{}, false};
+  }
+  record.not_before = SAPHAN_TRY(time_option(args, "not-before", record.not_before));
+  record.not_after = SAPHAN_TRY(time_option(args, "not-after", record.not_after));
+  if (record.not_after != timestamp{} && record.not_after <= record.not_before)
+    return make_error(errc::invalid_argument, "--not-after: must be later than --not-before");
   auto db = SAPHAN_TRY(open_admin_store(args));
-  member_key record{member, key.second, *use, key.first, now_utc(), timestamp{}, false};
   SAPHAN_TRY_VOID(db->add_key(record));
-  std::printf("registered %s key %s of %s\n", use_text.c_str(), key.second.c_str(),
-              to_string(member).c_str());
+  std::printf(
+      "registered %s key %s of %s, valid %s to %s\n", use_text.c_str(), record.key_id.c_str(),
+      to_string(member).c_str(), format_rfc3339(record.not_before).c_str(),
+      record.not_after == timestamp{} ? "(no end)" : format_rfc3339(record.not_after).c_str());
   return ok();
+}
+
+// suspend-member / resume-member: the member's record with another status, logged as
+// member.suspended / member.resumed.
+result<void> set_member_status(const parsed_args& args, member_status status) {
+  auto member = SAPHAN_TRY(member_option(args));
+  auto db = SAPHAN_TRY(open_admin_store(args));
+  auto record = SAPHAN_TRY(db->find_member(member));
+  if (record.status == status) {
+    return make_error(errc::conflict,
+                      to_string(member) + " is already " + std::string(to_string(status)));
+  }
+  record.status = status;
+  SAPHAN_TRY_VOID(db->update_member(record));
+  std::printf("%s is %s\n", to_string(member).c_str(), std::string(to_string(status)).c_str());
+  return ok();
+}
+
+result<void> cmd_suspend_member(const parsed_args& args) {
+  return set_member_status(args, member_status::suspended);
+}
+
+result<void> cmd_resume_member(const parsed_args& args) {
+  return set_member_status(args, member_status::active);
 }
 
 result<void> cmd_revoke_key(const parsed_args& args) {
@@ -259,14 +329,28 @@ const std::map<std::string, command_spec>& admin_commands() {
         "id and version is published once.\n"}},
       {"add-key",
        {cmd_add_key,
-        {"dir", "member", "use", "file"},
-        "--dir HUB --member ID --use signing|encryption --file PUBLIC.jwk\n\nRegisters a member's "
-        "public key; the JWK must carry a kid.\n"}},
+        {"dir", "member", "use", "file", "not-before", "not-after"},
+        "--dir HUB --member ID --use signing|tls --file FILE [--not-before TIME]\n"
+        "                      [--not-after TIME]\n\nRegisters a member's signing key (a public "
+        "JWK with a kid, certified by the CA:\nsaphan ca issue --signing-key) or TLS certificate "
+        "(PEM, registered by its SHA-256,\nwhich is the only kind of client certificate the hub "
+        "accepts for the member). The key\nis valid from --not-before (default now; a "
+        "certificate's own notBefore) to --not-after\n(default none; a certificate's own "
+        "notAfter), RFC 3339 times; outside that window it is\nrefused.\n"}},
       {"revoke-key",
        {cmd_revoke_key,
         {"dir", "member", "kid"},
         "--dir HUB --member ID --kid KID\n\nRevokes a member's key: signatures made with it are "
         "refused from now on.\n"}},
+      {"suspend-member",
+       {cmd_suspend_member,
+        {"dir", "member"},
+        "--dir HUB --member ID\n\nSuspends a member: the hub refuses it at every endpoint "
+        "(member_suspended), and says\nso in the evidence log, until resume-member.\n"}},
+      {"resume-member",
+       {cmd_resume_member,
+        {"dir", "member"},
+        "--dir HUB --member ID\n\nEnds a member's suspension.\n"}},
       {"set-policy",
        {cmd_set_policy,
         {"dir", "dataset", "file"},

@@ -67,7 +67,12 @@ result<void> connector_service::state::load_consumer(const pki::tls_files& files
   client_tls = *tls;
   net::http_limits limits;
   limits.max_body_bytes = max_hub_answer_bytes;
-  hub_client = std::make_unique<net::http_client>(io.get_executor(), client_tls, limits);
+  // Only the hub's certificate, and not a revoked one, is accepted on this connection.
+  config.hub->member = config.hub_member;
+  hub_client = std::make_unique<net::http_client>(
+      io.get_executor(), client_tls, limits, 64, [anchor = trust](SSL* connection) {
+        return pki::refuse_revoked_peer(connection, *anchor->current());
+      });
   return ok();
 }
 

@@ -57,6 +57,7 @@ namespace saphan {
   X(unauthenticated, 401, "Client certificate missing or not recognised")                  \
   X(certificate_mismatch, 403, "Client certificate does not belong to the claimed member") \
   X(certificate_revoked, 403, "Certificate revoked")                                       \
+  X(member_suspended, 403, "Member suspended")                                             \
   X(bad_signature, 401, "Signature invalid")                                               \
   X(bad_encryption, 400, "Encrypted payload cannot be opened")                             \
   X(replay, 409, "Request id already used")                                                \

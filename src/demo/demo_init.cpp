@@ -158,6 +158,16 @@ result<member_key> make_member_keys(const fs::path& root, const member_id& membe
       timestamp{}, false};
 }
 
+// A member's TLS certificate as the directory registers it (by fingerprint, as `saphan admin
+// add-key --use tls` does): the hub accepts only registered client certificates.
+result<member_key> registered_tls_certificate(const fs::path& root, const member_id& member) {
+  const auto path = (root / "pki" / (member_slug(member) + ".crt")).string();
+  auto pem = SAPHAN_TRY(read_file(path, pki::max_pem_bytes));
+  auto info = SAPHAN_TRY(pki::inspect_certificate_pem(pem));
+  return member_key{member,          info.fingerprint, key_use::tls, pem,
+                    info.not_before, info.not_after,   false};
+}
+
 // The hub directory, made as `saphan admin init` makes it (store, hub and log keys, pseudonym
 // secret), opened so that registering the demo agencies is evidence too, like every registry
 // change.
@@ -277,6 +287,7 @@ result<void> build_demo(const fs::path& root, const demo_options& options,
     auto made = SAPHAN_TRY(make_member_keys(root, m.id, now));
     progress("  members/" + member_slug(m.id) + "/keys  " + made.key_id + " (signing.crt)");
     keys.push_back(std::move(made));
+    keys.push_back(SAPHAN_TRY(registered_tls_certificate(root, m.id)));
   }
 
   progress("hub directory (store, keys, members, datasets, policies)");

@@ -14,6 +14,7 @@ constexpr std::size_t max_name_bytes = 512;
 constexpr std::size_t max_groups = 64;
 
 constexpr std::array<std::string_view, 3> key_use_names = {"signing", "encryption", "tls"};
+constexpr std::array<std::string_view, 2> status_names = {"active", "suspended"};
 
 result<std::vector<std::string>> parse_groups(const json_object& obj) {
   auto groups = SAPHAN_TRY(obj.optional_strings("groups"));
@@ -55,6 +56,16 @@ result<key_use> parse_key_use(std::string_view text) {
   return make_error(errc::invalid_argument, "use: must be one of signing, encryption, tls");
 }
 
+std::string_view to_string(member_status status) noexcept {
+  return name_of(status_names, status, "suspended");
+}
+
+result<member_status> parse_member_status(std::string_view text) {
+  if (auto status = value_named<member_status>(status_names, text))
+    return *status;
+  return make_error(errc::invalid_argument, "status: must be active or suspended");
+}
+
 result<member_record> member_from_json(const rapidjson::Value& value) {
   auto obj = SAPHAN_TRY(json_object::of(value, "", errc::invalid_argument));
   member_record member;
@@ -84,6 +95,12 @@ result<member_record> member_from_json(const rapidjson::Value& value) {
                       "must be one of open, internal, confidential, secret, top_secret");
     member.clearance = *level;
   }
+  if (auto status = SAPHAN_TRY(obj.optional_string("status"))) {
+    auto parsed = parse_member_status(*status);
+    if (!parsed)
+      return obj.fail("status", "must be active or suspended");
+    member.status = *parsed;
+  }
   return member;
 }
 
@@ -98,6 +115,9 @@ void member_to_json(const member_record& member, rapidjson::Value& out,
   out.AddMember("groups", groups, alloc);
   out.AddMember("clearance", rapidjson::Value(std::string(to_string(member.clearance)), alloc),
                 alloc);
+  // Written only when it says something: an active member's stored form stays as it was.
+  if (member.status != member_status::active)
+    out.AddMember("status", rapidjson::Value(std::string(to_string(member.status)), alloc), alloc);
 }
 
 }  // namespace saphan

@@ -89,8 +89,13 @@ class audited_store final : public store_decorator {
                   [&] { return member_event("member.added", m, actor_, now_utc()); });
   }
   result<void> update_member(const member_record& m) override {
+    // A change of status is its own kind of event: suspensions are what an auditor looks for.
+    auto before = inner().find_member(m.id);
+    std::string_view kind = "member.updated";
+    if (before && before->status != m.status)
+      kind = m.status == member_status::suspended ? "member.suspended" : "member.resumed";
     return logged([&](store& s) { return s.update_member(m); },
-                  [&] { return member_event("member.updated", m, actor_, now_utc()); });
+                  [&] { return member_event(kind, m, actor_, now_utc()); });
   }
   result<void> add_key(const member_key& k) override {
     return logged([&](store& s) { return s.add_key(k); },
@@ -161,7 +166,8 @@ log_append member_event(std::string_view kind, const member_record& m, std::stri
   b.text("member", to_string(m.id))
       .text("name", m.name)
       .list("groups", m.groups)
-      .text("clearance", to_string(m.clearance));
+      .text("clearance", to_string(m.clearance))
+      .text("status", to_string(m.status));
   b.terms().provider = to_string(m.id);
   return b.finish();
 }

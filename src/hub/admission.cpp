@@ -8,16 +8,6 @@
 namespace saphan::hub {
 namespace {
 
-bool key_valid_at(const member_key& key, timestamp now) {
-  if (key.revoked)
-    return false;
-  if (key.not_before != timestamp{} && now < key.not_before)
-    return false;
-  if (key.not_after != timestamp{} && now >= key.not_after)
-    return false;
-  return true;
-}
-
 // Everything decided before the policy: who is asking (the TLS certificate must name the member
 // the envelope claims to be), its registration, freshness, the signature (the key of its x5c
 // certificate, registered under the JWS kid), then replay (only signed requests may spend a
@@ -33,6 +23,8 @@ result<pki::certified_key> authenticate(const request_envelope& request, std::st
   }
   if (in.consumer == nullptr)
     return make_error(errc::unknown_member, to_string(request.consumer) + " is not registered");
+  if (in.peer_refusal)
+    return *in.peer_refusal;
   // Freshness before the signature: a stale request is stale whoever signed it, and its signing
   // time may lie before the certificates in use now.
   auto skew = request.issued_at > now ? request.issued_at - now : now - request.issued_at;
@@ -125,6 +117,16 @@ admission admit_request(const request_envelope& request, std::string_view body,
   out.consumer_key = std::move(*key);
   out.decision = decide_for(request, inputs, now);
   return out;
+}
+
+bool key_valid_at(const member_key& key, timestamp now) {
+  if (key.revoked)
+    return false;
+  if (key.not_before != timestamp{} && now < key.not_before)
+    return false;
+  if (key.not_after != timestamp{} && now >= key.not_after)
+    return false;
+  return true;
 }
 
 result<crypto::ed25519_public_jwk> find_signing_key(const std::vector<member_key>& keys,

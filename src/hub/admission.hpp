@@ -40,7 +40,9 @@ struct admission_inputs {
   const pki::trust_store* trust = nullptr;  // the CA the hub pins, with its CRL
   std::optional<member_id> peer;            // the member the TLS client certificate names
   std::string peer_error;                   // why there is none
-  const member_record* consumer = nullptr;  // the envelope's consumer, if registered
+  // What the hub's check of the TLS peer refused (exchange_service::check_peer), if anything.
+  std::optional<error> peer_refusal;
+  const member_record* consumer = nullptr;                 // the envelope's consumer, if registered
   const std::vector<member_key>* consumer_keys = nullptr;  // its registered keys
   const dataset_entry* dataset = nullptr;                  // the dataset asked for, if published
   const request_schema* schema = nullptr;                  // of `dataset`
@@ -68,6 +70,9 @@ struct admission {
 admission admit_request(const request_envelope& request, std::string_view body,
                         std::string_view signature, const admission_inputs& inputs, timestamp now,
                         std::chrono::seconds freshness);
+
+// Not revoked in the directory, and `now` within its validity (an empty bound is open).
+bool key_valid_at(const member_key& key, timestamp now);
 
 // The member's signing key named `kid`, valid at `now` (not revoked, inside its validity).
 // Errors: bad_signature (no such key), internal (a stored key that does not parse).

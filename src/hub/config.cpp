@@ -92,6 +92,8 @@ result<hub_config> load_hub_config(const std::string& path) {
       auto ep = net::parse_endpoint(p->value.GetString());
       if (!ep)
         return root.fail("providers", name + ": " + ep.error().detail);
+      // The provider's TLS certificate must name the member whose datasets go there.
+      ep->member = *id;
       config.providers[*id] = *ep;
     }
   }

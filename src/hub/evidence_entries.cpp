@@ -49,17 +49,18 @@ class entry_writer {
 }  // namespace
 
 log_append rejection_entry(const rejection_facts& f) {
+  const std::string_view kind = f.endpoint.empty() ? "exchange.rejected" : "access.refused";
   entry_writer w;
-  w.text("kind", "exchange.rejected")
-      .text("receivedAt", format_rfc3339(f.received_at))
-      .text("peer", f.peer)
-      .text("requestId", f.request_id)
+  w.text("kind", kind).text("receivedAt", format_rfc3339(f.received_at)).text("peer", f.peer);
+  if (!f.endpoint.empty())
+    w.text("endpoint", f.endpoint.substr(0, 128));
+  w.text("requestId", f.request_id)
       .text("requestHash", f.request_hash)
       .text("reason", to_string(f.reason.code))
       .text("detail", f.reason.detail.substr(0, 200));
   log_terms terms;
   terms.at = f.received_at;
-  terms.kind = "exchange.rejected";
+  terms.kind = std::string(kind);
   terms.request_id = f.request_id.substr(0, 128);
   terms.consumer = f.peer.substr(0, 128);
   terms.status = to_string(f.reason.code);

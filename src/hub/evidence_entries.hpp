@@ -24,6 +24,9 @@ struct rejection_facts {
   std::string request_id;  // when it could be read
   std::string request_hash;
   error reason;
+  // Empty for an exchange (kind exchange.rejected); otherwise the path of the endpoint a caller
+  // was refused at before anything was read (kind access.refused).
+  std::string endpoint;
 };
 
 struct decision_facts {

@@ -70,9 +70,36 @@ result<std::size_t> exchange_service::remember_recent_requests(timestamp now) {
 }
 
 log_append exchange_service::rejection_record(const net::peer_info& peer, std::string_view body,
-                                              const error& reason, timestamp now) const {
+                                              const error& reason, timestamp now,
+                                              std::string_view endpoint) const {
   return rejection_entry({now, peer.member ? to_string(*peer.member) : peer.address, "",
-                          crypto::sha256(body).to_hex(), reason});
+                          crypto::sha256(body).to_hex(), reason, std::string(endpoint)});
+}
+
+result<member_record> exchange_service::check_peer(const net::peer_info& peer, timestamp now) {
+  if (!peer.member)
+    return make_error(errc::unauthenticated, peer.member_error);
+  const auto name = to_string(*peer.member);
+  if (trust_->current()->revoked_serial(peer.certificate_serial)) {
+    return make_error(errc::certificate_revoked, "the TLS certificate " + peer.certificate_serial +
+                                                     " of " + name + " is revoked");
+  }
+  auto member = db_.find_member(*peer.member);
+  if (!member)
+    return make_error(errc::unknown_member, name + " is not registered");
+  if (member->status == member_status::suspended)
+    return make_error(errc::member_suspended, name + " is suspended");
+  auto keys = SAPHAN_TRY(db_.list_keys(*peer.member));
+  const bool registered = std::any_of(keys.begin(), keys.end(), [&](const member_key& k) {
+    return k.use == key_use::tls && k.key_id == peer.certificate_fingerprint &&
+           key_valid_at(k, now);
+  });
+  if (!registered) {
+    return make_error(errc::unauthenticated, "the TLS certificate " +
+                                                 peer.certificate_fingerprint.substr(0, 16) +
+                                                 "... is not one registered for " + name);
+  }
+  return member;
 }
 
 exchange_service::step<error> exchange_service::reject(const net::peer_info& peer,
@@ -95,6 +122,10 @@ result<exchange_service::loaded_inputs> exchange_service::load_inputs(
   in.trust = trust_->current();
   in.peer = peer.member;
   in.peer_error = peer.member_error;
+  if (peer.member && *peer.member == request.consumer) {
+    if (auto checked = check_peer(peer, now); !checked && checked.code() != errc::unknown_member)
+      in.peer_refusal = std::move(checked).error();
+  }
   if (auto consumer = db_.find_member(request.consumer))
     in.consumer = std::move(*consumer);
   if (in.consumer) {
@@ -126,6 +157,7 @@ admission_inputs exchange_service::loaded_inputs::view() const {
   v.trust = trust.get();
   v.peer = peer;
   v.peer_error = peer_error;
+  v.peer_refusal = peer_refusal;
   v.consumer = consumer ? &*consumer : nullptr;
   v.consumer_keys = &consumer_keys;
   v.dataset = dataset ? &*dataset : nullptr;

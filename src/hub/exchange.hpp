@@ -86,9 +86,18 @@ class exchange_service {
   // The provider could not be reached or timed out: log it, and return the error to answer.
   step<error> record_failure(const admitted_request& admitted, const error& failure, timestamp now);
 
-  // The evidence entry of a request refused before it was read (e.g. shed under overload).
+  // The evidence entry of a request refused before it was read (e.g. shed under overload); with
+  // an `endpoint` other than the exchange's, an access.refused entry naming it.
   log_append rejection_record(const net::peer_info& peer, std::string_view body,
-                              const error& reason, timestamp now) const;
+                              const error& reason, timestamp now,
+                              std::string_view endpoint = {}) const;
+
+  // Who is at the other end of a TLS connection, as the hub accepts it at every endpoint but
+  // health: a registered member that is active, presenting a TLS certificate registered for it
+  // in the directory (by fingerprint, valid now) that the CA's CRL does not list.
+  // Errors: unauthenticated (no member certificate, or one not registered), unknown_member,
+  // member_suspended, certificate_revoked, storage_failure.
+  result<member_record> check_peer(const net::peer_info& peer, timestamp now);
 
   // The hub's detached JWS over `body` (refusals are signed like answers, so a consumer can
   // prove what the hub told it).
@@ -108,6 +117,7 @@ class exchange_service {
     std::shared_ptr<const pki::trust_store> trust;
     std::optional<member_id> peer;
     std::string peer_error;
+    std::optional<error> peer_refusal;
     std::optional<member_record> consumer;
     std::vector<member_key> consumer_keys;
     std::optional<dataset_entry> dataset;

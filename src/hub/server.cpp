@@ -26,7 +26,8 @@ hub_server::hub_server(const hub_config& config, store& db, evidence::log_writer
                        std::shared_ptr<pki::trust_anchor> trust)
     : config_(config),
       db_(db),
-      service_(db, log, config, std::move(identity), std::move(trust)),
+      service_(db, log, config, std::move(identity), trust),
+      trust_(std::move(trust)),
       log_(log),
       log_identity_(std::move(log_identity)),
       workers_(static_cast<std::size_t>(config.worker_threads)) {}
@@ -127,14 +128,14 @@ void hub_server::count(errc code, bool ok) {
 // not part of it. A known path asked with another method is 405, an unknown one 404.
 const std::array<hub_server::route, 8>& hub_server::routes() {
   static const std::array<route, 8> table{{
-      {exchange_path, route::post, &hub_server::exchange},
-      {"/healthz", route::get, &hub_server::healthz},
-      {"/readyz", route::get, &hub_server::ready},
-      {"/metrics", route::get, &hub_server::metrics},
-      {"/v1/catalog", route::get, &hub_server::catalog},
-      {"/v1/catalog/", route::get, &hub_server::catalog},
-      {log_path_prefix, route::get | route::post, &hub_server::log_api},
-      {citizen_path_prefix, route::get | route::post, &hub_server::log_api},
+      {exchange_path, route::post, access::exchange, &hub_server::exchange},
+      {"/healthz", route::get, access::anyone, &hub_server::healthz},
+      {"/readyz", route::get, access::anyone, &hub_server::ready},
+      {"/metrics", route::get, access::member, &hub_server::metrics},
+      {"/v1/catalog", route::get, access::member, &hub_server::catalog},
+      {"/v1/catalog/", route::get, access::member, &hub_server::catalog},
+      {log_path_prefix, route::get | route::post, access::member, &hub_server::log_api},
+      {citizen_path_prefix, route::get | route::post, access::member, &hub_server::log_api},
   }};
   return table;
 }
@@ -164,7 +165,24 @@ hub_server::awaitable_response hub_server::handle(net::http_request& request,
         request.version(), request.keep_alive(),
         make_error(errc::method_not_allowed, (r->methods & route::post) ? "use POST" : "use GET"));
   }
+  if (r->who == access::member) {
+    auto caller = co_await on_worker([&] { return service_.check_peer(peer, now_utc()); });
+    if (!caller)
+      co_return co_await refuse_caller(request, peer, caller.error());
+  }
   co_return co_await (this->*(r->answer))(request, peer);
+}
+
+hub_server::awaitable_response hub_server::refuse_caller(net::http_request& request,
+                                                         const net::peer_info& peer,
+                                                         const error& reason) {
+  const auto target = std::string(request.target().substr(0, request.target().find('?')));
+  evidence::log_writer::item entry{
+      service_.rejection_record(peer, request.body(), reason, now_utc(), target), {}, {}};
+  auto logged = co_await durably_append(log_, std::move(entry));
+  const error answered =
+      logged ? reason : make_error(errc::evidence_unavailable, logged.error().detail);
+  co_return signed_problem(request.version(), request.keep_alive(), answered);
 }
 
 hub_server::awaitable_response hub_server::healthz(net::http_request& request,

@@ -42,16 +42,24 @@ class hub_server {
  private:
   using awaitable_response = net::asio::awaitable<net::http_response>;
   using handler = awaitable_response (hub_server::*)(net::http_request&, const net::peer_info&);
+  // Who may call an endpoint: anyone (health, for load balancers), or a member that check_peer
+  // accepts, checked here before the handler runs or, for the exchange, by its admission (so the
+  // refusal's evidence names the request).
+  enum class access { anyone, member, exchange };
   struct route {
     static constexpr unsigned get = 1, post = 2;
     std::string_view path;  // exact, or a prefix when it ends in '/'
     unsigned methods;
+    access who;
     handler answer;
   };
   static const std::array<route, 8>& routes();
   static const route* find_route(std::string_view path);
 
   awaitable_response handle(net::http_request& request, const net::peer_info& peer);
+  // The refusal of a caller check_peer did not accept, logged (access.refused) and signed.
+  awaitable_response refuse_caller(net::http_request& request, const net::peer_info& peer,
+                                   const error& reason);
   awaitable_response exchange(net::http_request& request, const net::peer_info& peer);
   awaitable_response healthz(net::http_request& request, const net::peer_info& peer);
   awaitable_response catalog(net::http_request& request, const net::peer_info& peer);
@@ -80,6 +88,7 @@ class hub_server {
   const hub_config& config_;
   store& db_;
   exchange_service service_;
+  std::shared_ptr<pki::trust_anchor> trust_;
   evidence::log_writer& log_;
   evidence::log_identity log_identity_;
   const evidence::timestamper* stamps_ = nullptr;

@@ -30,12 +30,18 @@ struct peer_info {
   std::optional<member_id> member;  // from the verified client certificate (TLS servers only)
   std::string member_error;         // why there is no member, when there is none
   std::string address;
+  // Of the client certificate, when there is one: for the directory's registered certificates
+  // and the CA's revocation list.
+  std::string certificate_fingerprint;  // SHA-256 of the DER, lowercase hex
+  std::string certificate_serial;       // uppercase hex
 };
 
 struct endpoint {
   std::string host;
   std::uint16_t port = 0;
   bool tls = true;
+  // The member the server's certificate must name; none: any certificate of the CA will do.
+  std::optional<member_id> member;
 };
 
 // Parses "https://host:port" or "http://host:port" (no path). Errors: invalid_argument.

@@ -83,11 +83,18 @@ class http_server {
 // with the same setting closes it (the server's clock starts a little earlier than ours). An
 // endpoint's pool is pruned when it is used; close_stale prunes them all.
 // Errors: provider_unreachable (connect or handshake failed), provider_timeout (deadline),
-// payload_too_large (answer over the body limit), provider_error (broken answer).
+// payload_too_large (answer over the body limit), provider_error (broken answer); for an
+// endpoint that names a member, certificate_mismatch / unauthenticated when the server's
+// certificate names another or none, and whatever the peer check refuses.
+// A check of the server's certificate after the handshake, beyond its chain and name (the
+// caller's revocation list, say). An error ends the connection with that error.
+using peer_check = std::function<result<void>(SSL* connection)>;
+
 class http_client {
  public:
   http_client(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
-              http_limits limits, std::size_t max_idle_per_endpoint = 64);
+              http_limits limits, std::size_t max_idle_per_endpoint = 64,
+              peer_check check_peer = {});
 
   asio::awaitable<result<http_response>> send(const endpoint& to, http_request request,
                                               std::chrono::milliseconds timeout);
@@ -112,6 +119,7 @@ class http_client {
 
   asio::any_io_executor executor_;
   std::shared_ptr<asio::ssl::context> tls_;
+  peer_check check_peer_;
   http_limits limits_;
   std::size_t max_idle_;
   std::chrono::steady_clock::duration kept_idle_;  // how long a pooled connection may wait

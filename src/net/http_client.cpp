@@ -24,9 +24,11 @@ error connect_failure(const beast::error_code& ec, std::string_view step, const 
 }  // namespace
 
 http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
-                         http_limits limits, std::size_t max_idle_per_endpoint)
+                         http_limits limits, std::size_t max_idle_per_endpoint,
+                         peer_check check_peer)
     : executor_(std::move(executor)),
       tls_(std::move(tls)),
+      check_peer_(std::move(check_peer)),
       limits_(limits),
       max_idle_(max_idle_per_endpoint),
       kept_idle_(limits.idle_timeout * 9 / 10) {}
@@ -98,6 +100,17 @@ asio::awaitable<result<socket_stream>> http_client::connect(
   auto [hs_ec, none] = co_await stream.async_handshake(use_tuple);
   if (hs_ec)
     co_return connect_failure(hs_ec, "TLS handshake with", to);
+  // And the member it must be: a certificate of the same CA for another member is refused.
+  if (to.member) {
+    if (auto named = pki::require_peer_member(stream.native_handle(), *to.member); !named) {
+      co_return make_error(named.error().code,
+                           to.host + ":" + std::to_string(to.port) + ": " + named.error().detail);
+    }
+  }
+  if (check_peer_) {
+    if (auto checked = check_peer_(stream.native_handle()); !checked)
+      co_return checked.error();
+  }
   co_return stream;
 }
 
@@ -120,7 +133,9 @@ asio::awaitable<std::pair<beast::error_code, bool>> round_trip(
 asio::awaitable<result<http_response>> http_client::send(const endpoint& to, http_request request,
                                                          std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  const auto key = (to.tls ? "https://" : "http://") + to.host + ":" + std::to_string(to.port);
+  // Pooled by where and by whom: a connection to one member is never reused for another.
+  const auto key = (to.tls ? "https://" : "http://") + to.host + ":" + std::to_string(to.port) +
+                   (to.member ? "#" + to_string(*to.member) : std::string());
   request.set(http::field::host, to.host + ":" + std::to_string(to.port));
   request.keep_alive(true);
   request.prepare_payload();

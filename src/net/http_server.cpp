@@ -202,6 +202,10 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
       } else {
         peer.member_error = member.error().detail;
       }
+      if (auto certificate = pki::peer_certificate_of(stream.native_handle())) {
+        peer.certificate_fingerprint = std::move(certificate->fingerprint);
+        peer.certificate_serial = std::move(certificate->serial);
+      }
     }
     co_await run_session(s->limits, s->handler, s->in_flight, stream, peer);
     stream.expires_after(s->limits.handshake_timeout);

@@ -189,6 +189,14 @@ result<void> set_peer_host(SSL* connection, std::string_view host);
 // Errors: unauthenticated (no peer certificate, verification did not succeed, no member URI).
 result<member_id> peer_member(SSL* connection);
 
+// The peer's certificate of an established connection, as the directory and the CRL name it.
+struct peer_certificate {
+  std::string fingerprint;  // SHA-256 of the DER, lowercase hex
+  std::string serial;       // uppercase hex
+};
+// Errors: unauthenticated (no peer certificate), internal.
+result<peer_certificate> peer_certificate_of(SSL* connection);
+
 // peer_member, and the peer must be `expected`. Errors: unauthenticated,
 // certificate_mismatch (the certificate names another member; the detail names both).
 result<void> require_peer_member(SSL* connection, const member_id& expected);

@@ -140,6 +140,16 @@ result<member_id> peer_member(SSL* connection) {
   return member_from_certificate(certificate);
 }
 
+result<peer_certificate> peer_certificate_of(SSL* connection) {
+  X509* certificate = connection ? SSL_get0_peer_certificate(connection) : nullptr;
+  if (certificate == nullptr)
+    return make_error(errc::unauthenticated, "peer presented no certificate");
+  peer_certificate out;
+  out.fingerprint = SAPHAN_TRY(certificate_fingerprint(certificate));
+  out.serial = SAPHAN_TRY(detail::serial_hex(X509_get0_serialNumber(certificate)));
+  return out;
+}
+
 result<void> require_peer_member(SSL* connection, const member_id& expected) {
   auto actual = SAPHAN_TRY(peer_member(connection));
   if (actual != expected) {

@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include <ctime>
@@ -215,6 +216,17 @@ X509* trust_store::ca_certificate() const {
 
 X509_CRL* trust_store::crl() const {
   return state_->crl.get();
+}
+
+result<void> refuse_revoked_peer(SSL* connection, const trust_store& trust) {
+  X509* certificate = connection ? SSL_get0_peer_certificate(connection) : nullptr;
+  if (certificate != nullptr && trust.revoked(certificate)) {
+    auto serial = detail::serial_hex(X509_get0_serialNumber(certificate));
+    return make_error(
+        errc::certificate_revoked,
+        "the peer's TLS certificate " + (serial ? *serial : std::string()) + " is revoked");
+  }
+  return ok();
 }
 
 // ---- reloading ---------------------------------------------------------------------------

@@ -100,6 +100,10 @@ class trust_anchor {
   file_times loaded_times_;
 };
 
+// For a TLS client's peer check: refuses a server whose certificate `trust`'s CRL lists.
+// Errors: certificate_revoked.
+result<void> refuse_revoked_peer(SSL* connection, const trust_store& trust);
+
 // How often a running hub or connector looks at its CA and CRL files: a revocation is in force
 // within this much of the CRL's arrival.
 inline constexpr std::chrono::milliseconds trust_check_interval{1000};

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <tuple>
 
 #include "pki/member_signature.hpp"
@@ -147,8 +148,14 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   for (const auto& m : *members) {
     auto keys = (*db)->list_keys(m.id);
     REQUIRE(keys);
-    REQUIRE(keys->size() == 1);  // its signing key (answers are encrypted to per-request keys)
-    CHECK(keys->front().use == saphan::key_use::signing);
+    // Its signing key and its TLS certificate (answers are encrypted to per-request keys).
+    REQUIRE(keys->size() == 2);
+    CHECK(std::count_if(keys->begin(), keys->end(), [](const saphan::member_key& k) {
+            return k.use == saphan::key_use::signing;
+          }) == 1);
+    CHECK(std::count_if(keys->begin(), keys->end(), [](const saphan::member_key& k) {
+            return k.use == saphan::key_use::tls && k.key_id.size() == 64;
+          }) == 1);
   }
 }
 

@@ -129,6 +129,9 @@ struct fixture {
          {"TH/GOV/JFO/legal-aid", "TH/GOV/RTP/criminal-records", "TH/GOV/DOPA/civil-registry"}) {
       member_record m{*parse_member_id(text), "member", {"justice"}, classification::secret};
       REQUIRE(db->add_member(m));
+      // Its TLS client certificate, as the hub finds it by fingerprint (see peer()).
+      REQUIRE(db->add_key({m.id, tls_fingerprint(m.id), key_use::tls, "-----BEGIN CERTIFICATE-----",
+                           timestamp{}, timestamp{}, false}));
     }
     REQUIRE(db->add_key({consumer, "jfo-sig-1", key_use::signing,
                          crypto::to_base64url(consumer_keys.public_key), timestamp{}, timestamp{},
@@ -190,9 +193,16 @@ struct fixture {
     return {body, *sig};
   }
 
+  static std::string tls_fingerprint(const member_id& who) {
+    return crypto::sha256(to_string(who)).to_hex();
+  }
+
+  // A TLS peer presenting the certificate registered for `who`.
   net::peer_info peer(const member_id& who) {
     net::peer_info p;
     p.member = who;
+    p.certificate_fingerprint = tls_fingerprint(who);
+    p.certificate_serial = "01";
     return p;
   }
 
