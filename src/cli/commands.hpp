@@ -18,5 +18,6 @@ int run_demo_command(const arguments& args);
 int run_tsa_command(const arguments& args);
 int run_audit_command(const arguments& args);
 int run_bench_command(const arguments& args);
+int run_keygen_command(const arguments& args);
 
 }  // namespace saphan::cli

@@ -19,6 +19,7 @@ Commands:
   admin      initialise a hub directory, register members, publish datasets
   consent    request, grant, reject, revoke and list consents
   ca         create the certificate authority and issue member certificates
+  keygen     make a member's signing key (for its certificate, or to rotate it)
   demo       create and inspect the demo hub (synthetic agencies and citizens)
   tsa        a small RFC 3161 time-stamping authority (demo and tests)
   audit      export, verify offline, prove and search the evidence log
@@ -35,7 +36,7 @@ const std::map<std::string, command_fn>& commands() {
       {"admin", saphan::cli::run_admin_command}, {"consent", saphan::cli::run_consent_command},
       {"ca", saphan::cli::run_ca_command},       {"demo", saphan::cli::run_demo_command},
       {"tsa", saphan::cli::run_tsa_command},     {"audit", saphan::cli::run_audit_command},
-      {"bench", saphan::cli::run_bench_command},
+      {"bench", saphan::cli::run_bench_command}, {"keygen", saphan::cli::run_keygen_command},
   };
   return table;
 }

@@ -62,7 +62,7 @@ asio::awaitable<net::http_response> connector_service::state::exchange(net::http
   auto signed_request =
       co_await on_worker([this, &envelope]() -> result<std::pair<std::string, std::string>> {
         auto bytes = serialize(envelope);
-        auto signature = SAPHAN_TRY(signer->sign(bytes));
+        auto signature = SAPHAN_TRY(signer->current()->sign(bytes));
         return std::pair{std::move(bytes), std::move(signature)};
       });
   if (!signed_request)

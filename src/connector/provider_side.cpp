@@ -57,6 +57,10 @@ result<void> connector_service::state::check_hub_peer(const net::peer_info& peer
                       "client certificate names " + to_string(*peer.member) + ", only the hub " +
                           to_string(config.hub_member) + " may call /v1/provide");
   }
+  if (trust->current()->revoked_serial(peer.certificate_serial)) {
+    return make_error(errc::certificate_revoked,
+                      "client certificate " + peer.certificate_serial + " of the hub is revoked");
+  }
   return ok();
 }
 
@@ -84,8 +88,10 @@ result<sealed_answer> connector_service::state::provide(std::string_view body,
   auto record = SAPHAN_TRY(dataset->second.adapter->fetch(request.subject));
   if (!record)
     return make_error(errc::record_not_found, "no record for this subject");
+  const auto answer_signer = signer->current();  // kept while it signs, whatever a SIGHUP does
   return seal_record(*record, forwarded, request, dataset->second.schema,
-                     dataset->second.subject_field, provider_keys{*signer, pseudonym_key.view()});
+                     dataset->second.subject_field,
+                     provider_keys{*answer_signer, pseudonym_key.view()});
 }
 
 }  // namespace saphan::connector

@@ -44,7 +44,8 @@ result<void> connector_service::state::load() {
   // The key alone first, so that an error names the member of the config that is wrong.
   if (auto key = crypto::read_signing_key_file(config.signing_key_path); !key)
     return config_failure("signingKey", key.error());
-  auto loaded = pki::member_signer::load(config.signing_key_path, config.signing_certificate_path);
+  auto loaded =
+      pki::reloadable_signer::load(config.signing_key_path, config.signing_certificate_path);
   if (!loaded)
     return config_failure("signingCertificate", loaded.error());
   signer = std::move(*loaded);
@@ -117,11 +118,8 @@ result<void> connector_service::start() {
   s->trust_watch = pki::watch_trust(s->trust);
   // Before anything is announced: a supervisor that reads the address line and at once sends
   // SIGTERM must get a clean stop, not the default action.
-  s->signals = std::make_unique<asio::signal_set>(s->io, SIGINT, SIGTERM);
-  s->signals->async_wait([this](const boost::system::error_code& ec, int) {
-    if (!ec)
-      stop();
-  });
+  s->signals = std::make_unique<asio::signal_set>(s->io, SIGINT, SIGTERM, SIGHUP);
+  wait_for_signals();
   net::http_limits limits;
   limits.request_timeout = s->config.timeout + std::chrono::milliseconds(5000);
   if (s->config.consumer) {
@@ -178,6 +176,21 @@ void connector_service::run() {
   s->io.run();
   for (auto& t : threads)
     t.join();
+}
+
+void connector_service::wait_for_signals() {
+  state_->signals->async_wait([this](const boost::system::error_code& ec, int number) {
+    if (ec)
+      return;
+    if (number != SIGHUP) {
+      stop();
+      return;
+    }
+    // On an I/O thread, but short: a few files of a few KB each. Each part logs how it went.
+    auto* s = state_.get();
+    (void)net::reload_credentials({s->trust, {s->client_tls, s->server_tls}, s->signer});
+    wait_for_signals();
+  });
 }
 
 void connector_service::stop() {

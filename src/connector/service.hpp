@@ -24,7 +24,8 @@ class connector_service {
   connector_service& operator=(const connector_service&) = delete;
 
   // Binds the listeners (port 0 picks a free port) and takes over SIGINT/SIGTERM, so a signal
-  // that arrives once the addresses are announced stops the connector cleanly.
+  // that arrives once the addresses are announced stops the connector cleanly, and SIGHUP, which
+  // reloads the certificates and keys the config names (rotation without a restart).
   // Errors: io_error naming the address.
   result<void> start();
   std::optional<std::uint16_t> consumer_port() const;
@@ -39,6 +40,9 @@ class connector_service {
  private:
   struct state;
   explicit connector_service(std::unique_ptr<state> s);
+  // SIGINT/SIGTERM stop the connector; SIGHUP reloads its credentials (the CA and CRL, TLS
+  // certificate and key, signing key and certificate) and waits again.
+  void wait_for_signals();
   std::unique_ptr<state> state_;
 };
 

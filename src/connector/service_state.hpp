@@ -20,6 +20,7 @@
 #include "crypto/keys.hpp"
 #include "crypto/pseudonym.hpp"
 #include "exchange/replay_guard.hpp"
+#include "net/credentials.hpp"
 #include "net/http.hpp"
 #include "pki/member_signature.hpp"
 #include "pki/pki.hpp"
@@ -52,7 +53,8 @@ std::string header_text(const Message& message, std::string_view name) {
 
 struct connector_service::state {
   connector_config config;
-  std::optional<pki::member_signer> signer;  // this member's key and its certificate
+  // This member's key and its certificate; replaced on SIGHUP (rotation).
+  std::shared_ptr<pki::reloadable_signer> signer;
   // The CA this connector pins and its CRL: every signer and peer is checked against it.
   std::shared_ptr<pki::trust_anchor> trust;
   std::unique_ptr<periodic> trust_watch;  // reloads `trust` when the CA or CRL file changes
@@ -63,8 +65,8 @@ struct connector_service::state {
 
   asio::io_context io;
   asio::thread_pool workers;
-  std::shared_ptr<asio::ssl::context> client_tls;
-  std::shared_ptr<asio::ssl::context> server_tls;
+  std::shared_ptr<net::tls_context> client_tls;
+  std::shared_ptr<net::tls_context> server_tls;
   std::unique_ptr<net::http_client> hub_client;
   std::unique_ptr<net::http_server> consumer_server;
   std::unique_ptr<net::http_server> provider_server;

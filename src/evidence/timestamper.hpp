@@ -32,7 +32,7 @@ namespace saphan::evidence {
 
 struct timestamper_config {
   std::string tsa_url;  // "http://host:port" ("https://" needs `tls`)
-  std::shared_ptr<net::asio::ssl::context> tls;
+  std::shared_ptr<net::tls_context> tls;
   tsa::trust_config trust;  // CA file (required), TSA certificate to pin (optional)
   std::chrono::milliseconds request_timeout{5000};
   std::chrono::milliseconds initial_backoff{1000};  // after the first failure

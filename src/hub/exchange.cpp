@@ -28,7 +28,7 @@ std::int64_t micros_since(std::chrono::steady_clock::time_point start) {
 
 result<hub_identity> load_hub_identity(const hub_directory& dir, const member_id& id) {
   auto pseudonym = SAPHAN_TRY(crypto::read_pseudonym_key_file(dir.pseudonym_key()));
-  auto signer = pki::member_signer::load(dir.hub_signing_key(), dir.hub_signing_certificate());
+  auto signer = pki::reloadable_signer::load(dir.hub_signing_key(), dir.hub_signing_certificate());
   if (!signer) {
     return make_error(
         signer.error().code,
@@ -49,7 +49,7 @@ exchange_service::exchange_service(store& db, evidence::log_writer& log, const h
       replays_(config.freshness, config.replay_capacity) {}
 
 result<std::string> exchange_service::sign(std::string_view body) const {
-  return identity_.signer.sign(body);
+  return identity_.signer->current()->sign(body);
 }
 
 std::string exchange_service::pseudonym(std::string_view subject) const {
@@ -240,7 +240,7 @@ exchange_service::step<result<admitted_request>> exchange_service::admit(const n
                    admitted->decision_index,
                    now};
   admitted->forward_body = serialize(forward);
-  auto hub_signature = identity_.signer.sign(admitted->forward_body);
+  auto hub_signature = identity_.signer->current()->sign(admitted->forward_body);
   if (!hub_signature)
     co_return std::move(hub_signature).error();
   admitted->forward_signature = std::move(*hub_signature);
@@ -404,7 +404,7 @@ exchange_service::step<result<signed_answer>> exchange_service::conclude(
 
   signed_answer out;
   out.body = serialize(response);
-  auto hub_signature = identity_.signer.sign(out.body);
+  auto hub_signature = identity_.signer->current()->sign(out.body);
   if (!hub_signature)
     co_return std::move(hub_signature).error();
   out.signature = std::move(*hub_signature);

@@ -37,7 +37,8 @@ struct hub_directory;
 // The hub's own secrets, loaded from <hub dir>/keys.
 struct hub_identity {
   member_id id;
-  pki::member_signer signer;        // the hub's signing key and the CA's certificate for it
+  // The hub's signing key and the CA's certificate for it; replaced on SIGHUP (rotation).
+  std::shared_ptr<pki::reloadable_signer> signer;
   crypto::pseudonym_key pseudonym;  // key of the subject pseudonyms in the log
 };
 
@@ -106,10 +107,11 @@ class exchange_service {
   // Keyed pseudonym of a subject, as the log stores it (crypto::subject_pseudonym).
   std::string pseudonym(std::string_view subject) const;
 
-  const crypto::ed25519_public_key& public_key() const {
-    return identity_.signer.key.keys.public_key;
+  crypto::ed25519_public_key public_key() const {
+    return identity_.signer->current()->key.keys.public_key;
   }
-  const std::string& key_id() const { return identity_.signer.key.kid; }
+  // The hub's signer, for a rotation to reload.
+  const std::shared_ptr<pki::reloadable_signer>& signer() const { return identity_.signer; }
 
  private:
   // What admission reads, as loaded for one envelope (admission_inputs points into it).

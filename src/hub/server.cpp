@@ -66,13 +66,19 @@ result<std::uint16_t> hub_server::start() {
   pki::tls_files files{config_.tls.certificate, config_.tls.key, config_.tls.ca};
   auto server_tls = SAPHAN_TRY(net::make_server_tls(files));
   auto client_tls = SAPHAN_TRY(net::make_client_tls(files));
+  credentials_ = {trust_, {server_tls, client_tls}, service_.signer()};
 
   net::http_limits provider_limits = config_.limits;
   provider_limits.max_body_bytes = config_.limits.max_body_bytes * 2;  // a JWE is ~4/3 of a record
   // As many pooled connections as exchanges may be in flight: a smaller pool would close and
   // re-handshake provider connections at every burst above it.
-  client_ = std::make_unique<net::http_client>(io_.get_executor(), client_tls, provider_limits,
-                                               config_.max_exchanges_in_flight);
+  // A provider whose certificate the CRL lists is refused, on a new connection and on a pooled
+  // one alike (the client checks again before it reuses one).
+  client_ = std::make_unique<net::http_client>(
+      io_.get_executor(), client_tls, provider_limits, config_.max_exchanges_in_flight,
+      [trust = trust_](SSL* connection) {
+        return pki::refuse_revoked_peer(connection, *trust->current());
+      });
   server_ = std::make_unique<net::http_server>(
       io_, server_tls, config_.limits,
       [this](net::http_request& request, const net::peer_info& peer) {
@@ -89,10 +95,21 @@ result<std::uint16_t> hub_server::start() {
 
 void hub_server::wait_for_signal() {
   asio::io_context signals_io;
-  asio::signal_set signals(signals_io, SIGINT, SIGTERM);
-  signals.async_wait([](const boost::system::error_code&, int) {});
+  asio::signal_set signals(signals_io, SIGINT, SIGTERM, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int number) {
+        if (ec || number != SIGHUP)
+          return;                    // run() returns: stop
+        (void)reload_credentials();  // each part logs how it went
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
   signals_io.run();
   stop();
+}
+
+result<void> hub_server::reload_credentials() {
+  return net::reload_credentials(credentials_);
 }
 
 void hub_server::close_stale_connections() {

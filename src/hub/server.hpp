@@ -17,6 +17,7 @@
 #include "evidence/timestamper.hpp"
 #include "hub/config.hpp"
 #include "hub/exchange.hpp"
+#include "net/credentials.hpp"
 #include "net/http.hpp"
 
 namespace saphan::hub {
@@ -30,8 +31,13 @@ class hub_server {
 
   // Binds the listener and starts the I/O and worker threads. Returns the bound port.
   result<std::uint16_t> start();
-  // Blocks until SIGINT/SIGTERM, then stops cleanly.
+  // Blocks until SIGINT/SIGTERM, then stops cleanly. Each SIGHUP meanwhile reloads the hub's
+  // credentials (reload_credentials).
   void wait_for_signal();
+  // Puts in use the CA and CRL, the TLS certificate and key and the signing key and certificate
+  // as their files now hold them (rotation): connections in flight keep what they started with.
+  // Errors: the first part that did not load (that part stays as it was).
+  result<void> reload_credentials();
   void stop();
   // /readyz fails while tree heads wait too long for their timestamps; /metrics shows the TSA.
   void watch_timestamps(const evidence::timestamper* stamps) { stamps_ = stamps; }
@@ -99,6 +105,7 @@ class hub_server {
   std::array<std::atomic<std::uint64_t>, 128> failures_{};
   net::asio::io_context io_;
   net::asio::thread_pool workers_;
+  net::reloadable_credentials credentials_;
   std::unique_ptr<net::http_server> server_;
   std::unique_ptr<net::http_client> client_;
   std::vector<std::thread> io_threads_;

@@ -25,6 +25,7 @@
 #include "core/result.hpp"
 #include "net/endpoint.hpp"
 #include "net/socket_stream.hpp"
+#include "net/tls_context.hpp"
 #include "pki/pki.hpp"
 
 namespace saphan::net {
@@ -49,7 +50,8 @@ class http_server {
  public:
   // `tls` null: plain HTTP (the connector's local API on loopback). Otherwise TLS with whatever
   // the context requires (the hub and provider connectors require client certificates).
-  http_server(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls, http_limits limits,
+  // Each connection takes the context current when it is accepted (tls_context::reload).
+  http_server(asio::io_context& io, std::shared_ptr<tls_context> tls, http_limits limits,
               request_handler handler);
   ~http_server();
 
@@ -62,7 +64,7 @@ class http_server {
  private:
   struct state {
     asio::io_context& io;
-    std::shared_ptr<asio::ssl::context> tls;
+    std::shared_ptr<tls_context> tls;
     http_limits limits;
     request_handler handler;
     std::atomic<std::size_t> open_connections{0};
@@ -92,9 +94,8 @@ using peer_check = std::function<result<void>(SSL* connection)>;
 
 class http_client {
  public:
-  http_client(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
-              http_limits limits, std::size_t max_idle_per_endpoint = 64,
-              peer_check check_peer = {});
+  http_client(asio::any_io_executor executor, std::shared_ptr<tls_context> tls, http_limits limits,
+              std::size_t max_idle_per_endpoint = 64, peer_check check_peer = {});
 
   asio::awaitable<result<http_response>> send(const endpoint& to, http_request request,
                                               std::chrono::milliseconds timeout);
@@ -109,16 +110,20 @@ class http_client {
   struct pooled {
     socket_stream stream;
     std::chrono::steady_clock::time_point idle_since;
+    std::uint64_t tls_generation = 0;  // of the context it was made with
   };
   using pool = std::vector<pooled>;  // oldest first: given back at the end, taken from the end
 
-  std::optional<socket_stream> take_idle(const std::string& key);
-  void give_back(const std::string& key, socket_stream c);
+  std::optional<pooled> take_idle(const std::string& key);
+  void give_back(const std::string& key, socket_stream c, std::uint64_t tls_generation);
+  // A pooled connection may be reused only while its TLS context is the current one (not one
+  // a rotation replaced) and the peer check still passes (its certificate was not revoked since).
+  bool reusable(pooled& c);
   void drop_idle(const std::string& key);
   void close_stale(pool& connections, std::chrono::steady_clock::time_point now) const;
 
   asio::any_io_executor executor_;
-  std::shared_ptr<asio::ssl::context> tls_;
+  std::shared_ptr<tls_context> tls_;
   peer_check check_peer_;
   http_limits limits_;
   std::size_t max_idle_;
@@ -127,8 +132,8 @@ class http_client {
   std::map<std::string, pool> idle_;
 };
 
-// TLS contexts configured by pki: TLS 1.3 only, certificates both ways.
-result<std::shared_ptr<asio::ssl::context>> make_server_tls(const pki::tls_files& files);
-result<std::shared_ptr<asio::ssl::context>> make_client_tls(const pki::tls_files& files);
+// TLS contexts configured by pki: TLS 1.3 only, certificates both ways; reloadable.
+result<std::shared_ptr<tls_context>> make_server_tls(const pki::tls_files& files);
+result<std::shared_ptr<tls_context>> make_client_tls(const pki::tls_files& files);
 
 }  // namespace saphan::net

@@ -23,7 +23,7 @@ error connect_failure(const beast::error_code& ec, std::string_view step, const 
 
 }  // namespace
 
-http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls,
+http_client::http_client(asio::any_io_executor executor, std::shared_ptr<tls_context> tls,
                          http_limits limits, std::size_t max_idle_per_endpoint,
                          peer_check check_peer)
     : executor_(std::move(executor)),
@@ -33,17 +33,28 @@ http_client::http_client(asio::any_io_executor executor, std::shared_ptr<asio::s
       max_idle_(max_idle_per_endpoint),
       kept_idle_(limits.idle_timeout * 9 / 10) {}
 
-std::optional<socket_stream> http_client::take_idle(const std::string& key) {
+std::optional<http_client::pooled> http_client::take_idle(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto it = idle_.find(key);
   if (it == idle_.end())
     return std::nullopt;
   close_stale(it->second, std::chrono::steady_clock::now());
-  if (it->second.empty())
-    return std::nullopt;
-  auto c = std::move(it->second.back().stream);
-  it->second.pop_back();
-  return c;
+  while (!it->second.empty()) {
+    auto c = std::move(it->second.back());
+    it->second.pop_back();
+    if (reusable(c))
+      return c;
+  }
+  return std::nullopt;
+}
+
+bool http_client::reusable(pooled& c) {
+  SSL* connection = c.stream.native_handle();
+  if (connection == nullptr || !tls_)
+    return true;  // plain HTTP
+  if (c.tls_generation != tls_->generation())
+    return false;
+  return !check_peer_ || check_peer_(connection).has_value();
 }
 
 void http_client::close_stale(pool& connections, std::chrono::steady_clock::time_point now) const {
@@ -66,13 +77,15 @@ void http_client::drop_idle(const std::string& key) {
   idle_.erase(key);
 }
 
-void http_client::give_back(const std::string& key, socket_stream c) {
+void http_client::give_back(const std::string& key, socket_stream c, std::uint64_t tls_generation) {
   std::lock_guard lock(mutex_);
   const auto now = std::chrono::steady_clock::now();  // under the lock: the pool stays in order
+  if (tls_ && tls_generation != tls_->generation())
+    return;  // made with a certificate a rotation replaced: closed, not pooled
   auto& connections = idle_[key];
   close_stale(connections, now);
   if (connections.size() < max_idle_)
-    connections.push_back(pooled{std::move(c), now});
+    connections.push_back(pooled{std::move(c), now, tls_generation});
 }
 
 asio::awaitable<result<socket_stream>> http_client::connect(
@@ -92,7 +105,7 @@ asio::awaitable<result<socket_stream>> http_client::connect(
   stream.socket().set_option(tcp::no_delay(true), ec);
   if (!to.tls)
     co_return stream;
-  stream.start_tls_client(tls_->native_handle());
+  stream.start_tls_client(tls_->current()->native_handle());
   // The server's certificate must name the host we dialled.
   if (auto named = pki::set_peer_host(stream.native_handle(), to.host); !named) {
     co_return std::move(named).error();
@@ -146,15 +159,16 @@ asio::awaitable<result<http_response>> http_client::send(const endpoint& to, htt
     auto c = take_idle(key);
     const bool reused = c.has_value();
     if (!c) {
+      const auto generation = tls_ ? tls_->generation() : 0;  // before the context is taken
       auto fresh = co_await connect(to, deadline);
       if (!fresh)
         co_return std::move(fresh).error();
-      c.emplace(std::move(*fresh));
+      c.emplace(pooled{std::move(*fresh), {}, generation});
     }
     http::response_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
     parser.body_limit(limits_.max_body_bytes);
-    auto [ec, answered] = co_await round_trip(*c, request, parser, deadline);
+    auto [ec, answered] = co_await round_trip(c->stream, request, parser, deadline);
     if (ec) {
       if (reused && !answered && ec != beast::error::timeout) {
         // The server went away since this connection was pooled; the others pooled with it
@@ -174,7 +188,7 @@ asio::awaitable<result<http_response>> http_client::send(const endpoint& to, htt
     }
     auto response = parser.release();
     if (response.keep_alive())
-      give_back(key, std::move(*c));
+      give_back(key, std::move(c->stream), c->tls_generation);
     co_return response;
   }
   co_return make_error(errc::provider_unreachable, key + ": connection lost");

@@ -120,8 +120,8 @@ http_response make_problem(unsigned version, bool keep_alive, const error& e) {
                        problem_json(e), "application/problem+json");
 }
 
-http_server::http_server(asio::io_context& io, std::shared_ptr<asio::ssl::context> tls,
-                         http_limits limits, request_handler handler)
+http_server::http_server(asio::io_context& io, std::shared_ptr<tls_context> tls, http_limits limits,
+                         request_handler handler)
     : state_(std::make_shared<state>(io, std::move(tls), limits, std::move(handler))) {}
 
 http_server::~http_server() {
@@ -191,7 +191,7 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
     beast::error_code ec;
     peer.address = stream.socket().remote_endpoint(ec).address().to_string();
     if (s->tls) {
-      stream.start_tls_server(s->tls->native_handle());
+      stream.start_tls_server(s->tls->current()->native_handle());
       stream.expires_after(s->limits.handshake_timeout);
       auto [hs_ec, none] = co_await stream.async_handshake(use_tuple);
       if (hs_ec)
@@ -215,16 +215,12 @@ asio::awaitable<void> http_server::serve(std::shared_ptr<state> s, tcp::socket s
   }
 }
 
-result<std::shared_ptr<asio::ssl::context>> make_server_tls(const pki::tls_files& files) {
-  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
-  SAPHAN_TRY_VOID(pki::configure_server_context(context->native_handle(), files));
-  return context;
+result<std::shared_ptr<tls_context>> make_server_tls(const pki::tls_files& files) {
+  return tls_context::open(tls_context::role::server, files);
 }
 
-result<std::shared_ptr<asio::ssl::context>> make_client_tls(const pki::tls_files& files) {
-  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-  SAPHAN_TRY_VOID(pki::configure_client_context(context->native_handle(), files));
-  return context;
+result<std::shared_ptr<tls_context>> make_client_tls(const pki::tls_files& files) {
+  return tls_context::open(tls_context::role::client, files);
 }
 
 }  // namespace saphan::net

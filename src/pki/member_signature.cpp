@@ -55,6 +55,39 @@ result<std::string> member_signer::sign(std::string_view payload,
   return crypto::sign_detached(payload, key.keys.secret_key, key.kid, extra, {certificate_der});
 }
 
+reloadable_signer::reloadable_signer(std::string key_path, std::string certificate_path,
+                                     std::shared_ptr<const member_signer> first)
+    : key_path_(std::move(key_path)),
+      certificate_path_(std::move(certificate_path)),
+      current_(std::move(first)) {}
+
+result<std::shared_ptr<reloadable_signer>> reloadable_signer::load(
+    const std::string& key_path, const std::string& certificate_path) {
+  auto first = SAPHAN_TRY(member_signer::load(key_path, certificate_path));
+  return std::shared_ptr<reloadable_signer>(new reloadable_signer(
+      key_path, certificate_path, std::make_shared<const member_signer>(std::move(first))));
+}
+
+std::shared_ptr<reloadable_signer> reloadable_signer::of(member_signer signer) {
+  return std::shared_ptr<reloadable_signer>(
+      new reloadable_signer({}, {}, std::make_shared<const member_signer>(std::move(signer))));
+}
+
+std::shared_ptr<const member_signer> reloadable_signer::current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+result<void> reloadable_signer::reload() {
+  if (key_path_.empty())
+    return make_error(errc::invalid_argument, "a signer made in memory has no files to reload");
+  auto next = SAPHAN_TRY(member_signer::load(key_path_, certificate_path_));
+  auto shared = std::make_shared<const member_signer>(std::move(next));
+  std::lock_guard lock(mutex_);
+  current_ = std::move(shared);
+  return ok();
+}
+
 result<certified_key> verify_member_signature(std::string_view jws, std::string_view payload,
                                               const member_id& expected, timestamp at,
                                               const trust_store& trust) {

@@ -3,6 +3,8 @@
 // once its own trust store has checked it, never from a key another party forwards.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,32 @@ struct member_signer {
   // A detached JWS over `payload` whose header carries kid and x5c = [certificate].
   result<std::string> sign(std::string_view payload,
                            const crypto::header_members& extra = {}) const;
+};
+
+// A member's signing identity that a rotation replaces while it signs: each signature uses the
+// signer current when it starts, and a reload puts the new key and certificate in use at once.
+class reloadable_signer {
+ public:
+  // Errors: as member_signer::load.
+  static result<std::shared_ptr<reloadable_signer>> load(const std::string& key_path,
+                                                         const std::string& certificate_path);
+
+  // A signer made in memory (tests): it has no files to reload from.
+  static std::shared_ptr<reloadable_signer> of(member_signer signer);
+
+  std::shared_ptr<const member_signer> current() const;
+  // Loads both files again. If they do not load or do not match (a key replaced before its
+  // certificate, say), the current signer stays in use and the error is returned.
+  result<void> reload();
+
+ private:
+  reloadable_signer(std::string key_path, std::string certificate_path,
+                    std::shared_ptr<const member_signer> first);
+
+  std::string key_path_;
+  std::string certificate_path_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const member_signer> current_;
 };
 
 // The signer of `jws` over `payload` must be `expected`: the certificate in its x5c is checked by

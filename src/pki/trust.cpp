@@ -274,6 +274,15 @@ result<bool> trust_anchor::check() {
   return true;
 }
 
+result<void> trust_anchor::reload() {
+  const auto now = times();
+  auto fresh = SAPHAN_TRY(trust_store::load(files_));
+  std::lock_guard lock(mutex_);
+  loaded_times_ = now;
+  current_ = std::move(fresh);
+  return ok();
+}
+
 std::unique_ptr<periodic> watch_trust(std::shared_ptr<trust_anchor> anchor,
                                       std::chrono::milliseconds interval) {
   auto watch = std::make_unique<periodic>(interval, [anchor] {

@@ -88,6 +88,9 @@ class trust_anchor {
   std::shared_ptr<const trust_store> current() const;
   // Reloads if a file changed since the last load. Returns true when a new store is in use.
   result<bool> check();
+  // Reloads whether or not a file changed (an operator's SIGHUP). A file that fails to load
+  // leaves the current store in use.
+  result<void> reload();
 
  private:
   trust_anchor(trust_files files, std::shared_ptr<const trust_store> first);

@@ -147,7 +147,7 @@ asio::awaitable<result<std::string>> request_timestamp(net::http_client& client,
 result<std::string> request_timestamp_blocking(const std::string& tsa_url,
                                                const crypto::sha256_digest& digest,
                                                std::chrono::milliseconds timeout,
-                                               std::shared_ptr<net::asio::ssl::context> tls) {
+                                               std::shared_ptr<net::tls_context> tls) {
   auto tsa = net::parse_endpoint(tsa_url);
   if (!tsa)
     return std::move(tsa).error();

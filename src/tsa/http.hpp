@@ -45,6 +45,6 @@ net::http_limits reply_client_limits();
 result<std::string> request_timestamp_blocking(const std::string& tsa_url,
                                                const crypto::sha256_digest& digest,
                                                std::chrono::milliseconds timeout,
-                                               std::shared_ptr<net::asio::ssl::context> tls = {});
+                                               std::shared_ptr<net::tls_context> tls = {});
 
 }  // namespace saphan::tsa

@@ -135,7 +135,7 @@ struct connector_setup {
 
 // Sends one request on a private io_context and returns the answer.
 result<net::http_response> send(const net::endpoint& to, net::http_request request,
-                                std::shared_ptr<net::asio::ssl::context> tls) {
+                                std::shared_ptr<net::tls_context> tls) {
   net::asio::io_context io;
   net::http_client client(io.get_executor(), std::move(tls), net::http_limits{});
   std::optional<result<net::http_response>> out;
@@ -150,8 +150,7 @@ result<net::http_response> send(const net::endpoint& to, net::http_request reque
   return std::move(*out);
 }
 
-std::shared_ptr<net::asio::ssl::context> client_tls(const testing::temp_dir& dir,
-                                                    const std::string& who) {
+std::shared_ptr<net::tls_context> client_tls(const testing::temp_dir& dir, const std::string& who) {
   auto tls =
       net::make_client_tls({dir.file(who + ".crt"), dir.file(who + ".key"), dir.file("ca/ca.crt")});
   REQUIRE(tls);

@@ -81,7 +81,7 @@ TEST_CASE("the hub's identity holds the keys of its directory and the CA's certi
   CHECK(identity->id == hub_id);
   CHECK(identity->pseudonym.view() ==
         crypto::read_pseudonym_key_file(dir.pseudonym_key()).value().view());
-  CHECK(identity->signer.key.keys.public_key ==
+  CHECK(identity->signer->current()->key.keys.public_key ==
         crypto::read_ed25519_public_key_file(dir.hub_public_key()).value().key);
 }
 

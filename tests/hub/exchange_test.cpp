@@ -167,7 +167,7 @@ struct fixture {
   }
 
   hub::hub_identity identity() {
-    return {config.member, ca.signer(config.member, "hub-1"),
+    return {config.member, pki::reloadable_signer::of(ca.signer(config.member, "hub-1")),
             crypto::pseudonym_key_from_bytes(std::string(32, 'k')).value()};
   }
 

@@ -2,9 +2,11 @@
 // however a test ends), the saphan command line, and the two ways into an exchange (a consumer
 // connector's local API, and the hub's mutual-TLS API).
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
+import path from 'node:path';
 
 async function portFree(port) {
   return new Promise((resolve) => {
@@ -114,4 +116,59 @@ export function tlsCall({ port, body, signature, cert, key, ca, method = 'POST',
     req.setTimeout(10000, () => req.destroy(new Error('timeout')));
     req.end(body ?? '');
   });
+}
+
+// ---- a demo with the CA apart, and signatures made by hand ---------------------------------
+
+const b64url = (buf) => Buffer.from(buf).toString('base64url');
+
+// A detached JWS over `body` by the JWK in `keyFile`, with `certificateFile` as its x5c: what a
+// member's connector would send, or (with keys of its own) what an attacker would.
+export function signDetached(body, keyFile, certificateFile) {
+  const signing = JSON.parse(fs.readFileSync(keyFile, 'utf8'));
+  const certificate = new crypto.X509Certificate(fs.readFileSync(certificateFile));
+  const header = b64url(JSON.stringify({ alg: 'EdDSA', kid: signing.kid, x5c: [certificate.raw.toString('base64')] }));
+  const sig = crypto.sign(null, Buffer.from(`${header}.${b64url(body)}`), crypto.createPrivateKey({ key: signing, format: 'jwk' }));
+  return `${header}..${b64url(sig)}`;
+}
+
+// Replaces `target` by a copy of `source` in one rename, as a deployment would.
+export function putInPlace(source, target) {
+  const next = `${target}.next`;
+  fs.copyFileSync(source, next);
+  fs.renameSync(next, target);
+}
+
+// `saphan demo init` in <work>/demo, with the CA moved to <work>/ca (the trust service's folder:
+// the demo keeps only ca.crt and the CRL), then the TSA, the hub and the named connectors
+// started, and a consent of one DOPA citizen for the JFO's legal-aid query granted.
+export async function startDemo(procs, { work, source, persons = 20, connectors = ['dopa', 'jfo'] }) {
+  const base = await findBasePort();
+  const demo = path.join(work, 'demo');
+  const caDir = path.join(work, 'ca');
+  const pki = (name) => path.join(demo, 'pki', name);
+  const hubDir = path.join(demo, 'hub');
+  execFileSync(procs.saphan, ['demo', 'init', '--dir', demo, '--persons', String(persons), '--base-port', String(base),
+                              '--config', path.join(source, 'config'), '--schemas', path.join(source, 'schemas')],
+               { encoding: 'utf8' });
+  fs.mkdirSync(caDir, { mode: 0o700 });
+  for (const f of ['ca.key', 'ca.crt', 'issued.jsonl', 'ca.crl']) fs.copyFileSync(pki(f), path.join(caDir, f));
+  fs.rmSync(pki('ca.key'));
+  fs.rmSync(pki('issued.jsonl'));
+
+  await procs.start('tsa', ['tsa', 'serve', '--dir', path.join(demo, 'pki'), '--listen', `127.0.0.1:${base + 20}`],
+                    /tsa listening/);
+  await procs.start('hub', ['hub', '--dir', hubDir], /listening on/);
+  for (const m of connectors) {
+    await procs.start(m, ['connector', '--config', path.join(demo, 'members', m, 'connector.json')], /^connector /m);
+  }
+  const subject = execFileSync('sqlite3', [path.join(demo, 'data', 'dopa.db'), 'select citizen_id from person limit 1'],
+                               { encoding: 'utf8' }).trim();
+  const consentId = procs.cli('consent', 'request', '--dir', hubDir, '--subject', subject, '--consumer', 'TH/GOV/JFO/legal-aid',
+                              '--dataset', 'TH/GOV/DOPA/civil-registry/person@1.0', '--purpose', 'legal-aid-eligibility',
+                              '--fields', 'firstNameTh', '--days', '30');
+  procs.cli('consent', 'grant', '--dir', hubDir, '--id', consentId);
+  // The CA hands out its new CRL: every party's copy is replaced in one rename.
+  const publishCrl = () => putInPlace(path.join(caDir, 'ca.crl'), pki('ca.crl'));
+  return { base, demo, caDir, hubDir, pki, subject, consentId, publishCrl };
 }

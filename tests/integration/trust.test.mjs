@@ -4,13 +4,12 @@
 // holds in a real exchange; and a revocation is in force within seconds of the CRL arriving.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { findBasePort, processes, query, tlsCall } from './lib.mjs';
+import { processes, query, signDetached, startDemo, tlsCall } from './lib.mjs';
 
 const saphan = process.env.SAPHAN;
 const source = process.env.SAPHAN_SOURCE;
@@ -27,6 +26,7 @@ const cli = (...args) => procs.cli(...args);
 let base = 0;
 let subject = '';
 let consentId = '';
+let publishCrl = () => {};
 
 const pki = (name) => path.join(demo, 'pki', name);
 const hubDir = path.join(demo, 'hub');
@@ -35,18 +35,9 @@ const jfoQuery = (port = base + 10) => query(port, PERSON, {
 }, JFO);
 const hubCall = (options) => tlsCall({ port: base, ca: pki('ca.crt'), cert: pki('jfo.crt'), key: pki('jfo.key'),
                                        ...options });
-const b64url = (buf) => Buffer.from(buf).toString('base64url');
-
-// The CA hands out its new CRL: the hub's and connectors' copy is replaced in one rename.
-function publishCrl() {
-  const next = `${pki('ca.crl')}.new`;
-  fs.copyFileSync(path.join(caDir, 'ca.crl'), next);
-  fs.renameSync(next, pki('ca.crl'));
-}
 
 // An envelope signed by `keyFile` with `certificateFile` as its x5c, straight to the hub.
 function signedEnvelope(keyFile, certificateFile) {
-  const signing = JSON.parse(fs.readFileSync(keyFile, 'utf8'));
   const reply = crypto.generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' });
   const envelope = {
     requestId: crypto.randomBytes(12).toString('base64url'), issuedAt: new Date().toISOString(),
@@ -54,10 +45,7 @@ function signedEnvelope(keyFile, certificateFile) {
     consentId, subject, fields: ['firstNameTh'], replyKey: { ...reply, kid: 'reply-1' },
   };
   const body = JSON.stringify(envelope);
-  const certificate = new crypto.X509Certificate(fs.readFileSync(certificateFile));
-  const header = b64url(JSON.stringify({ alg: 'EdDSA', kid: signing.kid, x5c: [certificate.raw.toString('base64')] }));
-  const sig = crypto.sign(null, Buffer.from(`${header}.${b64url(body)}`), crypto.createPrivateKey({ key: signing, format: 'jwk' }));
-  return { body, signature: `${header}..${b64url(sig)}` };
+  return { body, signature: signDetached(body, keyFile, certificateFile) };
 }
 
 function logEntries() {
@@ -65,28 +53,10 @@ function logEntries() {
 }
 
 before(async () => {
-  base = await findBasePort();
-  execFileSync(saphan, ['demo', 'init', '--dir', demo, '--persons', '50', '--base-port', String(base),
-                        '--config', path.join(source, 'config'), '--schemas', path.join(source, 'schemas')],
-               { encoding: 'utf8' });
   // The CA leaves the hub's machine: its key and index go to the trust service's folder; the
   // demo keeps only what verifiers need (ca.crt and the CRL).
-  fs.mkdirSync(caDir, { mode: 0o700 });
-  for (const f of ['ca.key', 'ca.crt', 'issued.jsonl', 'ca.crl']) fs.copyFileSync(pki(f), path.join(caDir, f));
-  fs.rmSync(pki('ca.key'));
-  fs.rmSync(pki('issued.jsonl'));
-
-  await procs.start('tsa', ['tsa', 'serve', '--dir', path.join(demo, 'pki'), '--listen', `127.0.0.1:${base + 20}`],
-                    /tsa listening/);
-  await procs.start('hub', ['hub', '--dir', hubDir], /listening on/);
-  for (const m of ['dopa', 'dbd', 'jfo']) {
-    await procs.start(m, ['connector', '--config', path.join(demo, 'members', m, 'connector.json')], /^connector /m);
-  }
-  subject = execFileSync('sqlite3', [path.join(demo, 'data', 'dopa.db'), 'select citizen_id from person limit 1'],
-                         { encoding: 'utf8' }).trim();
-  consentId = cli('consent', 'request', '--dir', hubDir, '--subject', subject, '--consumer', JFO,
-                  '--dataset', PERSON, '--purpose', 'legal-aid-eligibility', '--fields', 'firstNameTh', '--days', '30');
-  cli('consent', 'grant', '--dir', hubDir, '--id', consentId);
+  ({ base, subject, consentId, publishCrl } =
+    await startDemo(procs, { work, source, persons: 50, connectors: ['dopa', 'dbd', 'jfo'] }));
 });
 
 after(async () => {

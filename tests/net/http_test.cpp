@@ -1,13 +1,16 @@
-// http_server and the pooled http_client over mutual TLS on loopback: keep-alive, reuse, and the
-// retry when a pooled connection has been closed by the server.
+// http_server and the pooled http_client over mutual TLS on loopback: keep-alive, reuse, the
+// retry when a pooled connection has been closed by the server, and certificates rotated while
+// both run.
 #include "net/http.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <thread>
 
+#include "core/files.hpp"
 #include "tests/pki/pki_test_support.hpp"
 
 using namespace saphan;
@@ -27,6 +30,7 @@ struct tls_server {
   temp_dir dir;
   asio::io_context io;
   std::atomic<int> requests{0};
+  std::shared_ptr<net::tls_context> tls;
   std::unique_ptr<net::http_server> server;
   std::uint16_t port = 0;
   std::thread thread;
@@ -36,15 +40,20 @@ struct tls_server {
     SAPHAN_REQUIRE_OK(
         pki::issue_certificate(dir / "ca", make_member("SAPHAN", "hub"), dir / "hub", 10));
     SAPHAN_REQUIRE_OK(pki::issue_certificate(dir / "ca", consumer, dir / "consumer", 10));
-    auto tls = net::make_server_tls({dir / "hub.crt", dir / "hub.key", dir / "ca/ca.crt"});
-    REQUIRE(tls);
+    auto made = net::make_server_tls({dir / "hub.crt", dir / "hub.key", dir / "ca/ca.crt"});
+    REQUIRE(made);
+    tls = *made;
     server = std::make_unique<net::http_server>(
-        io, *tls, limits,
+        io, tls, limits,
         [this](net::http_request& request,
                const net::peer_info& peer) -> asio::awaitable<net::http_response> {
           ++requests;
+          // /fingerprint: which of the member's certificates the client presented.
+          auto body = request.target() == "/fingerprint" ? peer.certificate_fingerprint
+                      : peer.member                      ? to_string(*peer.member)
+                                                         : std::string();
           co_return net::make_response(request.version(), request.keep_alive(), http::status::ok,
-                                       peer.member ? to_string(*peer.member) : "", "text/plain");
+                                       body, "text/plain");
         });
     auto bound = server->listen("127.0.0.1", 0);
     REQUIRE(bound);
@@ -58,7 +67,7 @@ struct tls_server {
     thread.join();
   }
 
-  std::shared_ptr<asio::ssl::context> client_tls() {
+  std::shared_ptr<net::tls_context> client_tls() {
     auto tls =
         net::make_client_tls({dir / "consumer.crt", dir / "consumer.key", dir / "ca/ca.crt"});
     REQUIRE(tls);
@@ -72,13 +81,13 @@ net::http_request get(const std::string& target) {
 
 // One request through `client`, running `io` until it is answered (at most 20 s).
 result<net::http_response> send_once(asio::io_context& io, net::http_client& client,
-                                     const net::endpoint& to) {
+                                     const net::endpoint& to, const std::string& target = "/n") {
   std::optional<result<net::http_response>> answer;
   io.restart();
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        answer = co_await client.send(to, get("/n"), std::chrono::seconds(5));
+        answer = co_await client.send(to, get(target), std::chrono::seconds(5));
       },
       asio::detached);
   io.run_for(std::chrono::seconds(20));
@@ -178,4 +187,117 @@ TEST_CASE("close_stale closes the pooled connections idle too long of every endp
   while (server.server->open_connections() > 0 && std::chrono::steady_clock::now() < give_up)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(server.server->open_connections() == 0);
+}
+
+// ---- rotation -------------------------------------------------------------------------------
+
+namespace {
+
+std::string fingerprint_of(const std::string& pem_path) {
+  auto pem = read_file(pem_path);
+  REQUIRE(pem);
+  auto info = pki::inspect_certificate_pem(*pem);
+  REQUIRE(info);
+  return info->fingerprint;
+}
+
+}  // namespace
+
+TEST_CASE("a reloaded client certificate is presented from the next request on, newly connected",
+          "[net][rotation]") {
+  tls_server server(net::http_limits{});
+  auto tls = server.client_tls();
+  asio::io_context io;
+  net::http_client client(io.get_executor(), tls, net::http_limits{});
+  const net::endpoint to{"127.0.0.1", server.port, true};
+  const auto old_fingerprint = fingerprint_of(server.dir / "consumer.crt");
+
+  auto before = send_once(io, client, to, "/fingerprint");
+  REQUIRE(before);
+  CHECK(before->body() == old_fingerprint);
+
+  pki::issue_options replace;
+  replace.overwrite = true;
+  SAPHAN_REQUIRE_OK(
+      pki::issue_certificate(server.dir / "ca", consumer, server.dir / "consumer", 10, replace));
+  const auto new_fingerprint = fingerprint_of(server.dir / "consumer.crt");
+  REQUIRE(new_fingerprint != old_fingerprint);
+  CHECK(send_once(io, client, to, "/fingerprint")->body() == old_fingerprint);  // until reloaded
+
+  const auto generation = tls->generation();
+  SAPHAN_REQUIRE_OK(tls->reload());
+  CHECK(tls->generation() == generation + 1);
+  auto after = send_once(io, client, to, "/fingerprint");
+  REQUIRE(after);
+  CHECK(after->body() == new_fingerprint);
+  // The pooled connection of the old certificate was not reused: a second one was accepted.
+  CHECK(server.server->accepted_connections() == 2);
+}
+
+TEST_CASE("a reload whose files do not load keeps the context in use", "[net][rotation]") {
+  tls_server server(net::http_limits{});
+  auto tls = server.client_tls();
+  const auto in_use = tls->current();
+  const auto generation = tls->generation();
+  // A rotation caught half way: the new key written, its certificate not yet.
+  SAPHAN_REQUIRE_OK(pki::issue_certificate(server.dir / "ca", consumer, server.dir / "next", 10));
+  std::filesystem::copy_file(server.dir / "next.key", server.dir / "consumer.key",
+                             std::filesystem::copy_options::overwrite_existing);
+  CHECK(tls->reload().code() == errc::invalid_argument);
+  CHECK(tls->current() == in_use);
+  CHECK(tls->generation() == generation);
+
+  std::filesystem::remove(server.dir / "consumer.crt");
+  CHECK(tls->reload().code() == errc::io_error);
+  CHECK(tls->current() == in_use);
+}
+
+TEST_CASE("a reloaded server certificate is presented to new connections", "[net][rotation]") {
+  tls_server server(net::http_limits{});
+  std::string seen;  // the fingerprint of the server's certificate at each handshake
+  asio::io_context io;
+  net::http_client client(io.get_executor(), server.client_tls(), net::http_limits{}, 64,
+                          [&](SSL* connection) -> result<void> {
+                            seen = pki::peer_certificate_of(connection).value().fingerprint;
+                            return ok();
+                          });
+  const net::endpoint to{"127.0.0.1", server.port, true};
+  REQUIRE(send_once(io, client, to));
+  CHECK(seen == fingerprint_of(server.dir / "hub.crt"));
+
+  pki::issue_options replace;
+  replace.overwrite = true;
+  SAPHAN_REQUIRE_OK(pki::issue_certificate(server.dir / "ca", make_member("SAPHAN", "hub"),
+                                           server.dir / "hub", 10, replace));
+  SAPHAN_REQUIRE_OK(server.tls->reload());
+  client.close_stale();
+  net::http_client fresh(io.get_executor(), server.client_tls(), net::http_limits{}, 64,
+                         [&](SSL* connection) -> result<void> {
+                           seen = pki::peer_certificate_of(connection).value().fingerprint;
+                           return ok();
+                         });
+  REQUIRE(send_once(io, fresh, to));
+  CHECK(seen == fingerprint_of(server.dir / "hub.crt"));
+  // The connection accepted before the reload still serves, with the certificate it began with.
+  CHECK(send_once(io, client, to));
+}
+
+TEST_CASE("a pooled connection is not reused once the peer check refuses the server",
+          "[net][rotation]") {
+  tls_server server(net::http_limits{});
+  std::atomic<bool> revoked{false};
+  asio::io_context io;
+  net::http_client client(io.get_executor(), server.client_tls(), net::http_limits{}, 64,
+                          [&](SSL*) -> result<void> {
+                            if (revoked)
+                              return make_error(errc::certificate_revoked, "on the CRL");
+                            return ok();
+                          });
+  const net::endpoint to{"127.0.0.1", server.port, true};
+  REQUIRE(send_once(io, client, to));
+  revoked = true;  // as when the CRL comes to list the server's certificate
+  auto refused = send_once(io, client, to);
+  CHECK(refused.code() == errc::certificate_revoked);
+  CHECK(server.requests == 1);  // the pooled connection carried nothing more
+  CHECK(server.server->accepted_connections() == 2);
 }

@@ -169,6 +169,41 @@ TEST_CASE("a member's JWS verifies with the key of its x5c certificate, and no o
         errc::invalid_argument);
 }
 
+TEST_CASE("a reloaded signer signs with its new key; a half-written rotation keeps the old one",
+          "[pki][trust][rotation]") {
+  signing_world w;
+  const auto key_path = w.dir / "jfo-signing.jwk";
+  SAPHAN_REQUIRE_OK(crypto::write_private_key_file(key_path, w.keys, "jfo-sig-1"));
+  auto slot = reloadable_signer::load(key_path, w.certificate_path);
+  SAPHAN_REQUIRE_OK(slot);
+  const auto first = (*slot)->current();
+  CHECK(first->key.kid == "jfo-sig-1");
+
+  // The new key is written first: until its certificate follows, the pair does not match.
+  const auto next = crypto::generate_signing_key();
+  SAPHAN_REQUIRE_OK(crypto::write_private_key_file(key_path, next, "jfo-sig-2"));
+  CHECK((*slot)->reload().code() == errc::invalid_argument);
+  CHECK((*slot)->current() == first);
+
+  SAPHAN_REQUIRE_OK(issue_signing_certificate(w.ca_dir, jfo, next.public_key.view(),
+                                              w.certificate_path, 30, /*overwrite=*/true));
+  SAPHAN_REQUIRE_OK((*slot)->reload());
+  const auto second = (*slot)->current();
+  CHECK(second->key.kid == "jfo-sig-2");
+  auto jws = second->sign("the envelope");
+  SAPHAN_REQUIRE_OK(jws);
+  auto verified = verify_member_signature(*jws, "the envelope", jfo, now_utc(), *w.trust());
+  SAPHAN_REQUIRE_OK(verified);
+  CHECK(verified->public_key == std::string(next.public_key.view()));
+  // What was signed before the reload still verifies: the old certificate is not revoked.
+  auto old_jws = first->sign("the envelope");
+  SAPHAN_REQUIRE_OK(old_jws);
+  CHECK(verify_member_signature(*old_jws, "the envelope", jfo, now_utc(), *w.trust()));
+
+  auto in_memory = reloadable_signer::of(member_signer::load(key_path, w.certificate_path).value());
+  CHECK(in_memory->reload().code() == errc::invalid_argument);
+}
+
 TEST_CASE("standard base64 round-trips and refuses the url alphabet and wrong padding",
           "[crypto][encoding]") {
   for (std::string bytes : {std::string(), std::string("A"), std::string("AB"), std::string("ABC"),
