@@ -114,6 +114,16 @@ result<checked_forward> check_forwarded_request(std::string_view body,
   return checked_forward{std::move(forwarded), std::move(request)};
 }
 
+result<void> check_issued_since(const request_envelope& request, timestamp guard_start) {
+  if (request.issued_at < guard_start) {
+    return make_error(errc::stale_request, "issuedAt: " + format_rfc3339(request.issued_at) +
+                                               " is before this provider started (" +
+                                               format_rfc3339(guard_start) +
+                                               "): it may have been served before the restart");
+  }
+  return ok();
+}
+
 result<rapidjson::Document> restrict_record(const rapidjson::Value& record,
                                             const std::set<std::string>& granted) {
   if (!record.IsObject())

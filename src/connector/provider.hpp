@@ -53,6 +53,11 @@ result<checked_forward> check_forwarded_request(std::string_view body,
                                                 const pki::trust_store& trust, const member_id& hub,
                                                 timestamp now, std::chrono::seconds freshness);
 
+// The provider's replay guard holds only what this process served: a request issued before
+// `guard_start` (when the guard began) may have been served by the process before a restart,
+// within its freshness window, so it is refused rather than served twice. Errors: stale_request.
+result<void> check_issued_since(const request_envelope& request, timestamp guard_start);
+
 // A copy of `record` (an object) holding only the granted members. Errors: provider_error when
 // the record is not a JSON object.
 result<rapidjson::Document> restrict_record(const rapidjson::Value& record,

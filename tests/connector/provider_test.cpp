@@ -263,6 +263,19 @@ TEST_CASE("check_forwarded_request refuses an envelope naming the hub as its con
                                 std::chrono::seconds(300)));
 }
 
+TEST_CASE("check_issued_since: the provider's guard covers only what it could have seen",
+          "[connector][provider]") {
+  exchange_fixture f;
+  // Issued at t0: served by a guard that began then or earlier.
+  CHECK(check_issued_since(f.envelope, t0()));
+  CHECK(check_issued_since(f.envelope, t0() - std::chrono::seconds(1)));
+  // A guard that began after it (a restart since) cannot know whether it was served.
+  auto later = check_issued_since(f.envelope, t0() + std::chrono::microseconds(1));
+  REQUIRE_FALSE(later);
+  CHECK(later.error().code == errc::stale_request);
+  CHECK_THAT(later.error().detail, Catch::Contains("before this provider started"));
+}
+
 TEST_CASE("restrict_record keeps only granted members", "[connector]") {
   auto record = parse_json(R"({"a":1,"b":{"c":[1,2]},"d":"x"})");
   REQUIRE(record);
