@@ -94,6 +94,13 @@ result<checked_forward> check_forwarded_request(std::string_view body,
     return make_error(by_hub.error().code, "hub signature: " + by_hub.error().detail);
   auto forwarded = SAPHAN_TRY(parse_forwarded_request(body));
   auto request = SAPHAN_TRY(parse_request_envelope(forwarded.request));
+  // The hub relays and never consumes: an envelope in its own name, which its own certified key
+  // signs, would have this connector encrypt a record to a reply key the hub chose.
+  if (request.consumer == hub) {
+    return make_error(
+        errc::consumer_not_allowed,
+        "consumer: " + to_string(hub) + " is the hub, which relays requests and makes none");
+  }
   // The consumer's own signature, with the key of its own certificate, as of when it signed: what
   // the hub forwards cannot stand in for it.
   // The grant and freshness first: cheap, and a stale request is stale whoever signed it.
@@ -105,6 +112,16 @@ result<checked_forward> check_forwarded_request(std::string_view body,
                       "consumer signature: " + by_consumer.error().detail);
   }
   return checked_forward{std::move(forwarded), std::move(request)};
+}
+
+result<void> check_issued_since(const request_envelope& request, timestamp guard_start) {
+  if (request.issued_at < guard_start) {
+    return make_error(errc::stale_request, "issuedAt: " + format_rfc3339(request.issued_at) +
+                                               " is before this provider started (" +
+                                               format_rfc3339(guard_start) +
+                                               "): it may have been served before the restart");
+  }
+  return ok();
 }
 
 result<rapidjson::Document> restrict_record(const rapidjson::Value& record,

@@ -43,12 +43,20 @@ struct checked_forward {
 // exact body (its x5c certificate must name `hub`), the envelope, check_forwarded, then the
 // consumer's signature over the envelope (its certificate must name the envelope's consumer and
 // be valid when it signed). Each key comes from a certificate this connector's trust store checked,
-// never from the hub. Errors: bad_signature (a signature missing or not verifying),
-// certificate_mismatch, certificate_revoked, malformed_body, stale_request, field_not_allowed.
+// never from the hub; and an envelope naming the hub itself as its consumer is refused (the hub's
+// certified key would sign it, and the record would be encrypted to a key the hub chose).
+// Errors: bad_signature (a signature missing or not verifying), certificate_mismatch,
+// certificate_revoked, consumer_not_allowed (the hub as consumer), malformed_body, stale_request,
+// field_not_allowed.
 result<checked_forward> check_forwarded_request(std::string_view body,
                                                 std::string_view hub_signature,
                                                 const pki::trust_store& trust, const member_id& hub,
                                                 timestamp now, std::chrono::seconds freshness);
+
+// The provider's replay guard holds only what this process served: a request issued before
+// `guard_start` (when the guard began) may have been served by the process before a restart,
+// within its freshness window, so it is refused rather than served twice. Errors: stale_request.
+result<void> check_issued_since(const request_envelope& request, timestamp guard_start);
 
 // A copy of `record` (an object) holding only the granted members. Errors: provider_error when
 // the record is not a JSON object.

@@ -76,7 +76,9 @@ result<sealed_answer> connector_service::state::provide(std::string_view body,
   if (dataset == datasets.end()) {
     return make_error(errc::unknown_dataset, to_string(request.dataset) + " is not served here");
   }
-  // Served once: an earlier forwarded request, replayed by a hub, is refused here too.
+  // Served once: an earlier forwarded request, replayed by a hub, is refused here too, and so is
+  // one from before a restart, which the guard cannot know.
+  SAPHAN_TRY_VOID(check_issued_since(request, forwarded_since));
   switch (forwarded_ids->remember(request.request_id, request.issued_at, now)) {
     case replay_guard::verdict::replayed:
       return make_error(errc::replay, "request id " + request.request_id + " served before");

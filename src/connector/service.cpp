@@ -83,6 +83,7 @@ result<void> connector_service::state::load_provider(const pki::tls_files& files
     return config_failure("provider.pseudonymKey", key.error());
   pseudonym_key = std::move(*key);
   forwarded_ids = std::make_unique<replay_guard>(config.freshness, max_remembered_forwards);
+  forwarded_since = now_utc();
   for (const auto& d : config.provider->datasets) {
     auto served = SAPHAN_TRY(load_dataset(d, config.base_dir));
     datasets.emplace(to_string(d.id), std::move(served));

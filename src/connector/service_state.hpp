@@ -61,6 +61,7 @@ struct connector_service::state {
   crypto::pseudonym_key pseudonym_key;
   // What the hub forwarded before: a request id is served once (the provider's own guard).
   std::unique_ptr<replay_guard> forwarded_ids;
+  timestamp forwarded_since{};  // when forwarded_ids began: it knows nothing issued before
   std::map<std::string, served_dataset> datasets;
 
   asio::io_context io;

@@ -229,6 +229,53 @@ TEST_CASE("check_forwarded_request verifies the hub, then the consumer, then the
   CHECK(code(wider_body, wider_sig) == errc::field_not_allowed);
 }
 
+TEST_CASE("check_forwarded_request refuses an envelope naming the hub as its consumer",
+          "[connector][provider]") {
+  // The hub's certificate is real and names the hub: the signature verifies, but a hub that
+  // could consume would have the record encrypted to a reply key of its own choosing.
+  exchange_fixture f;
+  auto hub_reply = crypto::generate_encryption_key();
+  auto envelope = f.envelope;
+  envelope.consumer = hub_member;
+  envelope.reply_key = crypto::to_public_jwk(hub_reply.public_key, "reply-hub");
+  auto forwarded = f.forwarded;
+  forwarded.request = serialize(envelope);
+  forwarded.consumer_signature = *f.hub_signing.sign(forwarded.request);
+  forwarded.grant.request_hash = crypto::sha256(forwarded.request).to_hex();
+  auto body = serialize(forwarded);
+  auto signature = f.hub_signing.sign(body);
+  REQUIRE(signature);
+  auto checked = check_forwarded_request(body, *signature, *f.trust, hub_member, t0(),
+                                         std::chrono::seconds(300));
+  REQUIRE_FALSE(checked);
+  CHECK(checked.error().code == errc::consumer_not_allowed);
+  // Any other member may be the consumer its own certificate names.
+  auto other = *parse_member_id("TH/GOV/RTP/criminal-records");
+  const auto& rtp = certified("TH/GOV/RTP/criminal-records", "rtp-sig-1");
+  envelope.consumer = other;
+  forwarded.request = serialize(envelope);
+  forwarded.consumer_signature = *rtp.sign(forwarded.request);
+  forwarded.grant.request_hash = crypto::sha256(forwarded.request).to_hex();
+  body = serialize(forwarded);
+  signature = f.hub_signing.sign(body);
+  REQUIRE(signature);
+  CHECK(check_forwarded_request(body, *signature, *f.trust, hub_member, t0(),
+                                std::chrono::seconds(300)));
+}
+
+TEST_CASE("check_issued_since: the provider's guard covers only what it could have seen",
+          "[connector][provider]") {
+  exchange_fixture f;
+  // Issued at t0: served by a guard that began then or earlier.
+  CHECK(check_issued_since(f.envelope, t0()));
+  CHECK(check_issued_since(f.envelope, t0() - std::chrono::seconds(1)));
+  // A guard that began after it (a restart since) cannot know whether it was served.
+  auto later = check_issued_since(f.envelope, t0() + std::chrono::microseconds(1));
+  REQUIRE_FALSE(later);
+  CHECK(later.error().code == errc::stale_request);
+  CHECK_THAT(later.error().detail, Catch::Contains("before this provider started"));
+}
+
 TEST_CASE("restrict_record keeps only granted members", "[connector]") {
   auto record = parse_json(R"({"a":1,"b":{"c":[1,2]},"d":"x"})");
   REQUIRE(record);
