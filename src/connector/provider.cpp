@@ -73,6 +73,12 @@ result<void> check_forwarded(const forwarded_request& forwarded, const request_e
                                                std::to_string(freshness.count()) + " s away from " +
                                                format_rfc3339(now));
   }
+  // The grant is for what the consumer asked: its purpose (which fixes the policy's fields and
+  // pseudonymisation), and no field it did not list.
+  if (forwarded.grant.purpose != request.purpose) {
+    return make_error(errc::purpose_not_allowed, "grant.purpose: " + forwarded.grant.purpose +
+                                                     " is not the requested " + request.purpose);
+  }
   if (!request.fields.empty()) {
     for (const auto& f : forwarded.grant.fields) {
       if (request.fields.count(f) == 0) {

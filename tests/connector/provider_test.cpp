@@ -166,6 +166,12 @@ TEST_CASE("check_forwarded refuses a grant for another request", "[connector]") 
   other_hash.grant.request_hash = crypto::sha256("something else").to_hex();
   CHECK(check_forwarded(other_hash, request, t0(), std::chrono::seconds(300)).code() ==
         errc::bad_signature);
+  // A grant for another purpose than the consumer's, whose policy may allow other fields.
+  auto other_purpose = f.forwarded;
+  other_purpose.grant.purpose = "criminal-investigation";
+  CHECK(check_forwarded(other_purpose, request, t0(), std::chrono::seconds(300)).code() ==
+        errc::purpose_not_allowed);
+  CHECK(check_forwarded(f.forwarded, request, t0(), std::chrono::seconds(300)));
 }
 
 TEST_CASE("check_forwarded: granted fields within the requested ones", "[connector]") {
