@@ -227,7 +227,8 @@ hub_server::awaitable_response hub_server::log_api(net::http_request& request,
     if (!parsed)
       return std::move(parsed).error();
     log_api_context context{db_, log_identity_,
-                            [this](std::string_view id) { return service_.pseudonym(id); }};
+                            [this](std::string_view id) { return service_.pseudonym(id); },
+                            checkpoints_};
     return answer_log_api(context, post, *parsed, *caller, now_utc());
   });
   if (!body)

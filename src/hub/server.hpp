@@ -17,6 +17,7 @@
 #include "evidence/timestamper.hpp"
 #include "hub/config.hpp"
 #include "hub/exchange.hpp"
+#include "hub/log_api.hpp"
 #include "net/credentials.hpp"
 #include "net/http.hpp"
 
@@ -106,6 +107,7 @@ class hub_server {
   net::asio::io_context io_;
   net::asio::thread_pool workers_;
   net::reloadable_credentials credentials_;
+  checkpoint_gate checkpoints_;  // POST /v1/log/checkpoint: once a second
   std::unique_ptr<net::http_server> server_;
   std::unique_ptr<net::http_client> client_;
   std::vector<std::thread> io_threads_;
