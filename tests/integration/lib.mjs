@@ -91,11 +91,11 @@ export async function query(port, dataset, body, client, extraHeaders = {}) {
 
 // A direct HTTPS call to a TLS server (the hub) with a client certificate from files.
 export function tlsCall({ port, body, signature, cert, key, ca, method = 'POST', target = '/v1/exchange',
-                          headers = {} }) {
+                          headers = {}, agent = undefined }) {
   return new Promise((resolve, reject) => {
     const options = {
       host: '127.0.0.1', port, method, path: target,
-      ca: fs.readFileSync(ca), minVersion: 'TLSv1.3',
+      ca: fs.readFileSync(ca), minVersion: 'TLSv1.3', agent,
       headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body ?? ''), ...headers },
     };
     if (signature) options.headers['X-Saphan-Signature'] = signature;
