@@ -1,7 +1,9 @@
 // Hardening of the hub's guards, with real processes on loopback: a rate limit is checked and
-// counted in one step, so parallel requests at the limit cannot all pass.
+// counted in one step, so parallel requests at the limit cannot all pass; a caller over its
+// admission budget is answered 429 at once, and its refusals make one entry per interval.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import https from 'node:https';
@@ -25,7 +27,7 @@ const jfoQuery = () => query(demo.base + 10, PERSON, {
 }, JFO);
 
 before(async () => {
-  demo = await startDemo(procs, { work, source });
+  demo = await startDemo(procs, { work, source, hubConfig: (c) => { c.admissionPerSecond = 100; } });
 });
 
 after(async () => {
@@ -72,4 +74,35 @@ test('32 parallel requests one below the rate limit: exactly one passes', async 
   assert.equal(limited.length, 31);
   // The limit holds afterwards too.
   assert.equal((await jfoQuery()).json?.code, 'rate_limited');
+});
+
+test('a caller over its admission budget gets 429 at once, and one evidence entry a second counts them', async () => {
+  const DBD = 'TH/GOV/DBD/juristic-registry';
+  const entriesOf = (kind) => execFileSync('sqlite3', [path.join(demo.hubDir, 'store.db'),
+    `select entry from log_entries where kind = '${kind}'`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const refusedBefore = entriesOf('access.refused').length;
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
+  const call = () => tlsCall({ port: demo.base, ca: demo.pki('ca.crt'), cert: demo.pki('dbd.crt'), key: demo.pki('dbd.key'),
+                               agent, method: 'GET', target: '/v1/catalog' });
+  const answers = await Promise.all(Array.from({ length: 400 }, call));
+  agent.destroy();
+  const ok = answers.filter((a) => a.status === 200).length;
+  const throttled = answers.filter((a) => a.status === 429);
+  assert.ok(ok >= 100, `${ok} let through`);
+  assert.ok(throttled.length >= 100, `${throttled.length} throttled`);
+  for (const t of throttled) {
+    assert.equal(t.json.code, 'rate_limited');
+    assert.equal(t.headers['retry-after'], '1');
+  }
+  // Within two report intervals, the refusals are in the log: a few entries with the count,
+  // not one each; and none of them as a refusal entry of its own.
+  let reports = [];
+  for (let i = 0; i < 50; i++) {
+    reports = entriesOf('admission.throttled').map((e) => JSON.parse(e)).filter((e) => e.peer === DBD);
+    if (reports.reduce((n, e) => n + e.refused, 0) >= throttled.length) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(reports.reduce((n, e) => n + e.refused, 0), throttled.length);
+  assert.ok(reports.length <= 3, `${reports.length} entries`);
+  assert.equal(entriesOf('access.refused').length, refusedBefore);
 });

@@ -142,7 +142,9 @@ export function putInPlace(source, target) {
 // `saphan demo init` in <work>/demo, with the CA moved to <work>/ca (the trust service's folder:
 // the demo keeps only ca.crt and the CRL), then the TSA, the hub and the named connectors
 // started, and a consent of one DOPA citizen for the JFO's legal-aid query granted.
-export async function startDemo(procs, { work, source, persons = 20, connectors = ['dopa', 'jfo'] }) {
+// `hubConfig`, if given, changes hub.json (parsed) before the hub starts.
+export async function startDemo(procs, { work, source, persons = 20, connectors = ['dopa', 'jfo'],
+                                         hubConfig = null }) {
   const base = await findBasePort();
   const demo = path.join(work, 'demo');
   const caDir = path.join(work, 'ca');
@@ -158,6 +160,12 @@ export async function startDemo(procs, { work, source, persons = 20, connectors 
 
   await procs.start('tsa', ['tsa', 'serve', '--dir', path.join(demo, 'pki'), '--listen', `127.0.0.1:${base + 20}`],
                     /tsa listening/);
+  if (hubConfig) {
+    const file = path.join(hubDir, 'hub.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    hubConfig(config);
+    fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  }
   await procs.start('hub', ['hub', '--dir', hubDir], /listening on/);
   for (const m of connectors) {
     await procs.start(m, ['connector', '--config', path.join(demo, 'members', m, 'connector.json')], /^connector /m);
