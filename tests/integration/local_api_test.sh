@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The consumer connector's local API as the agency's own system meets it: the officer and case
-# references it passes into the evidence log. The scenarios are in local_api.test.mjs.
+# The consumer connector's local API as the agency's own system meets it: its bearer token, and
+# the officer and case references it passes into the evidence log. The scenarios are in
+# local_api.test.mjs.
 set -euo pipefail
 saphan=$1
 src=$2
