@@ -14,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 
+import { consumerAuthorization, useDemoTokens } from './lib.mjs';
+
 const saphan = process.env.SAPHAN;
 const source = process.env.SAPHAN_SOURCE;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'saphan-e2e-'));
@@ -88,10 +90,11 @@ function providerRequests(name) {
 
 // ---------------------------------------------------------------- clients
 
+// With the bearer token of `client`'s consumer API (lib.mjs useDemoTokens).
 async function query(port, dataset, body, client = JFO, extraHeaders = {}) {
   const res = await fetch(`http://127.0.0.1:${port}/r1/${dataset}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Road-Client': client,
+    headers: { 'Content-Type': 'application/json', 'X-Road-Client': client, ...consumerAuthorization(client),
                'X-Road-UserId': 'officer-01', 'X-Road-Issue': 'CASE-1', ...extraHeaders },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
@@ -217,6 +220,7 @@ before(async () => {
   execFileSync(saphan, ['demo', 'init', '--dir', demo, '--persons', '300', '--base-port', String(base),
                         '--config', path.join(source, 'config'), '--schemas', path.join(source, 'schemas')],
                { encoding: 'utf8' });
+  useDemoTokens(demo);
   // Short provider deadline so the slow-provider test stays quick.
   const hubConfig = path.join(demo, 'hub', 'hub.json');
   const config = JSON.parse(fs.readFileSync(hubConfig, 'utf8'));
