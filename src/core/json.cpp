@@ -81,6 +81,13 @@ result<rapidjson::Document> parse_json(std::string_view text, json_limits limits
     return make_error(errc::malformed_json,
                       "JSON nested deeper than " + std::to_string(limits.max_depth) + " levels");
   }
+  // RapidJSON reads a NUL byte as the end of the input, so "{}\0anything" would parse as "{}"
+  // with the rest unread. JSON never holds a raw NUL (inside strings it must be escaped), so
+  // one anywhere is trailing garbage at best, and two readers could see different documents.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return make_error(errc::malformed_json,
+                      "at offset " + std::to_string(nul) + ": NUL byte (JSON never holds one)");
+  }
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (doc.HasParseError()) {

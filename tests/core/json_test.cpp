@@ -40,6 +40,20 @@ TEST_CASE("parse_json rejects malformed JSON with the offset", "[core][json]") {
   }
 }
 
+TEST_CASE("parse_json rejects a NUL byte, which RapidJSON would take for the end", "[core][json]") {
+  // Found by tests/fuzz/json_fuzz.cpp: "6\0[" parsed as 6, the rest never read.
+  using namespace std::string_view_literals;
+  for (auto text : {"6\0["sv, "{\"a\":1}\0{\"a\":2}"sv, "[1]\0"sv, "\0"sv, "\"a\0\""sv}) {
+    auto r = parse_json(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.code() == errc::malformed_json);
+    CHECK_THAT(r.error().detail, Contains("NUL"));
+  }
+  // Escaped, a NUL is an ordinary character of a string.
+  auto escaped = parse_ok(R"(["a\u0000b"])");
+  CHECK(escaped[0].GetStringLength() == 3);
+}
+
 TEST_CASE("parse_json rejects invalid UTF-8", "[core][json]") {
   auto r = parse_json("{\"a\":\"\xff\xfe\"}");
   REQUIRE_FALSE(r);
