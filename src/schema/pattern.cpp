@@ -12,6 +12,10 @@ class pattern_checker {
   bool check() {
     if (p_.size() > max_length)
       return false;
+    // The engine reads a pattern as a C string: it never sees what follows a NUL byte, so
+    // "(\0)" would reach it as "(", one of the patterns it aborts on.
+    if (p_.find('\0') != std::string_view::npos)
+      return false;
     if (ends_with_anchor())
       --end_;
     if (pos_ < end_ && p_[pos_] == '^')
