@@ -1,6 +1,7 @@
 #include "schema/pattern.hpp"
 
 #include <cstddef>
+#include <optional>
 
 namespace saphan {
 namespace {
@@ -20,7 +21,7 @@ class pattern_checker {
       --end_;
     if (pos_ < end_ && p_[pos_] == '^')
       ++pos_;
-    return alternation(0) && pos_ == end_;
+    return alternation(0).has_value() && pos_ == end_;
   }
 
  private:
@@ -39,39 +40,64 @@ class pattern_checker {
 
   bool at(char c) const { return pos_ < end_ && p_[pos_] == c; }
 
-  bool alternation(int depth) {
-    if (depth > max_group_depth || !concatenation(depth))
-      return false;
-    while (at('|')) {
+  // What the engine makes of a sub-pattern that matters here: in how many ways it matches the
+  // empty string. The engine adds states to its set by following every empty path, without
+  // marking the splits it passes, so a repetition of something that can match empty ("(a?)*")
+  // loops until the stack overflows, and sub-patterns with two empty paths each ("(a?|b?)",
+  // "(a?)?") multiply: sixteen of them in a row take seconds on every subject. A pattern whose
+  // every part has at most one empty path costs time linear in its size.
+  struct shape {
+    unsigned empty_paths = 0;  // 0 or 1; a part with more is refused
+  };
+  using part = std::optional<shape>;
+
+  part alternation(int depth) {
+    if (depth > max_group_depth)
+      return std::nullopt;
+    part out = concatenation(depth);
+    while (out && at('|')) {
       ++pos_;
-      if (!concatenation(depth))
-        return false;
+      part next = concatenation(depth);
+      if (!next)
+        return std::nullopt;
+      out->empty_paths += next->empty_paths;
     }
-    return true;
+    if (!out || out->empty_paths > 1)
+      return std::nullopt;
+    return out;
   }
 
-  bool concatenation(int depth) {
+  part concatenation(int depth) {
     int pieces = 0;
+    shape out{1};
     while (pos_ < end_ && !at('|') && !at(')')) {
-      if (!atom(depth) || !quantifier())
-        return false;
+      part piece = atom(depth);
+      if (piece)
+        piece = quantifier(*piece);
+      if (!piece)
+        return std::nullopt;
+      out.empty_paths *= piece->empty_paths;
       ++pieces;
     }
-    return pieces > 0;
+    if (pieces == 0)
+      return std::nullopt;
+    return out;
   }
 
-  bool atom(int depth) {
+  part atom(int depth) {
     char c = p_[pos_++];
     switch (c) {
-      case '(':
-        if (!alternation(depth + 1) || !at(')'))
-          return false;
+      case '(': {
+        part group = alternation(depth + 1);
+        if (!group || !at(')'))
+          return std::nullopt;
         ++pos_;
-        return true;
+        return group;
+      }
       case '[':
-        return char_class();
+        return char_class() ? part(shape{0}) : std::nullopt;
       case '\\':
-        return escape("^$|()?*+.[]{}\\fnrtv");
+        return escape("^$|()?*+.[]{}\\fnrtv") ? part(shape{0}) : std::nullopt;
       case '*':
       case '+':
       case '?':
@@ -80,9 +106,9 @@ class pattern_checker {
       case ']':
       case '^':
       case '$':
-        return false;
+        return std::nullopt;
       default:
-        return true;  // '.' or a literal (UTF-8 continuation bytes are never metacharacters)
+        return shape{0};  // '.' or a literal (UTF-8 continuation bytes are never metacharacters)
     }
   }
 
@@ -118,27 +144,41 @@ class pattern_checker {
     return digits > 0 && out <= max_repeat;
   }
 
-  bool quantifier() {
+  // The quantifier after an atom, if any. Everything that repeats or makes optional (?, *, +,
+  // {n,}, {n,m} with m > n) refuses an atom that can already match empty: it would add an
+  // unbounded or a second empty path. {n} alone repeats the atom's own.
+  part quantifier(shape atom) {
     if (at('*') || at('+') || at('?')) {
+      const bool plus = at('+');
       ++pos_;
-      return true;
+      if (atom.empty_paths != 0)
+        return std::nullopt;
+      return shape{plus ? 0u : 1u};
     }
     if (!at('{'))
-      return true;
+      return atom;
     ++pos_;
     unsigned n = 0, m = 0;
     if (!number(n))
-      return false;
+      return std::nullopt;
     m = n;
+    bool unbounded = false;
     if (at(',')) {
       ++pos_;
-      if (!at('}') && (!number(m) || m < n))
-        return false;
+      if (at('}'))
+        unbounded = true;
+      else if (!number(m) || m < n)
+        return std::nullopt;
     }
     if (!at('}'))
-      return false;
+      return std::nullopt;
     ++pos_;
-    return true;
+    if (unbounded || m > n) {
+      if (atom.empty_paths != 0)
+        return std::nullopt;
+      return shape{n == 0 ? 1u : 0u};
+    }
+    return shape{n == 0 ? 1u : atom.empty_paths};
   }
 
   std::string_view p_;
