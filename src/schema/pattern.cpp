@@ -6,6 +6,40 @@
 namespace saphan {
 namespace {
 
+// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+bool is_utf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    unsigned min = 0, code = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      length = 2, min = 0x80, code = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      length = 3, min = 0x800, code = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      length = 4, min = 0x10000, code = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (text.size() - i < length)
+      return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80)
+        return false;
+      code = code << 6 | (next & 0x3fu);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+      return false;
+    i += length;
+  }
+  return true;
+}
+
 class pattern_checker {
  public:
   explicit pattern_checker(std::string_view pattern) : p_(pattern), end_(pattern.size()) {}
@@ -13,9 +47,10 @@ class pattern_checker {
   bool check() {
     if (p_.size() > max_length)
       return false;
-    // The engine reads a pattern as a C string: it never sees what follows a NUL byte, so
-    // "(\0)" would reach it as "(", one of the patterns it aborts on.
-    if (p_.find('\0') != std::string_view::npos)
+    // The engine reads a pattern as a C string of UTF-8 and stops at a NUL byte or at the first
+    // byte sequence it cannot decode: it would see "(\0)" or "(\xd2)" as "(", one of the
+    // patterns it aborts on.
+    if (p_.find('\0') != std::string_view::npos || !is_utf8(p_))
       return false;
     if (ends_with_anchor())
       --end_;
