@@ -33,6 +33,12 @@ result<rapidjson::Document> read_json_file(const std::string& path, json_limits 
 // Serialises compactly.
 std::string write_json(const rapidjson::Value& value);
 
+// True when `text` is strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
+// U+10FFFF), what a JSON string may hold. Check before handing text to RapidJSON's validating
+// writer (kWriteValidateEncodingFlag): it reads a truncated sequence's missing bytes from past
+// the end of the string.
+bool is_utf8(std::string_view text) noexcept;
+
 // A member an object may not hold: the first whose name is not in `known` or, with `each_once`,
 // the first that repeats a member before it. Unknown members are refused rather than ignored, so
 // that a misspelt "pseudonymiseSubject" cannot silently turn pseudonymisation off; repeated ones,

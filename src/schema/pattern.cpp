@@ -3,42 +3,10 @@
 #include <cstddef>
 #include <optional>
 
+#include "core/json.hpp"
+
 namespace saphan {
 namespace {
-
-// Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
-bool is_utf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    std::size_t length = 0;
-    unsigned min = 0, code = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      length = 2, min = 0x80, code = c & 0x1fu;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      length = 3, min = 0x800, code = c & 0x0fu;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      length = 4, min = 0x10000, code = c & 0x07u;
-    } else {
-      return false;
-    }
-    if (text.size() - i < length)
-      return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xc0) != 0x80)
-        return false;
-      code = code << 6 | (next & 0x3fu);
-    }
-    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-      return false;
-    i += length;
-  }
-  return true;
-}
 
 class pattern_checker {
  public:

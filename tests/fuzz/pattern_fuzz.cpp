@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json.hpp"
 #include "schema/pattern.hpp"
 #include "schema/record_schema.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
@@ -27,12 +28,11 @@ using regex = rapidjson::internal::GenericRegex<rapidjson::UTF8<>>;
 
 // A JSON string literal for `text`; nothing when it is not UTF-8 (no schema can hold it).
 std::optional<std::string> json_string(std::string_view text) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
-                    rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>
-      writer(buffer);
-  if (!writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size())))
+  if (!is_utf8(text))
     return std::nullopt;
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
