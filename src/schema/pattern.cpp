@@ -1,5 +1,6 @@
 #include "schema/pattern.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 
@@ -24,13 +25,21 @@ class pattern_checker {
       --end_;
     if (pos_ < end_ && p_[pos_] == '^')
       ++pos_;
-    return alternation(0).has_value() && pos_ == end_;
+    const part whole = alternation(0);
+    return whole && pos_ == end_ && whole->states * whole->splits <= max_work;
   }
 
  private:
   static constexpr std::size_t max_length = 1024;
   static constexpr int max_group_depth = 16;
   static constexpr unsigned max_repeat = 1000;
+  // The engine's states (it copies a repeated part once per count, so "((a{1000}){1000}){1000}"
+  // asked for 10^9 of them), and states times splits, which bounds the work per character of
+  // the subject: with each one, every live state walks the empty paths after it, through up to
+  // every split, so "^[a-z]{1,1000}$" took 0.8 s on a 1000-letter string (at this bound, about
+  // 50 microseconds a character at worst). A long bounded string wants maxLength, not a count.
+  static constexpr std::size_t max_states = 4096;
+  static constexpr std::size_t max_work = 20000;
 
   bool ends_with_anchor() const {
     if (p_.empty() || p_.back() != '$')
@@ -43,16 +52,25 @@ class pattern_checker {
 
   bool at(char c) const { return pos_ < end_ && p_[pos_] == c; }
 
-  // What the engine makes of a sub-pattern that matters here: in how many ways it matches the
-  // empty string. The engine adds states to its set by following every empty path, without
-  // marking the splits it passes, so a repetition of something that can match empty ("(a?)*")
-  // loops until the stack overflows, and sub-patterns with two empty paths each ("(a?|b?)",
-  // "(a?)?") multiply: sixteen of them in a row take seconds on every subject. A pattern whose
-  // every part has at most one empty path costs time linear in its size.
+  // What the engine makes of a sub-pattern: in how many ways it matches the empty string, and
+  // about how many states and splits (states with two ways on) it compiles to. The engine adds
+  // states to its set by following every empty path, without marking the splits it passes, so a
+  // repetition of something that can match empty ("(a?)*") loops until the stack overflows, and
+  // sub-patterns with two empty paths each ("(a?|b?)", "(a?)?") multiply: sixteen of them in a
+  // row took seconds on every subject. With at most one empty path per part, adding a state costs
+  // at most one walk through the splits.
   struct shape {
     unsigned empty_paths = 0;  // 0 or 1; a part with more is refused
+    std::size_t states = 0;    // at most max_states
+    std::size_t splits = 0;    // at most states
   };
   using part = std::optional<shape>;
+
+  static part bounded(shape s) {
+    if (s.states > max_states)
+      return std::nullopt;
+    return s;
+  }
 
   part alternation(int depth) {
     if (depth > max_group_depth)
@@ -64,15 +82,17 @@ class pattern_checker {
       if (!next)
         return std::nullopt;
       out->empty_paths += next->empty_paths;
+      out->states += next->states + 1;
+      out->splits += next->splits + 1;
     }
     if (!out || out->empty_paths > 1)
       return std::nullopt;
-    return out;
+    return bounded(*out);
   }
 
   part concatenation(int depth) {
     int pieces = 0;
-    shape out{1};
+    shape out{1, 0, 0};
     while (pos_ < end_ && !at('|') && !at(')')) {
       part piece = atom(depth);
       if (piece)
@@ -80,6 +100,10 @@ class pattern_checker {
       if (!piece)
         return std::nullopt;
       out.empty_paths *= piece->empty_paths;
+      out.states += piece->states;
+      out.splits += piece->splits;
+      if (out.states > max_states)
+        return std::nullopt;
       ++pieces;
     }
     if (pieces == 0)
@@ -98,9 +122,9 @@ class pattern_checker {
         return group;
       }
       case '[':
-        return char_class() ? part(shape{0}) : std::nullopt;
+        return char_class() ? part(shape{0, 1, 0}) : std::nullopt;
       case '\\':
-        return escape("^$|()?*+.[]{}\\fnrtv") ? part(shape{0}) : std::nullopt;
+        return escape("^$|()?*+.[]{}\\fnrtv") ? part(shape{0, 1, 0}) : std::nullopt;
       case '*':
       case '+':
       case '?':
@@ -111,7 +135,8 @@ class pattern_checker {
       case '$':
         return std::nullopt;
       default:
-        return shape{0};  // '.' or a literal (UTF-8 continuation bytes are never metacharacters)
+        return shape{0, 1,
+                     0};  // '.' or a literal (UTF-8 continuation bytes are never metacharacters)
     }
   }
 
@@ -156,7 +181,7 @@ class pattern_checker {
       ++pos_;
       if (atom.empty_paths != 0)
         return std::nullopt;
-      return shape{plus ? 0u : 1u};
+      return bounded({plus ? 0u : 1u, atom.states + 1, atom.splits + 1});
     }
     if (!at('{'))
       return atom;
@@ -176,12 +201,15 @@ class pattern_checker {
     if (!at('}'))
       return std::nullopt;
     ++pos_;
-    if (unbounded || m > n) {
-      if (atom.empty_paths != 0)
-        return std::nullopt;
-      return shape{n == 0 ? 1u : 0u};
-    }
-    return shape{n == 0 ? 1u : atom.empty_paths};
+    // a{3} is a a a, a{3,} a a a+, a{3,5} a a a a? a?: copies of the atom, one more split each
+    // for the + and every ?.
+    const std::size_t copies = unbounded ? std::max(n, 1u) : m;
+    const std::size_t extra = unbounded ? 1 : m - n;
+    shape out{n == 0 ? 1u : atom.empty_paths, atom.states * copies + extra,
+              atom.splits * copies + extra};
+    if ((unbounded || m > n) && atom.empty_paths != 0)
+      return std::nullopt;
+    return bounded(out);
   }
 
   std::string_view p_;

@@ -79,3 +79,27 @@ TEST_CASE("patterns the check accepts match in time linear in their size", "[sch
   CHECK(schema->validate_text(R"({"a": "abababab"})"));
   CHECK(schema->validate_text(R"({"a": "c"})").code() == errc::schema_violation);
 }
+
+TEST_CASE("is_supported_pattern bounds the engine's states and its work per character",
+          "[schema]") {
+  // Nested counts multiply the states: the first asked RapidJSON for 10^9 (out of memory in the
+  // pattern fuzz target), the second for 10^4.
+  for (const char* pattern : {"((a{1000}){1000}){1000}", "(a{100}){100}", "((ab){64}){64}"}) {
+    INFO(pattern);
+    CHECK_FALSE(is_supported_pattern(pattern));
+  }
+  // Long optional runs: every live state walks the splits after it on each character
+  // ("^[a-z]{1,1000}$" took 0.8 s on 1000 letters; the fuzz target's slow input was a class of
+  // fifty escapes repeated {0,663}).
+  for (const char* pattern :
+       {"^[a-z]{1,1000}$", "^a{0,1000}$", "^.{1,200}$", "(a{0,30}){30}", "b{0,100}c"}) {
+    INFO(pattern);
+    CHECK_FALSE(is_supported_pattern(pattern));
+  }
+  // Counts without optional copies cost states only; short optional runs little.
+  for (const char* pattern :
+       {"^a{1000}$", "(a{10}){100}", "^[a-z]{1,100}$", "b{0,99}c", "^[0-9]{1,9}$", "a{2,}"}) {
+    INFO(pattern);
+    CHECK(is_supported_pattern(pattern));
+  }
+}
