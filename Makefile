@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= 2
 HUB_DIR ?= .hub
 
-.PHONY: all setup configure build run test test-sanitize format clean
+.PHONY: all setup configure build run test test-sanitize fuzz format clean
 
 all: build
 
@@ -30,10 +30,17 @@ test: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
 	@cd $(BUILD_DIR) && $(SANITIZER_ENV) ctest --output-on-failure -j$(JOBS) --timeout 600
 
-# Only the unit tests, against the sanitizer build.
+# Only the unit tests and the fuzz corpus replay, against the sanitizer build.
 test-sanitize: configure
-	@cmake --build $(BUILD_DIR) -j$(JOBS) --target saphan_unit_tests_sanitized
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target saphan_unit_tests_sanitized \
+	  saphan_fuzz_replay_sanitized
 	@cd $(BUILD_DIR) && $(SANITIZER_ENV) ctest --output-on-failure -j$(JOBS) -L sanitize
+
+# The libFuzzer targets (tests/fuzz/README.md), one after another for FUZZ_SECONDS each (default
+# 60), built with clang in build-fuzz; what they find that adds coverage joins the kept corpus.
+fuzz:
+	@tools/setup --fuzz
+	@JOBS=$(JOBS) tools/fuzz
 
 SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
 

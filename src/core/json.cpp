@@ -81,6 +81,13 @@ result<rapidjson::Document> parse_json(std::string_view text, json_limits limits
     return make_error(errc::malformed_json,
                       "JSON nested deeper than " + std::to_string(limits.max_depth) + " levels");
   }
+  // RapidJSON reads a NUL byte as the end of the input, so "{}\0anything" would parse as "{}"
+  // with the rest unread. JSON never holds a raw NUL (inside strings it must be escaped), so
+  // one anywhere is trailing garbage at best, and two readers could see different documents.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return make_error(errc::malformed_json,
+                      "at offset " + std::to_string(nul) + ": NUL byte (JSON never holds one)");
+  }
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (doc.HasParseError()) {
@@ -89,6 +96,39 @@ result<rapidjson::Document> parse_json(std::string_view text, json_limits limits
                                                 rapidjson::GetParseError_En(doc.GetParseError()));
   }
   return doc;
+}
+
+bool is_utf8(std::string_view text) noexcept {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    unsigned min = 0, code = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      length = 2, min = 0x80, code = c & 0x1fu;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      length = 3, min = 0x800, code = c & 0x0fu;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      length = 4, min = 0x10000, code = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (text.size() - i < length)
+      return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80)
+        return false;
+      code = code << 6 | (next & 0x3fu);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+      return false;
+    i += length;
+  }
+  return true;
 }
 
 std::string write_json(const rapidjson::Value& value) {

@@ -22,8 +22,8 @@ struct json_limits {
   std::size_t max_depth = 32;
 };
 
-// Parses a whole document (trailing garbage is an error). Errors: payload_too_large,
-// malformed_json (with the offset and RapidJSON's reason).
+// Parses a whole document (trailing garbage is an error, and so is a NUL byte anywhere).
+// Errors: payload_too_large, malformed_json (with the offset and RapidJSON's reason).
 result<rapidjson::Document> parse_json(std::string_view text, json_limits limits = {});
 
 // Reads and parses a JSON file. Errors: those of read_file (the size limit is limits.max_bytes),
@@ -32,6 +32,12 @@ result<rapidjson::Document> read_json_file(const std::string& path, json_limits 
 
 // Serialises compactly.
 std::string write_json(const rapidjson::Value& value);
+
+// True when `text` is strict UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above
+// U+10FFFF), what a JSON string may hold. Check before handing text to RapidJSON's validating
+// writer (kWriteValidateEncodingFlag): it reads a truncated sequence's missing bytes from past
+// the end of the string.
+bool is_utf8(std::string_view text) noexcept;
 
 // A member an object may not hold: the first whose name is not in `known` or, with `each_once`,
 // the first that repeats a member before it. Unknown members are refused rather than ignored, so

@@ -119,6 +119,9 @@ result<std::string> write_object(const std::vector<json_member>& members) {
       writer(buffer);
   bool written = writer.StartObject();
   for (const auto& m : members) {
+    // UTF-8 checked first: the validating writer alone would read the missing bytes of a
+    // truncated last sequence from past the end of the member's view.
+    written = written && is_utf8(m.name) && (m.raw_json || is_utf8(m.value));
     written = written && writer.Key(m.name.data(), static_cast<rapidjson::SizeType>(m.name.size()));
     if (m.raw_json) {
       written = written && writer.RawValue(m.value.data(), m.value.size(), rapidjson::kObjectType);

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json.hpp"
 #include "crypto/encoding.hpp"
 #include "crypto/hash.hpp"
 #include "evidence/export.hpp"
@@ -47,8 +48,10 @@ inline std::string b64(const crypto::sha256_digest& d) {
   return crypto::base64url_encode(d.view());
 }
 
+// False when `s` is not UTF-8. Checked first: the validating writer alone would read the missing
+// bytes of a truncated last sequence from past the end of `s`.
 inline bool put_string(json_writer& w, std::string_view s) {
-  return w.String(s.data(), static_cast<SizeType>(s.size()));
+  return is_utf8(s) && w.String(s.data(), static_cast<SizeType>(s.size()));
 }
 
 inline void put_key(json_writer& w, std::string_view s) {

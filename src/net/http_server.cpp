@@ -122,7 +122,9 @@ http_response make_problem(unsigned version, bool keep_alive, const error& e) {
 
 http_server::http_server(asio::io_context& io, std::shared_ptr<tls_context> tls, http_limits limits,
                          request_handler handler)
-    : state_(std::make_shared<state>(io, std::move(tls), limits, std::move(handler))) {}
+    // Braces, not make_shared's parentheses: clang before 16 cannot aggregate-initialise from
+    // a parenthesised list (P0960), and the fuzz build (tests/fuzz) compiles this with clang 14.
+    : state_(new state{io, std::move(tls), limits, std::move(handler)}) {}
 
 http_server::~http_server() {
   stop();

@@ -40,6 +40,33 @@ TEST_CASE("parse_json rejects malformed JSON with the offset", "[core][json]") {
   }
 }
 
+TEST_CASE("parse_json rejects a NUL byte, which RapidJSON would take for the end", "[core][json]") {
+  // Found by tests/fuzz/json_fuzz.cpp: "6\0[" parsed as 6, the rest never read.
+  using namespace std::string_view_literals;
+  for (auto text : {"6\0["sv, "{\"a\":1}\0{\"a\":2}"sv, "[1]\0"sv, "\0"sv, "\"a\0\""sv}) {
+    auto r = parse_json(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.code() == errc::malformed_json);
+    CHECK_THAT(r.error().detail, Contains("NUL"));
+  }
+  // Escaped, a NUL is an ordinary character of a string.
+  auto escaped = parse_ok(R"(["a\u0000b"])");
+  CHECK(escaped[0].GetStringLength() == 3);
+}
+
+TEST_CASE("is_utf8 accepts strict UTF-8 only", "[core][json]") {
+  using namespace std::string_view_literals;
+  for (auto text : {""sv, "ascii \0 and NUL"sv, "\xc2\x80"sv, "\xe0\xb8\x81\xe0\xb8\x82"sv,
+                    "\xef\xbf\xbf"sv, "\xf0\x90\x80\x80"sv, "\xf4\x8f\xbf\xbf"sv}) {
+    CHECK(is_utf8(text));
+  }
+  for (auto text : {"\x80"sv, "\xc3"sv, "ab\xc3"sv, "\xc0\xaf"sv, "\xc1\xbf"sv, "\xe0\x80\xaf"sv,
+                    "\xed\xa0\x80"sv, "\xed\xbf\xbf"sv, "\xf0\x8f\xbf\xbf"sv, "\xf4\x90\x80\x80"sv,
+                    "\xf5\x80\x80\x80"sv, "\xff"sv, "\xe0\xb8"sv, "\xc3\x28"sv}) {
+    CHECK_FALSE(is_utf8(text));
+  }
+}
+
 TEST_CASE("parse_json rejects invalid UTF-8", "[core][json]") {
   auto r = parse_json("{\"a\":\"\xff\xfe\"}");
   REQUIRE_FALSE(r);

@@ -89,6 +89,19 @@ TEST_CASE("detached JWS round trip carries kid and extra members", "[crypto][jws
   CHECK(verify_detached(sign_ok(binary, keys, "k"), binary, keys.public_key));
 }
 
+TEST_CASE("sign_detached refuses a kid cut inside a UTF-8 sequence, reading nothing past it",
+          "[crypto][jws]") {
+  // RapidJSON's validating writer took a truncated sequence's missing bytes from past the end
+  // of the view (found by the pattern fuzz target, whose JSON writer was the same): here "ab"
+  // and the lead byte of "é" were written as "abé", with a byte that was never the kid's.
+  auto keys = generate_signing_key();
+  const std::string text = "ab\xc3\xa9";
+  auto jws = sign_detached("payload", keys.secret_key, std::string_view(text).substr(0, 3));
+  REQUIRE_FALSE(jws);
+  CHECK(jws.code() == errc::invalid_argument);
+  CHECK(sign_detached("payload", keys.secret_key, text));
+}
+
 TEST_CASE("verify_detached refuses a wrong key or a changed payload", "[crypto][jws]") {
   auto keys = generate_signing_key();
   auto jws = sign_ok("payload", keys, "k");

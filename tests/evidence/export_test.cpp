@@ -301,6 +301,14 @@ TEST_CASE("export refuses an empty log a bad header and entries that are not UTF
   CHECK(failed.error().code == errc::invalid_argument);
   CHECK(failed.error().detail.find("log entry 1") != std::string::npos);
 
+  // An entry cut inside a UTF-8 sequence is refused without a byte read past it (RapidJSON's
+  // validating writer alone took the missing bytes from beyond the view: "ab" plus the lead byte
+  // of "é" came out as "abé").
+  const std::string text = "ab\xc3\xa9";
+  CHECK(entry_line(7, std::string_view(text).substr(0, 3)).code() == errc::invalid_argument);
+  CHECK(entry_line(7, std::string(300, 'a') + "\xf0").code() == errc::invalid_argument);
+  CHECK(entry_line(7, text));
+
   auto no_kid = header;
   no_kid.log_key.kid.clear();
   CHECK(write_export(**db, out, no_kid).code() == errc::invalid_argument);
