@@ -5,6 +5,8 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 
 #include "core/files.hpp"
 
@@ -88,8 +90,15 @@ result<rapidjson::Document> parse_json(std::string_view text, json_limits limits
     return make_error(errc::malformed_json,
                       "at offset " + std::to_string(nul) + ": NUL byte (JSON never holds one)");
   }
+  // The whole text is checked here, not by RapidJSON's kParseValidateEncodingFlag: that checks
+  // only strings (where anything else outside ASCII is a syntax error anyway) but byte by byte,
+  // a sixth of the hub's JSON parsing; this check skips ASCII eight bytes at a time.
+  if (auto bad = first_invalid_utf8(text)) {
+    return make_error(errc::malformed_json,
+                      "at offset " + std::to_string(*bad) + ": invalid UTF-8 encoding");
+  }
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
+  doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) {
     return make_error(errc::malformed_json, "at offset " + std::to_string(doc.GetErrorOffset()) +
                                                 ": " +
@@ -98,9 +107,19 @@ result<rapidjson::Document> parse_json(std::string_view text, json_limits limits
   return doc;
 }
 
-bool is_utf8(std::string_view text) noexcept {
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) noexcept {
   std::size_t i = 0;
   while (i < text.size()) {
+    // Eight ASCII bytes at a time: nearly everything the protocol carries is ASCII (base64,
+    // identifiers), and this check runs over every JSON document read.
+    if (text.size() - i >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if ((word & 0x8080808080808080u) == 0) {
+        i += 8;
+        continue;
+      }
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     std::size_t length = 0;
     unsigned min = 0, code = 0;
@@ -114,21 +133,25 @@ bool is_utf8(std::string_view text) noexcept {
     } else if (c >= 0xf0 && c <= 0xf4) {
       length = 4, min = 0x10000, code = c & 0x07u;
     } else {
-      return false;
+      return i;
     }
     if (text.size() - i < length)
-      return false;
+      return i;
     for (std::size_t k = 1; k < length; ++k) {
       const auto next = static_cast<unsigned char>(text[i + k]);
       if ((next & 0xc0) != 0x80)
-        return false;
+        return i;
       code = code << 6 | (next & 0x3fu);
     }
     if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-      return false;
+      return i;
     i += length;
   }
-  return true;
+  return std::nullopt;
+}
+
+bool is_utf8(std::string_view text) noexcept {
+  return !first_invalid_utf8(text);
 }
 
 std::string write_json(const rapidjson::Value& value) {

@@ -38,6 +38,8 @@ std::string write_json(const rapidjson::Value& value);
 // writer (kWriteValidateEncodingFlag): it reads a truncated sequence's missing bytes from past
 // the end of the string.
 bool is_utf8(std::string_view text) noexcept;
+// The offset of the first byte where `text` stops being strict UTF-8, or none when it is.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) noexcept;
 
 // A member an object may not hold: the first whose name is not in `known` or, with `each_once`,
 // the first that repeats a member before it. Unknown members are refused rather than ignored, so

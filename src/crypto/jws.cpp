@@ -80,9 +80,7 @@ result<void> check_algorithm(const rapidjson::Document& header) {
 result<jws_header_info> parse_header(std::string_view encoded) {
   auto header = SAPHAN_TRY(detail::parse_protected_header(encoded, errc::bad_signature, "jws"));
   SAPHAN_TRY_VOID(check_algorithm(header));
-  auto info = SAPHAN_TRY(read_header(header));
-  info.header_json = write_json(header);
-  return info;
+  return read_header(header);
 }
 
 std::string signing_input(std::string_view header, std::string_view payload) {
@@ -129,25 +127,42 @@ result<std::string> sign_detached(std::string_view payload, const ed25519_secret
   return encoded + ".." + base64url_encode(signature);
 }
 
+result<parsed_jws> parse_jws(std::string_view jws) {
+  auto parts = SAPHAN_TRY(split_jws(jws));
+  if (!parts.payload.empty())
+    return bad("payload part must be empty (detached payload)");
+  parsed_jws parsed;
+  parsed.header = SAPHAN_TRY(parse_header(parts.header));
+  parsed.encoded_header = parts.header;
+  auto signature = base64url_decode(parts.signature);
+  if (!signature)
+    return bad("signature: " + signature.error().detail);
+  if (signature->size() != ed25519_signature_bytes)
+    return bad("signature must be 64 bytes");
+  parsed.signature = std::move(*signature);
+  return parsed;
+}
+
+result<void> verify_parsed(const parsed_jws& jws, std::string_view payload,
+                           const ed25519_public_key& key) {
+  if (payload.size() > max_jose_input_bytes) {
+    return make_error(errc::payload_too_large, "jws: payload larger than " +
+                                                   std::to_string(max_jose_input_bytes) + " bytes");
+  }
+  if (!verify_ed25519(signing_input(jws.encoded_header, payload), jws.signature, key))
+    return bad("signature does not verify");
+  return ok();
+}
+
 result<jws_header_info> verify_detached(std::string_view jws, std::string_view payload,
                                         const ed25519_public_key& key) {
   if (payload.size() > max_jose_input_bytes) {
     return make_error(errc::payload_too_large, "jws: payload larger than " +
                                                    std::to_string(max_jose_input_bytes) + " bytes");
   }
-  auto parts = SAPHAN_TRY(split_jws(jws));
-  if (!parts.payload.empty())
-    return bad("payload part must be empty (detached payload)");
-  auto info = SAPHAN_TRY(parse_header(parts.header));
-  auto signature = base64url_decode(parts.signature);
-  if (!signature)
-    return bad("signature: " + signature.error().detail);
-  if (signature->size() != ed25519_signature_bytes)
-    return bad("signature must be 64 bytes");
-  if (!verify_ed25519(signing_input(parts.header, payload), *signature, key)) {
-    return bad("signature does not verify");
-  }
-  return info;
+  auto parsed = SAPHAN_TRY(parse_jws(jws));
+  SAPHAN_TRY_VOID(verify_parsed(parsed, payload, key));
+  return std::move(parsed.header);
 }
 
 result<jws_header_info> peek_jws_header(std::string_view jws) {

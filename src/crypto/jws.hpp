@@ -35,8 +35,25 @@ struct jws_header_info {
   std::string kid;               // empty when the header has none
   std::vector<std::string> x5c;  // the "x5c" chain as DER bytes, decoded; empty when absent
   header_members members;        // every other string-valued member ("alg" and "kid" excluded)
-  std::string header_json;       // the decoded protected header, for members of other types
 };
+
+// A JWS split and its header read, not yet verified: what a verifier parses once, to choose the
+// key from the header and then check the signature with it (verify_parsed), without decoding the
+// header twice.
+struct parsed_jws {
+  jws_header_info header;
+  std::string_view encoded_header;  // a view into the JWS given to parse_jws
+  std::string signature;            // 64 bytes
+};
+
+// Splits `jws` and reads its header; refuses what verify_detached refuses before the signature
+// check. Never act on what it returns before verify_parsed succeeds. Errors: bad_signature.
+result<parsed_jws> parse_jws(std::string_view jws);
+
+// Checks the signature of a parsed JWS over `payload` with `key`. Errors: bad_signature,
+// payload_too_large.
+result<void> verify_parsed(const parsed_jws& jws, std::string_view payload,
+                           const ed25519_public_key& key);
 
 // Verifies a detached compact JWS over `payload` with `key`. Refuses: an "alg" other than
 // "EdDSA" (including "none" and "HS256"), a non-empty payload part, a header that is not a JSON

@@ -150,14 +150,13 @@ result<pki::certified_key> verify_registered_signature(std::string_view jws,
                                                        const std::vector<member_key>& keys,
                                                        const pki::trust_store& trust,
                                                        timestamp signed_at, timestamp now) {
-  auto certified = SAPHAN_TRY(pki::verify_member_signature(jws, payload, member, signed_at, trust));
-  auto header = SAPHAN_TRY(crypto::peek_jws_header(jws));
-  auto registered = SAPHAN_TRY(find_signing_key(keys, member, header.kid, now));
-  if (registered.key.view() != certified.public_key) {
+  auto verified = SAPHAN_TRY(pki::verify_member_signature(jws, payload, member, signed_at, trust));
+  auto registered = SAPHAN_TRY(find_signing_key(keys, member, verified.kid, now));
+  if (registered.key.view() != verified.signer.public_key) {
     return make_error(errc::bad_signature, "the certified key is not " + to_string(member) +
-                                               "'s registered key '" + header.kid + "'");
+                                               "'s registered key '" + verified.kid + "'");
   }
-  return certified;
+  return std::move(verified.signer);
 }
 
 std::chrono::seconds rate_window(const access_policy& policy) {

@@ -88,16 +88,16 @@ result<void> reloadable_signer::reload() {
   return ok();
 }
 
-result<certified_key> verify_member_signature(std::string_view jws, std::string_view payload,
-                                              const member_id& expected, timestamp at,
-                                              const trust_store& trust) {
-  auto header = SAPHAN_TRY(crypto::peek_jws_header(jws));
-  if (header.x5c.empty())
+result<verified_signature> verify_member_signature(std::string_view jws, std::string_view payload,
+                                                   const member_id& expected, timestamp at,
+                                                   const trust_store& trust) {
+  auto parsed = SAPHAN_TRY(crypto::parse_jws(jws));
+  if (parsed.header.x5c.empty())
     return make_error(errc::bad_signature, "jws: no x5c certificate names the signer");
-  auto signer = SAPHAN_TRY(trust.verify_signer(header.x5c.front(), expected, at));
+  auto signer = SAPHAN_TRY(trust.verify_signer(parsed.header.x5c.front(), expected, at));
   auto key = SAPHAN_TRY(crypto::ed25519_public_key::from_bytes(signer.public_key));
-  SAPHAN_TRY_VOID(crypto::verify_detached(jws, payload, key));
-  return signer;
+  SAPHAN_TRY_VOID(crypto::verify_parsed(parsed, payload, key));
+  return verified_signature{std::move(signer), std::move(parsed.header.kid)};
 }
 
 }  // namespace saphan::pki

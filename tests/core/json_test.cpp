@@ -71,6 +71,31 @@ TEST_CASE("parse_json rejects invalid UTF-8", "[core][json]") {
   auto r = parse_json("{\"a\":\"\xff\xfe\"}");
   REQUIRE_FALSE(r);
   CHECK(r.code() == errc::malformed_json);
+  CHECK(r.error().detail == "at offset 6: invalid UTF-8 encoding");
+  // Past the eight-byte ASCII steps, in a name, and a sequence cut by the end of a string.
+  auto late = parse_json("{\"abcdefghijklmnop\":\"\xed\xa0\x80\"}");
+  REQUIRE_FALSE(late);
+  CHECK(late.error().detail == "at offset 21: invalid UTF-8 encoding");
+  CHECK(parse_json("{\"n\xc3\":1}").code() == errc::malformed_json);
+  CHECK(parse_json("[\"\xe0\xb8\"]").code() == errc::malformed_json);
+  auto thai = parse_json(
+      "{\"firstNameTh\":\"\xe0\xb8\xaa\xe0\xb8\xa1\xe0\xb8\x8a\xe0\xb8\xb2\xe0\xb8\xa2\"}");
+  REQUIRE(thai);
+  CHECK((*thai)["firstNameTh"].GetStringLength() == 15);
+}
+
+TEST_CASE("first_invalid_utf8 finds the first bad byte, in and after ASCII runs", "[core][json]") {
+  using namespace std::string_view_literals;
+  CHECK_FALSE(first_invalid_utf8(""sv));
+  CHECK_FALSE(
+      first_invalid_utf8("0123456789abcdef\xe0\xb8\xaa"
+                         "0123456789"sv));
+  CHECK(first_invalid_utf8("0123456789abcdef\x80"sv) == 16u);
+  CHECK(first_invalid_utf8("01234567\xc3"sv) == 8u);
+  CHECK(first_invalid_utf8("0123\xff"
+                           "4567890123"sv) == 4u);
+  CHECK(first_invalid_utf8("\xe0\xb8\xaa"
+                           "012345678\xc0\xaf"sv) == 12u);
 }
 
 TEST_CASE("parse_json enforces the size limit on both sides", "[core][json]") {

@@ -144,7 +144,8 @@ TEST_CASE("a member's JWS verifies with the key of its x5c certificate, and no o
 
   auto verified = verify_member_signature(*jws, "the envelope", jfo, now_utc(), *trust);
   SAPHAN_REQUIRE_OK(verified);
-  CHECK(verified->member == jfo);
+  CHECK(verified->signer.member == jfo);
+  CHECK(verified->kid == "jfo-sig-1");
   CHECK(verify_member_signature(*jws, "another envelope", jfo, now_utc(), *trust).code() ==
         errc::bad_signature);
   CHECK(verify_member_signature(*jws, "the envelope", dopa, now_utc(), *trust).code() ==
@@ -194,7 +195,7 @@ TEST_CASE("a reloaded signer signs with its new key; a half-written rotation kee
   SAPHAN_REQUIRE_OK(jws);
   auto verified = verify_member_signature(*jws, "the envelope", jfo, now_utc(), *w.trust());
   SAPHAN_REQUIRE_OK(verified);
-  CHECK(verified->public_key == std::string(next.public_key.view()));
+  CHECK(verified->signer.public_key == std::string(next.public_key.view()));
   // What was signed before the reload still verifies: the old certificate is not revoked.
   auto old_jws = first->sign("the envelope");
   SAPHAN_REQUIRE_OK(old_jws);
