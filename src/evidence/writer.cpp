@@ -83,7 +83,15 @@ result<std::uint64_t> log_writer::append(log_append record) {
 void log_writer::run() {
   std::unique_lock lock(mutex_);
   while (true) {
-    work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    const auto ready = [&] { return stopping_ || !queue_.empty(); };
+    if (stats_.writable) {
+      work_ready_.wait(lock, ready);
+    } else if (!work_ready_.wait_for(lock, probe_interval, ready)) {
+      lock.unlock();
+      probe();
+      lock.lock();
+      continue;
+    }
     if (queue_.empty())
       return;  // stopping, and everything queued is written
     std::deque<waiter*> batch;
@@ -124,8 +132,11 @@ void log_writer::write_batch(std::deque<waiter*>& batch) {
         effect_errors.emplace_back();
         continue;
       }
-      // A nested transaction: a failed effect undoes only its own writes.
+      // A nested transaction: a failed effect undoes only its own writes. A failure of the
+      // store itself is not the effect's refusal: it fails the batch.
       auto applied = tx.transaction([&](store& nested) { return it.effect(nested); });
+      if (!applied && applied.code() == errc::storage_failure)
+        return applied.error();
       if (applied) {
         records.push_back(std::move(it.record));
         effect_errors.emplace_back();
@@ -144,14 +155,27 @@ void log_writer::write_batch(std::deque<waiter*>& batch) {
   ++stats_.batches;
   if (written) {
     stats_.entries += batch.size();
+    stats_.writable = true;
     return;
   }
   ++stats_.failed_batches;
+  stats_.writable = false;
+  stats_.last_failure = written.error().detail;
   // The commit failed after append_entries grew the cached tree: forget it, so the next batch
   // rebuilds the tree from what is really stored.
   tree_ = merkle::compact_tree{};
   for (auto* w : batch) {
     w->outcome = make_error(errc::evidence_unavailable, written.error().detail);
+  }
+}
+
+void log_writer::probe() {
+  auto checked = db_->check_writable();
+  std::lock_guard lock(mutex_);
+  if (checked) {
+    stats_.writable = true;
+  } else {
+    stats_.last_failure = checked.error().detail;
   }
 }
 

@@ -4,6 +4,7 @@
 // evidence is on disk, while the disk is synced once per batch instead of once per entry.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -11,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "merkle/merkle.hpp"
@@ -37,7 +39,14 @@ class log_writer {
     std::uint64_t batches = 0;
     std::uint64_t entries = 0;
     std::uint64_t failed_batches = 0;
+    // False from a failed batch until a later batch or a probe (store::check_writable, every
+    // probe_interval while nothing is queued) commits: what a readiness check reports.
+    bool writable = true;
+    std::string last_failure;  // why the last failed batch or probe failed
   };
+
+  // How often a writer whose last batch failed checks whether the store takes writes again.
+  static constexpr std::chrono::milliseconds probe_interval{1000};
 
   // `connection` is used only by the writer thread. max_batch bounds one transaction.
   explicit log_writer(std::unique_ptr<store> connection, std::size_t max_batch = 1024);
@@ -47,6 +56,10 @@ class log_writer {
 
   // Blocks until the entry is durable. Errors: evidence_unavailable (the batch could not be
   // written, the entry is refused by check_log_entry, or the writer has stopped).
+  //
+  // A batch commits whole or not at all. When a write fails (a full disk, an I/O error), even
+  // inside an item's effect, nothing of the batch is kept, no effect stays applied, and every
+  // caller in it gets evidence_unavailable; the writer goes on with the next batch.
   result<appended> append(item entry);
   // The same without blocking: `done` runs once the entry's batch has committed (or failed), on
   // the writer's thread, so it must be short (e.g. post the result to an executor). When the
@@ -63,6 +76,7 @@ class log_writer {
   struct waiter;
   void run();
   void write_batch(std::deque<waiter*>& batch);
+  void probe();
 
   std::unique_ptr<store> db_;
   std::size_t max_batch_;

@@ -393,6 +393,14 @@ hub_server::awaitable_response hub_server::ready(net::http_request& request,
     co_return net::make_problem(version, keep,
                                 make_error(errc::storage_failure, store_ok.error().detail));
   }
+  // A hub that cannot make evidence durable answers every exchange with evidence_unavailable: a
+  // load balancer should send them to another node until a probe finds room again.
+  if (auto written = log_.snapshot(); !written.writable) {
+    co_return net::make_problem(
+        version, keep,
+        make_error(errc::evidence_unavailable,
+                   "the evidence log cannot be written: " + written.last_failure));
+  }
   if (stamps_) {
     if (auto stamped = stamps_->health(now_utc()); !stamped) {
       co_return net::make_problem(version, keep, stamped.error());
@@ -429,7 +437,15 @@ hub_server::awaitable_response hub_server::metrics(net::http_request& request,
   out += "# HELP saphan_log_batches_total Group commits (one transaction and fsync each).\n";
   out += "# TYPE saphan_log_batches_total counter\n";
   out += "saphan_log_batches_total " + std::to_string(written.batches) + "\n";
+  out +=
+      "# HELP saphan_log_failed_batches_total Group commits that failed whole (disk full, I/O).\n";
+  out += "# TYPE saphan_log_failed_batches_total counter\n";
   out += "saphan_log_failed_batches_total " + std::to_string(written.failed_batches) + "\n";
+  out +=
+      "# HELP saphan_log_writable 1 while the evidence log takes writes, 0 after a failed "
+      "group commit until a write succeeds again.\n";
+  out += "# TYPE saphan_log_writable gauge\n";
+  out += "saphan_log_writable " + std::string(written.writable ? "1" : "0") + "\n";
   if (stamps_) {
     auto t = stamps_->snapshot();
     out += "# HELP saphan_tsa_tokens_total Timestamp tokens stored for tree heads.\n";

@@ -130,6 +130,13 @@ CREATE INDEX consents_by_expiry ON consents(status, valid_until_us);
 PRAGMA user_version = 5;
 )sql";
 
+// Version 6: an empty table a writer fills and empties in one transaction to learn whether the
+// disk has room again after a failed group commit (store::check_writable).
+constexpr std::string_view migration_6 = R"sql(
+CREATE TABLE write_probe (filler BLOB NOT NULL);
+PRAGMA user_version = 6;
+)sql";
+
 error in_migration(const migration& m, const error& e) {
   return make_error(errc::storage_failure, "migration " + std::to_string(m.version) + " (" +
                                                std::string(m.name) + "): " + e.detail);
@@ -187,6 +194,7 @@ const std::vector<migration>& migrations() {
       {3, "merkle evidence log", migration_3},
       {4, "registry version", migration_4},
       {5, "consent expiry", migration_5},
+      {6, "write probe", migration_6},
   };
   return list;
 }

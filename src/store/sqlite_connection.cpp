@@ -124,6 +124,8 @@ result<opened_connection> connection::open(const sqlite_options& options) {
   if (options.wal_autocheckpoint_pages < 0) {
     return make_error(errc::invalid_argument, "wal_autocheckpoint_pages: must not be negative");
   }
+  if (options.max_pages < 0)
+    return make_error(errc::invalid_argument, "max_pages: must not be negative");
   const bool in_memory = options.path == ":memory:";
   auto db = SAPHAN_TRY(open_connection(options));
   opened_connection c{nullptr, std::move(db), nullptr};
@@ -134,6 +136,10 @@ result<opened_connection> connection::open(const sqlite_options& options) {
     hooked.wal_autocheckpoint_pages = writer_wal_autocheckpoint_pages;
   c.hooks = install_hooks(c.db.get(), hooked);
   SAPHAN_TRY_VOID(migrate(c.db.get()));
+  if (options.max_pages > 0) {
+    SAPHAN_TRY_VOID(execute_script(
+        c.db.get(), "PRAGMA max_page_count = " + std::to_string(options.max_pages) + ";"));
+  }
   if (background) {
     auto shared = SAPHAN_TRY(shared_checkpointer(sqlite3_db_filename(c.db.get(), "main")));
     c.background = std::move(shared);
@@ -174,6 +180,15 @@ result<void> connection::atomically(const std::function<result<void>()>& body) {
                       outcome.error().detail + "; rollback failed: " + undone.error().detail);
   }
   return outcome;
+}
+
+result<void> connection::check_transaction_kept() const {
+  if (depth_ > 0 && sqlite3_get_autocommit(db_.get()) != 0) {
+    return make_error(errc::storage_failure,
+                      "SQLite rolled the transaction back after an earlier error (disk full, "
+                      "I/O error or out of memory): nothing of it was kept");
+  }
+  return ok();
 }
 
 result<void> connection::control(std::string_view sql) {

@@ -66,6 +66,7 @@ class connection {
   // Runs `use` on the cached statement for `sql`, resetting it afterwards whatever happens.
   template <class F>
   auto with(std::string_view sql, F&& use) -> decltype(use(std::declval<statement&>())) {
+    SAPHAN_TRY_VOID(check_transaction_kept());
     auto s = SAPHAN_TRY(statements_.get(sql));
     statement_use in_use(*s);
     return use(*s);
@@ -153,6 +154,11 @@ class connection {
  private:
   result<void> control(std::string_view sql);
   result<void> undo(bool outer);
+  // Inside atomically, SQLite may already have rolled the whole transaction back after an
+  // error (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM). A statement run then would commit on its
+  // own, so a group commit that went on past a failed step would keep part of its batch.
+  // Errors: storage_failure.
+  result<void> check_transaction_kept() const;
 
   std::shared_ptr<wal_checkpointer> background_;  // shared with this file's other connections
   std::unique_ptr<connection_hooks> hooks_;       // declared before db_: destroyed after the close

@@ -22,6 +22,18 @@ result<int> sqlite_store::schema_version() {
   return read_user_version(handle());
 }
 
+result<void> sqlite_store::check_writable() {
+  std::lock_guard lock(mutex);
+  // The blob takes new pages (from the free list or past the end of the file), so the probe
+  // fails on a database at its page limit as on a full disk, where the commit cannot write
+  // its WAL frames.
+  return atomically([&]() -> result<void> {
+    SAPHAN_TRY_VOID(run("INSERT INTO write_probe(filler) VALUES(zeroblob(65536))"));
+    SAPHAN_TRY_VOID(run("DELETE FROM write_probe"));
+    return ok();
+  });
+}
+
 }  // namespace sqlite
 
 result<std::unique_ptr<store>> open_sqlite_store(const sqlite_options& options) {

@@ -3,6 +3,7 @@
 // store needs them but the tests of SQLite's behaviour.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,9 @@ struct sqlite_options {
   // every connection of this process to the file that asks for it; the connection's own
   // automatic checkpoint is then only a backstop (writer_wal_autocheckpoint_pages).
   bool background_checkpoints = false;
+  // The most pages the file may hold on this connection (PRAGMA max_page_count); 0 leaves
+  // SQLite's own limit. A write that needs more fails as on a full disk.
+  std::int64_t max_pages = 0;
 };
 
 // Opens (creating if needed) and migrates to the latest schema. WAL mode, foreign keys on.

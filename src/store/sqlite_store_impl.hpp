@@ -69,6 +69,7 @@ class sqlite_store final : public store, private connection {
   // ---- transactions (sqlite_store.cpp) ----
   result<void> transaction(const std::function<result<void>(store&)>& body) override;
   result<int> schema_version() override;
+  result<void> check_writable() override;
 
  private:
   static error unknown_member(const std::string& id);

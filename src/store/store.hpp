@@ -180,6 +180,11 @@ class store : public registry_store, public log_store {
 
   // The schema version this store is at (after migrations).
   virtual result<int> schema_version() = 0;
+
+  // Writes and removes about 64 KiB in one committed transaction: whether a write the size of a
+  // group commit would succeed now, for a writer to learn that a full disk has room again
+  // without spending an evidence entry on it. Errors: storage_failure.
+  virtual result<void> check_writable() = 0;
 };
 
 // Opens (creating and migrating if needed) the store at `location`, the one value a

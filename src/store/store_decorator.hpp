@@ -95,6 +95,7 @@ class store_decorator : public store {
     return inner_->transaction([&](store&) { return body(*this); });
   }
   result<int> schema_version() override { return inner_->schema_version(); }
+  result<void> check_writable() override { return inner_->check_writable(); }
 
  protected:
   store& inner() { return *inner_; }

@@ -1,6 +1,7 @@
 // The group-commit evidence writer over a real SQLite file: concurrent callers share commits,
 // every caller gets its own index with no gaps, one bad entry fails alone, an effect that fails
-// is undone and logged as its replacement, and nothing is accepted after stop().
+// is undone and logged as its replacement, a full database fails whole batches and the writer
+// recovers once there is room, and nothing is accepted after stop().
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -14,8 +15,11 @@
 #include <thread>
 #include <vector>
 
+#include <sqlite3.h>
+
 #include "evidence/log.hpp"
 #include "evidence/writer.hpp"
+#include "store/sqlite_store.hpp"
 
 namespace {
 
@@ -193,4 +197,127 @@ TEST_CASE("submit completes each entry without blocking its caller", "[evidence]
     late = r ? errc::internal : r.error().code;
   });
   CHECK(late == errc::evidence_unavailable);
+}
+
+namespace {
+
+// Statements on the file through a connection of its own, outside the store.
+void exec_raw(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message);
+  const std::string text = message != nullptr ? message : "";
+  sqlite3_free(message);
+  sqlite3_close(db);
+  INFO(text);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+std::int64_t page_count(const std::string& path) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &stmt, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  const auto pages = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return pages;
+}
+
+member_id effect_member(int i) {
+  return parse_member_id("TH/GOV/TEST/m" + std::to_string(i)).value();
+}
+
+}  // namespace
+
+TEST_CASE("a full database fails whole batches, keeps nothing of them, and recovers with room",
+          "[evidence][writer]") {
+  temp_store files;
+  const std::string path = (files.dir / "hub.db").string();
+  files.open();  // created and migrated
+  // Room the test gives back later, as an operator frees a disk: 50 pages of filler, and the
+  // writer's connection capped 30 pages above what the file holds with it.
+  exec_raw(path, "CREATE TABLE filler(b BLOB); INSERT INTO filler VALUES(zeroblob(200000));");
+  sqlite_options capped;
+  capped.path = path;
+  capped.max_pages = page_count(path) + 30;
+  auto writer_db = open_sqlite_store(capped);
+  REQUIRE(writer_db);
+  evidence::log_writer writer(std::move(*writer_db));
+
+  // 2 KB entries from 8 threads, each with an effect that writes a member: batches of several
+  // items meet the cap in the middle of an effect or of the append.
+  constexpr int threads = 8, each = 40;
+  std::vector<result<evidence::log_writer::appended>> outcomes(
+      threads * each, make_error(errc::internal, "not run"));
+  {
+    std::vector<std::thread> callers;
+    for (int t = 0; t < threads; ++t) {
+      callers.emplace_back([&, t] {
+        for (int k = 0; k < each; ++k) {
+          const int i = t * each + k;
+          evidence::log_writer::item item;
+          item.record = entry(std::to_string(i) + "-" + std::string(2000, 'x'));
+          item.effect = [i](store& db) -> result<void> {
+            return db.add_member({effect_member(i), "Effect", {}, classification::internal});
+          };
+          item.on_failure = [](const error& e) { return entry("refused: " + e.detail); };
+          outcomes[static_cast<std::size_t>(i)] = writer.append(std::move(item));
+        }
+      });
+    }
+    for (auto& c : callers)
+      c.join();
+  }
+  std::set<std::uint64_t> written_indexes;
+  std::set<int> kept, refused;
+  for (int i = 0; i < threads * each; ++i) {
+    const auto& outcome = outcomes[static_cast<std::size_t>(i)];
+    if (outcome) {
+      CHECK_FALSE(outcome->effect_error);  // a full store is never logged as an effect's refusal
+      written_indexes.insert(outcome->index);
+      kept.insert(i);
+    } else {
+      CHECK(outcome.error().code == errc::evidence_unavailable);
+      refused.insert(i);
+    }
+  }
+  REQUIRE_FALSE(kept.empty());
+  REQUIRE_FALSE(refused.empty());
+  CHECK(writer.snapshot().failed_batches > 0);
+  // A last batch alone, larger than any room left: the writer says it cannot write.
+  auto too_large = writer.append(entry(std::string(60000, 'y')));
+  REQUIRE_FALSE(too_large);
+  CHECK(too_large.error().code == errc::evidence_unavailable);
+  const auto stats = writer.snapshot();
+  CHECK_FALSE(stats.writable);
+  CHECK_FALSE(stats.last_failure.empty());
+
+  // What the store holds is exactly the accepted items: their entries, indexes 0..n-1 without a
+  // gap, their effects; nothing of a refused item, entry or effect.
+  auto reader = files.open();
+  REQUIRE(*reader->log_size() == kept.size());
+  CHECK(written_indexes.size() == kept.size());
+  CHECK(*written_indexes.rbegin() == kept.size() - 1);
+  auto rows = reader->read_log(0, 10000);
+  REQUIRE(rows);
+  for (const auto& row : *rows)
+    CHECK(row.entry.find("refused") == std::string::npos);
+  for (int i : kept)
+    CHECK(reader->find_member(effect_member(i)));
+  for (int i : refused)
+    CHECK_FALSE(reader->find_member(effect_member(i)));
+
+  // Room again: the writer's probe finds it within a few intervals and appends succeed.
+  exec_raw(path, "DELETE FROM filler;");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!writer.snapshot().writable && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(writer.snapshot().writable);
+  auto after = writer.append(entry("after the room came back"));
+  REQUIRE(after);
+  CHECK(*after == kept.size());
 }

@@ -170,9 +170,10 @@ export function putInPlace(source, target) {
 // `saphan demo init` in <work>/demo, with the CA moved to <work>/ca (the trust service's folder:
 // the demo keeps only ca.crt and the CRL), then the TSA, the hub and the named connectors
 // started, and a consent of one DOPA citizen for the JFO's legal-aid query granted.
-// `hubConfig`, if given, changes hub.json (parsed) before the hub starts.
+// `hubConfig`, if given, changes hub.json (parsed) before the hub starts; `prepareHub`, if
+// given, is called with the hub's folder then (e.g. to move it onto another file system).
 export async function startDemo(procs, { work, source, persons = 20, connectors = ['dopa', 'jfo'],
-                                         hubConfig = null }) {
+                                         hubConfig = null, prepareHub = null }) {
   const base = await findBasePort();
   const demo = path.join(work, 'demo');
   const caDir = path.join(work, 'ca');
@@ -195,6 +196,7 @@ export async function startDemo(procs, { work, source, persons = 20, connectors 
     hubConfig(config);
     fs.writeFileSync(file, JSON.stringify(config, null, 2));
   }
+  if (prepareHub) prepareHub(hubDir);
   await procs.start('hub', ['hub', '--dir', hubDir], /listening on/);
   for (const m of connectors) {
     await procs.start(m, ['connector', '--config', path.join(demo, 'members', m, 'connector.json')], /^connector /m);
