@@ -130,6 +130,16 @@ CREATE INDEX consents_by_expiry ON consents(status, valid_until_us);
 PRAGMA user_version = 5;
 )sql";
 
+// Version 6: searches by kind and by status (the auditor's "every refusal", "every timeout")
+// look them up instead of reading the whole log; each index ends in idx (the rowid), so a walk
+// of one value is already newest first and stops at the page. Both together use the pair.
+constexpr std::string_view migration_6 = R"sql(
+CREATE INDEX log_by_kind ON log_entries(kind);
+CREATE INDEX log_by_status ON log_entries(status);
+CREATE INDEX log_by_kind_status ON log_entries(kind, status);
+PRAGMA user_version = 6;
+)sql";
+
 error in_migration(const migration& m, const error& e) {
   return make_error(errc::storage_failure, "migration " + std::to_string(m.version) + " (" +
                                                std::string(m.name) + "): " + e.detail);
@@ -187,6 +197,7 @@ const std::vector<migration>& migrations() {
       {3, "merkle evidence log", migration_3},
       {4, "registry version", migration_4},
       {5, "consent expiry", migration_5},
+      {6, "log search by kind and status", migration_6},
   };
   return list;
 }

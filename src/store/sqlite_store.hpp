@@ -25,6 +25,10 @@ struct sqlite_options {
   // every connection of this process to the file that asks for it; the connection's own
   // automatic checkpoint is then only a backstop (writer_wal_autocheckpoint_pages).
   bool background_checkpoints = false;
+  // Open the connection read-only (SQLITE_OPEN_READONLY): SQLite refuses every write on it, no
+  // migration runs (the file must exist at the latest schema version), and it has none of the
+  // writers' hooks. Readers of a WAL file never wait for writers, nor writers for them.
+  bool read_only = false;
 };
 
 // Opens (creating if needed) and migrates to the latest schema. WAL mode, foreign keys on.
