@@ -35,6 +35,18 @@ result<std::unique_ptr<evidence::timestamper>> make_timestamper(const hub::hub_c
   return evidence::timestamper::create(std::move(settings), std::move(connection));
 }
 
+// The log API's read-only connections (hub/log_readers.hpp), opened after `db`, which migrated
+// the store.
+result<std::vector<std::unique_ptr<store>>> open_log_readers(const hub::hub_config& config,
+                                                             const hub::hub_directory& dir) {
+  std::vector<std::unique_ptr<store>> readers;
+  for (int i = 0; i < config.log_api.read_connections; ++i) {
+    auto reader = SAPHAN_TRY(hub::open_hub_store_unaudited(dir, store_access::read_only));
+    readers.push_back(std::move(reader));
+  }
+  return readers;
+}
+
 result<void> run_hub(const parsed_args& args) {
   auto dir_text = SAPHAN_TRY(args.required("dir"));
   hub::hub_directory dir{dir_text};
@@ -64,7 +76,9 @@ result<void> run_hub(const parsed_args& args) {
   // The CA the hub pins and its CRL, looked at every second: a revocation is in force within one.
   auto trust = SAPHAN_TRY(pki::trust_anchor::open({config.tls.ca, config.tls.crl}));
   auto trust_watch = pki::watch_trust(trust);
-  hub::hub_server server(config, *db, writer, std::move(identity), log_identity, trust);
+  auto log_readers = SAPHAN_TRY(open_log_readers(config, dir));
+  hub::hub_server server(config, *db, writer, std::move(identity), log_identity, trust,
+                         std::move(log_readers));
   server.watch_timestamps(stamps.get());
   auto port = SAPHAN_TRY(server.start());
   heads.start();

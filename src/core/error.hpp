@@ -77,7 +77,8 @@ namespace saphan {
   X(timestamp_invalid, 502, "Timestamp token invalid")                                     \
   X(timestamp_overdue, 503, "Tree heads not timestamped within the grace period")          \
   /* evidence log read API */                                                              \
-  X(forbidden, 403, "Not permitted for this member")
+  X(forbidden, 403, "Not permitted for this member")                                       \
+  X(search_too_broad, 400, "Search too broad; narrow it")
 
 enum class errc : std::uint16_t {
 #define SAPHAN_ERRC_ENUM(name, status, title) name,

@@ -51,6 +51,16 @@ result<void> read_limits(const json_object& obj, net::http_limits& limits) {
   return ok();
 }
 
+// A search of a busy hub's log reads 100,000 entries in a few tens of milliseconds; fewer than
+// 1000 would refuse an auditor's first page of a plain time range.
+result<void> read_log_api(const json_object& obj, log_api_settings& settings) {
+  auto readers = SAPHAN_TRY(bounded(obj, "readConnections", 2, 1, 64));
+  settings.read_connections = static_cast<int>(readers);
+  auto scan = SAPHAN_TRY(bounded(obj, "searchScanLimit", 100000, 1000, 1000000000));
+  settings.search_scan_limit = static_cast<std::uint64_t>(scan);
+  return ok();
+}
+
 }  // namespace
 
 result<hub_config> load_hub_config(const std::string& path) {
@@ -130,6 +140,11 @@ result<hub_config> load_hub_config(const std::string& path) {
     auto grace = SAPHAN_TRY(bounded(obj, "graceSeconds", 30, 1, 86400));
     settings.grace = std::chrono::seconds(grace);
     config.tsa = std::move(settings);
+  }
+
+  if (const auto* log = root.find("log")) {
+    auto obj = SAPHAN_TRY(json_object::of(*log, "config.log", errc::invalid_argument));
+    SAPHAN_TRY_VOID(read_log_api(obj, config.log_api));
   }
 
   if (const auto* limits = root.find("limits")) {

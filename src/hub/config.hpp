@@ -9,7 +9,8 @@
 //    "tsa": {"url": "http://127.0.0.1:8450", "ca": "pki/ca.crt", "certificate": "pki/tsa.crt",
 //            "graceSeconds": 30},
 //    "limits": {"maxHeaderBytes": 8192, "maxBodyBytes": 1048576, "requestTimeoutMs": 10000,
-//               "maxConnections": 4096, "maxInFlight": 1024}}
+//               "maxConnections": 4096, "maxInFlight": 1024},
+//    "log": {"readConnections": 2, "searchScanLimit": 100000}}
 #pragma once
 
 #include <chrono>
@@ -39,6 +40,14 @@ struct tsa_settings {
   std::chrono::seconds grace{30};
 };
 
+// The evidence log's read API (/v1/log, /v1/citizen): its own read-only store connections, each
+// with a thread of its own, so that a long search holds up neither an exchange nor more than one
+// other log read; and the most entries one search may read before it stops (search_too_broad).
+struct log_api_settings {
+  int read_connections = 2;
+  std::uint64_t search_scan_limit = 100000;
+};
+
 struct hub_config {
   member_id member;
   std::string listen_address = "127.0.0.1";
@@ -60,6 +69,7 @@ struct hub_config {
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds consent_expiry_interval{60000};
   std::optional<tsa_settings> tsa;
+  log_api_settings log_api;
 };
 
 // Errors: invalid_argument naming the field, io_error for an unreadable file.

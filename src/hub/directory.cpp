@@ -98,14 +98,15 @@ result<crypto::signing_jwk> load_or_create_log_key(const hub_directory& dir) {
   return crypto::signing_jwk{key, kid};
 }
 
-result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir) {
+result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir,
+                                                        store_access access) {
   std::error_code ec;
   if (!fs::is_regular_file(dir.store_path(), ec)) {
     return make_error(errc::not_found,
                       dir.root + " is not a hub directory (run `saphan admin init --dir " +
                           dir.root + "` first)");
   }
-  return open_store(dir.store_path());
+  return open_store(dir.store_path(), access);
 }
 
 result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir, std::string actor) {

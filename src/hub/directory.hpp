@@ -43,6 +43,9 @@ result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir,
                                               std::string actor = "admin-cli");
 
 // The plain store, for the hub's own connections (the exchange path writes its own entries).
-result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir);
+// `access` read_only: a connection that only reads (the log API's); the store must have been
+// opened read-write once, which migrates it.
+result<std::unique_ptr<store>> open_hub_store_unaudited(
+    const hub_directory& dir, store_access access = store_access::read_write);
 
 }  // namespace saphan::hub

@@ -79,6 +79,11 @@ log_append exchange_service::rejection_record(const net::peer_info& peer, std::s
 }
 
 result<member_record> exchange_service::check_peer(const net::peer_info& peer, timestamp now) {
+  return check_peer(peer, now, db_);
+}
+
+result<member_record> exchange_service::check_peer(const net::peer_info& peer, timestamp now,
+                                                   store& db) const {
   if (!peer.member)
     return make_error(errc::unauthenticated, peer.member_error);
   const auto name = to_string(*peer.member);
@@ -86,12 +91,12 @@ result<member_record> exchange_service::check_peer(const net::peer_info& peer, t
     return make_error(errc::certificate_revoked, "the TLS certificate " + peer.certificate_serial +
                                                      " of " + name + " is revoked");
   }
-  auto member = db_.find_member(*peer.member);
+  auto member = db.find_member(*peer.member);
   if (!member)
     return make_error(errc::unknown_member, name + " is not registered");
   if (member->status == member_status::suspended)
     return make_error(errc::member_suspended, name + " is suspended");
-  auto keys = SAPHAN_TRY(db_.list_keys(*peer.member));
+  auto keys = SAPHAN_TRY(db.list_keys(*peer.member));
   const bool registered = std::any_of(keys.begin(), keys.end(), [&](const member_key& k) {
     return k.use == key_use::tls && k.key_id == peer.certificate_fingerprint &&
            key_valid_at(k, now);

@@ -99,6 +99,9 @@ class exchange_service {
   // Errors: unauthenticated (no member certificate, or one not registered), unknown_member,
   // member_suspended, certificate_revoked, storage_failure.
   result<member_record> check_peer(const net::peer_info& peer, timestamp now);
+  // The same check on another connection to the store (the log API's readers), so that the
+  // caller of a log read does not wait for the exchange path's connection.
+  result<member_record> check_peer(const net::peer_info& peer, timestamp now, store& db) const;
 
   // The hub's detached JWS over `body` (refusals are signed like answers, so a consumer can
   // prove what the hub told it).

@@ -217,7 +217,7 @@ result<std::string> latest_head(const log_api_context& c) {
 }
 
 result<std::string> head_now(const log_api_context& c, timestamp now) {
-  auto head = SAPHAN_TRY(evidence::make_checkpoint(c.db, c.log, now));
+  auto head = SAPHAN_TRY(evidence::make_checkpoint(c.heads ? *c.heads : c.db, c.log, now));
   return checkpoint_json(head);
 }
 
@@ -359,6 +359,7 @@ result<std::string> search(const log_api_context& c, const api_target& t,
     auto pseudonym = SAPHAN_TRY(citizen_pseudonym(c, *subject));
     f.subject = pseudonym;
   }
+  f.scan_limit = c.scan_limit;
   auto rows = SAPHAN_TRY(c.db.search_log(f));
   return rows_json(c, caller, rows, "before", next_before(rows, f.limit));
 }
@@ -410,15 +411,17 @@ void put_access(json_writer& w, const rapidjson::Value& decision, std::uint64_t 
 // restart exchange_service::remember_recent_requests restores it from the log), so the same id
 // may name several exchanges, even about other citizens: the outcome must name this decision's
 // index.
-result<std::optional<rapidjson::Document>> outcome_of(store& db, const std::string& request_id,
+result<std::optional<rapidjson::Document>> outcome_of(const log_api_context& c,
+                                                      const std::string& request_id,
                                                       const std::string& subject,
                                                       std::uint64_t decision_index) {
   log_filter f;
+  f.scan_limit = c.scan_limit;
   f.kind = "exchange.outcome";
   f.request_id = request_id;
   f.subject = subject;
   f.limit = 1000;
-  auto rows = SAPHAN_TRY(db.search_log(f));
+  auto rows = SAPHAN_TRY(c.db.search_log(f));
   for (const auto& row : rows) {
     if (row.index <= decision_index)
       break;  // newest first; an outcome follows its decision
@@ -444,6 +447,7 @@ result<std::string> citizen_view(const log_api_context& c, const api_target& t,
   auto f = SAPHAN_TRY(paging(t));
   f.subject = pseudonym;
   f.kind = "exchange.decision";
+  f.scan_limit = c.scan_limit;
   auto rows = SAPHAN_TRY(c.db.search_log(f));
 
   rapidjson::StringBuffer buffer;
@@ -461,7 +465,7 @@ result<std::string> citizen_view(const log_api_context& c, const api_target& t,
                          std::string_view(verdict->value.GetString()) == "allow";
     std::optional<rapidjson::Document> outcome;
     if (allowed && id != decision->MemberEnd() && id->value.IsString()) {
-      auto found = SAPHAN_TRY(outcome_of(c.db, id->value.GetString(), pseudonym, row.index));
+      auto found = SAPHAN_TRY(outcome_of(c, id->value.GetString(), pseudonym, row.index));
       outcome = std::move(found);
     }
     put_access(w, *decision, row.index, outcome);

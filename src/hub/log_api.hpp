@@ -52,10 +52,14 @@ class checkpoint_gate {
 };
 
 struct log_api_context {
-  store& db;
+  store& db;  // what every read runs on: the hub gives a read-only connection of its own
   const evidence::log_identity& log;
   std::function<std::string(std::string_view)> pseudonym;  // citizen ID -> log pseudonym
   checkpoint_gate& checkpoints;
+  // Where POST /v1/log/checkpoint stores the head it signs, the API's one write (null: `db`).
+  store* heads = nullptr;
+  // The most entries a search may read (log_filter::scan_limit); none: no bound.
+  std::optional<std::uint64_t> scan_limit;
 };
 
 // The API's paths begin with one of these.
@@ -69,6 +73,7 @@ bool is_log_api_path(std::string_view path);
 // body. Errors: not_found (unknown path or entry), method_not_allowed, invalid_argument (bad
 // parameters, naming them; not UTF-8; an unknown kind), forbidden (missing group),
 // rate_limited (a head signed on demand within the last second), invalid_citizen_id,
+// search_too_broad (a search, or the citizen view, would read more than the scan limit),
 // storage_failure.
 result<std::string> answer_log_api(const log_api_context& context, bool post,
                                    const api_target& target, const member_record& caller,

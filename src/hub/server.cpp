@@ -25,7 +25,8 @@ namespace http = net::http;
 
 hub_server::hub_server(const hub_config& config, store& db, evidence::log_writer& log,
                        hub_identity identity, evidence::log_identity log_identity,
-                       std::shared_ptr<pki::trust_anchor> trust)
+                       std::shared_ptr<pki::trust_anchor> trust,
+                       std::vector<std::unique_ptr<store>> log_stores)
     : config_(config),
       db_(db),
       service_(db, log, config, std::move(identity), trust),
@@ -33,6 +34,7 @@ hub_server::hub_server(const hub_config& config, store& db, evidence::log_writer
       log_(log),
       log_identity_(std::move(log_identity)),
       workers_(static_cast<std::size_t>(config.worker_threads)),
+      readers_(std::move(log_stores)),
       budget_(config.admission_per_second) {}
 
 hub_server::~hub_server() {
@@ -46,12 +48,17 @@ hub_server::~hub_server() {
 // optional.
 template <class F>
 asio::awaitable<hub_server::worker_result_t<F>> hub_server::on_worker(F work) {
+  co_return co_await on_executor(workers_.get_executor(), std::move(work));
+}
+
+template <class Executor, class F>
+asio::awaitable<hub_server::worker_result_t<F>> hub_server::on_executor(Executor executor, F work) {
   using value = worker_result_t<F>;
   // `work` is copied into coroutine frames by value: kept trivially destructible (a closure of
   // references), it is safe from that double destruction too.
   static_assert(std::is_trivially_destructible_v<F>);
   auto done = co_await asio::co_spawn(
-      workers_.get_executor(),
+      executor,
       [work = std::move(work)]() mutable -> asio::awaitable<std::optional<value>> {
         if constexpr (is_step<std::invoke_result_t<F>>::value) {
           auto finished = co_await work();
@@ -142,6 +149,7 @@ void hub_server::stop() {
   }
   io_threads_.clear();
   workers_.join();
+  readers_.stop();
 }
 
 void hub_server::count(errc code, bool ok) {
@@ -164,8 +172,8 @@ const std::array<hub_server::route, 8>& hub_server::routes() {
       {"/metrics", route::get, access::member, &hub_server::metrics},
       {"/v1/catalog", route::get, access::member, &hub_server::catalog},
       {"/v1/catalog/", route::get, access::member, &hub_server::catalog},
-      {log_path_prefix, route::get | route::post, access::member, &hub_server::log_api},
-      {citizen_path_prefix, route::get | route::post, access::member, &hub_server::log_api},
+      {log_path_prefix, route::get | route::post, access::log, &hub_server::log_api},
+      {citizen_path_prefix, route::get | route::post, access::log, &hub_server::log_api},
   }};
   return table;
 }
@@ -241,20 +249,26 @@ hub_server::awaitable_response hub_server::log_api(net::http_request& request,
     co_return net::make_problem(version, keep, make_error(errc::method_not_allowed, "use GET"));
   }
   auto target = std::string(request.target());
-  auto body = co_await on_worker([&]() -> result<std::string> {
-    if (!peer.member)
-      return make_error(errc::unauthenticated, peer.member_error);
-    auto caller = db_.find_member(*peer.member);
-    if (!caller)
-      return make_error(errc::unknown_member, to_string(*peer.member) + " is not registered");
+  std::optional<error> refused;
+  // Everything on a log reader: the caller's check, the reads, and the search (bounded by its
+  // scan limit). Only a head signed on demand (auditors, once a second) writes, through db_.
+  auto body = co_await on_executor(readers_.executor(), [&]() -> result<std::string> {
+    log_readers::lease reader(readers_);
+    auto caller = service_.check_peer(peer, now_utc(), reader.db());
+    if (!caller) {
+      refused = caller.error();
+      return std::move(caller).error();
+    }
     auto parsed = parse_target(target);
     if (!parsed)
       return std::move(parsed).error();
-    log_api_context context{db_, log_identity_,
-                            [this](std::string_view id) { return service_.pseudonym(id); },
-                            checkpoints_};
+    log_api_context context{
+        reader.db(),  log_identity_, [this](std::string_view id) { return service_.pseudonym(id); },
+        checkpoints_, &db_,          config_.log_api.search_scan_limit};
     return answer_log_api(context, post, *parsed, *caller, now_utc());
   });
+  if (refused)
+    co_return co_await refuse_caller(request, peer, *refused);
   if (!body)
     co_return net::make_problem(version, keep, body.error());
   co_return net::make_response(version, keep, http::status::ok, std::move(*body),

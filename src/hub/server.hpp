@@ -19,6 +19,7 @@
 #include "hub/config.hpp"
 #include "hub/exchange.hpp"
 #include "hub/log_api.hpp"
+#include "hub/log_readers.hpp"
 #include "net/credentials.hpp"
 #include "net/http.hpp"
 
@@ -27,8 +28,10 @@ namespace saphan::hub {
 class hub_server {
  public:
   // `trust` is the CA the hub pins and its CRL, reloaded by whoever owns it (pki::watch_trust).
+  // `log_stores` are the log API's read-only connections (log_readers.hpp): at least one.
   hub_server(const hub_config& config, store& db, evidence::log_writer& log, hub_identity identity,
-             evidence::log_identity log_identity, std::shared_ptr<pki::trust_anchor> trust);
+             evidence::log_identity log_identity, std::shared_ptr<pki::trust_anchor> trust,
+             std::vector<std::unique_ptr<store>> log_stores);
   ~hub_server();
 
   // Binds the listener and starts the I/O and worker threads. Returns the bound port.
@@ -55,8 +58,9 @@ class hub_server {
   using handler = awaitable_response (hub_server::*)(net::http_request&, const net::peer_info&);
   // Who may call an endpoint: anyone (health, for load balancers), or a member that check_peer
   // accepts, checked here before the handler runs or, for the exchange, by its admission (so the
-  // refusal's evidence names the request).
-  enum class access { anyone, member, exchange };
+  // refusal's evidence names the request), or, for the log API, by its handler on a log reader's
+  // connection (so that no log request waits for the exchange path's).
+  enum class access { anyone, member, exchange, log };
   struct route {
     static constexpr unsigned get = 1, post = 2;
     std::string_view path;  // exact, or a prefix when it ends in '/'
@@ -93,6 +97,8 @@ class hub_server {
                                   std::type_identity<std::invoke_result_t<F>>>::type;
   template <class F>
   net::asio::awaitable<worker_result_t<F>> on_worker(F work);
+  template <class Executor, class F>
+  net::asio::awaitable<worker_result_t<F>> on_executor(Executor executor, F work);
 
   void count(errc code, bool ok);
 
@@ -110,6 +116,7 @@ class hub_server {
   std::array<std::atomic<std::uint64_t>, 128> failures_{};
   net::asio::io_context io_;
   net::asio::thread_pool workers_;
+  log_readers readers_;  // the log API's own connections and threads
   net::reloadable_credentials credentials_;
   checkpoint_gate checkpoints_;  // POST /v1/log/checkpoint: once a second
   admission_budget budget_;      // requests per caller, before anything is parsed

@@ -18,8 +18,8 @@ struct log_query {
 
 // Newest first, at most `limit` rows of (idx, entry). Only the criteria present appear in the
 // statement, so SQLite can look a subject, request id, member or dataset up in its index instead
-// of reading the whole log; a member is searched as consumer and as provider, two index walks
-// merged in index order.
+// of reading the whole log, and a kind or status (alone or both) when none of those is given; a
+// member is searched as consumer and as provider, two index walks merged in index order.
 log_query log_search_query(const log_filter& filter, std::size_t limit);
 
 }  // namespace saphan::sqlite

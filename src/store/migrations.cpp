@@ -130,11 +130,21 @@ CREATE INDEX consents_by_expiry ON consents(status, valid_until_us);
 PRAGMA user_version = 5;
 )sql";
 
-// Version 6: an empty table a writer fills and empties in one transaction to learn whether the
-// disk has room again after a failed group commit (store::check_writable).
+// Version 6: searches by kind and by status (the auditor's "every refusal", "every timeout")
+// look them up instead of reading the whole log; each index ends in idx (the rowid), so a walk
+// of one value is already newest first and stops at the page. Both together use the pair.
 constexpr std::string_view migration_6 = R"sql(
-CREATE TABLE write_probe (filler BLOB NOT NULL);
+CREATE INDEX log_by_kind ON log_entries(kind);
+CREATE INDEX log_by_status ON log_entries(status);
+CREATE INDEX log_by_kind_status ON log_entries(kind, status);
 PRAGMA user_version = 6;
+)sql";
+
+// Version 7: an empty table a writer fills and empties in one transaction to learn whether the
+// disk has room again after a failed group commit (store::check_writable).
+constexpr std::string_view migration_7 = R"sql(
+CREATE TABLE write_probe (filler BLOB NOT NULL);
+PRAGMA user_version = 7;
 )sql";
 
 error in_migration(const migration& m, const error& e) {
@@ -194,7 +204,8 @@ const std::vector<migration>& migrations() {
       {3, "merkle evidence log", migration_3},
       {4, "registry version", migration_4},
       {5, "consent expiry", migration_5},
-      {6, "write probe", migration_6},
+      {6, "log search by kind and status", migration_6},
+      {7, "write probe", migration_7},
   };
   return list;
 }

@@ -41,9 +41,9 @@ struct release_on_exit {
 
 result<db_handle> open_connection(const sqlite_options& options) {
   sqlite3* raw = nullptr;
-  int rc =
-      sqlite3_open_v2(options.path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  const int mode =
+      options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc = sqlite3_open_v2(options.path.c_str(), &raw, mode | SQLITE_OPEN_FULLMUTEX, nullptr);
   db_handle db(raw);
   if (rc != SQLITE_OK)
     return failure(db.get(), "open " + options.path);
@@ -98,6 +98,34 @@ result<void> configure(sqlite3* db, bool in_memory) {
   return ok();
 }
 
+// A read-only connection: it cannot set WAL mode, so the file must already be in it (a reader in
+// another journal mode would block writers and be blocked by them), nor migrate, so the file must
+// be at this program's schema. query_only as well: a second guard on the connection itself.
+result<void> configure_reader(sqlite3* db) {
+  auto mode = SAPHAN_TRY(pragma_text(db, "PRAGMA journal_mode"));
+  if (mode != "wal")
+    return make_error(errc::storage_failure, "journal_mode: expected wal, got " + mode);
+  SAPHAN_TRY_VOID(execute_script(db, "PRAGMA query_only = 1; PRAGMA temp_store = MEMORY;"));
+  auto version = SAPHAN_TRY(read_user_version(db));
+  if (version != latest_schema_version()) {
+    return make_error(errc::storage_failure, "schema version " + std::to_string(version) +
+                                                 ", this program reads only " +
+                                                 std::to_string(latest_schema_version()) +
+                                                 " (a read-write open migrates the file)");
+  }
+  return ok();
+}
+
+result<opened_connection> open_reader(const sqlite_options& options) {
+  if (options.path == ":memory:") {
+    return make_error(errc::invalid_argument,
+                      "read_only: a private in-memory database cannot be opened read-only");
+  }
+  auto db = SAPHAN_TRY(open_connection(options));
+  SAPHAN_TRY_VOID(configure_reader(db.get()));
+  return opened_connection{nullptr, std::move(db), nullptr};
+}
+
 // The process's background checkpointer of each file, shared by the connections that asked for
 // one and stopped with the last of them.
 result<std::shared_ptr<wal_checkpointer>> shared_checkpointer(const std::string& path) {
@@ -126,6 +154,8 @@ result<opened_connection> connection::open(const sqlite_options& options) {
   }
   if (options.max_pages < 0)
     return make_error(errc::invalid_argument, "max_pages: must not be negative");
+  if (options.read_only)
+    return open_reader(options);
   const bool in_memory = options.path == ":memory:";
   auto db = SAPHAN_TRY(open_connection(options));
   opened_connection c{nullptr, std::move(db), nullptr};

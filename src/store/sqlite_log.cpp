@@ -1,6 +1,8 @@
 // The log part of the SQLite store: entries with the terms they are searched by, the tree's
 // complete nodes, and the signed tree heads with their timestamps.
 #include <algorithm>
+#include <limits>
+#include <optional>
 
 #include "crypto/hash.hpp"
 #include "store/log_search.hpp"
@@ -139,6 +141,64 @@ result<std::vector<crypto::sha256_digest>> sqlite_store::read_log_nodes(
   return hashes;
 }
 
+namespace {
+
+// The scan budget of one search. SQLite does not count the rows a statement visits (its scan
+// status needs a build option that distributions leave out), but it calls a progress handler
+// every few virtual-machine instructions, and instructions are the work itself, whatever the
+// plan: a walk of the table, of an index with a lookup of each row it finds, or of two indexes
+// merged. So the budget is instructions: measured on the log's own statements, visiting a row
+// costs 3 (a table walk testing one term) to 5 (a walk testing two terms, or an index walk
+// with its table lookup), so scan_limit rows are scan_limit * 5 instructions. A search that
+// tests more terms per row runs out after fewer rows, one that tests fewer after a few more:
+// the bound is on the work a search may make the hub do.
+constexpr std::uint64_t instructions_per_row = 5;
+constexpr int instructions_per_check = 1000;
+
+struct scan_budget {
+  std::uint64_t allowed = 0;  // instructions
+  std::uint64_t spent = 0;
+  bool spent_out = false;
+};
+
+// Called from SQLite's C code: nothing may throw. Non-zero interrupts the statement
+// (SQLITE_INTERRUPT), which leaves the connection as it was: no transaction is open.
+int spend(void* context) noexcept {
+  auto& budget = *static_cast<scan_budget*>(context);
+  budget.spent += instructions_per_check;
+  budget.spent_out = budget.spent > budget.allowed;
+  return budget.spent_out ? 1 : 0;
+}
+
+// Installs the handler for one search and removes it however the search ends.
+class budget_scope {
+ public:
+  budget_scope(sqlite3* db, scan_budget* budget) : db_(budget ? db : nullptr) {
+    if (db_)
+      sqlite3_progress_handler(db_, instructions_per_check, spend, budget);
+  }
+  ~budget_scope() {
+    if (db_)
+      sqlite3_progress_handler(db_, 0, nullptr, nullptr);
+  }
+  budget_scope(const budget_scope&) = delete;
+  budget_scope& operator=(const budget_scope&) = delete;
+
+ private:
+  sqlite3* db_;
+};
+
+error too_broad(std::uint64_t scan_limit) {
+  return make_error(errc::search_too_broad,
+                    "the search would read more than " + std::to_string(scan_limit) +
+                        " log entries; narrow it: name a member, dataset, kind, status, subject "
+                        "or request id, or start nearer the entries wanted with before=<index> "
+                        "(since and until do not shorten the walk, which goes from the newest "
+                        "entry back)");
+}
+
+}  // namespace
+
 result<std::vector<log_row>> sqlite_store::search_log(const log_filter& f) {
   auto query = sqlite::log_search_query(f, std::min(f.limit, max_search_page));
   std::lock_guard lock(mutex);
@@ -150,7 +210,16 @@ result<std::vector<log_row>> sqlite_store::search_log(const log_filter& f) {
     ++position;
     SAPHAN_TRY_VOID(std::visit([&](const auto& v) { return s.bind(position, v); }, value));
   }
-  return collect_log_rows(s);
+  std::optional<scan_budget> budget;
+  if (f.scan_limit) {
+    const auto most = std::numeric_limits<std::uint64_t>::max() / instructions_per_row;
+    budget = scan_budget{std::min(*f.scan_limit, most) * instructions_per_row};
+  }
+  budget_scope scope(handle(), budget ? &*budget : nullptr);
+  auto rows = collect_log_rows(s);
+  if (!rows && budget && budget->spent_out)
+    return too_broad(*f.scan_limit);
+  return rows;
 }
 
 result<void> sqlite_store::add_checkpoint(const checkpoint_record& c) {

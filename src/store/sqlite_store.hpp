@@ -29,6 +29,10 @@ struct sqlite_options {
   // The most pages the file may hold on this connection (PRAGMA max_page_count); 0 leaves
   // SQLite's own limit. A write that needs more fails as on a full disk.
   std::int64_t max_pages = 0;
+  // Open the connection read-only (SQLITE_OPEN_READONLY): SQLite refuses every write on it, no
+  // migration runs (the file must exist at the latest schema version), and it has none of the
+  // writers' hooks. Readers of a WAL file never wait for writers, nor writers for them.
+  bool read_only = false;
 };
 
 // Opens (creating if needed) and migrates to the latest schema. WAL mode, foreign keys on.

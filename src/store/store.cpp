@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "store/read_only_store.hpp"
 #include "store/registry_cache.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -23,7 +24,7 @@ result<void> check_log_entry(const log_append& e) {
   return ok();
 }
 
-result<std::unique_ptr<store>> open_store(const std::string& location) {
+result<std::unique_ptr<store>> open_store(const std::string& location, store_access access) {
   if (location.empty())
     return make_error(errc::invalid_argument, "store location: must not be empty");
   if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0) {
@@ -32,6 +33,11 @@ result<std::unique_ptr<store>> open_store(const std::string& location) {
   }
   sqlite_options options;
   options.path = location;
+  if (access == store_access::read_only) {
+    options.read_only = true;
+    auto opened = SAPHAN_TRY(open_sqlite_store(options));
+    return with_registry_cache(read_only(std::move(opened)));
+  }
   options.background_checkpoints = true;
   auto opened = SAPHAN_TRY(open_sqlite_store(options));
   return with_registry_cache(std::move(opened));

@@ -72,6 +72,10 @@ struct log_filter {
   std::optional<std::string> request_id;
   std::optional<std::uint64_t> before_index;
   std::size_t limit = 100;  // capped at 1000
+  // The most entries the search may visit to find its page; beyond it, the search stops with
+  // search_too_broad instead of reading on (none: no bound). What counts as a visit is the
+  // backend's to say as closely as it can (store/sqlite_log.cpp).
+  std::optional<std::uint64_t> scan_limit;
 };
 
 // A signed tree head as stored: its JSON (evidence::checkpoint_to_json) and, once a
@@ -187,10 +191,20 @@ class store : public registry_store, public log_store {
   virtual result<void> check_writable() = 0;
 };
 
+enum class store_access {
+  read_write,
+  // Reads only, on a connection the backend itself opens read-only: every write and
+  // transaction is refused (internal: calling one is a bug), and no migration runs, so the
+  // store must already be at this program's schema (a read-write open migrates it).
+  read_only,
+};
+
 // Opens (creating and migrating if needed) the store at `location`, the one value a
 // configuration gives: a file path or ":memory:" for SQLite. Each call makes a connection of its
 // own, with the registry cache in front (store/registry_cache.hpp). Errors: invalid_argument (an
-// empty location or a backend this build does not have), storage_failure.
-result<std::unique_ptr<store>> open_store(const std::string& location);
+// empty location, a backend this build does not have, a read-only private in-memory database),
+// storage_failure (also: read-only and the store is missing or at another schema version).
+result<std::unique_ptr<store>> open_store(const std::string& location,
+                                          store_access access = store_access::read_write);
 
 }  // namespace saphan

@@ -1375,3 +1375,46 @@ TEST_CASE("log API refuses unknown paths and POST elsewhere", "[hub][log_api]") 
     CHECK(answer.code() == errc::method_not_allowed);
   }
 }
+
+TEST_CASE("a search or citizen view over more entries than the scan limit is search_too_broad",
+          "[hub][log_api]") {
+  api_log log;
+  std::vector<log_append> batch;
+  for (int i = 0; i < 3000; ++i) {
+    log_terms t;
+    t.at = at_second(i);
+    // Outcomes about one citizen: the citizen view looks for decisions among them.
+    t.kind = "exchange.outcome";
+    t.request_id = "req-" + std::to_string(i);
+    t.consumer = jfo;
+    t.status = "ok";
+    t.subject = pseudonym_of(citizens[citizen_a]);
+    batch.push_back({R"({"status":"ok","requestId":"req-)" + std::to_string(i) + R"("})", t});
+  }
+  log.append(batch);
+  log.context.scan_limit = 1000;
+  const auto auditor = caller({"auditor"});
+  // Nothing before the first entry, and no decision about the citizen: the walk from the newest
+  // reads all 3000 and finds none.
+  const std::vector<std::string> broad_targets = {
+      "/v1/log/search?until=" + query_time(0),
+      "/v1/log/search?until=" + query_time(0) + "&member=" + std::string(jfo),
+      "/v1/citizen/" + citizens[citizen_a] + "/accesses"};
+  for (const auto& target : broad_targets) {
+    INFO(target);
+    auto broad = log.ask(target, auditor);
+    REQUIRE_FALSE(broad);
+    CHECK(broad.code() == errc::search_too_broad);
+    CHECK(http_status(broad.code()) == 400);
+    CHECK_THAT(broad.error().detail, Catch::Matchers::Contains("narrow"));
+  }
+  // Narrow ones pass: by request id (its index), or the newest page of the range.
+  auto one = body_of(log.ask("/v1/log/search?requestId=req-17", auditor));
+  CHECK(indexes_of(one) == std::vector<std::uint64_t>{17});
+  auto newest = body_of(log.ask("/v1/log/search?limit=10&until=" + query_time(3000), auditor));
+  CHECK(indexes_of(newest).size() == 10);
+  // Without a limit the same broad search reads on, and finds nothing.
+  log.context.scan_limit.reset();
+  auto all = body_of(log.ask("/v1/log/search?until=" + query_time(0), auditor));
+  CHECK(indexes_of(all).empty());
+}

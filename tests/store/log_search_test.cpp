@@ -92,6 +92,59 @@ TEST_CASE("a log search looks its criterion up in an index instead of reading th
   CHECK(plan.find("TEMP B-TREE") == std::string::npos);
 }
 
+TEST_CASE("a search by kind, by status or by both uses an index, with a time range too",
+          "[store][evidence]") {
+  const auto since = *parse_rfc3339("2026-11-01T00:00:00Z");
+  const auto until = *parse_rfc3339("2026-12-01T00:00:00Z");
+  for (int timed = 0; timed < 2; ++timed) {
+    log_filter f;
+    if (timed) {
+      f.since = since;
+      f.until = until;
+    }
+    f.kind = "exchange.outcome";
+    auto plan = plan_of(f);
+    CHECK(plan.find("SEARCH log_entries USING INDEX log_by_kind (kind=?)") != std::string::npos);
+    CHECK(plan.find("SCAN log_entries") == std::string::npos);
+    CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+
+    f.kind.reset();
+    f.status = "provider_timeout";
+    plan = plan_of(f);
+    CHECK(plan.find("SEARCH log_entries USING INDEX log_by_status (status=?)") !=
+          std::string::npos);
+    CHECK(plan.find("SCAN log_entries") == std::string::npos);
+    CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+
+    f.kind = "exchange.outcome";
+    f.before_index = 1000;
+    plan = plan_of(f);
+    CHECK(plan.find("USING INDEX log_by_kind_status (kind=? AND status=?") != std::string::npos);
+    CHECK(plan.find("SCAN log_entries") == std::string::npos);
+    CHECK(plan.find("TEMP B-TREE") == std::string::npos);
+  }
+  // A sharper criterion still leads: a kind's or status's index would walk all of its entries
+  // to find one citizen's (the citizen view asks for the decisions about one subject).
+  log_filter f;
+  f.kind = "exchange.decision";
+  f.subject = "pseudonym";
+  CHECK(plan_of(f).find("USING INDEX log_by_subject") != std::string::npos);
+  f.subject.reset();
+  f.member = "TH/GOV/JFO/legal-aid";
+  f.status = "ok";
+  auto plan = plan_of(f);
+  CHECK(plan.find("USING INDEX log_by_consumer") != std::string::npos);
+  CHECK(plan.find("USING INDEX log_by_provider") != std::string::npos);
+  f = {};
+  f.request_id = "r1";
+  f.kind = "exchange.outcome";
+  CHECK(plan_of(f).find("USING INDEX log_by_request") != std::string::npos);
+  f = {};
+  f.dataset = "TH/GOV/DOPA/civil-registry/person@1.0";
+  f.status = "ok";
+  CHECK(plan_of(f).find("USING INDEX log_by_dataset") != std::string::npos);
+}
+
 TEST_CASE("every combination of criteria makes a statement SQLite accepts, one value per '?'",
           "[store][evidence]") {
   auto db = migrated_db();
