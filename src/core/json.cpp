@@ -35,6 +35,26 @@ bool within_depth(std::string_view text, std::size_t max_depth) {
   return true;
 }
 
+// RapidJSON decodes the escape of a lone low surrogate ("\\udc00") into the three bytes of a
+// surrogate, which is not UTF-8: such a document could not be written out again as valid JSON,
+// and whatever stores or exports its strings would fail on them later.
+bool strings_are_utf8(const rapidjson::Value& v) {
+  if (v.IsString())
+    return is_utf8(std::string_view(v.GetString(), v.GetStringLength()));
+  if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) {
+      if (!strings_are_utf8(item))
+        return false;
+    }
+  } else if (v.IsObject()) {
+    for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+      if (!strings_are_utf8(m->name) || !strings_are_utf8(m->value))
+        return false;
+    }
+  }
+  return true;
+}
+
 std::string join(std::string_view where, std::string_view name) {
   if (where.empty())
     return std::string(name);
@@ -94,6 +114,12 @@ result<rapidjson::Document> parse_json(std::string_view text, json_limits limits
     return make_error(errc::malformed_json, "at offset " + std::to_string(doc.GetErrorOffset()) +
                                                 ": " +
                                                 rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  // The walk recurses at most max_depth deep: within_depth held.
+  if (!strings_are_utf8(doc)) {
+    return make_error(errc::malformed_json,
+                      "a string escapes a lone surrogate (\\uDC00-\\uDFFF without a high one "
+                      "before it), which is no Unicode character");
   }
   return doc;
 }
