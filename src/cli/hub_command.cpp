@@ -78,10 +78,14 @@ result<void> run_hub(const parsed_args& args) {
     return_free_memory();
   });
   trim.start();
+  // One entry a second per caller refused over its admission budget, with the count.
+  periodic throttle_report(std::chrono::seconds(1), [&server] { server.report_throttled(); });
+  throttle_report.start();
   std::printf("hub %s listening on https://%s:%u\n", to_string(config.member).c_str(),
               config.listen_address.c_str(), static_cast<unsigned>(port));
   std::fflush(stdout);
   server.wait_for_signal();
+  throttle_report.stop();
   trim.stop();
   expiry.stop();
   heads.stop();

@@ -57,14 +57,20 @@ result<tls_paths> read_tls(const json_object& root, const std::string& base_dir)
   return out;
 }
 
-result<consumer_config> read_consumer(const rapidjson::Value& value) {
-  SAPHAN_TRY_VOID(reject_unknown_members(value, "config.consumer", {"listen"}));
+result<consumer_config> read_consumer(const rapidjson::Value& value, const std::string& base_dir) {
+  SAPHAN_TRY_VOID(reject_unknown_members(value, "config.consumer", {"listen", "tokenFile"}));
   json_object obj(value, "config.consumer", config_error);
+  consumer_config out;
   auto listen = SAPHAN_TRY(read_listen(obj));
   if (!is_loopback(listen.host)) {
     return obj.fail("listen", "must be a loopback address (the local API is plain HTTP)");
   }
-  return consumer_config{listen};
+  out.listen = listen;
+  if (obj.has("tokenFile")) {
+    auto token_file = SAPHAN_TRY(required_path(obj, "tokenFile", base_dir));
+    out.token_file = token_file;
+  }
+  return out;
 }
 
 result<provider_dataset_config> read_dataset(const std::string& id_text,
@@ -117,7 +123,7 @@ result<provider_config> read_provider(const rapidjson::Value& value, const std::
 
 result<void> read_sides(const json_object& root, connector_config& c) {
   if (const auto* consumer = root.find("consumer")) {
-    auto side = SAPHAN_TRY(read_consumer(*consumer));
+    auto side = SAPHAN_TRY(read_consumer(*consumer, c.base_dir));
     c.consumer = side;
   }
   if (const auto* provider = root.find("provider")) {

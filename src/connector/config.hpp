@@ -31,7 +31,11 @@ struct provider_dataset_config {
 };
 
 struct consumer_config {
-  listen_address listen;  // loopback only: the local API is plain HTTP without authentication
+  listen_address listen;  // loopback only: the local API is plain HTTP
+  // "tokenFile", resolved against the config's folder; empty: every local process may call the
+  // API. When set, every call but /healthz needs `Authorization: Bearer <token>`
+  // (connector/consumer_auth.hpp).
+  std::string token_file;
 };
 
 struct provider_config {

@@ -10,6 +10,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/jwe.hpp"
 #include "crypto/jws.hpp"
+#include "exchange/case_reference.hpp"
 #include "net/problem.hpp"
 #include "pki/member_signature.hpp"
 
@@ -31,7 +32,7 @@ bool all_zero(std::string_view text) {
 result<void> check_headers(const consumer_headers& h, const member_id& self) {
   if (h.client.empty())
     return make_error(errc::invalid_argument, "X-Road-Client: header is required");
-  for (const auto* v : {&h.client, &h.request_id, &h.user_id, &h.issue}) {
+  for (const auto* v : {&h.client, &h.request_id}) {
     if (v->size() > max_header_text) {
       return make_error(errc::invalid_argument, "X-Road headers: at most 256 characters");
     }
@@ -47,6 +48,12 @@ result<void> check_headers(const consumer_headers& h, const member_id& self) {
   if (!h.request_id.empty() && !is_valid_request_id(h.request_id)) {
     return make_error(errc::invalid_argument, "X-Road-Id: 8..64 characters of A-Z a-z 0-9 - _");
   }
+  // The officer and the case go into the evidence log: references only, checked here so that
+  // the caller learns it before anything is signed or sent (the hub checks them again).
+  if (!h.user_id.empty())
+    SAPHAN_TRY_VOID(check_case_reference(user_id_header, h.user_id));
+  if (!h.issue.empty())
+    SAPHAN_TRY_VOID(check_case_reference(issue_header, h.issue));
   return ok();
 }
 

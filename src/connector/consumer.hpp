@@ -4,7 +4,9 @@
 //
 // Local API (X-Road REST conventions):
 //   POST /r1/<dataset id>     headers X-Road-Client (required, must be this connector's member),
-//                             X-Road-Id (optional request id), X-Road-UserId, X-Road-Issue
+//                             X-Road-Id (optional request id), X-Road-UserId and X-Road-Issue
+//                             (optional officer and case references, kept in the evidence log:
+//                             exchange/case_reference.hpp)
 //   body {"subject", "purpose", "lawfulBasis", "consentId"?, "legalInstrument"?, "fields"?}
 // A missing or malformed X-Road-Client is invalid_argument (400); a well-formed one naming another
 // member is unknown_member (403): this connector only speaks for its own member.
@@ -60,8 +62,9 @@ result<dataset_id> parse_consumer_target(std::string_view target);
 // Checks headers and body. `fresh_request_id` is used when X-Road-Id is absent.
 // Errors: invalid_argument (X-Road-Client missing or malformed, X-Road-Id not 8..64 of
 // [A-Za-z0-9_-], a header over 256 characters), unknown_member (X-Road-Client is another member),
-// malformed_body (not an object, unknown member, wrong type, bad purpose or lawful basis, fields
-// not unique), invalid_citizen_id (subject).
+// malformed_body (X-Road-UserId or X-Road-Issue not a reference or holding a citizen ID, the
+// detail naming the header; a body not an object, unknown member, wrong type, bad purpose or
+// lawful basis, fields not unique), invalid_citizen_id (subject).
 result<consumer_call> parse_consumer_call(std::string_view target, const consumer_headers& headers,
                                           std::string_view body, const member_id& self,
                                           std::string_view fresh_request_id);

@@ -22,6 +22,16 @@ asio::awaitable<net::http_response> connector_service::state::handle_consumer(
   if (target == "/healthz") {
     co_return net::make_response(version, keep, http::status::ok, "ok\n", "text/plain");
   }
+  // Before anything else is looked at: without the token, a caller learns nothing but 401.
+  if (consumer_token) {
+    const auto authorization = header_text(request, authorization_header);
+    if (auto allowed = consumer_token->check(authorization); !allowed) {
+      auto refused = net::make_problem(version, keep, allowed.error());
+      refused.set(std::string(www_authenticate_header),
+                  bearer_challenge(bearer_token_of(authorization).has_value()));
+      co_return refused;
+    }
+  }
   if (target.substr(0, consumer_path_prefix.size()) != consumer_path_prefix) {
     co_return net::make_problem(version, keep, make_error(errc::not_found, "no such endpoint"));
   }

@@ -62,6 +62,12 @@ result<void> connector_service::state::load() {
 }
 
 result<void> connector_service::state::load_consumer(const pki::tls_files& files) {
+  if (!config.consumer->token_file.empty()) {
+    auto token = read_api_token_file(config.consumer->token_file);
+    if (!token)
+      return config_failure("consumer.tokenFile", token.error());
+    consumer_token.emplace(std::move(*token));
+  }
   auto tls = net::make_client_tls(files);
   if (!tls)
     return config_failure("tls", tls.error());

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "connector/consumer.hpp"
+#include "connector/consumer_auth.hpp"
 #include "connector/provider.hpp"
 #include "connector/service.hpp"
 #include "connectors/adapter.hpp"
@@ -74,6 +75,9 @@ struct connector_service::state {
   std::optional<std::uint16_t> consumer_port;
   std::optional<std::uint16_t> provider_port;
   std::unique_ptr<asio::signal_set> signals;
+
+  // The consumer API's bearer token (consumer.tokenFile); none: the API is open to local calls.
+  std::optional<api_token> consumer_token;
 
   std::mutex schema_mutex;
   std::map<std::string, std::shared_ptr<const answer_schema>> schema_cache;

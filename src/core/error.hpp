@@ -54,7 +54,7 @@ namespace saphan {
   X(consent_mismatch, 403, "Consent does not cover this request")                          \
   X(illegal_transition, 409, "Illegal consent state transition")                           \
   /* exchange */                                                                           \
-  X(unauthenticated, 401, "Client certificate missing or not recognised")                  \
+  X(unauthenticated, 401, "Client certificate or bearer token missing or not recognised")  \
   X(certificate_mismatch, 403, "Client certificate does not belong to the claimed member") \
   X(certificate_revoked, 403, "Certificate revoked")                                       \
   X(member_suspended, 403, "Member suspended")                                             \

@@ -137,6 +137,7 @@ std::string connector_config_json(const demo_options& options, const demo_config
     w.Key("consumer");
     w.StartObject();
     put(w, "listen", loopback(port_at(options, role.consumer_offset)));
+    put(w, "tokenFile", consumer_token_file);
     w.EndObject();
   }
   if (role.provider_offset != 0 && !datasets_of(config, m.id).empty()) {
@@ -157,6 +158,9 @@ std::string demo_env(const demo_options& options, const synthetic_data& data,
   env += "SAPHAN_DEMO_HUB_URL=https://" + loopback(options.base_port) + "\n";
   env += "SAPHAN_DEMO_JFO_API=http://" + loopback(port_at(options, 10)) + "\n";
   env += "SAPHAN_DEMO_RTP_API=http://" + loopback(port_at(options, 11)) + "\n";
+  // The consumer APIs' bearer tokens, as files relative to the demo folder.
+  env += "SAPHAN_DEMO_JFO_TOKEN_FILE=members/jfo/" + std::string(consumer_token_file) + "\n";
+  env += "SAPHAN_DEMO_RTP_TOKEN_FILE=members/rtp/" + std::string(consumer_token_file) + "\n";
   env += "SAPHAN_DEMO_TSA_LISTEN=" + loopback(port_at(options, tsa_port_offset)) + "\n";
   env += "SAPHAN_DEMO_SUBJECT=" + data.persons.front().key + "\n";
   env += "SAPHAN_DEMO_PERSONS=" + std::to_string(options.persons) + "\n";

@@ -13,6 +13,7 @@
 #include "connectors/sqlite/sqlite_writer.hpp"
 #include "core/files.hpp"
 #include "core/json.hpp"
+#include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/pseudonym.hpp"
 #include "demo/demo_files.hpp"
@@ -260,7 +261,17 @@ result<std::vector<std::string>> write_connector_configs(const fs::path& root,
     auto role = find_demo_role(m.id.code);
     if (!role)
       continue;
-    const auto path = root / "members" / member_slug(m.id) / "connector.json";
+    const auto folder = root / "members" / member_slug(m.id);
+    if (role->consumer_offset != 0) {
+      // The local API's bearer token: only a process that can read this file (its owner's)
+      // may spend the member's consents.
+      const auto token = crypto::base64url_encode(crypto::random_bytes(32));
+      SAPHAN_TRY_VOID(
+          write_file_atomic((folder / consumer_token_file).string(), token + "\n", 0600));
+      progress("  members/" + member_slug(m.id) + "/" + std::string(consumer_token_file) +
+               "  bearer token of its consumer API");
+    }
+    const auto path = folder / "connector.json";
     SAPHAN_TRY_VOID(
         write_file_atomic(path.string(), connector_config_json(options, config, m, *role)));
     // Parse it back with the connector's own parser, so a demo never ships a config the

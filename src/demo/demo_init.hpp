@@ -5,7 +5,8 @@
 //   DIR/hub/                      the hub directory (store.db, keys/, hub.json)
 //   DIR/schemas/                  the dataset schemas the providers validate against
 //   DIR/data/<code>.db            each provider's records (SQLite, one table per dataset)
-//   DIR/members/<code>/           connector.json and keys/ (signing, encryption, pseudonym)
+//   DIR/members/<code>/           connector.json and keys/ (signing, pseudonym; a consumer's
+//                                 keys/consumer-api.token, the bearer token of its local API)
 //   DIR/logs/                     where tools/run writes the processes' logs
 //
 // Everything is built in DIR.tmp and renamed to DIR at the end, so a failed init leaves no
@@ -27,6 +28,8 @@ namespace saphan::demo {
 inline constexpr std::uint16_t min_base_port = 1024;
 inline constexpr std::uint16_t max_base_port = 65535 - 20;
 inline constexpr std::string_view hub_member_text = "TH/GOV/SAPHAN/hub";
+// A consumer member's local API token (mode 0600), relative to its members/<code>/ folder.
+inline constexpr std::string_view consumer_token_file = "keys/consumer-api.token";
 
 struct demo_options {
   std::string dir;

@@ -6,6 +6,7 @@
 #include <rapidjson/writer.h>
 
 #include "core/citizen_id.hpp"
+#include "exchange/case_reference.hpp"
 
 namespace saphan {
 namespace {
@@ -42,7 +43,6 @@ result<void> refuse_unknown(const rapidjson::Value& object,
 }
 
 constexpr std::size_t max_fields = 256;
-constexpr std::size_t max_text = 256;
 
 result<std::string> bounded_string(const json_object& obj, std::string_view name, std::size_t max,
                                    bool required) {
@@ -55,6 +55,15 @@ result<std::string> bounded_string(const json_object& obj, std::string_view name
   if (v->size() > max)
     return obj.fail(name, "longer than " + std::to_string(max));
   return std::move(*v);
+}
+
+// An optional officer or case reference (exchange/case_reference.hpp); absent: empty.
+result<std::string> case_reference(const json_object& obj, std::string_view name) {
+  auto value = SAPHAN_TRY(obj.optional_string(name));
+  if (!value)
+    return std::string{};
+  SAPHAN_TRY_VOID(check_case_reference(name, *value));
+  return std::move(*value);
 }
 
 result<rapidjson::Document> parse_object(std::string_view body, json_limits limits) {
@@ -138,9 +147,11 @@ result<request_envelope> parse_request_envelope(std::string_view body, json_limi
     return obj.fail("replyKey", "must be a JWK object");
   r.reply_key = write_json(*reply);
 
-  auto user = SAPHAN_TRY(bounded_string(obj, "userId", max_text, false));
+  // Both go into the evidence log: the hub and the provider hold them to the rule themselves,
+  // whatever the consumer's connector checked.
+  auto user = SAPHAN_TRY(case_reference(obj, "userId"));
   r.user_id = user;
-  auto issue = SAPHAN_TRY(bounded_string(obj, "issue", max_text, false));
+  auto issue = SAPHAN_TRY(case_reference(obj, "issue"));
   r.issue = issue;
   return r;
 }

@@ -48,11 +48,14 @@ struct request_envelope {
   std::string subject;
   std::set<std::string> fields;  // empty = every field the purpose allows
   std::string reply_key;         // a fresh X25519 public JWK (JSON text) for this request alone
-  std::string user_id;           // X-Road-UserId: the officer (optional, may be empty)
-  std::string issue;             // X-Road-Issue: the case reference (optional)
+  // X-Road-UserId and X-Road-Issue: the officer and the case reference, each empty (absent) or
+  // a reference as exchange/case_reference.hpp defines it (they are kept in the evidence log).
+  std::string user_id;
+  std::string issue;
 };
 
-// Errors: malformed_body naming the member; invalid ids keep their own codes.
+// Errors: malformed_body naming the member (userId and issue: check_case_reference); invalid ids
+// keep their own codes.
 result<request_envelope> parse_request_envelope(std::string_view body, json_limits limits = {});
 std::string serialize(const request_envelope& request);
 

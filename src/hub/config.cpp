@@ -112,6 +112,8 @@ result<hub_config> load_hub_config(const std::string& path) {
   config.checkpoint_interval = std::chrono::milliseconds(checkpoint_ms);
   auto exchanges = SAPHAN_TRY(bounded(root, "maxExchangesInFlight", 128, 1, 100000));
   config.max_exchanges_in_flight = static_cast<std::size_t>(exchanges);
+  auto admission = SAPHAN_TRY(bounded(root, "admissionPerSecond", 5000, 1, 1000000));
+  config.admission_per_second = static_cast<std::uint32_t>(admission);
   auto expiry_ms = SAPHAN_TRY(bounded(root, "consentExpiryIntervalMs", 60000, 100, 3600000));
   config.consent_expiry_interval = std::chrono::milliseconds(expiry_ms);
 

@@ -5,6 +5,7 @@
 //    "providers": {"TH/GOV/DOPA/civil-registry": "https://127.0.0.1:9443"},
 //    "freshnessSeconds": 300, "providerTimeoutMs": 5000, "ioThreads": 1, "workerThreads": 4,
 //    "checkpointIntervalMs": 1000, "consentExpiryIntervalMs": 60000, "maxExchangesInFlight": 128,
+//    "admissionPerSecond": 5000,
 //    "tsa": {"url": "http://127.0.0.1:8450", "ca": "pki/ca.crt", "certificate": "pki/tsa.crt",
 //            "graceSeconds": 30},
 //    "limits": {"maxHeaderBytes": 8192, "maxBodyBytes": 1048576, "requestTimeoutMs": 10000,
@@ -53,6 +54,8 @@ struct hub_config {
   // Exchanges being handled at once. Beyond it the hub sheds load: 503 with Retry-After, each
   // refusal logged like any other, instead of queueing work it cannot finish in time.
   std::size_t max_exchanges_in_flight = 128;
+  // Requests a second each caller may make (admission_budget); over it, 429 at once.
+  std::uint32_t admission_per_second = 5000;
   std::size_t replay_capacity = 1 << 22;
   std::chrono::milliseconds checkpoint_interval{1000};
   std::chrono::milliseconds consent_expiry_interval{60000};

@@ -67,6 +67,21 @@ log_append rejection_entry(const rejection_facts& f) {
   return {w.finish(), std::move(terms)};
 }
 
+log_append throttle_entry(const throttle_facts& f) {
+  entry_writer w;
+  w.text("kind", "admission.throttled")
+      .text("from", format_rfc3339(f.from))
+      .text("until", format_rfc3339(f.until))
+      .text("peer", f.peer)
+      .number("refused", static_cast<std::int64_t>(f.refused));
+  log_terms terms;
+  terms.at = f.until;
+  terms.kind = "admission.throttled";
+  terms.consumer = f.peer.substr(0, 128);
+  terms.status = to_string(errc::rate_limited);
+  return {w.finish(), std::move(terms)};
+}
+
 log_append decision_entry(const decision_facts& f) {
   const auto& r = *f.request;
   const auto& d = *f.decision;

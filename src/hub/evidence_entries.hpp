@@ -51,8 +51,17 @@ struct outcome_facts {
   std::int64_t total_micros = 0;
 };
 
+// A caller over its admission budget during one interval: one entry for all its refusals.
+struct throttle_facts {
+  timestamp from{};
+  timestamp until{};
+  std::string peer;  // the TLS member, or the address when there is none
+  std::uint64_t refused = 0;
+};
+
 // Each returns the entry bytes and the terms it is found by.
 log_append rejection_entry(const rejection_facts& facts);
+log_append throttle_entry(const throttle_facts& facts);
 log_append decision_entry(const decision_facts& facts);
 log_append outcome_entry(const outcome_facts& facts);
 

@@ -61,8 +61,10 @@ result<std::size_t> exchange_service::remember_recent_requests(timestamp now) {
   // its issue, so ids received within the last two windows can still come back. Each is
   // remembered as if issued one window after its receipt: kept for as long as that could be.
   auto recent = SAPHAN_TRY(db_.decided_request_ids(now - 2 * config_.freshness));
-  for (const auto& [id, received] : recent) {
-    if (replays_.remember(id, received + config_.freshness, now) == replay_guard::verdict::full) {
+  for (const auto& decided : recent) {
+    if (replays_.remember(replay_key(decided.consumer, decided.request_id),
+                          decided.received_at + config_.freshness,
+                          now) == replay_guard::verdict::full) {
       return make_error(errc::overloaded, "replay cache full while restoring recent request ids");
     }
   }
@@ -146,9 +148,18 @@ result<exchange_service::loaded_inputs> exchange_service::load_inputs(
       if (auto found = db_.find_consent(consent_id{*request.consent_id}))
         in.consent = std::move(*found);
     }
-    in.recent_requests = rates_.recent(rate_key(request), rate_window(in.dataset->policy), now);
+    // Counted as it is read (only for the consumer's own connection, so that no member can
+    // hold another's places), and given back in update_guards unless allowed.
+    const auto window = rate_window(in.dataset->policy);
+    if (peer.member && *peer.member == request.consumer) {
+      in.recent_requests =
+          rates_.reserve(rate_key(request), window, now, rate_cap(in.dataset->policy));
+      in.rate_reserved = true;
+    } else {
+      in.recent_requests = rates_.recent(rate_key(request), window, now);
+    }
   }
-  in.replayed = replays_.holds(request.request_id, now);
+  in.replayed = replays_.holds(replay_key(to_string(request.consumer), request.request_id), now);
   return in;
 }
 
@@ -169,33 +180,52 @@ admission_inputs exchange_service::loaded_inputs::view() const {
   return v;
 }
 
+// A request id is the consumer's own: one member spending it does not refuse another's.
+std::string exchange_service::replay_key(std::string_view consumer, std::string_view request_id) {
+  std::string key(consumer);
+  key += '\n';  // in neither a member id nor a request id
+  key += request_id;
+  return key;
+}
+
 std::string exchange_service::rate_key(const request_envelope& request) {
   return to_string(request.consumer) + "|" + unversioned(request.dataset);
 }
 
 // The guards learn of the decision: the request id is spent by every request that passed its
-// signature and freshness (whatever the policy then said), and an allowed request counts
-// against its rate limit now, not once logged, so exchanges waiting for the log cannot all pass
-// the limit (one that is then refused, its consent spent meanwhile, still counts: that errs
-// strict). Another request with the same id may have been remembered since the decision read
-// the guard: then this one is the replay.
+// signature and freshness (whatever the policy then said), and the place an allowed request
+// took in its rate count when its inputs were read (rate_counter::reserve, so parallel requests
+// at the limit cannot all pass) is kept, while every other request gives its place back. An
+// allowed request then refused for want of evidence still counts: that errs strict. Another
+// request with the same id may have been remembered since the decision read the guard: then
+// this one is the replay.
 void exchange_service::update_guards(const request_envelope& request, const loaded_inputs& in,
                                      admission& verdict, timestamp now) {
-  if (verdict.refusal)
+  // A place taken in the rate count is kept only by an allowed request.
+  auto give_back_place = [&] {
+    if (in.rate_reserved)
+      rates_.release(rate_key(request), now);
+  };
+  if (verdict.refusal) {
+    give_back_place();
     return;
-  switch (replays_.remember(request.request_id, request.issued_at, now)) {
+  }
+  switch (replays_.remember(replay_key(to_string(request.consumer), request.request_id),
+                            request.issued_at, now)) {
     case replay_guard::verdict::replayed:
       verdict.refusal =
           make_error(errc::replay, "request id " + request.request_id + " seen before");
+      give_back_place();
       return;
     case replay_guard::verdict::full:
       verdict.refusal = make_error(errc::overloaded, "replay cache full");
+      give_back_place();
       return;
     case replay_guard::verdict::fresh:
       break;
   }
-  if (verdict.decision.allowed && in.dataset)
-    rates_.record(rate_key(request), now, rate_cap(in.dataset->policy));
+  if (!verdict.decision.allowed)
+    give_back_place();
 }
 
 exchange_service::step<result<admitted_request>> exchange_service::admit(const net::peer_info& peer,

@@ -118,6 +118,7 @@ class exchange_service {
   struct loaded_inputs {
     std::shared_ptr<const pki::trust_store> trust;
     std::optional<member_id> peer;
+    bool rate_reserved = false;  // recent_requests counted this request (rate_counter::reserve)
     std::string peer_error;
     std::optional<error> peer_refusal;
     std::optional<member_record> consumer;
@@ -136,6 +137,7 @@ class exchange_service {
   void update_guards(const request_envelope& request, const loaded_inputs& in, admission& verdict,
                      timestamp now);
   static std::string rate_key(const request_envelope& request);
+  static std::string replay_key(std::string_view consumer, std::string_view request_id);
   // The steps take their arguments by reference, and callers pass named objects: GCC 12
   // destroys a temporary passed by value into a coroutine twice.
   struct checked_answer {

@@ -10,6 +10,8 @@
 #include "core/citizen_id.hpp"
 #include "core/json.hpp"
 #include "crypto/encoding.hpp"
+#include "hub/log_access.hpp"
+#include "merkle/merkle.hpp"
 
 namespace saphan::hub {
 namespace {
@@ -22,11 +24,48 @@ constexpr std::string_view citizen_suffix = "/accesses";
 
 using json_writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF.
+bool valid_utf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    int extra = 0;
+    std::uint32_t point = 0;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      extra = 1, point = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      extra = 2, point = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      extra = 3, point = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p <= extra)
+      return false;
+    for (int i = 1; i <= extra; ++i) {
+      if ((p[i] & 0xc0) != 0x80)
+        return false;
+      point = point << 6 | (p[i] & 0x3f);
+    }
+    const std::uint32_t least[] = {0, 0x80, 0x800, 0x10000};
+    if (point < least[extra] || point > 0x10ffff || (point >= 0xd800 && point <= 0xdfff))
+      return false;
+    p += extra + 1;
+  }
+  return true;
+}
+
 // A query-string name or value; errors name the query.
 result<std::string> query_decode(std::string_view text) {
   auto decoded = crypto::percent_decode(text, true);
   if (!decoded)
     return make_error(errc::invalid_argument, "query: " + decoded.error().detail);
+  if (!valid_utf8(*decoded))
+    return make_error(errc::invalid_argument, "query: not valid UTF-8");
   return decoded;
 }
 
@@ -65,6 +104,23 @@ result<std::optional<timestamp>> time_param(const api_target& t, const std::stri
   return std::optional<timestamp>(*parsed);
 }
 
+// Whether `caller` may read the content of `row` (log_access.hpp). An outcome is read as its
+// decision is; an outcome whose decision cannot be read concerns nobody.
+result<bool> may_read(const log_api_context& c, const member_record& caller, const log_row& row) {
+  if (is_auditor(caller))
+    return true;
+  auto parties = parties_of(row.entry);
+  if (parties.decision_index) {
+    auto decision = SAPHAN_TRY(c.db.read_log(*parties.decision_index, 1));
+    if (decision.empty())
+      return false;
+    parties = parties_of(decision.front().entry);
+    if (parties.decision_index)
+      return false;
+  }
+  return parties.members.count(to_string(caller.id)) > 0;
+}
+
 bool in_group(const member_record& m, std::string_view group) {
   return std::find(m.groups.begin(), m.groups.end(), group) != m.groups.end();
 }
@@ -100,9 +156,15 @@ std::string finish(rapidjson::StringBuffer& buffer) {
 }
 
 // Entry bytes are JSON objects written by the hub; anything else is still shown, as a string.
-void put_entry(json_writer& w, const log_row& row) {
+// An entry the caller may not read is its leaf hash alone: enough to check it is in the tree.
+void put_entry(json_writer& w, const log_row& row, bool readable) {
   w.StartObject();
   put(w, "index", row.index);
+  if (!readable) {
+    put(w, "leafHash", crypto::base64url_encode(merkle::leaf_hash(row.entry).view()));
+    w.EndObject();
+    return;
+  }
   auto doc = parse_json(row.entry, {64 * 1024, 16});
   if (doc && doc->IsObject()) {
     put_raw(w, "entry", row.entry);
@@ -112,15 +174,18 @@ void put_entry(json_writer& w, const log_row& row) {
   w.EndObject();
 }
 
-std::string rows_json(const std::vector<log_row>& rows, std::string_view next_key,
-                      std::optional<std::uint64_t> next) {
+result<std::string> rows_json(const log_api_context& c, const member_record& caller,
+                              const std::vector<log_row>& rows, std::string_view next_key,
+                              std::optional<std::uint64_t> next) {
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
   w.StartObject();
   w.Key("entries");
   w.StartArray();
-  for (const auto& row : rows)
-    put_entry(w, row);
+  for (const auto& row : rows) {
+    auto readable = SAPHAN_TRY(may_read(c, caller, row));
+    put_entry(w, row, readable);
+  }
   w.EndArray();
   if (next)
     put(w, next_key, *next);
@@ -156,20 +221,49 @@ result<std::string> head_now(const log_api_context& c, timestamp now) {
   return checkpoint_json(head);
 }
 
-result<std::string> entries(const log_api_context& c, const api_target& t) {
+// The rows of ?start=&end= (at most a page of them), and where the next page starts: only when
+// the page cap cut the range short (a short page means the log ended, and pointing past its end
+// would send a client after entries that do not exist).
+struct log_range {
+  std::vector<log_row> rows;
+  std::optional<std::uint64_t> next;
+};
+
+result<log_range> read_range(const log_api_context& c, const api_target& t) {
   auto start = SAPHAN_TRY(number_param(t, "start"));
   auto end = SAPHAN_TRY(number_param(t, "end", start + max_entries_page));
   if (end < start)
     return make_error(errc::invalid_argument, "end: must not be below start");
   auto count = std::min<std::uint64_t>(end - start, max_entries_page);
-  auto rows = SAPHAN_TRY(c.db.read_log(start, static_cast<std::size_t>(count)));
-  // "next" only when the page cap cut the range short: a short page means the log ended, and
-  // pointing past its end would send a client after entries that do not exist.
-  std::optional<std::uint64_t> next;
-  if (rows.size() == count && count > 0 && rows.back().index + 1 < end) {
-    next = rows.back().index + 1;
-  }
-  return rows_json(rows, "next", next);
+  log_range out;
+  out.rows = SAPHAN_TRY(c.db.read_log(start, static_cast<std::size_t>(count)));
+  if (out.rows.size() == count && count > 0 && out.rows.back().index + 1 < end)
+    out.next = out.rows.back().index + 1;
+  return out;
+}
+
+result<std::string> entries(const log_api_context& c, const api_target& t,
+                            const member_record& caller) {
+  auto range = SAPHAN_TRY(read_range(c, t));
+  return rows_json(c, caller, range.rows, "next", range.next);
+}
+
+// Leaf hashes of entries start..end-1 (at most 1000), for any member: with a head they prove
+// inclusion and let anyone recompute the root without reading an entry.
+result<std::string> leaves(const log_api_context& c, const api_target& t) {
+  auto range = SAPHAN_TRY(read_range(c, t));
+  rapidjson::StringBuffer buffer;
+  json_writer w(buffer);
+  w.StartObject();
+  w.Key("leaves");
+  w.StartArray();
+  for (const auto& row : range.rows)
+    put_entry(w, row, false);
+  w.EndArray();
+  if (range.next)
+    put(w, "next", *range.next);
+  w.EndObject();
+  return finish(buffer);
 }
 
 result<std::string> inclusion(const log_api_context& c, const api_target& t) {
@@ -190,6 +284,9 @@ result<std::string> inclusion(const log_api_context& c, const api_target& t) {
 result<std::string> consistency(const log_api_context& c, const api_target& t) {
   auto from = SAPHAN_TRY(number_param(t, "from"));
   auto to = SAPHAN_TRY(number_param(t, "to"));
+  // RFC 9162 2.1.4: the empty tree is consistent with every tree; there is nothing to prove.
+  if (from == 0)
+    return make_error(errc::invalid_argument, "from: must be at least 1");
   auto proof = SAPHAN_TRY(evidence::prove_consistency(c.db, from, to));
   rapidjson::StringBuffer buffer;
   json_writer w(buffer);
@@ -243,15 +340,27 @@ result<std::string> search(const log_api_context& c, const api_target& t,
   f.status = text_param(t, "status");
   f.kind = text_param(t, "kind");
   f.request_id = text_param(t, "requestId");
+  if (f.kind && !is_known_entry_kind(*f.kind))
+    return make_error(errc::invalid_argument, "kind: " + *f.kind + " is not a kind of entry");
+  // A member other than an auditor searches the entries it took part in, and nothing else: a
+  // filter by another member (or by anything) must not tell it what others did.
+  const auto self = to_string(caller.id);
+  if (!is_auditor(caller)) {
+    if (f.member && *f.member != self) {
+      return make_error(errc::forbidden,
+                        "member: a search by another member needs the auditor group");
+    }
+    f.member = self;
+  }
   if (auto subject = text_param(t, "subject")) {
-    if (!in_group(caller, "auditor")) {
+    if (!is_auditor(caller)) {
       return make_error(errc::forbidden, "a search by citizen ID needs the auditor group");
     }
     auto pseudonym = SAPHAN_TRY(citizen_pseudonym(c, *subject));
     f.subject = pseudonym;
   }
   auto rows = SAPHAN_TRY(c.db.search_log(f));
-  return rows_json(rows, "before", next_before(rows, f.limit));
+  return rows_json(c, caller, rows, "before", next_before(rows, f.limit));
 }
 
 // One access in the citizen view: the decision and how the exchange ended: the outcome's status
@@ -328,7 +437,7 @@ result<std::optional<rapidjson::Document>> outcome_of(store& db, const std::stri
 
 result<std::string> citizen_view(const log_api_context& c, const api_target& t,
                                  const member_record& caller, std::string_view citizen) {
-  if (!in_group(caller, "citizen-portal") && !in_group(caller, "auditor")) {
+  if (!in_group(caller, "citizen-portal") && !is_auditor(caller)) {
     return make_error(errc::forbidden, "the citizen view needs the citizen-portal group");
   }
   auto pseudonym = SAPHAN_TRY(citizen_pseudonym(c, citizen));
@@ -365,6 +474,14 @@ result<std::string> citizen_view(const log_api_context& c, const api_target& t,
 }
 
 }  // namespace
+
+bool checkpoint_gate::try_pass(timestamp now) {
+  std::lock_guard lock(mutex_);
+  if (last_ && now - *last_ < interval && now >= *last_)
+    return false;
+  last_ = now;
+  return true;
+}
 
 result<api_target> parse_target(std::string_view target) {
   api_target out;
@@ -404,12 +521,22 @@ bool is_log_api_path(std::string_view path) {
 result<std::string> answer_log_api(const log_api_context& c, bool post, const api_target& t,
                                    const member_record& caller, timestamp now) {
   const std::string_view path = t.path;
-  if (path == "/v1/log/checkpoint")
-    return post ? head_now(c, now) : latest_head(c);
+  if (path == "/v1/log/checkpoint") {
+    if (!post)
+      return latest_head(c);
+    // Signing on demand costs a signature and a TSA request: an auditor's act, rate-limited.
+    if (!is_auditor(caller))
+      return make_error(errc::forbidden, "signing a head on demand needs the auditor group");
+    if (!c.checkpoints.try_pass(now))
+      return make_error(errc::rate_limited, "a head was signed on demand less than 1 s ago");
+    return head_now(c, now);
+  }
   if (post)
     return make_error(errc::method_not_allowed, "use GET");
   if (path == "/v1/log/entries")
-    return entries(c, t);
+    return entries(c, t, caller);
+  if (path == "/v1/log/leaves")
+    return leaves(c, t);
   if (path == "/v1/log/proof/inclusion")
     return inclusion(c, t);
   if (path == "/v1/log/proof/consistency")

@@ -21,8 +21,16 @@ class rate_counter {
   // Requests for `key` within (now - window, now].
   std::uint32_t recent(const std::string& key, std::chrono::seconds window, timestamp now);
   void record(const std::string& key, timestamp now, std::size_t cap);
+  // recent() and record() in one step: the count before this request, which is counted at once,
+  // so that parallel requests each see the ones before them and no more than the limit pass.
+  // A request that is then not allowed gives its place back with release().
+  std::uint32_t reserve(const std::string& key, std::chrono::seconds window, timestamp now,
+                        std::size_t cap);
+  void release(const std::string& key, timestamp reserved_at);
 
  private:
+  std::uint32_t prune(std::deque<timestamp>& q, std::chrono::seconds window, timestamp now);
+
   std::mutex mutex_;
   std::unordered_map<std::string, std::deque<timestamp>> hits_;
 };

@@ -9,11 +9,13 @@
 #include <cstdio>
 #include <optional>
 #include <type_traits>
+#include <utility>
 
 #include "catalog/dataset.hpp"
 #include "core/log.hpp"
 #include "core/scoped_count.hpp"
 #include "hub/durable_append.hpp"
+#include "hub/evidence_entries.hpp"
 #include "hub/log_api.hpp"
 
 namespace saphan::hub {
@@ -30,7 +32,8 @@ hub_server::hub_server(const hub_config& config, store& db, evidence::log_writer
       trust_(std::move(trust)),
       log_(log),
       log_identity_(std::move(log_identity)),
-      workers_(static_cast<std::size_t>(config.worker_threads)) {}
+      workers_(static_cast<std::size_t>(config.worker_threads)),
+      budget_(config.admission_per_second) {}
 
 hub_server::~hub_server() {
   stop();
@@ -112,6 +115,16 @@ result<void> hub_server::reload_credentials() {
   return net::reload_credentials(credentials_);
 }
 
+void hub_server::report_throttled() {
+  const auto until = now_utc();
+  const auto from = std::exchange(budget_since_, until);
+  for (const auto& [caller, count] : budget_.report()) {
+    // Not awaited: nobody waits for this entry, and a failure leaves only the report unwritten.
+    log_.submit({throttle_entry({from, until, caller, count}), {}, {}},
+                [](result<evidence::log_writer::appended>) {});
+  }
+}
+
 void hub_server::close_stale_connections() {
   asio::post(io_, [this] {
     if (client_)
@@ -182,6 +195,17 @@ hub_server::awaitable_response hub_server::handle(net::http_request& request,
         request.version(), request.keep_alive(),
         make_error(errc::method_not_allowed, (r->methods & route::post) ? "use POST" : "use GET"));
   }
+  if (r->who != access::anyone &&
+      !budget_.take(peer.member ? to_string(*peer.member) : peer.address,
+                    std::chrono::steady_clock::now())) {
+    auto refused = signed_problem(
+        request.version(), request.keep_alive(),
+        make_error(errc::rate_limited, "over this caller's admission budget of " +
+                                           std::to_string(config_.admission_per_second) +
+                                           " requests a second"));
+    refused.set(http::field::retry_after, "1");
+    co_return refused;
+  }
   if (r->who == access::member) {
     auto caller = co_await on_worker([&] { return service_.check_peer(peer, now_utc()); });
     if (!caller)
@@ -227,7 +251,8 @@ hub_server::awaitable_response hub_server::log_api(net::http_request& request,
     if (!parsed)
       return std::move(parsed).error();
     log_api_context context{db_, log_identity_,
-                            [this](std::string_view id) { return service_.pseudonym(id); }};
+                            [this](std::string_view id) { return service_.pseudonym(id); },
+                            checkpoints_};
     return answer_log_api(context, post, *parsed, *caller, now_utc());
   });
   if (!body)

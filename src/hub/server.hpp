@@ -15,8 +15,10 @@
 
 #include "evidence/log.hpp"
 #include "evidence/timestamper.hpp"
+#include "hub/admission_budget.hpp"
 #include "hub/config.hpp"
 #include "hub/exchange.hpp"
+#include "hub/log_api.hpp"
 #include "net/credentials.hpp"
 #include "net/http.hpp"
 
@@ -41,6 +43,9 @@ class hub_server {
   void stop();
   // /readyz fails while tree heads wait too long for their timestamps; /metrics shows the TSA.
   void watch_timestamps(const evidence::timestamper* stamps) { stamps_ = stamps; }
+  // Writes one admission.throttled entry for each caller refused over its admission budget
+  // since the last call, with the count: for the hub to call once an interval.
+  void report_throttled();
   // Closes pooled provider connections idle too long (net::http_client::close_stale), on an I/O
   // thread: for the hub's housekeeping to call now and then. Safe from any thread.
   void close_stale_connections();
@@ -106,6 +111,9 @@ class hub_server {
   net::asio::io_context io_;
   net::asio::thread_pool workers_;
   net::reloadable_credentials credentials_;
+  checkpoint_gate checkpoints_;  // POST /v1/log/checkpoint: once a second
+  admission_budget budget_;      // requests per caller, before anything is parsed
+  timestamp budget_since_ = now_utc();
   std::unique_ptr<net::http_server> server_;
   std::unique_ptr<net::http_client> client_;
   std::vector<std::thread> io_threads_;

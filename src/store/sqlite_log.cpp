@@ -88,16 +88,15 @@ result<void> sqlite_store::append_log(std::uint64_t first, const std::vector<log
   });
 }
 
-result<std::vector<std::pair<std::string, timestamp>>> sqlite_store::decided_request_ids(
-    timestamp since) {
+result<std::vector<decided_request>> sqlite_store::decided_request_ids(timestamp since) {
   std::lock_guard lock(mutex);
   return with(
-      "SELECT request_id, at_us FROM log_entries "
+      "SELECT consumer, request_id, at_us FROM log_entries "
       "WHERE at_us >= ? AND kind = 'exchange.decision' AND request_id <> ''",
-      [&](statement& s) -> result<std::vector<std::pair<std::string, timestamp>>> {
+      [&](statement& s) -> result<std::vector<decided_request>> {
         SAPHAN_TRY_VOID(s.bind(1, micros_of(since)));
-        return collect_rows<std::pair<std::string, timestamp>>(s, [](statement& row) {
-          return std::pair{row.text(0), timestamp_of_micros(row.integer(1))};
+        return collect_rows<decided_request>(s, [](statement& row) {
+          return decided_request{row.text(0), row.text(1), timestamp_of_micros(row.integer(2))};
         });
       });
 }

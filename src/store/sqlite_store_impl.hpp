@@ -52,8 +52,7 @@ class sqlite_store final : public store, private connection {
   result<std::uint64_t> log_size() override;
   result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
                           const std::vector<merkle::stored_node>& nodes) override;
-  result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
-      timestamp since) override;
+  result<std::vector<decided_request>> decided_request_ids(timestamp since) override;
   result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) override;
   result<std::vector<crypto::sha256_digest>> read_log_nodes(
       const std::vector<merkle::node_id>& ids) override;

@@ -48,6 +48,13 @@ struct log_append {
   log_terms terms;
 };
 
+// A request id the hub decided on, as its replay guard keys it (ids are the consumer's own).
+struct decided_request {
+  std::string consumer;
+  std::string request_id;
+  timestamp received_at{};
+};
+
 struct log_row {
   std::uint64_t index = 0;
   std::string entry;
@@ -137,10 +144,9 @@ class log_store {
   // storage_failure. Atomic; inside `transaction` it commits with the rest of the body.
   virtual result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,
                                   const std::vector<merkle::stored_node>& nodes) = 0;
-  // The request ids of exchange decisions received at or after `since`, with their receipt
-  // times: what the hub's replay guard must remember again after a restart.
-  virtual result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
-      timestamp since) = 0;
+  // The request ids of exchange decisions received at or after `since`, with their consumers
+  // and receipt times: what the hub's replay guard must remember again after a restart.
+  virtual result<std::vector<decided_request>> decided_request_ids(timestamp since) = 0;
   // Up to `limit` (capped at 10000) rows with index >= from, in order.
   virtual result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) = 0;
   // The stored hashes of complete nodes, in the order asked. Errors: not_found naming the first

@@ -58,8 +58,7 @@ class store_decorator : public store {
                           const std::vector<merkle::stored_node>& nodes) override {
     return inner_->append_log(first, entries, nodes);
   }
-  result<std::vector<std::pair<std::string, timestamp>>> decided_request_ids(
-      timestamp since) override {
+  result<std::vector<decided_request>> decided_request_ids(timestamp since) override {
     return inner_->decided_request_ids(since);
   }
   result<std::vector<log_row>> read_log(std::uint64_t from, std::size_t limit) override {

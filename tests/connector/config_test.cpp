@@ -58,6 +58,7 @@ TEST_CASE("connector config parses and resolves paths", "[connector]") {
   CHECK(c->threads == 4);
   REQUIRE(c->consumer);
   CHECK(c->consumer->listen.port == 8080);
+  CHECK(c->consumer->token_file.empty());  // none: the local API asks no token
   REQUIRE(c->provider);
   CHECK(c->provider->listen.host == "0.0.0.0");
   CHECK(c->provider->listen.port == 0);
@@ -65,6 +66,30 @@ TEST_CASE("connector config parses and resolves paths", "[connector]") {
   CHECK(c->provider->datasets[0].schema_path == "/srv/jfo/schemas/dopa-person.schema.json");
   CHECK(c->provider->datasets[0].subject_field == "citizenId");
   CHECK(c->provider->datasets[0].adapter_json.find("\"sqlite\"") != std::string::npos);
+}
+
+TEST_CASE("connector config: the consumer API's token file", "[connector]") {
+  auto c =
+      parse_connector_config(with(R"("listen": "127.0.0.1:8080")",
+                                  R"("listen": "127.0.0.1:8080", "tokenFile": "keys/api.token")"),
+                             "/srv/jfo");
+  REQUIRE(c);
+  REQUIRE(c->consumer);
+  CHECK(c->consumer->token_file == "/srv/jfo/keys/api.token");
+  auto absolute = parse_connector_config(
+      with(R"("listen": "127.0.0.1:8080")",
+           R"("listen": "127.0.0.1:8080", "tokenFile": "/etc/saphan/jfo.token")"),
+      "/srv/jfo");
+  REQUIRE(absolute);
+  CHECK(absolute->consumer->token_file == "/etc/saphan/jfo.token");
+  for (const auto& bad : std::vector<std::string>{R"("")", "5", "null"}) {
+    INFO(bad);
+    auto r = parse_connector_config(
+        with(R"("listen": "127.0.0.1:8080")", R"("listen": "127.0.0.1:8080", "tokenFile": )" + bad),
+        "/srv/jfo");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().detail.rfind("config.consumer.tokenFile: ", 0) == 0);
+  }
 }
 
 TEST_CASE("connector config defaults", "[connector]") {

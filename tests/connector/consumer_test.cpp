@@ -99,11 +99,41 @@ TEST_CASE("consumer call: X-Road headers", "[connector]") {
         errc::invalid_argument);
 
   h = headers();
-  h.issue = std::string(max_header_text, 'x');
-  CHECK(parse_consumer_call(target, h, body(), self(), "generated-id-123"));
-  h.issue = std::string(max_header_text + 1, 'x');
+  h.client = std::string(max_header_text + 1, 'x');
   CHECK(parse_consumer_call(target, h, body(), self(), "generated-id-123").code() ==
         errc::invalid_argument);
+}
+
+TEST_CASE("consumer call: X-Road-UserId and X-Road-Issue are references, not personal data",
+          "[connector]") {
+  // Absent (or empty, as an empty header reads) is fine: both are optional.
+  auto h = headers();
+  h.user_id.clear();
+  h.issue.clear();
+  auto bare = parse_consumer_call(target, h, body(), self(), "generated-id-123");
+  REQUIRE(bare);
+  CHECK(bare->user_id.empty());
+  CHECK(bare->issue.empty());
+
+  for (auto header : {user_id_header, issue_header}) {
+    auto set = [&](std::string value) {
+      auto with = headers();
+      (header == user_id_header ? with.user_id : with.issue) = std::move(value);
+      return parse_consumer_call(target, with, body(), self(), "generated-id-123");
+    };
+    INFO(header);
+    CHECK(set(std::string(64, 'x')));
+    CHECK(set("JFO-2026/0001#a.b_c:d"));
+    for (const auto& bad :
+         std::vector<std::string>{std::string(65, 'x'), std::string(max_header_text + 1, 'x'),
+                                  ".hidden", "Somchai Jaidee", subject(), "case-" + subject()}) {
+      INFO(bad);
+      auto refused = set(bad);
+      REQUIRE_FALSE(refused);
+      CHECK(refused.error().code == errc::malformed_body);
+      CHECK(refused.error().detail.rfind(std::string(header) + ": ", 0) == 0);
+    }
+  }
 }
 
 TEST_CASE("consumer call: body rules", "[connector]") {

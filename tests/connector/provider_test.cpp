@@ -269,6 +269,39 @@ TEST_CASE("check_forwarded_request refuses an envelope naming the hub as its con
                                 std::chrono::seconds(300)));
 }
 
+TEST_CASE("check_forwarded_request refuses an envelope whose officer or case is not a reference",
+          "[connector][provider]") {
+  // Signed by the real consumer and forwarded by the real hub: the provider still holds userId
+  // and issue to the rule (exchange/case_reference.hpp), whatever the parties before it checked.
+  exchange_fixture f;
+  auto forward = [&](const request_envelope& envelope) {
+    auto forwarded = f.forwarded;
+    forwarded.request = serialize(envelope);
+    forwarded.consumer_signature = *f.consumer_signing.sign(forwarded.request);
+    forwarded.grant.request_hash = crypto::sha256(forwarded.request).to_hex();
+    auto body = serialize(forwarded);
+    auto signature = f.hub_signing.sign(body);
+    REQUIRE(signature);
+    return check_forwarded_request(body, *signature, *f.trust, hub_member, t0(),
+                                   std::chrono::seconds(300));
+  };
+  auto envelope = f.envelope;
+  envelope.user_id = "officer-7";
+  envelope.issue = "JFO-2026-0001";
+  CHECK(forward(envelope));
+  envelope.issue = "case-" + subject();
+  auto holds_id = forward(envelope);
+  REQUIRE_FALSE(holds_id);
+  CHECK(holds_id.error().code == errc::malformed_body);
+  CHECK(holds_id.error().detail.rfind("issue: holds a Thai citizen ID", 0) == 0);
+  envelope.issue = "JFO-2026-0001";
+  envelope.user_id = "Somchai Jaidee";
+  auto free_text = forward(envelope);
+  REQUIRE_FALSE(free_text);
+  CHECK(free_text.error().code == errc::malformed_body);
+  CHECK(free_text.error().detail.rfind("userId: must match ", 0) == 0);
+}
+
 TEST_CASE("check_issued_since: the provider's guard covers only what it could have seen",
           "[connector][provider]") {
   exchange_fixture f;

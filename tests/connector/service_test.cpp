@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <thread>
 
 #include "connector/config.hpp"
 #include "connector/consumer.hpp"
+#include "connector/consumer_auth.hpp"
 #include "connector/service.hpp"
 #include "core/citizen_id.hpp"
 #include "crypto/encoding.hpp"
@@ -47,6 +49,8 @@ struct connector_setup {
   std::unique_ptr<connector_service> service;
   std::thread runner;
   std::string config_path;
+  // The consumer API's bearer token (consumer.tokenFile, mode 0600).
+  std::string token = crypto::base64url_encode(crypto::random_bytes(32));
 
   pki::member_signer certify(const std::string& member, const crypto::signing_key_pair& keys,
                              const std::string& kid, const std::string& stem) {
@@ -78,13 +82,17 @@ struct connector_setup {
               R"({"type":"object","properties":{"citizenId":{"type":"string","format":"thai-id"},
                   "firstNameTh":{"type":"string"},"moo":{"type":"integer"}},"required":["citizenId"]})");
     dir.write("person.csv", "citizen_id,first_name_th,moo\n" + subject() + ",สมชาย,5\n");
+    std::filesystem::permissions(
+        dir.write("api.token", token + "\n"),
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+        std::filesystem::perm_options::replace);
     config_path = dir.write("connector.json",
                             R"({
       "member": "TH/GOV/DOPA/civil-registry", "hub": "https://127.0.0.1:1",
       "tls": {"certificate": "dopa.crt", "key": "dopa.key", "ca": "ca/ca.crt"},
       "signingKey": "signing.jwk", "signingCertificate": "signing.crt",
       "hubMember": "TH/GOV/SAPHAN/hub", "threads": 2, "timeoutMs": 2000,
-      "consumer": {"listen": "127.0.0.1:0"},
+      "consumer": {"listen": "127.0.0.1:0", "tokenFile": "api.token"},
       "provider": {"listen": "127.0.0.1:0", "pseudonymKey": "pseudonym.key",
         "datasets": {")" + dataset +
                                 R"(": {"schema": "person.schema.json", "subjectField": "citizenId",
@@ -260,6 +268,7 @@ TEST_CASE("consumer side checks its caller before calling the hub", "[connector]
   CHECK(ok->body() == "ok\n");
 
   net::http_request call{http::verb::post, "/r1/" + dataset, 11};
+  call.set(std::string(authorization_header), "Bearer " + s.token);
   call.set(client_header, "TH/GOV/JFO/legal-aid");
   call.body() = R"({"subject":")" + subject() + R"(","purpose":"p","lawfulBasis":"consent"})";
   auto refused = send(local, call, nullptr);
@@ -277,6 +286,94 @@ TEST_CASE("consumer side checks its caller before calling the hub", "[connector]
         errc::provider_unreachable);
   CHECK((*unreachable)[std::string(traceparent_header)] ==
         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+}
+
+TEST_CASE("consumer side refuses a call without its bearer token", "[connector]") {
+  connector_setup s;
+  net::endpoint local{"127.0.0.1", *s.service->consumer_port(), false};
+  auto call_with = [&](std::optional<std::string> authorization, std::string target) {
+    net::http_request call{http::verb::post, std::move(target), 11};
+    if (authorization)
+      call.set(std::string(authorization_header), *authorization);
+    call.set(client_header, "TH/GOV/DOPA/civil-registry");
+    call.body() = R"({"subject":")" + subject() + R"(","purpose":"p","lawfulBasis":"consent"})";
+    auto answer = send(local, call, nullptr);
+    REQUIRE(answer);
+    return std::move(*answer);
+  };
+  auto wrong = s.token;
+  wrong.back() = wrong.back() == 'A' ? 'B' : 'A';
+  struct refusal {
+    std::optional<std::string> authorization;
+    std::string challenge;
+  };
+  const std::string realm = R"(Bearer realm="saphan-consumer")";
+  for (const auto& [authorization, challenge] :
+       std::vector<refusal>{{std::nullopt, realm},
+                            {"", realm},
+                            {"Bearer", realm},
+                            {"Bearer ", realm},
+                            {"Basic " + s.token, realm},
+                            {s.token, realm},
+                            {"Bearer " + wrong, realm + R"(, error="invalid_token")"},
+                            {"Bearer " + s.token + "x", realm + R"(, error="invalid_token")"},
+                            {"Bearer " + s.token.substr(1), realm + R"(, error="invalid_token")"},
+                            {"Bearer  " + s.token, realm + R"(, error="invalid_token")"}}) {
+    INFO((authorization ? *authorization : std::string("(no header)")));
+    // Any path but /healthz: an unknown one says nothing about what exists.
+    for (const auto& target :
+         std::vector<std::string>{"/r1/" + dataset, std::string("/nothing-here")}) {
+      auto answer = call_with(authorization, target);
+      CHECK(answer.result_int() == 401);
+      CHECK(answer[http::field::content_type] == "application/problem+json");
+      auto problem = net::parse_problem(answer.body(), 401);
+      CHECK(problem.code == errc::unauthenticated);
+      CHECK(problem.detail.rfind("Authorization: ", 0) == 0);
+      CHECK(answer[std::string(www_authenticate_header)] == challenge);
+      CHECK(answer.body().find(s.token) == std::string::npos);
+    }
+  }
+  // The scheme is case-insensitive (RFC 7235); the right token gets as far as the hub.
+  for (const auto& scheme : std::vector<std::string>{"Bearer ", "bearer ", "BEARER "}) {
+    auto answer = call_with(scheme + s.token, "/r1/" + dataset);
+    CHECK(net::parse_problem(answer.body(), answer.result_int()).code ==
+          errc::provider_unreachable);
+  }
+}
+
+TEST_CASE("connector service refuses a token file that protects nothing", "[connector]") {
+  connector_setup s(false);
+  auto config = read_connector_config(s.config_path);
+  REQUIRE(config);
+  REQUIRE(config->consumer);
+  auto refused = [&](const std::string& content, std::filesystem::perms perms) {
+    std::filesystem::permissions(s.dir.write("api.token", content), perms,
+                                 std::filesystem::perm_options::replace);
+    auto created = connector_service::create(*config);
+    REQUIRE_FALSE(created);
+    CHECK(created.error().code == errc::invalid_argument);
+    CHECK(created.error().detail.rfind("config.consumer.tokenFile: ", 0) == 0);
+    return created.error().detail;
+  };
+  const auto owner = std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+  CHECK_THAT(refused("", owner), Catch::Matchers::Contains("empty"));
+  CHECK_THAT(refused("\n", owner), Catch::Matchers::Contains("empty"));
+  CHECK_THAT(refused(std::string(31, 'a') + "\n", owner), Catch::Matchers::Contains("at least 32"));
+  CHECK_THAT(refused(std::string(16, 'a') + " " + std::string(16, 'a'), owner),
+             Catch::Matchers::Contains("one line"));
+  CHECK_THAT(refused(s.token, owner | std::filesystem::perms::group_read),
+             Catch::Matchers::Contains("0640"));
+  CHECK_THAT(refused(s.token, owner | std::filesystem::perms::others_read),
+             Catch::Matchers::Contains("0604"));
+  std::filesystem::remove(s.dir.file("api.token"));
+  auto missing = connector_service::create(*config);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().detail.rfind("config.consumer.tokenFile: ", 0) == 0);
+  // 32 characters in a file of its owner's is enough.
+  std::filesystem::permissions(s.dir.write("api.token", std::string(32, 'a')),
+                               std::filesystem::perms::owner_read,
+                               std::filesystem::perm_options::replace);
+  CHECK(connector_service::create(*config));
 }
 
 TEST_CASE("connector service reports bad files naming the config member", "[connector]") {

@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "connector/config.hpp"
+#include "connector/consumer_auth.hpp"
 #include "core/files.hpp"
 #include "crypto/keys.hpp"
 #include "hub/config.hpp"
@@ -123,12 +124,26 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   REQUIRE(jfo->consumer);
   CHECK(jfo->consumer->listen.port == 18450);
   CHECK_FALSE(jfo->provider);
+  // Each consumer API wants a bearer token: a random one per member, in a file of its owner's.
+  CHECK(jfo->consumer->token_file == (dir / "members/jfo/keys/consumer-api.token").string());
+  auto jfo_token = saphan::read_file(jfo->consumer->token_file);
+  REQUIRE(jfo_token);
+  CHECK(jfo_token->size() == 44);  // 32 random bytes in base64url, and a line end
+  CHECK(saphan::connector::api_token::parse(*jfo_token));
+  CHECK((fs::status(jfo->consumer->token_file).permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK(saphan::connector::read_api_token_file(jfo->consumer->token_file));
+  CHECK(env->find("SAPHAN_DEMO_JFO_TOKEN_FILE=members/jfo/keys/consumer-api.token\n") !=
+        std::string::npos);
   auto rtp =
       saphan::connector::read_connector_config((dir / "members/rtp/connector.json").string());
   REQUIRE(rtp);
   REQUIRE(rtp->consumer);
   REQUIRE(rtp->provider);
   CHECK(rtp->consumer->listen.port == 18451);
+  auto rtp_token = saphan::read_file(rtp->consumer->token_file);
+  REQUIRE(rtp_token);
+  CHECK(*rtp_token != *jfo_token);
   CHECK(rtp->provider->listen.port == 18444);
   auto dopa =
       saphan::connector::read_connector_config((dir / "members/dopa/connector.json").string());
@@ -136,6 +151,7 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   REQUIRE(dopa->provider);
   CHECK(dopa->provider->datasets.size() == 2);
   CHECK(dopa->provider->listen.port == 18441);
+  CHECK_FALSE(fs::exists(dir / "members/dopa/keys/consumer-api.token"));  // a provider only
 
   auto db = saphan::open_store((dir / "hub/store.db").string());
   REQUIRE(db);

@@ -346,6 +346,30 @@ TEST_CASE("refusals before the decision are each logged with their code", "[hub]
   CHECK(rows->back().entry.find("\"reason\":\"replay\"") != std::string::npos);
 }
 
+TEST_CASE("a request id is the consumer's own: another member's use of it is no replay",
+          "[hub][exchange]") {
+  fixture f;
+  auto police_keys = crypto::generate_signing_key();
+  auto police = f.ca.signer_for(f.other, police_keys, "rtp-sig-1");
+  REQUIRE(f.db->add_key({f.other, "rtp-sig-1", key_use::signing,
+                         crypto::to_base64url(police_keys.public_key), timestamp{}, timestamp{},
+                         false}));
+  hub::exchange_service service(*f.db, *f.writer, f.config, f.identity(), f.ca.anchor());
+  auto [body, sig] = f.signed_body(f.envelope("shared-id-0001"));
+  REQUIRE(run(service.admit(f.peer(f.consumer), body, sig, f.now)));
+
+  auto theirs = f.envelope("shared-id-0001");
+  theirs.consumer = f.other;
+  const auto their_body = serialize(theirs);
+  const auto their_sig = police.sign(their_body);
+  REQUIRE(their_sig);
+  auto first = run(service.admit(f.peer(f.other), their_body, *their_sig, f.now));
+  // Whatever the policy says of the police's request, it is not refused as the JFO's replay.
+  CHECK(first.code() != errc::replay);
+  CHECK(run(service.admit(f.peer(f.other), their_body, *their_sig, f.now)).code() == errc::replay);
+  CHECK(run(service.admit(f.peer(f.consumer), body, sig, f.now)).code() == errc::replay);
+}
+
 TEST_CASE("the freshness window is inclusive at its edges", "[hub][exchange]") {
   fixture f;
   hub::exchange_service service(*f.db, *f.writer, f.config, f.identity(), f.ca.anchor());

@@ -22,6 +22,7 @@
 #include "evidence/log.hpp"
 #include "hub/evidence_entries.hpp"
 #include "hub/log_api.hpp"
+#include "merkle/merkle.hpp"
 
 namespace {
 
@@ -77,9 +78,9 @@ crypto::signing_key_pair seeded_key(char first) {
   return crypto::signing_key_from_seed(seed).value();
 }
 
-member_record caller(std::vector<std::string> groups) {
+member_record caller(std::vector<std::string> groups, std::string_view id = jfo) {
   member_record m;
-  m.id = member(jfo);
+  m.id = member(id);
   m.name = "Justice Fund Office";
   m.groups = std::move(groups);
   return m;
@@ -213,7 +214,9 @@ struct logged_entry {
 struct api_log {
   std::unique_ptr<store> db = open_memory_store();
   evidence::log_identity identity{test_origin, crypto::signing_jwk{seeded_key(7), test_kid}};
-  log_api_context context{*db, identity, [](std::string_view id) { return pseudonym_of(id); }};
+  checkpoint_gate gate;
+  log_api_context context{*db, identity, [](std::string_view id) { return pseudonym_of(id); },
+                          gate};
   std::vector<logged_entry> logged;  // in index order
 
   std::uint64_t append(std::vector<log_append> batch) {
@@ -226,10 +229,11 @@ struct api_log {
 
   std::uint64_t size() const { return logged.size(); }
 
-  result<std::string> ask(std::string_view target, const member_record& who, bool post = false) {
+  result<std::string> ask(std::string_view target, const member_record& who, bool post = false,
+                          timestamp at = at_second(3600)) {
     auto parsed = parse_target(target);
     LOG_API_REQUIRE_OK(parsed);
-    return answer_log_api(context, post, *parsed, who, at_second(3600));
+    return answer_log_api(context, post, *parsed, who, at);
   }
 
   // Indexes of the logged entries whose terms satisfy `keep`, newest first (the API's order).
@@ -836,7 +840,7 @@ TEST_CASE("no stored entry or API answer holds a citizen ID", "[hub][log_api]") 
 
 TEST_CASE("search applies each filter", "[hub][log_api]") {
   exchange_log log;
-  const auto anyone = caller({"justice"});
+  const auto anyone = caller({"auditor"});  // reads every entry
   auto check = [&](const std::string& query, auto keep) {
     INFO(query);
     auto doc = body_of(log.ask("/v1/log/search?limit=1000&" + query, anyone));
@@ -932,7 +936,7 @@ TEST_CASE("search refuses unknown parameters bad times and bad limits", "[hub][l
 
 TEST_CASE("search pages backwards with before", "[hub][log_api]") {
   exchange_log log;
-  const auto anyone = caller({"justice"});
+  const auto anyone = caller({"auditor"});  // reads every entry
   auto want = log.expected([](const log_terms& t) { return t.kind == "exchange.decision"; });
   REQUIRE(want.size() == log.exchanges.size());
   for (std::size_t limit : {1u, 3u, 4u, 10u}) {
@@ -956,7 +960,7 @@ TEST_CASE("search pages backwards with before", "[hub][log_api]") {
 
 TEST_CASE("search answers carry the stored entries", "[hub][log_api]") {
   exchange_log log;
-  auto doc = body_of(log.ask("/v1/log/search?requestId=req-0002-ex", caller({"justice"})));
+  auto doc = body_of(log.ask("/v1/log/search?requestId=req-0002-ex", caller({"auditor"})));
   const auto& entries = doc["entries"];
   REQUIRE(entries.Size() == 2);
   // Newest first: the outcome, then the decision; each the exact object that was hashed.
@@ -977,7 +981,7 @@ TEST_CASE("search answers carry the stored entries", "[hub][log_api]") {
 
 TEST_CASE("entries returns a range of stored entries", "[hub][log_api]") {
   exchange_log log;
-  const auto anyone = caller({"justice"});
+  const auto anyone = caller({"auditor"});  // reads every entry
   auto rows = log.db->read_log(0, 10000);
   LOG_API_REQUIRE_OK(rows);
 
@@ -1024,7 +1028,7 @@ TEST_CASE("entries pages at 1000 and shows non-JSON entries as text", "[hub][log
     batch.push_back(std::move(a));
   }
   log.append(std::move(batch));
-  const auto anyone = caller({});
+  const auto anyone = caller({"auditor"});  // reads every entry
 
   auto first = body_of(log.ask("/v1/log/entries?start=0&end=1005", anyone));
   const auto& entries = first["entries"];
@@ -1097,7 +1101,7 @@ TEST_CASE("consistency proofs verify between every pair of sizes", "[hub][log_ap
     LOG_API_REQUIRE_OK(root);
     roots.push_back(*root);
   }
-  for (std::uint64_t from = 0; from <= log.size(); ++from) {
+  for (std::uint64_t from = 1; from <= log.size(); ++from) {
     for (std::uint64_t to = from; to <= log.size(); ++to) {
       INFO("from " << from << " to " << to);
       auto doc = body_of(log.ask(
@@ -1114,9 +1118,9 @@ TEST_CASE("consistency proofs verify between every pair of sizes", "[hub][log_ap
     }
   }
   const auto over = std::to_string(log.size() + 1);
-  for (const std::string& query :
-       std::vector<std::string>{"?from=5&to=4", "?from=0&to=" + over, "?from=3&to=" + over,
-                                "?from=3", "?to=3", "", "?from=a&to=3"}) {
+  for (const std::string& query : std::vector<std::string>{
+           "?from=5&to=4", "?from=0&to=3", "?from=0&to=0", "?from=0&to=" + over,
+           "?from=3&to=" + over, "?from=3", "?to=3", "", "?from=a&to=3"}) {
     INFO(query);
     auto answer = log.ask("/v1/log/proof/consistency" + query, anyone);
     REQUIRE_FALSE(answer);
@@ -1124,15 +1128,191 @@ TEST_CASE("consistency proofs verify between every pair of sizes", "[hub][log_ap
   }
 }
 
+// ---- Who may read what ----
+
+namespace {
+
+constexpr const char* dopa = "TH/GOV/DOPA/civil-registry";
+constexpr const char* dbd = "TH/GOV/DBD/juristic-registry";  // takes part in nothing here
+
+// Whether `me` took part in the entry these terms index: as consumer or provider (the member
+// of a registry change and a dataset's owner are indexed as provider), or as the owner of a
+// consent's dataset.
+bool concerns(const log_terms& t, std::string_view me) {
+  if (t.consumer == me || t.provider == me)
+    return true;
+  return t.kind.rfind("consent.", 0) == 0 && !t.dataset.empty() &&
+         to_string(dataset(t.dataset).owner) == me;
+}
+
+}  // namespace
+
+TEST_CASE("an entry's content goes to the members it concerns and auditors; others get its hash",
+          "[hub][log_api]") {
+  exchange_log log;
+  auto rows = log.db->read_log(0, 10000);
+  LOG_API_REQUIRE_OK(rows);
+  std::set<std::string> kinds;
+  for (const auto& e : log.logged)
+    kinds.insert(e.terms.kind);
+  // Every kind the fixture logs: exchanges (decisions, outcomes, a refusal), a member change, a
+  // dataset published and a consent.
+  CHECK(kinds.size() >= 6);
+  for (const auto* me : {jfo, police, doe, dopa, dbd, "AUDITOR"}) {
+    INFO(me);
+    const bool auditor = std::string_view(me) == "AUDITOR";
+    const auto who = auditor ? caller({"auditor"}, dbd) : caller({"justice"}, me);
+    auto doc = body_of(log.ask("/v1/log/entries?start=0", who));
+    const auto& entries = doc["entries"];
+    REQUIRE(entries.Size() == log.size());
+    std::size_t readable = 0;
+    for (const auto& e : entries.GetArray()) {
+      const auto index = e["index"].GetUint64();
+      const auto& terms = log.logged.at(index).terms;
+      INFO("entry " << index << " " << terms.kind);
+      const auto& bytes = rows->at(index).entry;
+      if (auditor || concerns(terms, me)) {
+        ++readable;
+        REQUIRE(e.HasMember("entry"));
+        CHECK(write_json(e["entry"]) == bytes);
+        continue;
+      }
+      // A non-party: the leaf hash, nothing of the content, and the proof still checks.
+      CHECK_FALSE(e.HasMember("entry"));
+      CHECK_FALSE(e.HasMember("entryText"));
+      REQUIRE(e.HasMember("leafHash"));
+      CHECK(digest_of(e["leafHash"]) == merkle::leaf_hash(bytes));
+      auto proof = body_of(log.ask("/v1/log/proof/inclusion?index=" + std::to_string(index) +
+                                       "&size=" + std::to_string(log.size()),
+                                   who));
+      auto root = evidence::root_at(*log.db, log.size());
+      LOG_API_REQUIRE_OK(root);
+      CHECK(digest_of(proof["leafHash"]) == merkle::leaf_hash(bytes));
+      LOG_API_REQUIRE_OK(merkle::verify_inclusion(merkle::leaf_hash(bytes), index, log.size(),
+                                                  digests_of(proof["path"]), *root));
+    }
+    if (auditor) {
+      CHECK(readable == log.size());
+    } else if (std::string_view(me) == dbd) {
+      CHECK(readable == 0);
+    } else {
+      CHECK(readable > 0);
+      CHECK(readable < log.size());
+    }
+  }
+}
+
+TEST_CASE("search shows a member only what it took part in, whatever it filters by",
+          "[hub][log_api]") {
+  exchange_log log;
+  const auto outsider = caller({"justice"}, dbd);
+  // By another member, a request id, a kind: nothing of the others' exchanges comes back.
+  auto by_member = log.ask("/v1/log/search?member=TH/GOV/JFO/legal-aid", outsider);
+  REQUIRE_FALSE(by_member);
+  CHECK(by_member.code() == errc::forbidden);
+  for (const char* query : {"requestId=req-0001-ex", "kind=exchange.decision", "status=allow",
+                            "dataset=TH/GOV/DOPA/civil-registry/person%401.0", ""}) {
+    INFO(query);
+    auto doc = body_of(log.ask(std::string("/v1/log/search?limit=1000&") + query, outsider));
+    CHECK(indexes_of(doc).empty());
+  }
+  // A party finds its own, and only its own, filtered as it asks.
+  auto own = body_of(
+      log.ask("/v1/log/search?limit=1000&kind=exchange.decision", caller({"justice"}, police)));
+  auto want = log.expected([](const log_terms& t) {
+    return t.kind == "exchange.decision" && (t.consumer == police || t.provider == police);
+  });
+  CHECK_FALSE(want.empty());
+  CHECK(indexes_of(own) == want);
+  for (const auto& e : own["entries"].GetArray())
+    CHECK(e.HasMember("entry"));
+  auto named_self = body_of(
+      log.ask("/v1/log/search?limit=1000&kind=exchange.decision&member=TH/GOV/RTP/investigation",
+              caller({"justice"}, police)));
+  CHECK(indexes_of(named_self) == want);
+  // An auditor may filter by any member.
+  auto audited = body_of(
+      log.ask("/v1/log/search?limit=1000&member=TH/GOV/JFO/legal-aid", caller({"auditor"}, dbd)));
+  CHECK(indexes_of(audited) ==
+        log.expected([](const log_terms& t) { return t.consumer == jfo || t.provider == jfo; }));
+}
+
+TEST_CASE("search refuses unknown kinds and parameters that are not UTF-8", "[hub][log_api]") {
+  exchange_log log;
+  const auto auditor = caller({"auditor"});
+  for (const char* query : {"kind=exchange.nothing", "kind=", "kind=test.bulk"}) {
+    INFO(query);
+    auto answer = log.ask(std::string("/v1/log/search?") + query, auditor);
+    REQUIRE_FALSE(answer);
+    CHECK(answer.code() == errc::invalid_argument);
+  }
+  // Overlong forms, a lone continuation byte, a surrogate, a byte never in UTF-8: refused when
+  // the target is read, before any search.
+  for (const char* query : {"member=%C0%AF", "dataset=%FF", "status=%ED%A0%80", "member=%E0%80%80",
+                            "x%80=1", "dataset=%F4%90%80%80"}) {
+    INFO(query);
+    auto parsed = parse_target(std::string("/v1/log/search?") + query);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.code() == errc::invalid_argument);
+    CHECK(parsed.error().detail == "query: not valid UTF-8");
+  }
+  // Thai text is UTF-8 and passes (a dataset of that name just finds nothing).
+  auto thai =
+      log.ask("/v1/log/search?dataset=%E0%B8%AA%E0%B8%B0%E0%B8%9E%E0%B8%B2%E0%B8%99", auditor);
+  LOG_API_REQUIRE_OK(thai);
+}
+
+TEST_CASE("leaves gives every member the leaf hashes of a range", "[hub][log_api]") {
+  exchange_log log;
+  auto rows = log.db->read_log(0, 10000);
+  LOG_API_REQUIRE_OK(rows);
+  auto doc = body_of(log.ask("/v1/log/leaves?start=2&end=9", caller({"justice"}, dbd)));
+  REQUIRE(doc["leaves"].Size() == 7);
+  std::vector<crypto::sha256_digest> all;
+  for (const auto& row : *rows)
+    all.push_back(merkle::leaf_hash(row.entry));
+  for (const auto& leaf : doc["leaves"].GetArray()) {
+    CHECK_FALSE(leaf.HasMember("entry"));
+    CHECK(digest_of(leaf["leafHash"]) == all.at(leaf["index"].GetUint64()));
+  }
+  // All of them recompute the tree's root.
+  auto whole = body_of(log.ask("/v1/log/leaves?start=0", caller({"justice"}, dbd)));
+  std::vector<crypto::sha256_digest> hashes;
+  for (const auto& leaf : whole["leaves"].GetArray())
+    hashes.push_back(digest_of(leaf["leafHash"]));
+  auto root = evidence::root_at(*log.db, log.size());
+  LOG_API_REQUIRE_OK(root);
+  CHECK(merkle::root_from_leaves(hashes) == *root);
+  CHECK(log.ask("/v1/log/leaves?start=5&end=4", caller({"justice"}, dbd)).code() ==
+        errc::invalid_argument);
+}
+
+TEST_CASE("signing a head on demand is for auditors, at most once a second", "[hub][log_api]") {
+  exchange_log log;
+  auto member_post = log.ask("/v1/log/checkpoint", caller({"justice"}), true);
+  REQUIRE_FALSE(member_post);
+  CHECK(member_post.code() == errc::forbidden);
+  const auto auditor = caller({"auditor"}, dbd);
+  LOG_API_REQUIRE_OK(log.ask("/v1/log/checkpoint", auditor, true, at_second(100)));
+  auto soon =
+      log.ask("/v1/log/checkpoint", auditor, true, at_second(100) + std::chrono::milliseconds(999));
+  REQUIRE_FALSE(soon);
+  CHECK(soon.code() == errc::rate_limited);
+  LOG_API_REQUIRE_OK(log.ask("/v1/log/checkpoint", auditor, true, at_second(101)));
+  // Reading the latest head stays open to every member.
+  LOG_API_REQUIRE_OK(log.ask("/v1/log/checkpoint", caller({"justice"}, dbd)));
+}
+
 // ---- Checkpoints and routing ----
 
 TEST_CASE("checkpoint GET and POST serve signed tree heads", "[hub][log_api]") {
   api_log log;
-  const auto anyone = caller({"justice"});
+  const auto anyone = caller({"auditor"});
   auto missing = log.ask("/v1/log/checkpoint", anyone);
   REQUIRE_FALSE(missing);
   CHECK(missing.code() == errc::not_found);
-  auto empty_log = log.ask("/v1/log/checkpoint", anyone, true);  // nothing to sign yet
+  // Nothing to sign yet (a second earlier: each POST takes the once-a-second turn).
+  auto empty_log = log.ask("/v1/log/checkpoint", anyone, true, at_second(3599));
   REQUIRE_FALSE(empty_log);
   CHECK(empty_log.code() == errc::not_found);
 
@@ -1168,10 +1348,10 @@ TEST_CASE("checkpoint GET and POST serve signed tree heads", "[hub][log_api]") {
   CHECK(evidence::checkpoint_to_json(latest) == evidence::checkpoint_to_json(first));
 
   // A second POST with nothing new returns the same head; after more entries, a new one.
-  auto again = head_of(body_of(log.ask("/v1/log/checkpoint", anyone, true)));
+  auto again = head_of(body_of(log.ask("/v1/log/checkpoint", anyone, true, at_second(3601))));
   CHECK(evidence::checkpoint_to_json(again) == evidence::checkpoint_to_json(first));
   log.append({rejected(at_second(4))});
-  auto grown = head_of(body_of(log.ask("/v1/log/checkpoint", anyone, true)));
+  auto grown = head_of(body_of(log.ask("/v1/log/checkpoint", anyone, true, at_second(3602))));
   check_head(grown);
   CHECK(grown.tree_size == first.tree_size + 1);
   CHECK(head_of(body_of(log.ask("/v1/log/checkpoint", anyone))).tree_size == grown.tree_size);

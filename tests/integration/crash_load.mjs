@@ -73,6 +73,9 @@ async function waitHealthz() {
 // ---------------------------------------------------------------- exchanges
 
 const consents = () => JSON.parse(fs.readFileSync(env('CONSENTS'), 'utf8'));
+// The JFO consumer API's bearer token (the demo's keys/consumer-api.token).
+let token = null;
+const apiToken = () => (token ??= fs.readFileSync(env('API_TOKEN_FILE'), 'utf8').trim());
 
 // One consented query; never throws: a network error is status 0.
 async function exchange({ subject, consentId }) {
@@ -80,7 +83,7 @@ async function exchange({ subject, consentId }) {
   try {
     const res = await fetch(`http://127.0.0.1:${env('API_PORT')}/r1/${PERSON}`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Road-Client': JFO,
+      headers: { 'Content-Type': 'application/json', 'X-Road-Client': JFO, Authorization: `Bearer ${apiToken()}`,
                  'X-Road-UserId': 'officer-crash', 'X-Road-Issue': 'CRASH-1' },
       body: JSON.stringify({ subject, purpose: 'legal-aid-eligibility', lawfulBasis: 'consent', consentId,
                              fields: ['firstNameTh', 'lastNameTh', 'birthDate'] }),

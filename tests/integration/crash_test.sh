@@ -55,6 +55,7 @@ hub_pid=$started_pid
 start dopa "^connector " "$saphan" connector --config "$demo/members/dopa/connector.json"
 start jfo "^connector " "$saphan" connector --config "$demo/members/jfo/connector.json"
 export CONSENTS=$consents API_PORT=$api_port HUB_PORT=$hub_port PKI=$demo/pki
+export API_TOKEN_FILE=$demo/members/jfo/keys/consumer-api.token
 
 # ---- load, and the SIGKILL in the middle of it
 HUB_PID=$hub_pid MIN_OK=50 MIN_MS=1000 CONCURRENCY=8 LOAD_MS=25000 \

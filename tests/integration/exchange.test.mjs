@@ -14,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 
+import { consumerAuthorization, useDemoTokens } from './lib.mjs';
+
 const saphan = process.env.SAPHAN;
 const source = process.env.SAPHAN_SOURCE;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'saphan-e2e-'));
@@ -88,10 +90,11 @@ function providerRequests(name) {
 
 // ---------------------------------------------------------------- clients
 
+// With the bearer token of `client`'s consumer API (lib.mjs useDemoTokens).
 async function query(port, dataset, body, client = JFO, extraHeaders = {}) {
   const res = await fetch(`http://127.0.0.1:${port}/r1/${dataset}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Road-Client': client,
+    headers: { 'Content-Type': 'application/json', 'X-Road-Client': client, ...consumerAuthorization(client),
                'X-Road-UserId': 'officer-01', 'X-Road-Issue': 'CASE-1', ...extraHeaders },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
@@ -217,6 +220,7 @@ before(async () => {
   execFileSync(saphan, ['demo', 'init', '--dir', demo, '--persons', '300', '--base-port', String(base),
                         '--config', path.join(source, 'config'), '--schemas', path.join(source, 'schemas')],
                { encoding: 'utf8' });
+  useDemoTokens(demo);
   // Short provider deadline so the slow-provider test stays quick.
   const hubConfig = path.join(demo, 'hub', 'hub.json');
   const config = JSON.parse(fs.readFileSync(hubConfig, 'utf8'));
@@ -804,7 +808,16 @@ test('the log API proves an exchange into the latest head', async () => {
   const res = await jfoQuery(PERSON, { subject: subjects[0], purpose: 'legal-aid-eligibility',
                                        lawfulBasis: 'consent', consentId, fields: ['firstNameTh'] });
   assert.equal(res.status, 200, res.text);
-  const made = await hubCall({ method: 'POST', target: '/v1/log/checkpoint' });
+  // Signing a head on demand is for auditors; the hub signs one every second anyway.
+  const refused = await hubCall({ method: 'POST', target: '/v1/log/checkpoint' });
+  assert.equal(refused.status, 403, refused.text);
+  assert.equal(refused.json.code, 'forbidden');
+  let made = null;
+  for (let i = 0; i < 100; i++) {
+    made = await hubCall({ method: 'GET', target: '/v1/log/checkpoint' });
+    if (made.status === 200 && made.json.checkpoint.tree_size > res.json.evidence.outcomeIndex) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.equal(made.status, 200, made.text);
   const size = made.json.checkpoint.tree_size;
   assert.ok(size > res.json.evidence.outcomeIndex);
@@ -816,6 +829,17 @@ test('the log API proves an exchange into the latest head', async () => {
   const entry = entries.json.entries[0];
   assert.equal(entry.index, index);
   assert.equal(entry.entry.requestId, res.json.evidence.requestId);
+  // The DBD took no part: it gets the leaf hash and the proof, never the content, and a search
+  // by the JFO or by the request id shows it nothing.
+  const outsider = await hubCall({ method: 'GET', cert: 'dbd', target: `/v1/log/entries?start=${index}&end=${index + 1}` });
+  assert.equal(outsider.status, 200, outsider.text);
+  assert.deepEqual(Object.keys(outsider.json.entries[0]).sort(), ['index', 'leafHash']);
+  assert.equal(outsider.json.entries[0].leafHash, proof.json.leafHash);
+  const byMember = await hubCall({ method: 'GET', cert: 'dbd', target: '/v1/log/search?member=TH/GOV/JFO/legal-aid' });
+  assert.equal(byMember.status, 403, byMember.text);
+  const byRequest = await hubCall({ method: 'GET', cert: 'dbd', target: `/v1/log/search?requestId=${res.json.evidence.requestId}` });
+  assert.equal(byRequest.status, 200, byRequest.text);
+  assert.deepEqual(byRequest.json.entries, []);
   // RFC 9162 inclusion check, written here independently of the hub's code.
   const h = (...parts) => crypto.createHash('sha256').update(Buffer.concat(parts)).digest();
   const raw = await hubCall({ method: 'GET', target: `/v1/log/search?requestId=${res.json.evidence.requestId}&kind=exchange.decision` });

@@ -73,12 +73,39 @@ export class processes {
   }
 }
 
-// A consumer connector's local API: POST /r1/<dataset> as the agency's system calls it.
+// The bearer token of each consumer member's local API, by member id: `saphan demo init` writes
+// one per consumer (consumer.tokenFile of its connector.json), and query() sends the one of the
+// member the call names, as that member's system would.
+const consumerTokens = new Map();
+
+// Reads the token of every connector in <demo>/members/*/connector.json that has a consumer side.
+export function useDemoTokens(demo) {
+  const members = path.join(demo, 'members');
+  for (const slug of fs.readdirSync(members)) {
+    const file = path.join(members, slug, 'connector.json');
+    if (!fs.existsSync(file)) continue;
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (!config.consumer?.tokenFile) continue;
+    const tokenFile = path.resolve(path.dirname(file), config.consumer.tokenFile);
+    consumerTokens.set(config.member, fs.readFileSync(tokenFile, 'utf8').trim());
+  }
+}
+
+// The Authorization header of `member`'s consumer API ({} when it has no token).
+export function consumerAuthorization(member) {
+  const token = consumerTokens.get(member);
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+// A consumer connector's local API: POST /r1/<dataset> as the agency's system calls it, with the
+// bearer token of `client` (an `Authorization` in extraHeaders replaces it; null leaves it out).
 export async function query(port, dataset, body, client, extraHeaders = {}) {
+  const headers = { 'Content-Type': 'application/json', 'X-Road-Client': client, ...consumerAuthorization(client),
+                    'X-Road-UserId': 'officer-01', 'X-Road-Issue': 'CASE-1', ...extraHeaders };
+  for (const [name, value] of Object.entries(headers)) if (value === null || value === undefined) delete headers[name];
   const res = await fetch(`http://127.0.0.1:${port}/r1/${dataset}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-Road-Client': client,
-               'X-Road-UserId': 'officer-01', 'X-Road-Issue': 'CASE-1', ...extraHeaders },
+    headers,
     body: typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(15000),
   });
@@ -86,16 +113,17 @@ export async function query(port, dataset, body, client, extraHeaders = {}) {
   let json = null;
   try { json = JSON.parse(text); } catch { /* not JSON */ }
   return { status: res.status, json, text, type: res.headers.get('content-type'),
-           retryAfter: res.headers.get('retry-after'), signature: res.headers.get('x-saphan-signature') };
+           retryAfter: res.headers.get('retry-after'), signature: res.headers.get('x-saphan-signature'),
+           authenticate: res.headers.get('www-authenticate') };
 }
 
 // A direct HTTPS call to a TLS server (the hub) with a client certificate from files.
 export function tlsCall({ port, body, signature, cert, key, ca, method = 'POST', target = '/v1/exchange',
-                          headers = {} }) {
+                          headers = {}, agent = undefined }) {
   return new Promise((resolve, reject) => {
     const options = {
       host: '127.0.0.1', port, method, path: target,
-      ca: fs.readFileSync(ca), minVersion: 'TLSv1.3',
+      ca: fs.readFileSync(ca), minVersion: 'TLSv1.3', agent,
       headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body ?? ''), ...headers },
     };
     if (signature) options.headers['X-Saphan-Signature'] = signature;
@@ -142,7 +170,9 @@ export function putInPlace(source, target) {
 // `saphan demo init` in <work>/demo, with the CA moved to <work>/ca (the trust service's folder:
 // the demo keeps only ca.crt and the CRL), then the TSA, the hub and the named connectors
 // started, and a consent of one DOPA citizen for the JFO's legal-aid query granted.
-export async function startDemo(procs, { work, source, persons = 20, connectors = ['dopa', 'jfo'] }) {
+// `hubConfig`, if given, changes hub.json (parsed) before the hub starts.
+export async function startDemo(procs, { work, source, persons = 20, connectors = ['dopa', 'jfo'],
+                                         hubConfig = null }) {
   const base = await findBasePort();
   const demo = path.join(work, 'demo');
   const caDir = path.join(work, 'ca');
@@ -151,6 +181,7 @@ export async function startDemo(procs, { work, source, persons = 20, connectors 
   execFileSync(procs.saphan, ['demo', 'init', '--dir', demo, '--persons', String(persons), '--base-port', String(base),
                               '--config', path.join(source, 'config'), '--schemas', path.join(source, 'schemas')],
                { encoding: 'utf8' });
+  useDemoTokens(demo);
   fs.mkdirSync(caDir, { mode: 0o700 });
   for (const f of ['ca.key', 'ca.crt', 'issued.jsonl', 'ca.crl']) fs.copyFileSync(pki(f), path.join(caDir, f));
   fs.rmSync(pki('ca.key'));
@@ -158,6 +189,12 @@ export async function startDemo(procs, { work, source, persons = 20, connectors 
 
   await procs.start('tsa', ['tsa', 'serve', '--dir', path.join(demo, 'pki'), '--listen', `127.0.0.1:${base + 20}`],
                     /tsa listening/);
+  if (hubConfig) {
+    const file = path.join(hubDir, 'hub.json');
+    const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+    hubConfig(config);
+    fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  }
   await procs.start('hub', ['hub', '--dir', hubDir], /listening on/);
   for (const m of connectors) {
     await procs.start(m, ['connector', '--config', path.join(demo, 'members', m, 'connector.json')], /^connector /m);

@@ -19,7 +19,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 
-import { findBasePort, processes, query, tlsCall } from './lib.mjs';
+import { findBasePort, processes, query, tlsCall, useDemoTokens } from './lib.mjs';
 
 const saphan = process.env.SAPHAN;
 const source = process.env.SAPHAN_SOURCE;
@@ -226,6 +226,7 @@ before(async () => {
   execFileSync(saphan, ['demo', 'init', '--dir', demo, '--persons', '20', '--base-port', String(base),
                         '--config', path.join(source, 'config'), '--schemas', path.join(source, 'schemas')],
                { encoding: 'utf8' });
+  useDemoTokens(demo);
   subjects = execFileSync('sqlite3', [path.join(demo, 'data', 'dopa.db'),
                                       'select citizen_id from person order by citizen_id limit 3'],
                           { encoding: 'utf8' }).trim().split('\n');

@@ -40,6 +40,7 @@ query() {  # query: the HTTP status of one consented exchange through the JFO's 
   curl -s --max-time 10 -o "$work/answer.json" -w '%{http_code}' -X POST \
     "http://127.0.0.1:$((base + 10))/r1/TH/GOV/DOPA/civil-registry/person@1.0" \
     -H 'X-Road-Client: TH/GOV/JFO/legal-aid' -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $(cat "$demo/members/jfo/keys/consumer-api.token")" \
     -d "{\"subject\":\"$subject\",\"purpose\":\"legal-aid-eligibility\",\"lawfulBasis\":\"consent\",\"consentId\":\"$consent\",\"fields\":[\"firstNameTh\"]}"
 }
 waiting_heads() { sqlite3 "$hub/store.db" 'select count(*) from log_checkpoints where tsa_token is null'; }
