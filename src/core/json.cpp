@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -35,6 +36,36 @@ bool within_depth(std::string_view text, std::size_t max_depth) {
     }
   }
   return true;
+}
+
+// What parse_json must refuse although RapidJSON 1.1.0 accepts it, because write_json could not
+// write it out again as valid JSON and whatever stores or exports it would fail later: a string
+// that escapes a lone low surrogate ("\\udc00", decoded into the three bytes of a surrogate,
+// which is not UTF-8), and a number too large for a double ("1.5e300" is one, but
+// "184467440737091.5e300" became infinity). Nothing, or why.
+const char* unwritable(const rapidjson::Value& v) {
+  if (v.IsString()) {
+    if (!is_utf8(std::string_view(v.GetString(), v.GetStringLength()))) {
+      return "a string escapes a lone surrogate (\\uDC00-\\uDFFF without a high one before "
+             "it), which is no Unicode character";
+    }
+  } else if (v.IsDouble()) {
+    if (!std::isfinite(v.GetDouble()))
+      return "a number is too large for a double";
+  } else if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) {
+      if (const char* why = unwritable(item))
+        return why;
+    }
+  } else if (v.IsObject()) {
+    for (auto m = v.MemberBegin(); m != v.MemberEnd(); ++m) {
+      if (const char* why = unwritable(m->name))
+        return why;
+      if (const char* why = unwritable(m->value))
+        return why;
+    }
+  }
+  return nullptr;
 }
 
 std::string join(std::string_view where, std::string_view name) {
@@ -104,6 +135,9 @@ result<rapidjson::Document> parse_json(std::string_view text, json_limits limits
                                                 ": " +
                                                 rapidjson::GetParseError_En(doc.GetParseError()));
   }
+  // The walk recurses at most max_depth deep: within_depth held.
+  if (const char* why = unwritable(doc))
+    return make_error(errc::malformed_json, why);
   return doc;
 }
 

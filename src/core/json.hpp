@@ -22,8 +22,10 @@ struct json_limits {
   std::size_t max_depth = 32;
 };
 
-// Parses a whole document (trailing garbage is an error, and so is a NUL byte anywhere).
-// Errors: payload_too_large, malformed_json (with the offset and RapidJSON's reason).
+// Parses a whole document (trailing garbage is an error, and so is a NUL byte anywhere); every
+// string of the result is UTF-8 (an escaped lone surrogate is an error) and every number finite,
+// so write_json can always write it out again. Errors: payload_too_large, malformed_json (with
+// the offset and RapidJSON's reason).
 result<rapidjson::Document> parse_json(std::string_view text, json_limits limits = {});
 
 // Reads and parses a JSON file. Errors: those of read_file (the size limit is limits.max_bytes),

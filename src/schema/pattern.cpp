@@ -135,8 +135,11 @@ class pattern_checker {
       case '$':
         return std::nullopt;
       default:
-        return shape{0, 1,
-                     0};  // '.' or a literal (UTF-8 continuation bytes are never metacharacters)
+        // '.' or a literal: one code point, as the engine reads it, so that a quantifier after a
+        // character of several bytes applies to all of it (check() has made sure of UTF-8).
+        while (pos_ < end_ && (static_cast<unsigned char>(p_[pos_]) & 0xc0) == 0x80)
+          ++pos_;
+        return shape{0, 1, 0};
     }
   }
 

@@ -67,6 +67,39 @@ TEST_CASE("is_utf8 accepts strict UTF-8 only", "[core][json]") {
   }
 }
 
+TEST_CASE("parse_json rejects an escaped lone surrogate, which RapidJSON writes as no UTF-8",
+          "[core][json]") {
+  // Found by tests/fuzz/json_fuzz.cpp (and the envelope targets): "\ude00" decoded to the bytes
+  // ED B8 80, so write_json's output no longer parsed, and a request's "issue" holding one would
+  // have gone into the evidence log as an entry no export can carry.
+  for (const char* text : {R"(["\udc00"])", R"({"a":"x\uDFFFy"})", R"({"\ude00":1})",
+                           R"(["\ud38d\ude00"])", R"([["\udc00\ud800\udc00"]])"}) {
+    INFO(text);
+    auto r = parse_json(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.code() == errc::malformed_json);
+    CHECK_THAT(r.error().detail, Contains("surrogate"));
+  }
+  // A pair is one character; a lone high surrogate was refused by RapidJSON already.
+  auto pair = parse_ok(R"(["\ud83d\ude00"])");
+  CHECK(std::string(pair[0].GetString()) == "\xf0\x9f\x98\x80");
+  CHECK(parse_json(R"(["\ud800"])").code() == errc::malformed_json);
+}
+
+TEST_CASE("parse_json rejects a number RapidJSON would make infinite", "[core][json]") {
+  // Found by tests/fuzz/json_fuzz.cpp: "184467440737091.5e300" parsed as infinity, which
+  // write_json cannot write (the document came out cut short, no longer JSON).
+  for (const char* text :
+       {"[184467440737091.5e300]", R"({"a":-1844674407370955161.6e300})", "1e400"}) {
+    INFO(text);
+    auto r = parse_json(text);
+    REQUIRE_FALSE(r);
+    CHECK(r.code() == errc::malformed_json);
+  }
+  auto big = parse_ok("[1.5e308,-1.5e300,2.5e-300]");
+  CHECK(parse_json(write_json(big)));
+}
+
 TEST_CASE("parse_json rejects invalid UTF-8", "[core][json]") {
   auto r = parse_json("{\"a\":\"\xff\xfe\"}");
   REQUIRE_FALSE(r);

@@ -9,6 +9,7 @@
 
 #include "core/citizen_id.hpp"
 #include "core/json.hpp"
+#include "exchange/case_reference.hpp"
 #include "exchange/envelope.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
 
@@ -22,6 +23,23 @@ inline void check_fields(const std::set<std::string>& fields) {
   FUZZ_CHECK(fields.size() <= 256);
   for (const auto& f : fields)
     FUZZ_CHECK(is_field_name(f));
+}
+
+// userId and issue (exchange/case_reference.hpp): absent (empty), or a reference matching
+// ^[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}$ that holds no Thai citizen ID.
+inline bool is_case_reference(std::string_view text) {
+  if (text.empty())
+    return true;
+  auto alnum = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  };
+  if (text.size() > 64 || !alnum(text[0]))
+    return false;
+  for (char c : text.substr(1)) {
+    if (!alnum(c) && std::string_view("._:/#-").find(c) == std::string_view::npos)
+      return false;
+  }
+  return !holds_thai_id(text);
 }
 
 inline bool same_reply_key(const std::string& a, const std::string& b) {
@@ -55,7 +73,8 @@ inline void check_request_envelope(std::string_view body, json_limits limits) {
   FUZZ_CHECK(!r->consent_id || (!r->consent_id->empty() && r->consent_id->size() <= 128));
   FUZZ_CHECK(!r->legal_instrument ||
              (!r->legal_instrument->empty() && r->legal_instrument->size() <= 200));
-  FUZZ_CHECK(r->user_id.size() <= 256 && r->issue.size() <= 256);
+  FUZZ_CHECK_MSG(is_case_reference(r->user_id), r->user_id);
+  FUZZ_CHECK_MSG(is_case_reference(r->issue), r->issue);
   check_fields(r->fields);
   auto key = parse_json(r->reply_key, {1 << 20, 64});
   FUZZ_CHECK(key && key->IsObject());
