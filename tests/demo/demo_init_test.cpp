@@ -157,7 +157,16 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   REQUIRE(db);
   auto members = (*db)->list_members();
   REQUIRE(members);
-  CHECK(members->size() == 5);
+  // Five agencies that exchange records, the audit office and the citizen portal's agency.
+  CHECK(members->size() == 7);
+  auto groups_of = [&](std::string_view id) {
+    for (const auto& m : *members)
+      if (saphan::to_string(m.id) == id)
+        return m.groups;
+    return std::vector<std::string>{};
+  };
+  CHECK(groups_of("TH/GOV/OAG/audit") == std::vector<std::string>{"auditor"});
+  CHECK(groups_of("TH/GOV/DGA/citizen-portal") == std::vector<std::string>{"citizen-portal"});
   auto datasets = (*db)->list_datasets();
   REQUIRE(datasets);
   CHECK(datasets->size() == 5);

@@ -248,7 +248,7 @@ expect_fail "prove from a tampered export" root_mismatch -- \
 
 # search: by kind, and by citizen through the keyed pseudonym (computed here independently)
 expect_ok "search by kind" -- "$saphan" audit search --hub-dir "$hub" --kind member.added
-expect_eq "members found" 5 "$(printf '%s\n' "$last_output" | grep -c '^{"index":')"
+expect_eq "members found" 7 "$(printf '%s\n' "$last_output" | grep -c '^{"index":')"
 pseudonym=$(node -e '
   const crypto = require("crypto"), fs = require("fs");
   const secret = Buffer.from(fs.readFileSync(process.argv[1], "utf8").trim(), "base64url");

@@ -63,7 +63,7 @@ expect_eq "nothing published" "" "$("$saphan" admin list-datasets --dir "$hub")"
 
 # apply the whole config, then duplicates
 expect_ok "apply config" -- "$saphan" admin apply --dir "$hub" --config "$src/config"
-expect_eq "five members" 5 "$("$saphan" admin list-members --dir "$hub" | wc -l)"
+expect_eq "seven members" 7 "$("$saphan" admin list-members --dir "$hub" | wc -l)"
 expect_eq "five datasets" 5 "$("$saphan" admin list-datasets --dir "$hub" | wc -l)"
 expect_fail "duplicate dataset" already_exists -- \
   "$saphan" admin publish --dir "$hub" --file "$src/config/datasets/dopa-person.json"
