@@ -191,7 +191,7 @@ TEST_CASE("a new file store is at the latest schema in WAL mode", "[store]") {
   }
   raw_db raw(dir.file());
   CHECK(raw.text("PRAGMA journal_mode") == "wal");
-  CHECK(raw.text("PRAGMA user_version") == "7");
+  CHECK(raw.text("PRAGMA user_version") == "8");
 }
 
 TEST_CASE("an in-memory store works", "[store]") {
