@@ -1,5 +1,6 @@
 #include "crypto/hash.hpp"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include <cstdlib>
@@ -11,7 +12,6 @@
 namespace saphan::crypto {
 namespace {
 
-static_assert(sizeof(crypto_hash_sha256_state) <= 128, "sha256_hasher state buffer too small");
 static_assert(crypto_hash_sha256_BYTES == sha256_digest::size);
 static_assert(crypto_auth_hmacsha256_BYTES == sha256_digest::size);
 static_assert(crypto_shorthash_KEYBYTES == short_hash_key::size);
@@ -49,31 +49,42 @@ result<sha256_digest> parse_sha256_hex(std::string_view text) {
   return sha256_from_bytes(raw);
 }
 
+// SHA-256 is OpenSSL's, whose assembly takes about half the instructions of libsodium's portable
+// code: every body, log entry and Merkle node on the exchange path is hashed.
 sha256_digest sha256(std::string_view bytes) {
-  return sha256_hasher().update(bytes).finish();
-}
-
-sha256_hasher::sha256_hasher() {
-  detail::ensure_sodium();
-  // crypto_hash_sha256_init always returns 0; checked anyway, as for every libsodium call.
-  if (crypto_hash_sha256_init(reinterpret_cast<crypto_hash_sha256_state*>(state_.data())) != 0) {
+  sha256_digest digest;
+  unsigned int length = 0;
+  // Cannot fail for in-memory input; a failure means a broken library.
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.bytes.data(), &length, EVP_sha256(), nullptr) !=
+          1 ||
+      length != sha256_digest::size) {
     std::abort();
   }
+  return digest;
+}
+
+sha256_hasher::sha256_hasher() : context_(EVP_MD_CTX_new()) {
+  if (context_ == nullptr || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1)
+    std::abort();
+}
+
+sha256_hasher::~sha256_hasher() {
+  EVP_MD_CTX_free(context_);  // wipes the state
 }
 
 sha256_hasher& sha256_hasher::update(std::string_view bytes) {
-  auto* state = reinterpret_cast<crypto_hash_sha256_state*>(state_.data());
-  if (crypto_hash_sha256_update(state, data_of(bytes), bytes.size()) != 0)
+  if (EVP_DigestUpdate(context_, bytes.data(), bytes.size()) != 1)
     std::abort();
   return *this;
 }
 
 sha256_digest sha256_hasher::finish() {
   sha256_digest digest;
-  auto* state = reinterpret_cast<crypto_hash_sha256_state*>(state_.data());
-  if (crypto_hash_sha256_final(state, digest.bytes.data()) != 0)
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(context_, digest.bytes.data(), &length) != 1 ||
+      length != sha256_digest::size) {
     std::abort();
-  sodium_memzero(state_.data(), state_.size());
+  }
   return digest;
 }
 

@@ -9,6 +9,8 @@
 
 #include "core/result.hpp"
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace saphan::crypto {
 
 // A SHA-256 output as its own type, so digests are never confused with other byte strings.
@@ -36,12 +38,15 @@ sha256_digest sha256(std::string_view bytes);
 class sha256_hasher {
  public:
   sha256_hasher();
+  ~sha256_hasher();
+  sha256_hasher(const sha256_hasher&) = delete;
+  sha256_hasher& operator=(const sha256_hasher&) = delete;
   sha256_hasher& update(std::string_view bytes);
   // Returns the digest; the hasher must not be used afterwards.
   sha256_digest finish();
 
  private:
-  alignas(64) std::array<unsigned char, 128> state_{};
+  evp_md_ctx_st* context_;
 };
 
 // RFC 2104 HMAC with SHA-256; any key length (keys longer than 64 bytes are hashed first).

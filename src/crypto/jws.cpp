@@ -19,7 +19,7 @@ struct jws_parts {
   std::string_view signature;
 };
 
-result<jws_parts> split_jws(std::string_view jws) {
+result<jws_parts> split_jws_parts(std::string_view jws) {
   // A detached JWS is a header, two dots and an 86-character signature.
   constexpr std::size_t max_jws_chars = (max_protected_header_bytes * 4 + 2) / 3 + 2 + 86;
   if (jws.size() > max_jws_chars)
@@ -90,15 +90,21 @@ std::string signing_input(std::string_view header, std::string_view payload) {
   return input;
 }
 
-}  // namespace
-
-result<std::string> sign_detached(std::string_view payload, const ed25519_secret_key& key,
-                                  std::string_view kid, const header_members& extra,
-                                  const std::vector<std::string>& x5c) {
+result<void> verify_signature(std::string_view encoded_header, std::string_view signature,
+                              std::string_view payload, const ed25519_public_key& key) {
   if (payload.size() > max_jose_input_bytes) {
     return make_error(errc::payload_too_large, "jws: payload larger than " +
                                                    std::to_string(max_jose_input_bytes) + " bytes");
   }
+  if (!verify_ed25519(signing_input(encoded_header, payload), signature, key))
+    return bad("signature does not verify");
+  return ok();
+}
+
+}  // namespace
+
+result<std::string> encode_jws_header(std::string_view kid, const header_members& extra,
+                                      const std::vector<std::string>& x5c) {
   SAPHAN_TRY_VOID(detail::check_extra_members(
       extra, {"alg", "kid", "crit", "b64", "jku", "jwk", "x5u", "x5c", "x5t", "x5t#S256"}, "jws"));
   std::vector<detail::json_member> members = {{"alg", jws_algorithm}};
@@ -122,36 +128,66 @@ result<std::string> sign_detached(std::string_view payload, const ed25519_secret
                                                   std::to_string(max_protected_header_bytes) +
                                                   " bytes");
   }
-  std::string encoded = base64url_encode(header);
-  std::string signature = sign_ed25519(signing_input(encoded, payload), key);
-  return encoded + ".." + base64url_encode(signature);
+  return base64url_encode(header);
 }
 
-result<parsed_jws> parse_jws(std::string_view jws) {
-  auto parts = SAPHAN_TRY(split_jws(jws));
+result<std::string> sign_with_header(std::string_view encoded_header, std::string_view payload,
+                                     const ed25519_secret_key& key) {
+  if (payload.size() > max_jose_input_bytes) {
+    return make_error(errc::payload_too_large, "jws: payload larger than " +
+                                                   std::to_string(max_jose_input_bytes) + " bytes");
+  }
+  const std::string signature = sign_ed25519(signing_input(encoded_header, payload), key);
+  std::string jws;
+  jws.reserve(encoded_header.size() + 2 + 86);
+  jws.append(encoded_header).append("..").append(base64url_encode(signature));
+  return jws;
+}
+
+result<std::string> sign_detached(std::string_view payload, const ed25519_secret_key& key,
+                                  std::string_view kid, const header_members& extra,
+                                  const std::vector<std::string>& x5c) {
+  if (payload.size() > max_jose_input_bytes) {
+    return make_error(errc::payload_too_large, "jws: payload larger than " +
+                                                   std::to_string(max_jose_input_bytes) + " bytes");
+  }
+  auto encoded = SAPHAN_TRY(encode_jws_header(kid, extra, x5c));
+  return sign_with_header(encoded, payload, key);
+}
+
+result<split_jws> split_detached_jws(std::string_view jws) {
+  auto parts = SAPHAN_TRY(split_jws_parts(jws));
   if (!parts.payload.empty())
     return bad("payload part must be empty (detached payload)");
-  parsed_jws parsed;
-  parsed.header = SAPHAN_TRY(parse_header(parts.header));
-  parsed.encoded_header = parts.header;
   auto signature = base64url_decode(parts.signature);
   if (!signature)
     return bad("signature: " + signature.error().detail);
   if (signature->size() != ed25519_signature_bytes)
     return bad("signature must be 64 bytes");
-  parsed.signature = std::move(*signature);
+  return split_jws{parts.header, std::move(*signature)};
+}
+
+result<jws_header_info> read_jws_header(std::string_view encoded_header) {
+  return parse_header(encoded_header);
+}
+
+result<void> verify_split(const split_jws& jws, std::string_view payload,
+                          const ed25519_public_key& key) {
+  return verify_signature(jws.encoded_header, jws.signature, payload, key);
+}
+
+result<parsed_jws> parse_jws(std::string_view jws) {
+  auto split = SAPHAN_TRY(split_detached_jws(jws));
+  parsed_jws parsed;
+  parsed.header = SAPHAN_TRY(parse_header(split.encoded_header));
+  parsed.encoded_header = split.encoded_header;
+  parsed.signature = std::move(split.signature);
   return parsed;
 }
 
 result<void> verify_parsed(const parsed_jws& jws, std::string_view payload,
                            const ed25519_public_key& key) {
-  if (payload.size() > max_jose_input_bytes) {
-    return make_error(errc::payload_too_large, "jws: payload larger than " +
-                                                   std::to_string(max_jose_input_bytes) + " bytes");
-  }
-  if (!verify_ed25519(signing_input(jws.encoded_header, payload), jws.signature, key))
-    return bad("signature does not verify");
-  return ok();
+  return verify_signature(jws.encoded_header, jws.signature, payload, key);
 }
 
 result<jws_header_info> verify_detached(std::string_view jws, std::string_view payload,
@@ -166,7 +202,7 @@ result<jws_header_info> verify_detached(std::string_view jws, std::string_view p
 }
 
 result<jws_header_info> peek_jws_header(std::string_view jws) {
-  auto parts = SAPHAN_TRY(split_jws(jws));
+  auto parts = SAPHAN_TRY(split_jws_parts(jws));
   return parse_header(parts.header);
 }
 

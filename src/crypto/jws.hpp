@@ -27,6 +27,17 @@ result<std::string> sign_detached(std::string_view payload, const ed25519_secret
                                   std::string_view kid, const header_members& extra = {},
                                   const std::vector<std::string>& x5c = {});
 
+// The base64url protected header sign_detached writes for these members, with the same checks and
+// errors: a signer that signs many payloads under one header (its kid and certificate) encodes
+// it once and signs with sign_with_header.
+result<std::string> encode_jws_header(std::string_view kid, const header_members& extra = {},
+                                      const std::vector<std::string>& x5c = {});
+
+// A detached JWS over `payload` under `encoded_header` (from encode_jws_header): what
+// sign_detached gives for the same members. Errors: payload_too_large.
+result<std::string> sign_with_header(std::string_view encoded_header, std::string_view payload,
+                                     const ed25519_secret_key& key);
+
 // Chains longer than this, or certificates larger, are refused before any is decoded.
 inline constexpr std::size_t max_x5c_certificates = 4;
 inline constexpr std::size_t max_x5c_certificate_bytes = 8 * 1024;
@@ -45,6 +56,24 @@ struct parsed_jws {
   std::string_view encoded_header;  // a view into the JWS given to parse_jws
   std::string signature;            // 64 bytes
 };
+
+// A detached JWS split and its signature decoded, its header not yet read: a verifier that knows
+// the header's text already (a cache keyed by it) need not read it again (read_jws_header).
+struct split_jws {
+  std::string_view encoded_header;  // a view into the JWS given to split_detached_jws
+  std::string signature;            // 64 bytes
+};
+
+// Refuses what parse_jws refuses but for the header's content. Errors: bad_signature.
+result<split_jws> split_detached_jws(std::string_view jws);
+
+// Reads a protected header (base64url) as parse_jws does. Errors: bad_signature.
+result<jws_header_info> read_jws_header(std::string_view encoded_header);
+
+// Checks the signature of a split JWS over `payload` with `key`. Errors: bad_signature,
+// payload_too_large.
+result<void> verify_split(const split_jws& jws, std::string_view payload,
+                          const ed25519_public_key& key);
 
 // Splits `jws` and reads its header; refuses what verify_detached refuses before the signature
 // check. Never act on what it returns before verify_parsed succeeds. Errors: bad_signature.

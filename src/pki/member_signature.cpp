@@ -47,11 +47,19 @@ result<member_signer> member_signer::load(const std::string& key_path,
                       certificate_path + " does not certify the key in " + key_path);
   }
   auto der = SAPHAN_TRY(der_of(certificate.get()));
-  return member_signer{std::move(key), std::move(der)};
+  auto header = SAPHAN_TRY(crypto::encode_jws_header(key.kid, {}, {der}));
+  std::string kid = key.kid;
+  std::string header_der = der;
+  return member_signer{std::move(key), std::move(der), std::move(header), std::move(kid),
+                       std::move(header_der)};
 }
 
 result<std::string> member_signer::sign(std::string_view payload,
                                         const crypto::header_members& extra) const {
+  if (extra.empty() && !encoded_header.empty() && header_kid == key.kid &&
+      header_der == certificate_der) {
+    return crypto::sign_with_header(encoded_header, payload, key.keys.secret_key);
+  }
   return crypto::sign_detached(payload, key.keys.secret_key, key.kid, extra, {certificate_der});
 }
 
@@ -91,13 +99,11 @@ result<void> reloadable_signer::reload() {
 result<verified_signature> verify_member_signature(std::string_view jws, std::string_view payload,
                                                    const member_id& expected, timestamp at,
                                                    const trust_store& trust) {
-  auto parsed = SAPHAN_TRY(crypto::parse_jws(jws));
-  if (parsed.header.x5c.empty())
-    return make_error(errc::bad_signature, "jws: no x5c certificate names the signer");
-  auto signer = SAPHAN_TRY(trust.verify_signer(parsed.header.x5c.front(), expected, at));
-  auto key = SAPHAN_TRY(crypto::ed25519_public_key::from_bytes(signer.public_key));
-  SAPHAN_TRY_VOID(crypto::verify_parsed(parsed, payload, key));
-  return verified_signature{std::move(signer), std::move(parsed.header.kid)};
+  auto split = SAPHAN_TRY(crypto::split_detached_jws(jws));
+  auto signer = SAPHAN_TRY(trust.verify_header_signer(split.encoded_header, expected, at));
+  auto key = SAPHAN_TRY(crypto::ed25519_public_key::from_bytes(signer.signer.public_key));
+  SAPHAN_TRY_VOID(crypto::verify_split(split, payload, key));
+  return verified_signature{std::move(signer.signer), std::move(signer.kid)};
 }
 
 }  // namespace saphan::pki

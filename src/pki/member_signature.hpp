@@ -18,6 +18,12 @@ namespace saphan::pki {
 struct member_signer {
   crypto::signing_jwk key;
   std::string certificate_der;
+  // The encoded protected header (kid, x5c) of `header_kid` and `header_der`, made by load: a
+  // signature without extra members signs under it instead of encoding the certificate again.
+  // Used only while key.kid and certificate_der are still what it was made for.
+  std::string encoded_header;
+  std::string header_kid;
+  std::string header_der;
 
   // Loads the key (a JWK file) and its certificate (PEM) and checks that the certificate holds
   // this very key. Errors: io_error, payload_too_large, invalid_argument (not a key or a
@@ -58,17 +64,14 @@ class reloadable_signer {
 
 // A member's signature as checked: the certificate it was verified with, and the key id its
 // header names (for a verifier that also matches the key against a directory).
-struct verified_signature {
-  certified_key signer;
-  std::string kid;
-};
+using verified_signature = header_signer;
 
 // The signer of `jws` over `payload` must be `expected`: the certificate in its x5c is checked by
 // `trust` as of `at` (chain, member, validity, revocation), then the signature with that
 // certificate's key. Errors: bad_signature (no x5c, a certificate or signature that fails),
 // certificate_mismatch (another member's certificate), certificate_revoked.
-// The header is parsed once; a warm certificate cache makes the rest a hash, a lookup and one
-// Ed25519 verification.
+// A header seen before (a signer's headers are all the same text) is a lookup in `trust`'s
+// header cache, so a warm verification is that lookup and one Ed25519 verification.
 result<verified_signature> verify_member_signature(std::string_view jws, std::string_view payload,
                                                    const member_id& expected, timestamp at,
                                                    const trust_store& trust);

@@ -9,6 +9,7 @@
 
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "crypto/jws.hpp"
 #include "pki/openssl_util.hpp"
 #include "pki/pki.hpp"
 
@@ -27,6 +28,10 @@ constexpr std::size_t max_certificate_der_bytes = 8 * 1024;
 // Verified signing certificates kept per store: a national exchange has a few thousand members,
 // each with one or two signing certificates at a time.
 constexpr std::size_t max_cached_signers = 8192;
+// Headers kept per store, by count and by the bytes of their text (a header is at most 8 KiB
+// decoded; ours are about 800 characters).
+constexpr std::size_t max_cached_headers = 8192;
+constexpr std::size_t max_cached_header_bytes = 16u << 20;
 
 error untrusted(std::string_view rule) {
   return make_error(errc::bad_signature, "x5c: " + std::string(rule));
@@ -84,6 +89,22 @@ result<std::string> signing_key_of(X509* certificate) {
   return raw;
 }
 
+// The checks of a certified key that depend on the use: the time of signing and the member the
+// verifier expects.
+result<void> check_signer_use(const certified_key& known, const member_id& expected, timestamp at) {
+  if (at < known.not_before || at > known.not_after) {
+    return untrusted("the certificate is not valid at " + format_rfc3339(at) + " (valid " +
+                     format_rfc3339(known.not_before) + " to " + format_rfc3339(known.not_after) +
+                     ")");
+  }
+  if (known.member != expected) {
+    return make_error(
+        errc::certificate_mismatch,
+        "x5c: the certificate names " + to_string(known.member) + ", not " + to_string(expected));
+  }
+  return ok();
+}
+
 }  // namespace
 
 struct trust_store::state {
@@ -92,6 +113,8 @@ struct trust_store::state {
   store_ptr store;
   mutable std::mutex mutex;
   mutable std::map<std::string, certified_key, std::less<>> signers;  // by fingerprint
+  mutable std::map<std::string, header_signer, std::less<>> headers;  // by encoded header text
+  mutable std::size_t header_bytes = 0;
 
   // The chain, checked at `at` against the CA and the CRL.
   result<void> verify_chain(X509* certificate, timestamp at) const {
@@ -177,17 +200,37 @@ result<certified_key> trust_store::verify_signer(std::string_view der, const mem
       state_->signers.clear();
     state_->signers.emplace(fingerprint, *known);
   }
-  if (at < known->not_before || at > known->not_after) {
-    return untrusted("the certificate is not valid at " + format_rfc3339(at) + " (valid " +
-                     format_rfc3339(known->not_before) + " to " + format_rfc3339(known->not_after) +
-                     ")");
-  }
-  if (known->member != expected) {
-    return make_error(
-        errc::certificate_mismatch,
-        "x5c: the certificate names " + to_string(known->member) + ", not " + to_string(expected));
-  }
+  SAPHAN_TRY_VOID(check_signer_use(*known, expected, at));
   return std::move(*known);
+}
+
+result<header_signer> trust_store::verify_header_signer(std::string_view encoded_header,
+                                                        const member_id& expected,
+                                                        timestamp at) const {
+  std::optional<header_signer> known;
+  {
+    std::lock_guard lock(state_->mutex);
+    if (auto hit = state_->headers.find(encoded_header); hit != state_->headers.end())
+      known = hit->second;
+  }
+  if (known) {
+    SAPHAN_TRY_VOID(check_signer_use(known->signer, expected, at));
+    return std::move(*known);
+  }
+  auto header = SAPHAN_TRY(crypto::read_jws_header(encoded_header));
+  if (header.x5c.empty())
+    return make_error(errc::bad_signature, "jws: no x5c certificate names the signer");
+  auto signer = SAPHAN_TRY(verify_signer(header.x5c.front(), expected, at));
+  header_signer checked{std::move(signer), std::move(header.kid)};
+  std::lock_guard lock(state_->mutex);
+  if (state_->headers.size() >= max_cached_headers ||
+      state_->header_bytes + encoded_header.size() > max_cached_header_bytes) {
+    state_->headers.clear();
+    state_->header_bytes = 0;
+  }
+  if (state_->headers.emplace(std::string(encoded_header), checked).second)
+    state_->header_bytes += encoded_header.size();
+  return checked;
 }
 
 bool trust_store::revoked(X509* certificate) const {

@@ -40,6 +40,12 @@ struct certified_key {
   std::string serial;       // uppercase hex
 };
 
+// The signer a JWS protected header names, as checked: the certificate of its x5c, and its kid.
+struct header_signer {
+  certified_key signer;
+  std::string kid;
+};
+
 class trust_store {
  public:
   // Errors: io_error / payload_too_large (files), invalid_argument (not a CA certificate, a CRL
@@ -57,6 +63,15 @@ class trust_store {
   // certificate_revoked.
   result<certified_key> verify_signer(std::string_view der, const member_id& expected,
                                       timestamp at) const;
+
+  // The signer of a JWS protected header (`encoded_header`, base64url as in the JWS): the header
+  // read as crypto::read_jws_header reads it, the first certificate of its x5c checked as
+  // verify_signer checks it, and its kid. Headers that passed are kept by their text (up to a
+  // bound), so the next JWS of the same signer (the same header text: same kid and certificate)
+  // costs a lookup and the checks that depend on `at` and `expected`. Errors: bad_signature (a
+  // header crypto::read_jws_header refuses, no x5c), and those of verify_signer.
+  result<header_signer> verify_header_signer(std::string_view encoded_header,
+                                             const member_id& expected, timestamp at) const;
 
   // Whether the CRL lists `certificate` (for the TLS peers a handshake verified), or the
   // certificate with this serial (uppercase hex, as certified_key and the CA's index give it).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "store/consent_memo.hpp"
 #include "store/sql_values.hpp"
 #include "store/sqlite_store_impl.hpp"
 
@@ -34,8 +35,9 @@ result<dataset_entry> dataset_of_doc(std::string_view text) {
   return std::move(*entry);
 }
 
+// Through the shared memo: a document stored or read a moment ago is not parsed again.
 result<consent_artefact> consent_of_doc(std::string_view text) {
-  auto consent = consent_from_json(text);
+  auto consent = shared_consent_memo().parse(text);
   if (!consent)
     return corrupt("consent", consent.error());
   return std::move(*consent);
@@ -44,7 +46,7 @@ result<consent_artefact> consent_of_doc(std::string_view text) {
 // The stored form, after checking that it reads back: nothing invalid enters the registry.
 result<std::string> consent_doc(const consent_artefact& consent) {
   auto doc = consent_to_json(consent);
-  SAPHAN_TRY_VOID(consent_from_json(doc));
+  SAPHAN_TRY_VOID(shared_consent_memo().parse(doc));
   return doc;
 }
 

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <string>
 
 #include "core/time.hpp"
@@ -32,6 +33,33 @@ TEST_CASE("format_rfc3339 prints UTC with Z and microseconds only when non-zero"
   CHECK(format_rfc3339(at(1970, 1, 1, 0, 0, 0)) == "1970-01-01T00:00:00Z");
   CHECK(format_rfc3339(at(1969, 12, 31, 23, 59, 59, 500000)) == "1969-12-31T23:59:59.500000Z");
   CHECK(format_rfc3339(at(2024, 2, 29, 23, 59, 59)) == "2024-02-29T23:59:59Z");
+  // Outside the four-digit years, as printf writes them.
+  CHECK(format_rfc3339(at(10000, 1, 1, 0, 0, 0)) == "10000-01-01T00:00:00Z");
+  CHECK(format_rfc3339(at(0, 1, 1, 0, 0, 0, 7)) == "0000-01-01T00:00:00.000007Z");
+  CHECK(format_rfc3339(at(-1, 12, 31, 0, 0, 0)) == "-001-12-31T00:00:00Z");
+}
+
+TEST_CASE("format_rfc3339 writes what printf writes, for times across the years", "[core][time]") {
+  for (long long step = 0; step < 2000; ++step) {
+    const timestamp t = at(1900, 1, 1, 0, 0, 0) + microseconds{step * 1'987'654'321'987LL};
+    const auto day = floor<days>(t);
+    const year_month_day ymd{day};
+    const hh_mm_ss<microseconds> tod{t - day};
+    char wanted[64];
+    int n = std::snprintf(wanted, sizeof wanted, "%04d-%02u-%02uT%02d:%02d:%02d",
+                          static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                          static_cast<unsigned>(ymd.day()), static_cast<int>(tod.hours().count()),
+                          static_cast<int>(tod.minutes().count()),
+                          static_cast<int>(tod.seconds().count()));
+    std::string expected(wanted, static_cast<std::size_t>(n));
+    if (tod.subseconds().count() != 0) {
+      std::snprintf(wanted, sizeof wanted, ".%06lld",
+                    static_cast<long long>(tod.subseconds().count()));
+      expected += wanted;
+    }
+    expected += 'Z';
+    CHECK(format_rfc3339(t) == expected);
+  }
 }
 
 TEST_CASE("parse_rfc3339 reads UTC times", "[core][time]") {

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <string>
+#include <string_view>
+
 #include "crypto/encoding.hpp"
 
 using namespace saphan;
@@ -40,6 +44,40 @@ TEST_CASE("base64url round-trips every byte value", "[crypto][encoding]") {
     auto decoded = base64url_decode(base64url_encode(all.substr(0, n)));
     REQUIRE(decoded);
     CHECK(*decoded == all.substr(0, n));
+  }
+}
+
+TEST_CASE("base64url encodes as six bits a character, for every 12-bit pair",
+          "[crypto][encoding]") {
+  static constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  // Bit by bit, the slow way: the reference for the encoder's table of character pairs.
+  auto reference = [](std::string_view bytes) {
+    std::string out;
+    std::uint32_t bits = 0;
+    int count = 0;
+    for (unsigned char c : bytes) {
+      bits = bits << 8 | c;
+      count += 8;
+      while (count >= 6) {
+        count -= 6;
+        out += alphabet[bits >> count & 63];
+      }
+    }
+    if (count > 0)
+      out += alphabet[bits << (6 - count) & 63];
+    return out;
+  };
+  std::string bytes;
+  for (std::uint32_t n = 0; n < 4096; ++n) {  // every first and second 12 bits of a quantum
+    bytes += static_cast<char>(n >> 4);
+    bytes += static_cast<char>((n & 15) << 4 | (n >> 8));
+    bytes += static_cast<char>(n & 0xff);
+  }
+  for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3},
+                        std::size_t{100}, bytes.size() - 1, bytes.size()}) {
+    CHECK(base64url_encode(std::string_view(bytes).substr(0, n)) ==
+          reference(std::string_view(bytes).substr(0, n)));
   }
 }
 

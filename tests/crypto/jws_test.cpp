@@ -279,3 +279,31 @@ TEST_CASE("sign_detached refuses reserved or malformed extra members", "[crypto]
   CHECK(info->kid == "k\"x");
   CHECK(info->members.at("rid") == "a\",\"alg\":\"none");
 }
+
+TEST_CASE("a header encoded once signs as sign_detached does; a split JWS verifies as parsed",
+          "[crypto][jws]") {
+  const auto keys = rfc8037_keys();
+  auto header = encode_jws_header("k1", {{"typ", "x"}}, {"certificate bytes"});
+  REQUIRE(header);
+  auto once = sign_with_header(*header, "payload", keys.secret_key);
+  REQUIRE(once);
+  CHECK(*once ==
+        sign_detached("payload", keys.secret_key, "k1", {{"typ", "x"}}, {"certificate bytes"})
+            .value());
+  CHECK(encode_jws_header("k1", {{"x5c", "[]"}}).code() == errc::invalid_argument);
+
+  auto split = split_detached_jws(*once);
+  REQUIRE(split);
+  CHECK(split->encoded_header == *header);
+  CHECK(verify_split(*split, "payload", keys.public_key));
+  CHECK(verify_split(*split, "other", keys.public_key).code() == errc::bad_signature);
+  auto read = read_jws_header(split->encoded_header);
+  REQUIRE(read);
+  CHECK(read->kid == "k1");
+  CHECK(read->x5c == std::vector<std::string>{"certificate bytes"});
+  CHECK(
+      split_detached_jws(std::string(*header) + ".cGF5bG9hZA." + once->substr(once->rfind('.') + 1))
+          .code() == errc::bad_signature);
+  CHECK(split_detached_jws(std::string(*header) + "..AAAA").code() == errc::bad_signature);
+  CHECK(read_jws_header(base64url_encode("{\"alg\":\"none\"}")).code() == errc::bad_signature);
+}

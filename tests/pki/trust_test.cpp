@@ -53,6 +53,12 @@ struct signing_world {
     return *store;
   }
   std::string der() const { return der_of_pem_file(certificate_path); }
+  // The member's key written as a JWK file with this kid; its path.
+  std::string key_file(std::string_view kid) const {
+    const auto path = dir / "jfo-signing.jwk";
+    SAPHAN_REQUIRE_OK(crypto::write_private_key_file(path, keys, kid));
+    return path;
+  }
 };
 
 errc code_of(const result<certified_key>& r) {
@@ -168,6 +174,96 @@ TEST_CASE("a member's JWS verifies with the key of its x5c certificate, and no o
       crypto::write_private_key_file(w.dir / "other.jwk", crypto::generate_signing_key(), "k"));
   CHECK(member_signer::load(w.dir / "other.jwk", w.certificate_path).code() ==
         errc::invalid_argument);
+}
+
+TEST_CASE("a header seen before is served from the cache, and only for its very text",
+          "[pki][trust][cache]") {
+  signing_world w;
+  auto trust = w.trust();
+  auto signer = member_signer::load(w.key_file("jfo-sig-1"), w.certificate_path);
+  SAPHAN_REQUIRE_OK(signer);
+  auto jws = signer->sign("the envelope");
+  SAPHAN_REQUIRE_OK(jws);
+  const auto header = crypto::split_detached_jws(*jws).value().encoded_header;
+  auto first = trust->verify_header_signer(header, jfo, now_utc());
+  SAPHAN_REQUIRE_OK(first);
+  CHECK(first->kid == "jfo-sig-1");
+  CHECK(first->signer.public_key == std::string(w.keys.public_key.view()));
+  // From the cache: the same answers, and the checks that depend on the use still made.
+  auto again = trust->verify_header_signer(header, jfo, now_utc());
+  SAPHAN_REQUIRE_OK(again);
+  CHECK(again->signer.fingerprint == first->signer.fingerprint);
+  CHECK(trust->verify_header_signer(header, dopa, now_utc()).code() == errc::certificate_mismatch);
+  CHECK(trust->verify_header_signer(header, jfo, now_utc() + std::chrono::hours(24 * 31)).code() ==
+        errc::bad_signature);
+  CHECK(verify_member_signature(*jws, "another envelope", jfo, now_utc(), *trust).code() ==
+        errc::bad_signature);
+
+  // Another certificate for another key of the same member, under the same kid: another header,
+  // checked on its own, whose key is its certificate's and not the one cached for the first.
+  const auto next = crypto::generate_signing_key();
+  const auto next_certificate = w.dir / "jfo-signing-next.crt";
+  SAPHAN_REQUIRE_OK(
+      issue_signing_certificate(w.ca_dir, jfo, next.public_key.view(), next_certificate, 30));
+  SAPHAN_REQUIRE_OK(crypto::write_private_key_file(w.dir / "next.jwk", next, "jfo-sig-1"));
+  auto rotated = member_signer::load(w.dir / "next.jwk", next_certificate);
+  SAPHAN_REQUIRE_OK(rotated);
+  auto rotated_jws = rotated->sign("the envelope");
+  SAPHAN_REQUIRE_OK(rotated_jws);
+  auto second = verify_member_signature(*rotated_jws, "the envelope", jfo, now_utc(), *trust);
+  SAPHAN_REQUIRE_OK(second);
+  CHECK(second->signer.public_key == std::string(next.public_key.view()));
+  CHECK(second->signer.fingerprint != first->signer.fingerprint);
+  // The first signer's header with the second's signature: the cached key refuses it.
+  const auto spliced =
+      std::string(header) + ".." + rotated_jws->substr(rotated_jws->rfind('.') + 1);
+  CHECK(verify_member_signature(spliced, "the envelope", jfo, now_utc(), *trust).code() ==
+        errc::bad_signature);
+  // A header that differs by one character is not the cached one: read and refused on its own.
+  std::string altered(header);
+  altered.back() = altered.back() == 'A' ? 'B' : 'A';
+  CHECK_FALSE(trust->verify_header_signer(altered, jfo, now_utc()));
+
+  // A store with the certificate revoked has a cache of its own: the cached header is refused.
+  SAPHAN_REQUIRE_OK(revoke_certificates(w.ca_dir, {{}, jfo, 7}, now_utc()));
+  auto revoking = trust_store::load({w.ca_dir + "/ca.crt", w.ca_dir + "/ca.crl"});
+  REQUIRE(revoking);
+  CHECK((*revoking)->verify_header_signer(header, jfo, now_utc()).code() ==
+        errc::certificate_revoked);
+}
+
+TEST_CASE("a signer's encoded header follows its certificate and kid when they change",
+          "[pki][trust][cache]") {
+  signing_world w;
+  auto loaded = member_signer::load(w.key_file("jfo-sig-1"), w.certificate_path);
+  SAPHAN_REQUIRE_OK(loaded);
+  // The header made once gives what signing with every member spelled out gives.
+  auto jws = loaded->sign("the envelope");
+  SAPHAN_REQUIRE_OK(jws);
+  CHECK(
+      *jws ==
+      crypto::sign_detached("the envelope", w.keys.secret_key, "jfo-sig-1", {}, {w.der()}).value());
+
+  // Another certificate and kid put in the same signer: the header made for the old ones is not
+  // used.
+  const auto other = w.dir / "jfo-signing-2.crt";
+  SAPHAN_REQUIRE_OK(issue_signing_certificate(w.ca_dir, jfo, w.keys.public_key.view(), other, 30));
+  member_signer changed = *loaded;
+  changed.certificate_der = der_of_pem_file(other);
+  auto with_other = changed.sign("the envelope");
+  SAPHAN_REQUIRE_OK(with_other);
+  auto header = crypto::peek_jws_header(*with_other);
+  REQUIRE(header);
+  REQUIRE(header->x5c.size() == 1);
+  CHECK(header->x5c[0] == changed.certificate_der);
+  changed.key.kid = "jfo-sig-2";
+  auto renamed = crypto::peek_jws_header(changed.sign("the envelope").value());
+  REQUIRE(renamed);
+  CHECK(renamed->kid == "jfo-sig-2");
+  // Extra members: signed with them, not under the cached header.
+  auto extra = crypto::peek_jws_header(loaded->sign("the envelope", {{"typ", "x"}}).value());
+  REQUIRE(extra);
+  CHECK(extra->members.at("typ") == "x");
 }
 
 TEST_CASE("a reloaded signer signs with its new key; a half-written rotation keeps the old one",
