@@ -65,7 +65,7 @@ std::string sign_token(const std::string& payload, std::string_view kid = "k1") 
   const auto header =
       crypto::base64url_encode("{\"alg\":\"EdDSA\",\"kid\":\"" + std::string(kid) + "\"}");
   const auto input = header + "." + crypto::base64url_encode(payload);
-  return input + "." + crypto::base64url_encode(crypto::sign_ed25519(input, keys.secret));
+  return input + "." + crypto::base64url_encode(crypto::sign_ed25519(input, keys.secret_key));
 }
 
 std::string claims(std::int64_t iat, std::int64_t exp, std::string_view nonce = "n-123",
