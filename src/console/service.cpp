@@ -142,7 +142,9 @@ net::http_response to_response(const console_config& config, const net::http_req
                          std::move(a.body), a.content_type);
   res.set("Content-Security-Policy", csp(config));
   res.set("X-Content-Type-Options", "nosniff");
-  res.set("Referrer-Policy", "no-referrer");
+  // same-origin, not no-referrer: under no-referrer a browser sends "Origin: null" with every
+  // form POST, and check_csrf would refuse the console's own forms.
+  res.set("Referrer-Policy", "same-origin");
   res.set(net::http::field::strict_transport_security, "max-age=31536000");
   res.set("X-Frame-Options", "DENY");
   res.set("Cross-Origin-Opener-Policy", "same-origin");

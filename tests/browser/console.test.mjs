@@ -108,7 +108,7 @@ test('an auditor signs in; the overview draws its chart; the session cookie has 
   assert.doesNotMatch(csp, /unsafe-inline/);
   assert.match(csp, /frame-ancestors 'none'/);
   assert.equal(res.headers()['x-content-type-options'], 'nosniff');
-  assert.equal(res.headers()['referrer-policy'], 'no-referrer');
+  assert.equal(res.headers()['referrer-policy'], 'same-origin');
   assert.match(res.headers()['strict-transport-security'], /max-age=/);
   // Thai, by the language switch.
   await page.click('a[lang=th]');
@@ -180,7 +180,6 @@ test('a POST without the CSRF token is refused; sign-out ends the session', asyn
   await page.goto(`${auditorUrl}/export`);
   await page.click('main form button');
   await page.waitForSelector('#export[data-result]');
-  await shot(page, 'auditor-export');
   assert.equal(await page.getAttribute('#export', 'data-result'), 'ready', await page.textContent('#export'));
   await shot(page, 'auditor-export');
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-link')]);
@@ -193,7 +192,12 @@ test('a POST without the CSRF token is refused; sign-out ends the session', asyn
   const [cookie] = (await context.cookies()).filter((c) => c.name === 'saphan_session');
   await page.goto(`${auditorUrl}/`);
   await page.click('header form button');
+  // The provider asks before it ends its own session, then sends the browser back here.
+  await page.waitForSelector('button[name=logout]');
+  await shot(page, 'auditor-signout-provider');
+  await page.click('button[name=logout]');
   await page.waitForURL(`${auditorUrl}/**`);
+  assert.match(await page.textContent('main'), /Sign in/);
   const replay = await browser.newContext({ ignoreHTTPSErrors: true });
   await replay.addCookies([cookie]);
   const again = await replay.request.get(`${auditorUrl}/search`);
