@@ -30,7 +30,7 @@ const extra = [];  // node processes (the OpenID provider)
 function startNode(args, pattern) {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   extra.push(child);
-  return waitForLine(child, pattern, 15000);
+  return waitForLine(child, pattern, 60000);  // oidc-provider loads slowly on a busy machine
 }
 
 async function signIn(context, url, user) {
