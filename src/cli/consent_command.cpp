@@ -8,6 +8,7 @@
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
 #include "crypto/keys.hpp"
+#include "hub/consent_api.hpp"
 #include "hub/consent_expiry.hpp"
 #include "hub/directory.hpp"
 
@@ -65,21 +66,10 @@ result<std::unique_ptr<store>> open_store(const parsed_args& args) {
   return hub::open_hub_store({dir});
 }
 
-// The datasets must be published and the fields must exist in at least one of them.
+// The consumer must be registered, the datasets published, each field in one of them.
 result<void> check_terms_against_catalog(store& s, const consent_terms& terms) {
   SAPHAN_TRY_VOID(s.find_member(terms.consumer));
-  std::set<std::string> known;
-  for (const auto& id : terms.datasets) {
-    auto entry = SAPHAN_TRY(s.find_dataset(id));
-    auto fields = SAPHAN_TRY(schema_fields(entry.schema));
-    known.insert(fields.begin(), fields.end());
-  }
-  for (const auto& f : terms.fields) {
-    if (known.count(f) == 0) {
-      return make_error(errc::invalid_argument, "--fields: " + f + " is in none of the datasets");
-    }
-  }
-  return ok();
+  return hub::check_consent_against_catalog(s, terms);
 }
 
 result<consent_terms> terms_from_args(const parsed_args& args) {

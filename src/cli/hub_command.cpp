@@ -9,7 +9,9 @@
 #include "evidence/timestamper.hpp"
 #include "evidence/writer.hpp"
 #include "hub/consent_expiry.hpp"
+#include "hub/consent_ledger.hpp"
 #include "hub/directory.hpp"
+#include "hub/notifier.hpp"
 #include "hub/server.hpp"
 #include "pki/trust.hpp"
 
@@ -69,18 +71,40 @@ result<void> run_hub(const parsed_args& args) {
                                    t->poke();
                                });
 
-  // Consents that run out are marked expired, each with its evidence entry (audited store).
-  auto expiry_db = SAPHAN_TRY(hub::open_hub_store(dir, "hub"));
-  hub::consent_expirer expiry(std::move(expiry_db), config.consent_expiry_interval);
-
   // The CA the hub pins and its CRL, looked at every second: a revocation is in force within one.
   auto trust = SAPHAN_TRY(pki::trust_anchor::open({config.tls.ca, config.tls.crl}));
+
+  // Consent notifications to consumers' connectors, from the outbox, on a connection of their own.
+  auto notify_db = SAPHAN_TRY(hub::open_hub_store_unaudited(dir));
+  hub::notifier notices(config, std::move(notify_db), identity.signer, trust);
+  auto notifies = [&config](const member_id& consumer) {
+    return config.notify.count(consumer) > 0;
+  };
+  hub::ledger_context ledger{identity.pseudonym, identity.signer, log_identity.origin, notifies};
+
+  // Consents that run out are marked expired, each with its evidence entry (audited store) and
+  // a notification for a consumer with a listener.
+  auto expiry_db = SAPHAN_TRY(hub::open_hub_store(dir, "hub"));
+  hub::consent_expirer expiry(
+      std::move(expiry_db), config.consent_expiry_interval,
+      [&notifies, &notices](store& tx, const consent_artefact& expired,
+                            std::uint64_t index) -> result<void> {
+        if (!notifies(expired.consumer))
+          return ok();
+        SAPHAN_TRY_VOID(hub::enqueue_notification(tx, expired, consent_event_type::expired,
+                                                  expired.events.back().at, index));
+        notices.poke();
+        return ok();
+      });
   auto trust_watch = pki::watch_trust(trust);
   auto log_readers = SAPHAN_TRY(open_log_readers(config, dir));
   hub::hub_server server(config, *db, writer, std::move(identity), log_identity, trust,
                          std::move(log_readers));
   server.watch_timestamps(stamps.get());
+  auto consent_db = SAPHAN_TRY(hub::open_hub_store_unaudited(dir));
+  server.serve_consents(std::move(consent_db), ledger, [&notices] { notices.poke(); });
   auto port = SAPHAN_TRY(server.start());
+  SAPHAN_TRY_VOID(notices.start());
   heads.start();
   expiry.start();
   if (stamps)
@@ -102,6 +126,7 @@ result<void> run_hub(const parsed_args& args) {
   throttle_report.stop();
   trim.stop();
   expiry.stop();
+  notices.stop();
   heads.stop();
   if (stamps)
     stamps->stop();

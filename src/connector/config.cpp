@@ -57,8 +57,26 @@ result<tls_paths> read_tls(const json_object& root, const std::string& base_dir)
   return out;
 }
 
+result<notification_config> read_notifications(const rapidjson::Value& value) {
+  SAPHAN_TRY_VOID(
+      reject_unknown_members(value, "config.consumer.notifications", {"listen", "webhook"}));
+  json_object obj(value, "config.consumer.notifications", config_error);
+  notification_config out;
+  auto listen = SAPHAN_TRY(read_listen(obj));
+  out.listen = listen;
+  if (obj.has("webhook")) {
+    auto text = SAPHAN_TRY(obj.string("webhook"));
+    auto url = parse_webhook_url(text);
+    if (!url)
+      return obj.fail("webhook", url.error().detail);
+    out.webhook = *url;
+  }
+  return out;
+}
+
 result<consumer_config> read_consumer(const rapidjson::Value& value, const std::string& base_dir) {
-  SAPHAN_TRY_VOID(reject_unknown_members(value, "config.consumer", {"listen", "tokenFile"}));
+  SAPHAN_TRY_VOID(
+      reject_unknown_members(value, "config.consumer", {"listen", "tokenFile", "notifications"}));
   json_object obj(value, "config.consumer", config_error);
   consumer_config out;
   auto listen = SAPHAN_TRY(read_listen(obj));
@@ -69,6 +87,10 @@ result<consumer_config> read_consumer(const rapidjson::Value& value, const std::
   if (obj.has("tokenFile")) {
     auto token_file = SAPHAN_TRY(required_path(obj, "tokenFile", base_dir));
     out.token_file = token_file;
+  }
+  if (const auto* notifications = obj.find("notifications")) {
+    auto n = SAPHAN_TRY(read_notifications(*notifications));
+    out.notifications = n;
   }
   return out;
 }
@@ -146,7 +168,35 @@ result<void> read_sides(const json_object& root, connector_config& c) {
   return ok();
 }
 
+bool is_path_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("-._~!$&'()*+,;=:@/%").find(c) != std::string_view::npos;
+}
+
 }  // namespace
+
+result<webhook_url> parse_webhook_url(std::string_view url) {
+  constexpr std::string_view scheme = "http://";
+  if (url.rfind(scheme, 0) != 0)
+    return make_error(config_error, "must start with http://");
+  const auto slash = url.find('/', scheme.size());
+  webhook_url out;
+  auto endpoint = net::parse_endpoint(url.substr(0, slash));
+  if (!endpoint)
+    return std::move(endpoint).error();
+  out.endpoint = *endpoint;
+  if (slash != std::string_view::npos) {
+    auto path = url.substr(slash);
+    if (path.size() > 1024)
+      return make_error(config_error, "the path must be at most 1024 characters");
+    for (char c : path) {
+      if (!is_path_char(c))
+        return make_error(config_error, "the path may hold only RFC 3986 path characters");
+    }
+    out.path = std::string(path);
+  }
+  return out;
+}
 
 bool is_loopback(const std::string& ip_address) {
   boost::system::error_code ec;

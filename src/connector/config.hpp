@@ -30,12 +30,31 @@ struct provider_dataset_config {
   std::string adapter_json;   // the "adapter" object, as JSON text (made by make_adapter)
 };
 
+// The agency system's URL that verified notifications are passed to: "http://host:port/path"
+// (plain HTTP inside the agency, like the local API).
+struct webhook_url {
+  net::endpoint endpoint;
+  std::string path = "/";
+};
+
+// Where the hub sends consent notifications (hub/notifier.hpp): a TLS listener that requires a
+// client certificate (the hub's), and the agency webhook they are passed to.
+struct notification_config {
+  listen_address listen;
+  std::optional<webhook_url> webhook;  // none: verified notifications are only logged
+};
+
+// Errors: invalid_argument naming the rule (not http://, a path over 1024 characters or with
+// characters outside RFC 3986's, a query or fragment).
+result<webhook_url> parse_webhook_url(std::string_view url);
+
 struct consumer_config {
   listen_address listen;  // loopback only: the local API is plain HTTP
   // "tokenFile", resolved against the config's folder; empty: every local process may call the
   // API. When set, every call but /healthz needs `Authorization: Bearer <token>`
   // (connector/consumer_auth.hpp).
   std::string token_file;
+  std::optional<notification_config> notifications;  // "notifications": {"listen","webhook"?}
 };
 
 struct provider_config {

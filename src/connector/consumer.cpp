@@ -30,21 +30,9 @@ bool all_zero(std::string_view text) {
 }
 
 result<void> check_headers(const consumer_headers& h, const member_id& self) {
-  if (h.client.empty())
-    return make_error(errc::invalid_argument, "X-Road-Client: header is required");
-  for (const auto* v : {&h.client, &h.request_id}) {
-    if (v->size() > max_header_text) {
-      return make_error(errc::invalid_argument, "X-Road headers: at most 256 characters");
-    }
-  }
-  auto client = parse_member_id(h.client);
-  if (!client)
-    return make_error(errc::invalid_argument, "X-Road-Client: " + client.error().detail);
-  if (*client != self) {
-    return make_error(errc::unknown_member, "X-Road-Client: " + h.client +
-                                                " is not the member this connector serves (" +
-                                                to_string(self) + ")");
-  }
+  SAPHAN_TRY_VOID(check_client(h.client, self));
+  if (h.request_id.size() > max_header_text)
+    return make_error(errc::invalid_argument, "X-Road headers: at most 256 characters");
   if (!h.request_id.empty() && !is_valid_request_id(h.request_id)) {
     return make_error(errc::invalid_argument, "X-Road-Id: 8..64 characters of A-Z a-z 0-9 - _");
   }
@@ -194,6 +182,22 @@ void write_member(json_writer& w, std::string_view name, std::string_view value)
 }
 
 }  // namespace
+
+result<void> check_client(std::string_view client, const member_id& self) {
+  if (client.empty())
+    return make_error(errc::invalid_argument, "X-Road-Client: header is required");
+  if (client.size() > max_header_text)
+    return make_error(errc::invalid_argument, "X-Road headers: at most 256 characters");
+  auto id = parse_member_id(client);
+  if (!id)
+    return make_error(errc::invalid_argument, "X-Road-Client: " + id.error().detail);
+  if (*id != self) {
+    return make_error(errc::unknown_member, "X-Road-Client: " + std::string(client) +
+                                                " is not the member this connector serves (" +
+                                                to_string(self) + ")");
+  }
+  return ok();
+}
 
 result<dataset_id> parse_consumer_target(std::string_view target) {
   if (target.substr(0, consumer_path_prefix.size()) != consumer_path_prefix) {

@@ -55,6 +55,10 @@ struct consumer_call {
   std::string issue;
 };
 
+// The X-Road-Client check of every local API call: required, at most 256 characters,
+// well-formed, this connector's member. Errors: invalid_argument, unknown_member.
+result<void> check_client(std::string_view client, const member_id& self);
+
 // Reads the dataset id from the target ("/r1/<id>", percent-encoding allowed, query ignored).
 // Errors: not_found (not under /r1/), invalid_dataset_id.
 result<dataset_id> parse_consumer_target(std::string_view target);

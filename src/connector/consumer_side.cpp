@@ -1,5 +1,6 @@
 // The consumer side: the agency's local API. Builds and signs the envelope, sends it to the hub,
 // checks and opens the answer.
+#include "connector/notification.hpp"
 #include "connector/service_state.hpp"
 #include "core/log.hpp"
 #include "crypto/jws.hpp"
@@ -32,6 +33,8 @@ asio::awaitable<net::http_response> connector_service::state::handle_consumer(
       co_return refused;
     }
   }
+  if (is_consent_target(target))
+    co_return co_await relay_consent(request);
   if (target.substr(0, consumer_path_prefix.size()) != consumer_path_prefix) {
     co_return net::make_problem(version, keep, make_error(errc::not_found, "no such endpoint"));
   }

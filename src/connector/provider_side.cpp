@@ -46,7 +46,8 @@ asio::awaitable<net::http_response> connector_service::state::handle_provider(
   co_return response;
 }
 
-result<void> connector_service::state::check_hub_peer(const net::peer_info& peer) const {
+result<void> connector_service::state::check_hub_peer(const net::peer_info& peer,
+                                                      std::string_view endpoint) const {
   if (!peer.member) {
     return make_error(
         errc::unauthenticated,
@@ -55,7 +56,7 @@ result<void> connector_service::state::check_hub_peer(const net::peer_info& peer
   if (*peer.member != config.hub_member) {
     return make_error(errc::certificate_mismatch,
                       "client certificate names " + to_string(*peer.member) + ", only the hub " +
-                          to_string(config.hub_member) + " may call /v1/provide");
+                          to_string(config.hub_member) + " may call " + std::string(endpoint));
   }
   if (trust->current()->revoked_serial(peer.certificate_serial)) {
     return make_error(errc::certificate_revoked,

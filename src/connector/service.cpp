@@ -80,6 +80,17 @@ result<void> connector_service::state::load_consumer(const pki::tls_files& files
       io.get_executor(), client_tls, limits, 64, [anchor = trust](SSL* connection) {
         return pki::refuse_revoked_peer(connection, *anchor->current());
       });
+  if (config.consumer->notifications) {
+    // The listener requires a client certificate (the hub's, checked per request).
+    auto server = net::make_server_tls(files);
+    if (!server)
+      return config_failure("tls", server.error());
+    server_tls = *server;
+    net::http_limits webhook_limits;
+    webhook_limits.max_body_bytes = 64 * 1024;  // an acknowledgement is small
+    webhook_client =
+        std::make_unique<net::http_client>(io.get_executor(), client_tls, webhook_limits, 4);
+  }
   return ok();
 }
 
@@ -110,6 +121,7 @@ connector_service::~connector_service() {
   state_->workers.join();
   state_->consumer_server.reset();
   state_->provider_server.reset();
+  state_->notification_server.reset();
   state_->signals.reset();
 }
 
@@ -138,6 +150,19 @@ result<void> connector_service::start() {
     if (!port)
       return make_error(port.error().code, "config.consumer.listen: " + port.error().detail);
     s->consumer_port = *port;
+  }
+  if (s->config.consumer && s->config.consumer->notifications) {
+    const auto& listen = s->config.consumer->notifications->listen;
+    s->notification_server = std::make_unique<net::http_server>(
+        s->io, s->server_tls, limits, [s](net::http_request& r, const net::peer_info& p) {
+          return s->handle_notification(r, p);
+        });
+    auto port = s->notification_server->listen(listen.host, listen.port);
+    if (!port) {
+      return make_error(port.error().code,
+                        "config.consumer.notifications.listen: " + port.error().detail);
+    }
+    s->notification_port = *port;
   }
   if (s->config.provider) {
     s->provider_server = std::make_unique<net::http_server>(
@@ -172,6 +197,10 @@ std::string connector_service::describe() const {
     out += " provider https://" + host(state_->config.provider->listen.host) + ":" +
            std::to_string(*state_->provider_port);
   }
+  if (state_->notification_port) {
+    out += " notifications https://" + host(state_->config.consumer->notifications->listen.host) +
+           ":" + std::to_string(*state_->notification_port);
+  }
   return out;
 }
 
@@ -205,6 +234,8 @@ void connector_service::stop() {
     state_->consumer_server->stop();
   if (state_->provider_server)
     state_->provider_server->stop();
+  if (state_->notification_server)
+    state_->notification_server->stop();
   // Open keep-alive connections would hold run() for their idle timeout; end them now.
   state_->io.stop();
 }

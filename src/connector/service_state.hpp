@@ -72,8 +72,11 @@ struct connector_service::state {
   std::unique_ptr<net::http_client> hub_client;
   std::unique_ptr<net::http_server> consumer_server;
   std::unique_ptr<net::http_server> provider_server;
+  std::unique_ptr<net::http_server> notification_server;
+  std::unique_ptr<net::http_client> webhook_client;  // plain HTTP to the agency's webhook
   std::optional<std::uint16_t> consumer_port;
   std::optional<std::uint16_t> provider_port;
+  std::optional<std::uint16_t> notification_port;
   std::unique_ptr<asio::signal_set> signals;
 
   // The consumer API's bearer token (consumer.tokenFile); none: the API is open to local calls.
@@ -112,9 +115,17 @@ struct connector_service::state {
   asio::awaitable<result<std::shared_ptr<const answer_schema>>> schema_for(
       const dataset_id& id, const std::string& trace);
 
+  // POST /consents and GET /consents/<id>, passed to the hub (notification_side.cpp).
+  asio::awaitable<net::http_response> relay_consent(net::http_request& request);
+  // The notification listener: the hub's signed consent notifications, passed to the webhook.
+  asio::awaitable<net::http_response> handle_notification(net::http_request& request,
+                                                          const net::peer_info& peer);
+
   asio::awaitable<net::http_response> handle_provider(net::http_request& request,
                                                       const net::peer_info& peer);
-  result<void> check_hub_peer(const net::peer_info& peer) const;
+  // `endpoint` names what the hub was calling, for the refusal's detail.
+  result<void> check_hub_peer(const net::peer_info& peer,
+                              std::string_view endpoint = "/v1/provide") const;
   // Runs on a worker thread: every check, the adapter read, encryption and signing.
   result<sealed_answer> provide(std::string_view body, std::string_view signature, timestamp now);
 

@@ -265,7 +265,26 @@ result<void> validate_terms(const consent_terms& terms) {
   SAPHAN_TRY_VOID(check_fields(terms.fields));
   SAPHAN_TRY_VOID(check_window(terms.valid_from, terms.valid_until));
   SAPHAN_TRY_VOID(check_max_uses(terms.max_uses));
+  SAPHAN_TRY_VOID(validate_reason(terms.reason));
   return check_text(terms.collection_method, "collection_method", max_collection_method_length);
+}
+
+result<void> validate_reason(std::string_view reason) {
+  std::size_t characters = 0;
+  for (std::size_t i = 0; i < reason.size(); ++i) {
+    const auto u = static_cast<unsigned char>(reason[i]);
+    // A citizen may be shown the reason on several lines; other control characters could hide
+    // or reorder what is shown.
+    if (is_control(reason[i]) && reason[i] != '\n')
+      return invalid("reason", "must not contain control characters");
+    if ((u & 0xC0) != 0x80)
+      ++characters;  // each code point has exactly one byte that is not a continuation
+  }
+  if (characters > max_reason_characters) {
+    return invalid("reason",
+                   "must be at most " + std::to_string(max_reason_characters) + " characters");
+  }
+  return ok();
 }
 
 }  // namespace consent_rules
@@ -306,6 +325,7 @@ result<consent_artefact> request_consent(consent_id id, const consent_terms& ter
   c.valid_until = terms.valid_until;
   c.max_uses = terms.max_uses;
   c.collection_method = terms.collection_method;
+  c.reason = terms.reason;
   c.status = consent_status::requested;
   c.events.push_back(consent_event{consent_event_type::requested, now, std::move(actor)});
   return c;

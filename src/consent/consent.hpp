@@ -51,6 +51,9 @@ struct consent_artefact {
   std::string collection_method;  // e.g. "web-form", "paper-signed", "mobile-app"
   consent_status status = consent_status::requested;
   std::vector<consent_event> events;
+  // Why the consumer asks, in its own words, shown to the citizen who decides; empty for
+  // consents recorded before requests carried one (and by operators who give none).
+  std::string reason;
 };
 
 struct consent_terms {
@@ -63,6 +66,7 @@ struct consent_terms {
   timestamp valid_until{};
   std::optional<std::uint32_t> max_uses;
   std::string collection_method;
+  std::string reason;  // empty or 1..500 characters, no control characters
 };
 
 // A new artefact in state `requested`. Errors: invalid_argument / invalid_citizen_id naming the

@@ -18,10 +18,10 @@ using allocator = rapidjson::Document::AllocatorType;
 // Bounded well above the largest valid artefact (64 datasets, 256 fields, 64 events).
 constexpr json_limits consent_json_limits{256 * 1024, 4};
 
-constexpr std::array<std::string_view, 13> artefact_members = {
+constexpr std::array<std::string_view, 14> artefact_members = {
     "consentId",        "piiPrincipalId", "piiController", "piiProviders", "purpose",
     "piiCategories",    "validFrom",      "validUntil",    "maxUses",      "uses",
-    "collectionMethod", "status",         "eventHistory"};
+    "collectionMethod", "status",         "eventHistory",  "reason"};
 constexpr std::array<std::string_view, 3> event_members = {"event", "time", "actor"};
 
 Value text(std::string_view s, allocator& alloc) {
@@ -171,12 +171,15 @@ result<void> read_terms(const json_object& o, consent_artefact& c) {
   SAPHAN_TRY_VOID(assign_to(read_time(o, "validUntil"), c.valid_until));
   SAPHAN_TRY_VOID(assign_to(read_max_uses(o), c.max_uses));
   SAPHAN_TRY_VOID(assign_to(o.string("collectionMethod"), c.collection_method));
+  // Optional: documents stored before requests carried a reason have none.
+  auto reason = SAPHAN_TRY(o.optional_string("reason"));
+  c.reason = reason.value_or("");
   return ok();
 }
 
 consent_terms terms_of(const consent_artefact& c) {
-  return consent_terms{c.subject,    c.consumer,    c.datasets, c.purpose,          c.fields,
-                       c.valid_from, c.valid_until, c.max_uses, c.collection_method};
+  return consent_terms{c.subject,    c.consumer,    c.datasets, c.purpose,           c.fields,
+                       c.valid_from, c.valid_until, c.max_uses, c.collection_method, c.reason};
 }
 
 // Rules the artefact must obey beyond its terms.
@@ -217,6 +220,8 @@ std::string consent_to_json(const consent_artefact& c) {
   for (const auto& e : c.events)
     events.PushBack(event_to_json(e, alloc), alloc);
   doc.AddMember("eventHistory", events, alloc);
+  if (!c.reason.empty())
+    doc.AddMember("reason", text(c.reason, alloc), alloc);
   return write_json(doc);
 }
 

@@ -15,6 +15,8 @@ inline constexpr std::size_t max_field_length = 128;
 inline constexpr std::size_t max_consent_id_length = 128;
 inline constexpr std::size_t max_actor_length = 512;
 inline constexpr std::size_t max_collection_method_length = 64;
+// Characters (code points), as the citizen reads them; UTF-8 keeps that under 2000 bytes.
+inline constexpr std::size_t max_reason_characters = 500;
 // A life cycle has at most three events (requested, granted|rejected, revoked|expired) because
 // uses are counted, not logged; the cap only bounds what a stored document may carry.
 inline constexpr std::size_t max_events = 64;
@@ -24,6 +26,9 @@ result<void> validate_id(const consent_id& id);
 // Every term; errors name the term (invalid_argument, invalid_citizen_id, invalid_member_id,
 // invalid_dataset_id).
 result<void> validate_terms(const consent_terms& terms);
+// Empty, or 1..500 characters of valid UTF-8 without control characters but line ends
+// (errors: invalid_argument naming "reason").
+result<void> validate_reason(std::string_view reason);
 // Non-empty, at most 512 bytes, no control characters (errors: invalid_argument).
 result<void> validate_actor(std::string_view actor);
 

@@ -95,6 +95,16 @@ std::string hub_config_json(const demo_options& options, const demo_config& conf
     put(w, to_string(m.id), "https://" + loopback(port_at(options, role->provider_offset)));
   }
   w.EndObject();
+  // Each consumer connector's notification listener: the hub tells it of consent decisions.
+  w.Key("notify");
+  w.StartObject();
+  for (const auto& m : config.members) {
+    auto role = find_demo_role(m.id.code);
+    if (!role || role->notify_offset == 0)
+      continue;
+    put(w, to_string(m.id), "https://" + loopback(port_at(options, role->notify_offset)));
+  }
+  w.EndObject();
   put_int(w, "freshnessSeconds", 300);
   put_int(w, "providerTimeoutMs", 5000);
   put_int(w, "ioThreads", 1);
@@ -138,6 +148,14 @@ std::string connector_config_json(const demo_options& options, const demo_config
     w.StartObject();
     put(w, "listen", loopback(port_at(options, role.consumer_offset)));
     put(w, "tokenFile", consumer_token_file);
+    if (role.notify_offset != 0) {
+      // No agency system runs in the demo: the connector logs each verified notification
+      // (logs/<member>.log). An agency adds "webhook": "http://host:port/path".
+      w.Key("notifications");
+      w.StartObject();
+      put(w, "listen", loopback(port_at(options, role.notify_offset)));
+      w.EndObject();
+    }
     w.EndObject();
   }
   if (role.provider_offset != 0 && !datasets_of(config, m.id).empty()) {

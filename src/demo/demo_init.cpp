@@ -36,8 +36,8 @@ constexpr std::array<demo_role, 5> roles{{
     {"DOPA", 1, 0},
     {"DBD", 2, 0},
     {"DOE", 3, 0},
-    {"RTP", 4, 11},
-    {"JFO", 0, 10},
+    {"RTP", 4, 11, 16},
+    {"JFO", 0, 10, 15},
 }};
 
 constexpr std::string_view incomplete_marker = ".saphan-demo-incomplete";

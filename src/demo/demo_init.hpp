@@ -52,6 +52,7 @@ struct demo_role {
   std::string_view code;
   int provider_offset = 0;
   int consumer_offset = 0;
+  int notify_offset = 0;  // the consumer connector's notification listener (hub.json "notify")
 };
 
 // The role of the member with `code` (DOPA, DBD, DOE, RTP, JFO), if it has one.

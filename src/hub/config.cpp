@@ -61,6 +61,34 @@ result<void> read_log_api(const json_object& obj, log_api_settings& settings) {
   return ok();
 }
 
+// An object of member id -> "https://host:port": providers (where their datasets are served)
+// and notify (where consumers' connectors take notifications). The server's TLS certificate
+// must name that member.
+result<void> read_member_urls(const json_object& root, std::string_view name,
+                              std::map<member_id, net::endpoint>& out) {
+  const auto* urls = root.find(name);
+  if (urls == nullptr)
+    return ok();
+  if (!urls->IsObject())
+    return root.fail(name, "must be an object");
+  for (auto p = urls->MemberBegin(); p != urls->MemberEnd(); ++p) {
+    std::string member(p->name.GetString(), p->name.GetStringLength());
+    auto id = parse_member_id(member);
+    if (!id)
+      return root.fail(name, member + ": " + id.error().detail);
+    if (!p->value.IsString())
+      return root.fail(name, member + ": must be a URL string");
+    auto ep = net::parse_endpoint(p->value.GetString());
+    if (!ep)
+      return root.fail(name, member + ": " + ep.error().detail);
+    if (!ep->tls)
+      return root.fail(name, member + ": must be https (mutual TLS)");
+    ep->member = *id;
+    out[*id] = *ep;
+  }
+  return ok();
+}
+
 }  // namespace
 
 result<hub_config> load_hub_config(const std::string& path) {
@@ -89,24 +117,10 @@ result<hub_config> load_hub_config(const std::string& path) {
   if (auto crl = SAPHAN_TRY(tls.optional_string("crl")))
     config.tls.crl = resolve(base, *crl);
 
-  if (const auto* providers = root.find("providers")) {
-    if (!providers->IsObject())
-      return root.fail("providers", "must be an object");
-    for (auto p = providers->MemberBegin(); p != providers->MemberEnd(); ++p) {
-      std::string name(p->name.GetString(), p->name.GetStringLength());
-      auto id = parse_member_id(name);
-      if (!id)
-        return root.fail("providers", name + ": " + id.error().detail);
-      if (!p->value.IsString())
-        return root.fail("providers", name + ": must be a URL string");
-      auto ep = net::parse_endpoint(p->value.GetString());
-      if (!ep)
-        return root.fail("providers", name + ": " + ep.error().detail);
-      // The provider's TLS certificate must name the member whose datasets go there.
-      ep->member = *id;
-      config.providers[*id] = *ep;
-    }
-  }
+  SAPHAN_TRY_VOID(read_member_urls(root, "providers", config.providers));
+  SAPHAN_TRY_VOID(read_member_urls(root, "notify", config.notify));
+  auto notify_timeout = SAPHAN_TRY(bounded(root, "notifyTimeoutMs", 5000, 10, 600000));
+  config.notify_timeout = std::chrono::milliseconds(notify_timeout);
 
   auto freshness = SAPHAN_TRY(bounded(root, "freshnessSeconds", 300, 1, 86400));
   config.freshness = std::chrono::seconds(freshness);

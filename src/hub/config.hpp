@@ -3,6 +3,7 @@
 //    "listen": "127.0.0.1:8443",
 //    "tls": {"certificate": "pki/hub.crt", "key": "pki/hub.key", "ca": "pki/ca.crt"},
 //    "providers": {"TH/GOV/DOPA/civil-registry": "https://127.0.0.1:9443"},
+//    "notify": {"TH/GOV/JFO/legal-aid": "https://127.0.0.1:8015"}, "notifyTimeoutMs": 5000,
 //    "freshnessSeconds": 300, "providerTimeoutMs": 5000, "ioThreads": 1, "workerThreads": 4,
 //    "checkpointIntervalMs": 1000, "consentExpiryIntervalMs": 60000, "maxExchangesInFlight": 128,
 //    "admissionPerSecond": 5000,
@@ -54,6 +55,10 @@ struct hub_config {
   std::uint16_t listen_port = 8443;
   tls_files tls;
   std::map<member_id, net::endpoint> providers;
+  // Per consumer member, its connector's notification listener: consent decisions and expiries
+  // are sent there (hub/notifier.hpp). A consumer without one polls GET /v1/consents/<id>.
+  std::map<member_id, net::endpoint> notify;
+  std::chrono::milliseconds notify_timeout{5000};
   std::chrono::seconds freshness{300};
   std::chrono::milliseconds provider_timeout{5000};
   int io_threads = 1;

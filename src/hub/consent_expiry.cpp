@@ -4,7 +4,26 @@
 
 namespace saphan::hub {
 
-result<expiry_sweep> expire_due_consents(store& audited, timestamp now, std::size_t batch) {
+namespace {
+
+// The expiry, and what goes with it, in one transaction. Inside it the write lock is held from
+// the update on, so the entry the audited store appended is the log's last one.
+result<void> write_expiry(store& audited, const consent_artefact& next, const expiry_hook& after) {
+  if (!after)
+    return audited.update_consent(next, consent_status::active);
+  return audited.transaction([&](store& tx) -> result<void> {
+    SAPHAN_TRY_VOID(tx.update_consent(next, consent_status::active));
+    auto size = SAPHAN_TRY(tx.log_size());
+    if (size == 0)
+      return make_error(errc::internal, "expiry: the audited store wrote no entry");
+    return after(tx, next, size - 1);
+  });
+}
+
+}  // namespace
+
+result<expiry_sweep> expire_due_consents(store& audited, timestamp now, std::size_t batch,
+                                         const expiry_hook& after) {
   expiry_sweep done;
   while (true) {
     auto due = SAPHAN_TRY(audited.list_expiring_consents(now, batch));
@@ -15,7 +34,7 @@ result<expiry_sweep> expire_due_consents(store& audited, timestamp now, std::siz
         ++done.skipped;
         continue;
       }
-      auto written = audited.update_consent(*next, consent_status::active);
+      auto written = write_expiry(audited, *next, after);
       if (written) {
         ++done.expired;
         ++changed;
@@ -31,11 +50,12 @@ result<expiry_sweep> expire_due_consents(store& audited, timestamp now, std::siz
   }
 }
 
-consent_expirer::consent_expirer(std::unique_ptr<store> audited, std::chrono::milliseconds interval)
-    : db_(std::move(audited)), pace_(interval, [this] { sweep(); }) {}
+consent_expirer::consent_expirer(std::unique_ptr<store> audited, std::chrono::milliseconds interval,
+                                 expiry_hook after)
+    : db_(std::move(audited)), after_(std::move(after)), pace_(interval, [this] { sweep(); }) {}
 
 void consent_expirer::sweep() {
-  auto done = expire_due_consents(*db_, now_utc());
+  auto done = expire_due_consents(*db_, now_utc(), 500, after_);
   if (!done) {
     log_event(log_level::warn, "consent.expiry_failed", {{"detail", done.error().detail}});
     return;

@@ -14,6 +14,7 @@
 #include "catalog/dataset.hpp"
 #include "core/log.hpp"
 #include "core/scoped_count.hpp"
+#include "hub/consent_api.hpp"
 #include "hub/durable_append.hpp"
 #include "hub/evidence_entries.hpp"
 #include "hub/log_api.hpp"
@@ -149,7 +150,15 @@ void hub_server::stop() {
   }
   io_threads_.clear();
   workers_.join();
+  consent_thread_.join();
   readers_.stop();
+}
+
+void hub_server::serve_consents(std::unique_ptr<store> db, ledger_context ledger,
+                                std::function<void()> changed) {
+  consent_db_ = std::move(db);
+  ledger_ = std::move(ledger);
+  consent_changed_ = std::move(changed);
 }
 
 void hub_server::count(errc code, bool ok) {
@@ -164,8 +173,8 @@ void hub_server::count(errc code, bool ok) {
 
 // The hub's endpoints. A path matches exactly, or as a prefix when it ends in '/'; the query is
 // not part of it. A known path asked with another method is 405, an unknown one 404.
-const std::array<hub_server::route, 8>& hub_server::routes() {
-  static const std::array<route, 8> table{{
+const std::array<hub_server::route, 10>& hub_server::routes() {
+  static const std::array<route, 10> table{{
       {exchange_path, route::post, access::exchange, &hub_server::exchange},
       {"/healthz", route::get, access::anyone, &hub_server::healthz},
       {"/readyz", route::get, access::anyone, &hub_server::ready},
@@ -173,7 +182,9 @@ const std::array<hub_server::route, 8>& hub_server::routes() {
       {"/v1/catalog", route::get, access::member, &hub_server::catalog},
       {"/v1/catalog/", route::get, access::member, &hub_server::catalog},
       {log_path_prefix, route::get | route::post, access::log, &hub_server::log_api},
-      {citizen_path_prefix, route::get | route::post, access::log, &hub_server::log_api},
+      {citizen_path_prefix, route::get | route::post, access::log, &hub_server::citizen},
+      {"/v1/consents", route::post, access::log, &hub_server::consents},
+      {"/v1/consents/", route::get, access::log, &hub_server::consents},
   }};
   return table;
 }
@@ -254,18 +265,8 @@ hub_server::awaitable_response hub_server::log_api(net::http_request& request,
   // scan limit). Only a head signed on demand (auditors, once a second) writes, through db_.
   auto body = co_await on_executor(readers_.executor(), [&]() -> result<std::string> {
     log_readers::lease reader(readers_);
-    auto caller = service_.check_peer(peer, now_utc(), reader.db());
-    if (!caller) {
-      refused = caller.error();
-      return std::move(caller).error();
-    }
-    auto parsed = parse_target(target);
-    if (!parsed)
-      return std::move(parsed).error();
-    log_api_context context{
-        reader.db(),  log_identity_, [this](std::string_view id) { return service_.pseudonym(id); },
-        checkpoints_, &db_,          config_.log_api.search_scan_limit};
-    return answer_log_api(context, post, *parsed, *caller, now_utc());
+    auto call = SAPHAN_TRY(api_call(peer, target, reader.db(), refused));
+    return answer_log_api(log_context(reader.db(), &db_), post, call.second, call.first, now_utc());
   });
   if (refused)
     co_return co_await refuse_caller(request, peer, *refused);
@@ -273,6 +274,63 @@ hub_server::awaitable_response hub_server::log_api(net::http_request& request,
     co_return net::make_problem(version, keep, body.error());
   co_return net::make_response(version, keep, http::status::ok, std::move(*body),
                                "application/json");
+}
+
+result<std::pair<member_record, api_target>> hub_server::api_call(const net::peer_info& peer,
+                                                                  const std::string& target,
+                                                                  store& db,
+                                                                  std::optional<error>& refused) {
+  auto caller = service_.check_peer(peer, now_utc(), db);
+  if (!caller) {
+    refused = caller.error();
+    return std::move(caller).error();
+  }
+  auto parsed = SAPHAN_TRY(parse_target(target));
+  return std::pair{std::move(*caller), std::move(parsed)};
+}
+
+log_api_context hub_server::log_context(store& db, store* heads) {
+  return log_api_context{
+      db,           log_identity_, [this](std::string_view id) { return service_.pseudonym(id); },
+      checkpoints_, heads,         config_.log_api.search_scan_limit};
+}
+
+hub_server::awaitable_response hub_server::citizen(net::http_request& request,
+                                                   const net::peer_info& peer) {
+  const auto target = std::string_view(request.target().data(), request.target().size());
+  if (is_consent_api_path(target.substr(0, target.find('?'))))
+    co_return co_await consents(request, peer);
+  co_return co_await log_api(request, peer);
+}
+
+// Consents on their own connection and thread: a citizen's decision writes (the consent, its
+// evidence entry, receipt and notification in one transaction) without waiting for, or holding
+// up, the exchange path's connection or the log readers.
+hub_server::awaitable_response hub_server::consents(net::http_request& request,
+                                                    const net::peer_info& peer) {
+  const auto version = request.version();
+  const bool keep = request.keep_alive();
+  if (!consent_db_ || !ledger_)
+    co_return net::make_problem(version, keep, make_error(errc::not_found, "no such endpoint"));
+  const bool post = request.method() == http::verb::post;
+  auto target = std::string(request.target());
+  std::optional<error> refused;
+  auto answer =
+      co_await on_executor(consent_thread_.get_executor(), [&]() -> result<consent_answer> {
+        auto call = SAPHAN_TRY(api_call(peer, target, *consent_db_, refused));
+        const auto log = log_context(*consent_db_, nullptr);
+        consent_api_context context{*consent_db_, *ledger_, log};
+        return answer_consent_api(context, post, call.second, request.body(), call.first,
+                                  now_utc());
+      });
+  if (refused)
+    co_return co_await refuse_caller(request, peer, *refused);
+  if (!answer)
+    co_return net::make_problem(version, keep, answer.error());
+  if (post && consent_changed_)
+    consent_changed_();
+  co_return net::make_response(version, keep, static_cast<http::status>(answer->status),
+                               std::move(answer->body), "application/json");
 }
 
 // A refusal of an exchange, signed by the hub like its answers.

@@ -5,7 +5,8 @@
 //   GET  /v1/catalog           published datasets (id, title, classification)
 //   GET  /v1/catalog/<id>      one dataset: schema, metadata, policy
 //   GET  /v1/log/..., /v1/citizen/<id>/accesses   the evidence log (see log_api.hpp)
-//   GET  /healthz /readyz /metrics
+//   /v1/consents, /v1/citizen/<id>/consents..., /v1/citizen/<id>/export   consents
+//   (consent_api.hpp) GET  /healthz /readyz /metrics
 #pragma once
 
 #include <array>
@@ -17,6 +18,7 @@
 #include "evidence/timestamper.hpp"
 #include "hub/admission_budget.hpp"
 #include "hub/config.hpp"
+#include "hub/consent_ledger.hpp"
 #include "hub/exchange.hpp"
 #include "hub/log_api.hpp"
 #include "hub/log_readers.hpp"
@@ -49,6 +51,11 @@ class hub_server {
   // Writes one admission.throttled entry for each caller refused over its admission budget
   // since the last call, with the count: for the hub to call once an interval.
   void report_throttled();
+  // Serves the consent API (consent_api.hpp) on `db`, a writable connection of its own that does
+  // not audit, with a thread of its own; `changed` is called after each change (a notification
+  // may be waiting). Before start(); without it the consent API is not_found.
+  void serve_consents(std::unique_ptr<store> db, ledger_context ledger,
+                      std::function<void()> changed);
   // Closes pooled provider connections idle too long (net::http_client::close_stale), on an I/O
   // thread: for the hub's housekeeping to call now and then. Safe from any thread.
   void close_stale_connections();
@@ -68,7 +75,7 @@ class hub_server {
     access who;
     handler answer;
   };
-  static const std::array<route, 8>& routes();
+  static const std::array<route, 10>& routes();
   static const route* find_route(std::string_view path);
 
   awaitable_response handle(net::http_request& request, const net::peer_info& peer);
@@ -81,6 +88,16 @@ class hub_server {
   awaitable_response ready(net::http_request& request, const net::peer_info& peer);
   awaitable_response metrics(net::http_request& request, const net::peer_info& peer);
   awaitable_response log_api(net::http_request& request, const net::peer_info& peer);
+  // /v1/citizen/...: the accesses view to log_api, the rest to consents.
+  awaitable_response citizen(net::http_request& request, const net::peer_info& peer);
+  awaitable_response consents(net::http_request& request, const net::peer_info& peer);
+  // The caller (check_peer on `db`) and the parsed target of an API request; a caller that
+  // check_peer refuses is also put in `refused`, for refuse_caller to log.
+  result<std::pair<member_record, api_target>> api_call(const net::peer_info& peer,
+                                                        const std::string& target, store& db,
+                                                        std::optional<error>& refused);
+  // What the log API reads on `db`; a head signed on demand is stored through `heads`.
+  log_api_context log_context(store& db, store* heads);
   net::http_response signed_problem(unsigned version, bool keep, const error& e);
   awaitable_response shed(net::http_request& request, const net::peer_info& peer);
   // What on_worker(work) gives back: work's value, or the value of the step work makes.
@@ -121,6 +138,10 @@ class hub_server {
   checkpoint_gate checkpoints_;  // POST /v1/log/checkpoint: once a second
   admission_budget budget_;      // requests per caller, before anything is parsed
   timestamp budget_since_ = now_utc();
+  std::unique_ptr<store> consent_db_;
+  std::optional<ledger_context> ledger_;
+  std::function<void()> consent_changed_;
+  net::asio::thread_pool consent_thread_{1};  // after consent_db_: joined before it goes
   std::unique_ptr<net::http_server> server_;
   std::unique_ptr<net::http_client> client_;
   std::vector<std::thread> io_threads_;

@@ -147,6 +147,32 @@ CREATE TABLE write_probe (filler BLOB NOT NULL);
 PRAGMA user_version = 7;
 )sql";
 
+// Version 8: the consent flow of the citizen portal. Signed receipts of consent events, kept
+// for the citizen to fetch again; and the outbox of notifications to consumers' connectors, a
+// row written in the same transaction as the consent change it tells of and removed once the
+// connector acknowledged it, so none is lost across a restart.
+constexpr std::string_view migration_8 = R"sql(
+CREATE TABLE consent_receipts (
+  seq        INTEGER PRIMARY KEY,
+  consent_id TEXT NOT NULL REFERENCES consents(id),
+  event      TEXT NOT NULL,
+  at_us      INTEGER NOT NULL,
+  log_index  INTEGER NOT NULL,
+  jws        TEXT NOT NULL
+);
+CREATE INDEX consent_receipts_by_consent ON consent_receipts(consent_id, seq);
+CREATE TABLE notification_outbox (
+  id         TEXT PRIMARY KEY NOT NULL,
+  consumer   TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  attempts   INTEGER NOT NULL DEFAULT 0,
+  next_us    INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX notification_outbox_due ON notification_outbox(next_us);
+PRAGMA user_version = 8;
+)sql";
+
 error in_migration(const migration& m, const error& e) {
   return make_error(errc::storage_failure, "migration " + std::to_string(m.version) + " (" +
                                                std::string(m.name) + "): " + e.detail);
@@ -206,6 +232,7 @@ const std::vector<migration>& migrations() {
       {5, "consent expiry", migration_5},
       {6, "log search by kind and status", migration_6},
       {7, "write probe", migration_7},
+      {8, "consent receipts and notification outbox", migration_8},
   };
   return list;
 }

@@ -29,6 +29,19 @@ class read_only_store final : public store_decorator {
   result<void> update_consent(const consent_artefact&, consent_status) override {
     return refused("update_consent");
   }
+  result<void> add_consent_receipt(const consent_receipt_record&) override {
+    return refused("add_consent_receipt");
+  }
+  result<void> add_notification(const outbox_notification&) override {
+    return refused("add_notification");
+  }
+  result<void> reschedule_notification(const std::string&, std::uint32_t, timestamp,
+                                       const std::string&) override {
+    return refused("reschedule_notification");
+  }
+  result<void> remove_notification(const std::string&) override {
+    return refused("remove_notification");
+  }
   result<void> append_log(std::uint64_t, const std::vector<log_append>&,
                           const std::vector<merkle::stored_node>&) override {
     return refused("append_log");

@@ -48,6 +48,18 @@ class sqlite_store final : public store, private connection {
                                                                std::size_t limit) override;
   result<std::int64_t> registry_version() override;
 
+  // ---- receipts and the notification outbox (sqlite_outbox.cpp) ----
+  result<void> add_consent_receipt(const consent_receipt_record& receipt) override;
+  result<std::vector<consent_receipt_record>> list_consent_receipts(
+      const consent_id& consent) override;
+  result<void> add_notification(const outbox_notification& notification) override;
+  result<std::vector<outbox_notification>> due_notifications(timestamp now,
+                                                             std::size_t limit) override;
+  result<void> reschedule_notification(const std::string& id, std::uint32_t attempts,
+                                       timestamp next_attempt,
+                                       const std::string& last_error) override;
+  result<void> remove_notification(const std::string& id) override;
+
   // ---- the log (sqlite_log.cpp) ----
   result<std::uint64_t> log_size() override;
   result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,

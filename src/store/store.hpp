@@ -28,6 +28,30 @@ struct consent_filter {
   std::size_t limit = 1000;
 };
 
+// A signed consent receipt (a compact JWS by the hub) for one event of a consent, as kept for the
+// citizen to fetch again.
+struct consent_receipt_record {
+  consent_id consent;
+  std::string event;  // "granted", "rejected", "revoked"
+  timestamp at{};
+  std::uint64_t log_index = 0;  // the evidence entry of that event
+  std::string jws;
+};
+
+// A notification waiting in the outbox until the consumer's connector acknowledges it (then it is
+// removed). `payload` is the JSON the hub signs when it sends.
+struct outbox_notification {
+  std::string id;
+  member_id consumer;
+  std::string payload;
+  std::uint32_t attempts = 0;  // failed deliveries so far
+  timestamp next_attempt{};
+  std::string last_error;  // of the latest failed delivery, for operators
+};
+
+inline constexpr std::size_t max_receipt_bytes = 32 * 1024;
+inline constexpr std::size_t max_notification_bytes = 8 * 1024;
+
 // ---- Evidence log rows (the RFC 9162 tree math lives in evidence/; the store keeps bytes) ----
 
 // What an entry is found by. The evidence layer extracts these from the entry and the store keeps
@@ -134,6 +158,25 @@ class registry_store {
   // ones the hub must mark expired.
   virtual result<std::vector<consent_artefact>> list_expiring_consents(timestamp by,
                                                                        std::size_t limit) = 0;
+
+  // Consent receipts, kept with their consent; listed oldest first (at most 64 a consent).
+  // add_consent_receipt: consent_not_found for an unknown consent, payload_too_large over
+  // max_receipt_bytes.
+  virtual result<void> add_consent_receipt(const consent_receipt_record& receipt) = 0;
+  virtual result<std::vector<consent_receipt_record>> list_consent_receipts(
+      const consent_id& consent) = 0;
+
+  // The notification outbox: durable, so a notification made with a consent's change survives a
+  // restart until it is delivered. add_notification: already_exists for a known id,
+  // payload_too_large over max_notification_bytes. due_notifications: those with next_attempt <=
+  // now, soonest first, at most `limit`. reschedule / remove: not_found for an unknown id.
+  virtual result<void> add_notification(const outbox_notification& notification) = 0;
+  virtual result<std::vector<outbox_notification>> due_notifications(timestamp now,
+                                                                     std::size_t limit) = 0;
+  virtual result<void> reschedule_notification(const std::string& id, std::uint32_t attempts,
+                                               timestamp next_attempt,
+                                               const std::string& last_error) = 0;
+  virtual result<void> remove_notification(const std::string& id) = 0;
 };
 
 // The evidence log's storage: entries, the tree's complete nodes and the signed heads. Indexes

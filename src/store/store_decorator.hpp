@@ -52,6 +52,27 @@ class store_decorator : public store {
                                                                std::size_t limit) override {
     return inner_->list_expiring_consents(by, limit);
   }
+  result<void> add_consent_receipt(const consent_receipt_record& r) override {
+    return inner_->add_consent_receipt(r);
+  }
+  result<std::vector<consent_receipt_record>> list_consent_receipts(const consent_id& id) override {
+    return inner_->list_consent_receipts(id);
+  }
+  result<void> add_notification(const outbox_notification& n) override {
+    return inner_->add_notification(n);
+  }
+  result<std::vector<outbox_notification>> due_notifications(timestamp now,
+                                                             std::size_t limit) override {
+    return inner_->due_notifications(now, limit);
+  }
+  result<void> reschedule_notification(const std::string& id, std::uint32_t attempts,
+                                       timestamp next_attempt,
+                                       const std::string& last_error) override {
+    return inner_->reschedule_notification(id, attempts, next_attempt, last_error);
+  }
+  result<void> remove_notification(const std::string& id) override {
+    return inner_->remove_notification(id);
+  }
 
   result<std::uint64_t> log_size() override { return inner_->log_size(); }
   result<void> append_log(std::uint64_t first, const std::vector<log_append>& entries,

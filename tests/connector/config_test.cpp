@@ -231,3 +231,42 @@ TEST_CASE("read_connector_config reads the file relative to its folder", "[conne
   REQUIRE_FALSE(missing);
   CHECK(missing.error().detail.rfind("config: ", 0) == 0);
 }
+
+TEST_CASE("connector config: the consumer side's notification listener and webhook",
+          "[connector]") {
+  auto c = parse_connector_config(
+      with(R"("consumer": {"listen": "127.0.0.1:8080"})",
+           R"("consumer": {"listen": "127.0.0.1:8080", "notifications": {"listen": "127.0.0.1:8015",
+               "webhook": "http://127.0.0.1:9000/agency/consents?"}})"),
+      "/srv/jfo");
+  CHECK(c.code() == errc::invalid_argument);  // '?' is not a path character: no query
+  c = parse_connector_config(
+      with(R"("consumer": {"listen": "127.0.0.1:8080"})",
+           R"("consumer": {"listen": "127.0.0.1:8080", "notifications": {"listen": "127.0.0.1:8015",
+               "webhook": "http://127.0.0.1:9000/agency/consents"}})"),
+      "/srv/jfo");
+  REQUIRE(c);
+  REQUIRE(c->consumer->notifications);
+  CHECK(c->consumer->notifications->listen.port == 8015);
+  REQUIRE(c->consumer->notifications->webhook);
+  CHECK(c->consumer->notifications->webhook->endpoint.port == 9000);
+  CHECK_FALSE(c->consumer->notifications->webhook->endpoint.tls);
+  CHECK(c->consumer->notifications->webhook->path == "/agency/consents");
+
+  auto none = parse_connector_config(valid_config, "/srv/jfo");
+  REQUIRE(none);
+  CHECK_FALSE(none->consumer->notifications);
+  auto unknown = parse_connector_config(
+      with(
+          R"("consumer": {"listen": "127.0.0.1:8080"})",
+          R"("consumer": {"listen": "127.0.0.1:8080", "notifications": {"listen": "127.0.0.1:8015", "url": "x"}})"),
+      "/srv/jfo");
+  CHECK(unknown.code() == errc::invalid_argument);
+
+  CHECK(parse_webhook_url("http://127.0.0.1:9000"));
+  CHECK(parse_webhook_url("http://127.0.0.1:9000")->path == "/");
+  CHECK(parse_webhook_url("https://127.0.0.1:9000/x").code() == errc::invalid_argument);
+  CHECK(parse_webhook_url("http://127.0.0.1:9000/a b").code() == errc::invalid_argument);
+  CHECK(parse_webhook_url("http://127.0.0.1:9000/" + std::string(1100, 'a')).code() ==
+        errc::invalid_argument);
+}

@@ -117,12 +117,18 @@ TEST_CASE("demo init builds a complete demo directory", "[demo][demo_init]") {
   REQUIRE(hub);
   CHECK(hub->listen_port == 18440);
   CHECK(hub->providers.size() == 4);
+  // The consumers' connectors listen for consent notifications at base+15 (JFO) and base+16.
+  REQUIRE(hub->notify.size() == 2);
+  CHECK(hub->notify.at(*saphan::parse_member_id("TH/GOV/JFO/legal-aid")).port == 18455);
+  CHECK(hub->notify.at(*saphan::parse_member_id("TH/GOV/RTP/criminal-records")).port == 18456);
 
   auto jfo =
       saphan::connector::read_connector_config((dir / "members/jfo/connector.json").string());
   REQUIRE(jfo);
   REQUIRE(jfo->consumer);
   CHECK(jfo->consumer->listen.port == 18450);
+  REQUIRE(jfo->consumer->notifications);
+  CHECK(jfo->consumer->notifications->listen.port == 18455);
   CHECK_FALSE(jfo->provider);
   // Each consumer API wants a bearer token: a random one per member, in a file of its owner's.
   CHECK(jfo->consumer->token_file == (dir / "members/jfo/keys/consumer-api.token").string());
@@ -278,6 +284,8 @@ TEST_CASE("demo naming helpers", "[demo][demo_init]") {
   REQUIRE(saphan::demo::find_demo_role("RTP"));
   CHECK(saphan::demo::find_demo_role("RTP")->provider_offset == 4);
   CHECK(saphan::demo::find_demo_role("RTP")->consumer_offset == 11);
+  CHECK(saphan::demo::find_demo_role("RTP")->notify_offset == 16);
+  CHECK(saphan::demo::find_demo_role("JFO")->notify_offset == 15);
   CHECK(saphan::demo::find_demo_role("JFO")->provider_offset == 0);
   CHECK_FALSE(saphan::demo::find_demo_role("XYZ"));
 }

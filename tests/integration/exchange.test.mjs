@@ -667,6 +667,7 @@ test('a tampered response ciphertext is refused by the consumer connector', asyn
   const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
   config.hub = `https://127.0.0.1:${proxyPort}`;
   config.consumer.listen = '127.0.0.1:0';
+  delete config.consumer.notifications;  // the JFO's own connector listens there
   const tampered = path.join(demo, 'members', 'jfo', 'connector-via-proxy.json');
   fs.writeFileSync(tampered, JSON.stringify(config));
   const child = await start('jfo-proxied', ['connector', '--config', tampered], /^connector /m);

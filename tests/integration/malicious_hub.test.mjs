@@ -604,6 +604,7 @@ test('jose verifies a captured request, a forwarded request and an answer from t
   const jfoJson = JSON.parse(fs.readFileSync(path.join(demo, 'members', 'jfo', 'connector.json'), 'utf8'));
   jfoJson.hub = `https://127.0.0.1:${base + 18}`;
   jfoJson.consumer.listen = `127.0.0.1:${base + 16}`;
+  delete jfoJson.consumer.notifications;  // not what this test is about, and its port is taken
   const jfoRealHub = path.join(demo, 'members', 'jfo', 'connector-real-hub.json');
   fs.writeFileSync(jfoRealHub, JSON.stringify(jfoJson));
   await procs.start('tsa', ['tsa', 'serve', '--dir', path.join(demo, 'pki'), '--listen', `127.0.0.1:${base + 20}`],

@@ -139,11 +139,12 @@ test('a connector accepts only the hub it is configured for on its connection to
   // not the hub's member.
   const config = JSON.parse(fs.readFileSync(path.join(demo, 'members', 'jfo', 'connector.json'), 'utf8'));
   config.hub = `https://127.0.0.1:${base + 2}`;
-  config.consumer.listen = `127.0.0.1:${base + 15}`;
+  config.consumer.listen = `127.0.0.1:${base + 17}`;  // base+15 is the JFO's notification listener
+  delete config.consumer.notifications;  // the JFO's own connector listens there
   const file = path.join(demo, 'members', 'jfo', 'connector-misdirected.json');
   fs.writeFileSync(file, JSON.stringify(config));
   await procs.start('jfo-misdirected', ['connector', '--config', file], /^connector /m);
-  const res = await jfoQuery(base + 15);
+  const res = await jfoQuery(base + 17);
   assert.equal(res.json?.code, 'certificate_mismatch', res.text);
   assert.match(res.json.detail, /DBD/);
   assert.equal((procs.log('dbd').match(/"event":"provide.received"/g) || []).length, 0);

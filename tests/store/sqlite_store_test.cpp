@@ -186,19 +186,19 @@ TEST_CASE("a new file store is at the latest schema in WAL mode", "[store]") {
     auto s = open_at(dir.file());
     auto version = s->schema_version();
     REQUIRE(version);
-    CHECK(*version == 7);
+    CHECK(*version == 8);
     CHECK(*version == sqlite::latest_schema_version());
   }
   raw_db raw(dir.file());
   CHECK(raw.text("PRAGMA journal_mode") == "wal");
-  CHECK(raw.text("PRAGMA user_version") == "7");
+  CHECK(raw.text("PRAGMA user_version") == "8");
 }
 
 TEST_CASE("an in-memory store works", "[store]") {
   auto s = open_at(":memory:");
   REQUIRE(s->add_member(dopa()));
   CHECK(s->find_member(dopa().id));
-  CHECK(*s->schema_version() == 7);
+  CHECK(*s->schema_version() == 8);
 }
 
 TEST_CASE("opening refuses bad options and unusable files", "[store]") {
@@ -233,7 +233,7 @@ TEST_CASE("a version-1 file is migrated and keeps its data", "[store][migration]
     CHECK(raw.text("SELECT count(*) FROM sqlite_master WHERE name = 'evidence'") == "0");
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 7);
+  CHECK(*s->schema_version() == 8);
   auto m = s->find_member(jfo().id);
   REQUIRE(m);
   CHECK(*m == jfo());
@@ -262,7 +262,7 @@ TEST_CASE("a version-4 file gets each consent's end of validity, and expiry find
         {"c-active", active.subject, "TH/GOV/JFO/legal-aid", "active", consent_to_json(active)});
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 7);
+  CHECK(*s->schema_version() == 8);
   CHECK(s->list_expiring_consents(until - std::chrono::seconds(1), 10)->empty());
   auto due = s->list_expiring_consents(until + std::chrono::seconds(1), 10);
   REQUIRE(due);
@@ -328,7 +328,7 @@ TEST_CASE("a version-2 hash chain is kept read-only beside the new Merkle log",
         {entry(0)});
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 7);
+  CHECK(*s->schema_version() == 8);
   CHECK(*s->log_size() == 0);
   s.reset();
   raw_db raw(dir.file());
@@ -911,7 +911,7 @@ TEST_CASE("reopening a file keeps everything", "[store]") {
       REQUIRE(append_one(*s, i));
   }
   auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 7);
+  CHECK(*s->schema_version() == 8);
   CHECK(*s->find_member(dopa().id) == dopa());
   CHECK(s->list_members()->size() == 2);
   CHECK(s->list_keys(dopa().id)->size() == 1);
