@@ -94,9 +94,9 @@ route_result accesses(console_state& s, request_info& r) {
             "<tbody>";
     for (const auto& a : list.GetArray()) {
       body += "<tr data-index=\"" + std::to_string(number_of(a, "index")) + "\">" +
-              cell(text_of(a, "at")) + cell(text_of(a, "consumer")) + cell(text_of(a, "officer")) +
-              cell(text_of(a, "dataset")) + cell(text_of(a, "purpose")) +
-              cell(text_of(a, "lawfulBasis")) +
+              cell(readable_time(text_of(a, "at"))) + cell(text_of(a, "consumer")) +
+              cell(text_of(a, "officer")) + cell(text_of(a, "dataset")) +
+              cell(text_of(a, "purpose")) + cell(text_of(a, "lawfulBasis")) +
               cell(text_of(a, "legalInstrument").empty() ? text_of(a, "consentId")
                                                          : text_of(a, "legalInstrument")) +
               cell(text_of(a, "outcome")) + "</tr>";
@@ -132,13 +132,15 @@ std::string consent_facts(const request_info& r, const rapidjson::Value& c) {
   return "<dl class=\"facts\"><dt>" + t(r, text::agency) + "</dt><dd>" +
          escape_html(name.empty() ? text_of(c, "consumer")
                                   : name + " (" + text_of(c, "consumer") + ")") +
-         "</dd><dt>" + t(r, text::reason_shown) + "</dt><dd>" + escape_html(text_of(c, "reason")) +
-         "</dd><dt>" + t(r, text::dataset) + "</dt><dd>" +
-         escape_html(joined(texts_of(c, "datasets"))) + "</dd><dt>" + t(r, text::purpose) +
-         "</dt><dd>" + escape_html(text_of(c, "purpose")) + "</dd><dt>" + t(r, text::fields) +
-         "</dt><dd>" + escape_html(joined(texts_of(c, "fields"))) + "</dd><dt>" +
-         t(r, text::valid_until) + "</dt><dd>" + escape_html(text_of(c, "validUntil")) +
-         "</dd><dt>" + t(r, text::max_uses) + "</dt><dd>" + escape_html(max_uses) + "</dd><dt>" +
+         "</dd><dt>" + t(r, text::requested_at) + "</dt><dd>" +
+         escape_html(readable_time(text_of(c, "requestedAt"))) + "</dd><dt>" +
+         t(r, text::reason_shown) + "</dt><dd>" + escape_html(text_of(c, "reason")) + "</dd><dt>" +
+         t(r, text::dataset) + "</dt><dd>" + escape_html(joined(texts_of(c, "datasets"))) +
+         "</dd><dt>" + t(r, text::purpose) + "</dt><dd>" + escape_html(text_of(c, "purpose")) +
+         "</dd><dt>" + t(r, text::fields) + "</dt><dd>" +
+         escape_html(joined(texts_of(c, "fields"))) + "</dd><dt>" + t(r, text::valid_until) +
+         "</dt><dd>" + escape_html(readable_time(text_of(c, "validUntil"))) + "</dd><dt>" +
+         t(r, text::max_uses) + "</dt><dd>" + escape_html(max_uses) + "</dd><dt>" +
          t(r, text::uses) + "</dt><dd>" + std::to_string(number_of(c, "uses")) + "</dd></dl>";
 }
 
@@ -233,11 +235,15 @@ route_result decide(console_state& s, request_info& r, const std::string& id) {
   auto doc = parse_json(*answer, {1 << 20, 16});
   if (!doc || !doc->IsObject())
     co_return error_page(s.config, r, make_error(errc::malformed_json, "the hub's answer"));
-  std::string body = "<p role=\"status\">" + t(r, text::decision_done) +
-                     "</p><pre class=\"jws\" id=\"receipt\">" +
-                     escape_html(text_of(*doc, "receipt")) + "</pre><p><a href=\"/consents/" +
-                     escape_html(id) + "/receipts\">" + t(r, text::receipts) +
-                     "</a> · <a href=\"/consents\">" + t(r, text::nav_consents) + "</a></p>";
+  // What the citizen decided, as the hub now holds it, then the receipt itself for those who
+  // want to keep or check it (the receipts page offers it as a file).
+  const auto consent = doc->FindMember("consent");
+  std::string body = "<p role=\"status\">" + t(r, text::decision_done) + "</p>";
+  if (consent != doc->MemberEnd() && consent->value.IsObject())
+    body += consent_card(r, consent->value, false);
+  body += "<details><summary>" + t(r, text::receipt_jws) + "</summary><pre class=\"jws\" " +
+          "id=\"receipt\">" + escape_html(text_of(*doc, "receipt")) +
+          "</pre></details><p><a href=\"/consents\">" + t(r, text::nav_consents) + "</a></p>";
   co_return html(s, r, text::consents_title, body);
 }
 
@@ -262,7 +268,7 @@ route_result receipts(console_state& s, request_info& r, const std::string& id,
                      "<tbody>";
   rapidjson::SizeType i = 0;
   for (const auto& one : list.GetArray()) {
-    body += "<tr>" + cell(text_of(one, "event")) + cell(text_of(one, "at")) +
+    body += "<tr>" + cell(text_of(one, "event")) + cell(readable_time(text_of(one, "at"))) +
             cell(std::to_string(number_of(one, "logIndex"))) + "<td><a href=\"/consents/" +
             escape_html(id) + "/receipts/" + std::to_string(i++) + "\" download>" +
             t(r, text::download_receipt) + "</a></td></tr>";

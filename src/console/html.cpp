@@ -55,6 +55,19 @@ std::string escape_html(std::string_view text) {
   return out;
 }
 
+std::string readable_time(std::string_view t) {
+  // The shape is checked position by position: digits where digits go, the separators, a Z.
+  constexpr std::string_view shape = "dddd-dd-ddTdd:dd:dd";
+  if (t.size() < shape.size() + 1 || t.back() != 'Z')
+    return std::string(t);
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const bool digit = t[i] >= '0' && t[i] <= '9';
+    if (shape[i] == 'd' ? !digit : t[i] != shape[i])
+      return std::string(t);
+  }
+  return std::string(t.substr(0, 10)) + " " + std::string(t.substr(11, 8)) + " UTC";
+}
+
 std::string url_encode(std::string_view text) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;

@@ -14,6 +14,10 @@ namespace saphan::console {
 // attribute or a script, whatever context it is put in (text or a quoted attribute).
 std::string escape_html(std::string_view text);
 
+// An RFC 3339 UTC time of the hub ("2026-12-04T19:48:22.798098Z") as people read it
+// ("2026-12-04 19:48:22 UTC"); anything of another shape comes back as it was (to be escaped).
+std::string readable_time(std::string_view rfc3339);
+
 // RFC 3986 percent-encoding of everything but the unreserved characters: for query values.
 std::string url_encode(std::string_view text);
 

@@ -33,7 +33,7 @@ namespace saphan::console {
   X(uses) X(fields) X(reason_shown) X(download_receipt) X(pdpa_title) X(pdpa_intro) \
   X(pdpa_download) X(withdraw_note) X(decision_done) X(receipts) X(event) X(no_consents) \
   X(kind_any) X(verify_entry_hash) X(verify_root) X(verify_signature) X(unlimited) \
-  X(requested_at) X(status_requested) X(status_active) X(status_rejected) X(status_revoked) \
+  X(requested_at) X(receipt_jws) X(status_requested) X(status_active) X(status_rejected) X(status_revoked) \
   X(status_expired)
 // clang-format on
 

@@ -100,6 +100,16 @@ TEST_CASE("escape_html leaves nothing that can open a tag, attribute or script",
   CHECK(escape_html("\xe0\xb8") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // truncated sequence
 }
 
+TEST_CASE("readable_time shows the hub's UTC times to the second, other text as it was",
+          "[console]") {
+  CHECK(readable_time("2026-12-04T19:48:22.798098Z") == "2026-12-04 19:48:22 UTC");
+  CHECK(readable_time("2026-12-04T19:48:22Z") == "2026-12-04 19:48:22 UTC");
+  CHECK(readable_time("2026-12-04T19:48:22+07:00") == "2026-12-04T19:48:22+07:00");
+  CHECK(readable_time("2026-12-04 19:48:22Z") == "2026-12-04 19:48:22Z");
+  CHECK(readable_time("<b>2026</b>") == "<b>2026</b>");
+  CHECK(readable_time("") == "");
+}
+
 TEST_CASE("url_encode and parse_query round-trip and refuse what does not decode", "[console]") {
   CHECK(url_encode("a b&c=d/é") == "a%20b%26c%3Dd%2F%C3%A9");
   std::map<std::string, std::string> got;
