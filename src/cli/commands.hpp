@@ -14,6 +14,7 @@ int run_consent_command(const arguments& args);
 int run_ca_command(const arguments& args);
 int run_hub_command(const arguments& args);
 int run_connector_command(const arguments& args);
+int run_console_command(const arguments& args);
 int run_demo_command(const arguments& args);
 int run_tsa_command(const arguments& args);
 int run_audit_command(const arguments& args);

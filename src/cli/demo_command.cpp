@@ -77,6 +77,7 @@ result<demo::demo_options> init_options(const parsed_args& args) {
   options.dir = dir;
   options.config_dir = args.value("config").value_or(default_dir("config"));
   options.schemas_dir = args.value("schemas").value_or(default_dir("schemas"));
+  options.source_dir = SAPHAN_SOURCE_DIR;
   if (auto text = args.value("persons")) {
     auto n = SAPHAN_TRY(parse_number("persons", *text, 1, demo::max_persons));
     options.persons = static_cast<std::size_t>(n);

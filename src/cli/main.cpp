@@ -16,6 +16,7 @@ Saphan: a consent-aware data exchange hub for government agencies.
 Commands:
   hub        run the central exchange (HTTPS, mutual TLS)
   connector  run an agency connector (consumer API and/or provider side)
+  console    serve the auditor console or the citizen portal (HTTPS, OpenID Connect sign-in)
   admin      initialise a hub directory, register members, publish datasets
   consent    request, grant, reject, revoke and list consents
   ca         create the certificate authority and issue member certificates
@@ -32,11 +33,17 @@ using command_fn = int (*)(const saphan::cli::arguments&);
 
 const std::map<std::string, command_fn>& commands() {
   static const std::map<std::string, command_fn> table = {
-      {"hub", saphan::cli::run_hub_command},     {"connector", saphan::cli::run_connector_command},
-      {"admin", saphan::cli::run_admin_command}, {"consent", saphan::cli::run_consent_command},
-      {"ca", saphan::cli::run_ca_command},       {"demo", saphan::cli::run_demo_command},
-      {"tsa", saphan::cli::run_tsa_command},     {"audit", saphan::cli::run_audit_command},
-      {"bench", saphan::cli::run_bench_command}, {"keygen", saphan::cli::run_keygen_command},
+      {"hub", saphan::cli::run_hub_command},
+      {"connector", saphan::cli::run_connector_command},
+      {"admin", saphan::cli::run_admin_command},
+      {"consent", saphan::cli::run_consent_command},
+      {"ca", saphan::cli::run_ca_command},
+      {"demo", saphan::cli::run_demo_command},
+      {"tsa", saphan::cli::run_tsa_command},
+      {"audit", saphan::cli::run_audit_command},
+      {"console", saphan::cli::run_console_command},
+      {"bench", saphan::cli::run_bench_command},
+      {"keygen", saphan::cli::run_keygen_command},
   };
   return table;
 }

@@ -23,6 +23,8 @@ namespace saphan {
   X(io_error, 500, "I/O error")                                                            \
   X(storage_failure, 503, "Storage failure")                                               \
   X(internal, 500, "Internal error")                                                       \
+  /* people-facing pages (saphan console) */                                               \
+  X(csrf_rejected, 403, "Form token missing or wrong (CSRF)")                              \
   /* identifiers */                                                                        \
   X(invalid_member_id, 400, "Invalid member identifier")                                   \
   X(invalid_dataset_id, 400, "Invalid dataset identifier")                                 \

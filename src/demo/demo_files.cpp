@@ -181,6 +181,10 @@ std::string demo_env(const demo_options& options, const synthetic_data& data,
   env += "SAPHAN_DEMO_RTP_TOKEN_FILE=members/rtp/" + std::string(consumer_token_file) + "\n";
   env += "SAPHAN_DEMO_TSA_LISTEN=" + loopback(port_at(options, tsa_port_offset)) + "\n";
   env += "SAPHAN_DEMO_SUBJECT=" + data.persons.front().key + "\n";
+  // The people-facing side (demo/console_files.hpp): consoles and the OpenID provider.
+  env += "SAPHAN_DEMO_AUDITOR_URL=https://" + loopback(port_at(options, 12)) + "\n";
+  env += "SAPHAN_DEMO_PORTAL_URL=https://" + loopback(port_at(options, 13)) + "\n";
+  env += "SAPHAN_DEMO_OIDC_PORT=" + std::to_string(port_at(options, 14)) + "\n";
   env += "SAPHAN_DEMO_PERSONS=" + std::to_string(options.persons) + "\n";
   env += "SAPHAN_DEMO_SEED=" + std::to_string(options.seed) + "\n";
   env += "SAPHAN_DEMO_CONNECTORS=\"" + members + "\"\n";

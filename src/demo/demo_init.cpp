@@ -16,6 +16,7 @@
 #include "crypto/encoding.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/pseudonym.hpp"
+#include "demo/console_files.hpp"
 #include "demo/demo_files.hpp"
 #include "demo/synthetic.hpp"
 #include "directory/member.hpp"
@@ -125,6 +126,7 @@ result<void> make_pki(const fs::path& root, const demo_config& config,
   SAPHAN_TRY_VOID(pki::issue_tsa_certificate(pki_dir, "Saphan Demo TSA", pki_dir + "/tsa",
                                              certificate_validity_days));
   progress("  pki/tsa.crt  Saphan Demo TSA (RFC 3161, timestamps the evidence log)");
+  SAPHAN_TRY_VOID(make_web_certificate(root, progress));
   for (const auto& m : config.members) {
     const auto slug = member_slug(m.id);
     auto cert =
@@ -319,6 +321,10 @@ result<void> build_demo(const fs::path& root, const demo_options& options,
 
   progress("connector configurations");
   auto connectors = SAPHAN_TRY(write_connector_configs(root, options, config, progress));
+  progress("auditor console, citizen portal and the demo OpenID provider");
+  SAPHAN_TRY_VOID(make_dirs(root / "console", fs::perms::owner_all));
+  SAPHAN_TRY_VOID(make_dirs(root / "oidc", fs::perms::owner_all));
+  SAPHAN_TRY_VOID(write_console_files(root, options, data, progress));
   SAPHAN_TRY_VOID(make_dirs(root / "logs"));
   return write_file_atomic((root / "demo.env").string(), demo_env(options, data, connectors));
 }

@@ -7,11 +7,15 @@
 //   DIR/data/<code>.db            each provider's records (SQLite, one table per dataset)
 //   DIR/members/<code>/           connector.json and keys/ (signing, pseudonym; a consumer's
 //                                 keys/consumer-api.token, the bearer token of its local API)
+//   DIR/console/                  auditor.json and portal.json (saphan console), client secrets
+//   DIR/oidc/                     clients.json and users.json of the demo OpenID provider
+//   DIR/pki/web.crt, web.key      HTTPS of the console, the portal and the OpenID provider
 //   DIR/logs/                     where tools/run writes the processes' logs
 //
 // Everything is built in DIR.tmp and renamed to DIR at the end, so a failed init leaves no
 // half-made demo behind. Ports: hub = base, providers DOPA/DBD/DOE/RTP = base+1..base+4,
-// consumer APIs JFO = base+10, RTP = base+11.
+// consumer APIs JFO = base+10, RTP = base+11, auditor console base+12, citizen portal base+13,
+// the OpenID provider base+14.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +39,9 @@ struct demo_options {
   std::string dir;
   std::string config_dir;   // holds members/*.json and datasets/*.json
   std::string schemas_dir;  // the schema files the datasets name
+  // The repository: the consoles serve their page assets from it (src/console/web, and
+  // Chart.js under tools/console-assets, installed by tools/setup).
+  std::string source_dir = ".";
   std::size_t persons = 10000;
   std::uint64_t seed = 2026;
   std::uint16_t base_port = 8440;

@@ -135,5 +135,10 @@ class http_client {
 // TLS contexts configured by pki: TLS 1.3 only, certificates both ways; reloadable.
 result<std::shared_ptr<tls_context>> make_server_tls(const pki::tls_files& files);
 result<std::shared_ptr<tls_context>> make_client_tls(const pki::tls_files& files);
+// For people-facing servers (browsers, no client certificate) and for clients of a web server
+// that is not a member (tls_context::role::web_server / web_client).
+result<std::shared_ptr<tls_context>> make_web_server_tls(const std::string& certificate_path,
+                                                         const std::string& key_path);
+result<std::shared_ptr<tls_context>> make_web_client_tls(const std::string& ca_path);
 
 }  // namespace saphan::net

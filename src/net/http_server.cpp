@@ -225,4 +225,13 @@ result<std::shared_ptr<tls_context>> make_client_tls(const pki::tls_files& files
   return tls_context::open(tls_context::role::client, files);
 }
 
+result<std::shared_ptr<tls_context>> make_web_server_tls(const std::string& certificate_path,
+                                                         const std::string& key_path) {
+  return tls_context::open(tls_context::role::web_server, {certificate_path, key_path, {}});
+}
+
+result<std::shared_ptr<tls_context>> make_web_client_tls(const std::string& ca_path) {
+  return tls_context::open(tls_context::role::web_client, {{}, {}, ca_path});
+}
+
 }  // namespace saphan::net

@@ -9,12 +9,23 @@ tls_context::tls_context(role r, pki::tls_files files,
 result<std::shared_ptr<boost::asio::ssl::context>> tls_context::make(role r,
                                                                      const pki::tls_files& files) {
   using context = boost::asio::ssl::context;
-  auto made =
-      std::make_shared<context>(r == role::server ? context::tls_server : context::tls_client);
-  if (r == role::server) {
-    SAPHAN_TRY_VOID(pki::configure_server_context(made->native_handle(), files));
-  } else {
-    SAPHAN_TRY_VOID(pki::configure_client_context(made->native_handle(), files));
+  const bool serves = r == role::server || r == role::web_server;
+  auto made = std::make_shared<context>(serves ? context::tls_server : context::tls_client);
+  auto* native = made->native_handle();
+  switch (r) {
+    case role::server:
+      SAPHAN_TRY_VOID(pki::configure_server_context(native, files));
+      break;
+    case role::client:
+      SAPHAN_TRY_VOID(pki::configure_client_context(native, files));
+      break;
+    case role::web_server:
+      SAPHAN_TRY_VOID(pki::configure_web_server_context(native, files.certificate_chain_path,
+                                                        files.private_key_path));
+      break;
+    case role::web_client:
+      SAPHAN_TRY_VOID(pki::configure_web_client_context(native, files.ca_certificate_path));
+      break;
   }
   return made;
 }

@@ -18,7 +18,11 @@ namespace saphan::net {
 
 class tls_context {
  public:
-  enum class role { server, client };
+  // server/client: mutual TLS between members (pki::configure_server_context and
+  // configure_client_context). web_server: HTTPS for people's browsers (no client certificate;
+  // files name the certificate and key). web_client: to a web server that is not a member, such
+  // as an OpenID provider (files name only the CA that server's certificate must chain to).
+  enum class role { server, client, web_server, web_client };
 
   // Errors: as pki::configure_server_context / configure_client_context.
   static result<std::shared_ptr<tls_context>> open(role r, const pki::tls_files& files);

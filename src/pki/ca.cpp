@@ -78,11 +78,13 @@ result<void> ensure_private_directory(const std::string& dir) {
 
 // ---- building certificates -------------------------------------------------------------------
 
-result<general_names_ptr> build_alt_names(const member_id& member, const issue_options& options) {
+// The member URI first when there is a member (a web server's certificate names none).
+result<general_names_ptr> build_alt_names(const member_id* member, const issue_options& options) {
   general_names_ptr names(sk_GENERAL_NAME_new_null());
   if (!names)
     return openssl_failure(errc::internal, "allocating subjectAltName");
-  SAPHAN_TRY_VOID(push_ia5(names.get(), GEN_URI, member_uri(member)));
+  if (member != nullptr)
+    SAPHAN_TRY_VOID(push_ia5(names.get(), GEN_URI, member_uri(*member)));
   for (const auto& dns : options.dns_names)
     SAPHAN_TRY_VOID(push_ia5(names.get(), GEN_DNS, dns));
   for (const auto& ip : options.ip_addresses) {
@@ -94,6 +96,14 @@ result<general_names_ptr> build_alt_names(const member_id& member, const issue_o
     SAPHAN_TRY_VOID(push_general_name(names.get(), GEN_IPADD, address));
   }
   return names;
+}
+
+result<void> add_alt_names(X509* cert, const member_id* member, const issue_options& options) {
+  auto names = SAPHAN_TRY(build_alt_names(member, options));
+  if (X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+    return openssl_failure(errc::internal, "adding subjectAltName");
+  }
+  return ok();
 }
 
 result<x509_ptr> build_ca_certificate(EVP_PKEY* key, const std::string& common_name,
@@ -125,10 +135,22 @@ result<x509_ptr> build_member_certificate(const signing_ca& ca, EVP_PKEY* key,
   SAPHAN_TRY_VOID(check_within_ca(cert, ca, validity_days));
   SAPHAN_TRY_VOID(name_for_member(cert, ca, member, ""));
   SAPHAN_TRY_VOID(add_end_entity_extensions(cert, ca, "serverAuth,clientAuth"));
-  auto names = SAPHAN_TRY(build_alt_names(member, options));
-  if (X509_add1_ext_i2d(cert, NID_subject_alt_name, names.get(), 0, X509V3_ADD_DEFAULT) != 1) {
-    return openssl_failure(errc::internal, "adding subjectAltName");
-  }
+  SAPHAN_TRY_VOID(add_alt_names(cert, &member, options));
+  SAPHAN_TRY_VOID(sign_certificate(cert, ca.key.get()));
+  return certificate;
+}
+
+// A people-facing HTTPS server's certificate: serverAuth only, no member URI (browsers and the
+// OpenID provider's clients check the host names, not a member).
+result<x509_ptr> build_web_certificate(const signing_ca& ca, EVP_PKEY* key,
+                                       const std::string& common_name, int validity_days,
+                                       const issue_options& options) {
+  auto certificate = start_named_certificate(ca, key, common_name, validity_days);
+  if (!certificate)
+    return certificate;
+  X509* cert = certificate->get();
+  SAPHAN_TRY_VOID(add_end_entity_extensions(cert, ca, "serverAuth"));
+  SAPHAN_TRY_VOID(add_alt_names(cert, nullptr, options));
   SAPHAN_TRY_VOID(sign_certificate(cert, ca.key.get()));
   return certificate;
 }
@@ -170,6 +192,24 @@ result<issued_certificate> issue_certificate(const std::string& ca_dir, const me
   return issue_from_ca(ca_dir, out_prefix, options.overwrite,
                        [&](const signing_ca& ca, EVP_PKEY* key) {
                          return build_member_certificate(ca, key, member, validity_days, options);
+                       });
+}
+
+result<issued_certificate> issue_web_certificate(const std::string& ca_dir,
+                                                 const std::string& common_name,
+                                                 const std::string& out_prefix, int validity_days,
+                                                 const issue_options& options) {
+  ERR_clear_error();
+  SAPHAN_TRY_VOID(check_common_name(common_name));
+  SAPHAN_TRY_VOID(check_validity_days(validity_days, max_certificate_validity_days));
+  SAPHAN_TRY_VOID(check_issue_options(options));
+  if (options.dns_names.empty() && options.ip_addresses.empty())
+    return invalid("alt names: a web certificate names at least one host");
+  if (out_prefix.empty())
+    return invalid("out_prefix: must not be empty");
+  return issue_from_ca(ca_dir, out_prefix, options.overwrite,
+                       [&](const signing_ca& ca, EVP_PKEY* key) {
+                         return build_web_certificate(ca, key, common_name, validity_days, options);
                        });
 }
 

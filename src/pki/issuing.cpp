@@ -145,6 +145,19 @@ result<void> check_within_ca(X509* certificate, const signing_ca& ca, int validi
   return ok();
 }
 
+result<x509_ptr> start_named_certificate(const signing_ca& ca, EVP_PKEY* key,
+                                         std::string_view common_name, int validity_days) {
+  auto certificate = start_certificate(key, validity_days);
+  if (!certificate)
+    return certificate;
+  X509* cert = certificate->get();
+  SAPHAN_TRY_VOID(check_within_ca(cert, ca, validity_days));
+  SAPHAN_TRY_VOID(add_name_entry(X509_get_subject_name(cert), "CN", common_name));
+  if (X509_set_issuer_name(cert, X509_get_subject_name(ca.certificate.get())) != 1)
+    return openssl_failure(errc::internal, "setting the issuer name");
+  return certificate;
+}
+
 result<void> add_name_entry(X509_NAME* name, const char* field, std::string_view value) {
   if (X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
                                  reinterpret_cast<const unsigned char*>(value.data()),

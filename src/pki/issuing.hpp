@@ -41,6 +41,11 @@ result<void> check_within_ca(X509* certificate, const signing_ca& ca, int validi
 
 result<void> add_name_entry(X509_NAME* name, const char* field, std::string_view value);
 
+// start_certificate, checked against the CA's expiry, with subject CN = common_name and the CA
+// as its issuer (the TSA's and the web servers' certificates, which name no member).
+result<x509_ptr> start_named_certificate(const signing_ca& ca, EVP_PKEY* key,
+                                         std::string_view common_name, int validity_days);
+
 // A member certificate's subject (O = CODE, CN = CODE/SUBSYSTEM + suffix: informational and at
 // most 64 bytes, for the identity is the SAN URI) and the CA as its issuer.
 result<void> name_for_member(X509* certificate, const signing_ca& ca, const member_id& member,

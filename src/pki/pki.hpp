@@ -80,6 +80,17 @@ result<issued_certificate> issue_certificate(const std::string& ca_dir, const me
                                              const std::string& out_prefix, int validity_days,
                                              const issue_options& options = {});
 
+// A people-facing HTTPS server's certificate (the console, the citizen portal, the demo's
+// OpenID provider): extendedKeyUsage serverAuth only, keyUsage digitalSignature (critical),
+// CA:FALSE, subject CN = common_name, subjectAltName the DNS names and IP addresses of `options`
+// and no member URI (it speaks for a web address, not for a member).
+// Errors: invalid_argument (common name; validity; no host name at all; a bad DNS name or IP
+// address), not_found (no CA), already_exists (unless options.overwrite), io_error, internal.
+result<issued_certificate> issue_web_certificate(const std::string& ca_dir,
+                                                 const std::string& common_name,
+                                                 const std::string& out_prefix, int validity_days,
+                                                 const issue_options& options = {});
+
 // ---- signing certificates ---------------------------------------------------------------
 
 inline constexpr std::size_t ed25519_public_key_bytes = 32;
@@ -179,6 +190,17 @@ result<void> configure_server_context(SSL_CTX* context, const tls_files& files);
 // presented), server verified against the CA file (SSL_VERIFY_PEER). Which name the server must
 // carry depends on the connection: call set_peer_host on each SSL before the handshake.
 result<void> configure_client_context(SSL_CTX* context, const tls_files& files);
+
+// A people-facing server context: TLS 1.2 or 1.3 (what browsers speak), own chain and key, no
+// client certificate asked for. Errors: as configure_server_context.
+result<void> configure_web_server_context(SSL_CTX* context,
+                                          const std::string& certificate_chain_path,
+                                          const std::string& private_key_path);
+
+// A client context for a web server that is not a member (an OpenID provider): TLS 1.2 or 1.3,
+// the server verified against `ca_certificate_path` (SSL_VERIFY_PEER; set_peer_host on each
+// connection checks its name), no client certificate. Errors: io_error, internal.
+result<void> configure_web_client_context(SSL_CTX* context, const std::string& ca_certificate_path);
 
 // Makes the handshake fail unless the server's certificate matches `host`: an IP address
 // (checked against SAN IP entries) or a DNS name (checked against SAN DNS entries and also sent

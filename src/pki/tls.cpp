@@ -100,6 +100,42 @@ result<void> configure_client_context(SSL_CTX* context, const tls_files& files) 
   return ok();
 }
 
+namespace {
+
+result<void> allow_tls12_and_13(SSL_CTX* context) {
+  if (SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(context, TLS1_3_VERSION) != 1) {
+    return openssl_failure(errc::internal, "restricting the context to TLS 1.2 and 1.3");
+  }
+  return ok();
+}
+
+}  // namespace
+
+result<void> configure_web_server_context(SSL_CTX* context,
+                                          const std::string& certificate_chain_path,
+                                          const std::string& private_key_path) {
+  if (context == nullptr)
+    return make_error(errc::invalid_argument, "no SSL_CTX");
+  ERR_clear_error();
+  SAPHAN_TRY_VOID(allow_tls12_and_13(context));
+  SSL_CTX_set_mode(context, SSL_MODE_RELEASE_BUFFERS);
+  SAPHAN_TRY_VOID(load_own_identity(context, {certificate_chain_path, private_key_path, {}}));
+  SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nullptr);
+  return ok();
+}
+
+result<void> configure_web_client_context(SSL_CTX* context,
+                                          const std::string& ca_certificate_path) {
+  if (context == nullptr)
+    return make_error(errc::invalid_argument, "no SSL_CTX");
+  ERR_clear_error();
+  SAPHAN_TRY_VOID(allow_tls12_and_13(context));
+  SAPHAN_TRY_VOID(trust_ca(context, {{}, {}, ca_certificate_path}));
+  SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
+  return ok();
+}
+
 result<void> set_peer_host(SSL* connection, std::string_view host) {
   if (connection == nullptr)
     return make_error(errc::invalid_argument, "no SSL connection");

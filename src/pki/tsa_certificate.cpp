@@ -37,14 +37,10 @@ result<void> add_tsa_extensions(X509* cert, X509* issuer) {
 
 result<x509_ptr> build_tsa_certificate(const signing_ca& ca, EVP_PKEY* key,
                                        const std::string& common_name, int validity_days) {
-  auto certificate = start_certificate(key, validity_days);
+  auto certificate = start_named_certificate(ca, key, common_name, validity_days);
   if (!certificate)
     return certificate;
   X509* cert = certificate->get();
-  SAPHAN_TRY_VOID(check_within_ca(cert, ca, validity_days));
-  SAPHAN_TRY_VOID(add_name_entry(X509_get_subject_name(cert), "CN", common_name));
-  if (X509_set_issuer_name(cert, X509_get_subject_name(ca.certificate.get())) != 1)
-    return openssl_failure(errc::internal, "setting the issuer name");
   SAPHAN_TRY_VOID(add_tsa_extensions(cert, ca.certificate.get()));
   SAPHAN_TRY_VOID(sign_certificate(cert, ca.key.get()));
   return certificate;

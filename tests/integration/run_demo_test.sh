@@ -29,12 +29,19 @@ expect_eq "10,000 synthetic persons" 10000 "$persons"
 
 "$src/tools/run" "$saphan" "$work/demo" >"$work/run.out" 2>&1 &
 run_pid=$!
-for _ in $(seq 300); do grep -q '^curl ' "$work/run.out" && break; sleep 0.1; done
+for _ in $(seq 900); do grep -q '^curl ' "$work/run.out" && break; sleep 0.1; done
 curl_line=$(grep '^curl ' "$work/run.out")
 expect_ok "tools/run prints a ready-to-paste curl" -- test -n "$curl_line"
 answer=$(eval "timeout 20 $curl_line")
 [[ $answer == *'"record":{'*'"firstNameTh":'* && $answer == *'"evidence":{'* ]]
 expect_eq "the pasted curl returns a record with its evidence: ${answer:0:200}" 0 $?
+
+portal=$(grep -oE 'citizen portal +https://[^ ]+' "$work/run.out" | awk '{print $3}')
+expect_ok "tools/run names the citizen portal" -- test -n "$portal"
+expect_ok "the citizen portal answers over the demo CA's HTTPS" -- \
+  timeout 20 curl -sS --fail --cacert "$work/demo/pki/ca.crt" -o /dev/null "$portal"
+[[ $(cat "$work/run.out") == *"auditor1 / "* && $(cat "$work/run.out") == *"citizen1 / "* ]]
+expect_eq "tools/run prints the demo sign-ins" 0 $?
 
 expect_ok "the walkthrough" -- timeout 120 "$src/tools/demo" "$saphan" "$work/demo"
 for code in consent_required field_not_allowed consent_revoked; do
