@@ -187,7 +187,9 @@ asio::awaitable<std::string> head_section(console_state& s, const request_info& 
   out += "<h3>" + t(r, text::tsa_backlog) + "</h3><dl class=\"facts\"><dt>" +
          t(r, text::tsa_tokens) + "</dt><dd>" + escape_html(metric(m, "saphan_tsa_tokens_total")) +
          "</dd><dt>" + t(r, text::tsa_failures) + "</dt><dd>" +
-         escape_html(metric(m, "saphan_tsa_failures_total")) + "</dd></dl>";
+         escape_html(metric(m, "saphan_tsa_failures_total")) + "</dd><dt>" +
+         t(r, text::tsa_oldest_waiting) + "</dt><dd id=\"tsa-oldest-waiting\">" +
+         escape_html(metric(m, "saphan_tsa_oldest_waiting_seconds")) + "</dd></dl>";
   co_return out + "</section>";
 }
 

@@ -19,7 +19,7 @@ namespace saphan::console {
   X(not_found) X(sign_in_failed) X(main_nav) X(nav_overview) X(nav_search) X(nav_export) \
   X(overview_title) X(exchanges_per_hour) X(chart_caption) X(refusals_by_reason) \
   X(top_consumers) X(top_datasets) X(latest_head) X(tree_size) X(head_time) X(head_timestamped) \
-  X(tsa_backlog) X(tsa_tokens) X(tsa_failures) X(count) X(reason) X(consumer) X(dataset) \
+  X(tsa_backlog) X(tsa_tokens) X(tsa_failures) X(tsa_oldest_waiting) X(count) X(reason) X(consumer) X(dataset) \
   X(overview_window) X(yes) X(no) X(search_title) X(since) X(until) X(member) X(purpose) \
   X(lawful_basis) X(status) X(kind) X(citizen_id) X(search_button) X(results) X(index) X(time) \
   X(decision) X(outcome) X(filtered_note) X(entry_title) X(legal_instrument) X(timings) \

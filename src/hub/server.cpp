@@ -526,6 +526,19 @@ hub_server::awaitable_response hub_server::metrics(net::http_request& request,
     out += "# HELP saphan_tsa_failures_total Failed attempts to get a timestamp token.\n";
     out += "# TYPE saphan_tsa_failures_total counter\n";
     out += "saphan_tsa_failures_total " + std::to_string(t.failures) + "\n";
+    // The backlog as an operator reads it: how long the oldest signed head has waited for its
+    // token (0: none waits), what /readyz compares with the grace period.
+    const auto waited =
+        t.oldest_waiting
+            ? std::chrono::duration_cast<std::chrono::seconds>(now_utc() - *t.oldest_waiting)
+                  .count()
+            : 0;
+    out +=
+        "# HELP saphan_tsa_oldest_waiting_seconds Age of the oldest tree head still waiting "
+        "for a timestamp token (0: none waits).\n";
+    out += "# TYPE saphan_tsa_oldest_waiting_seconds gauge\n";
+    out += "saphan_tsa_oldest_waiting_seconds " + std::to_string(std::max<long long>(waited, 0)) +
+           "\n";
   }
   co_return net::make_response(request.version(), request.keep_alive(), http::status::ok,
                                std::move(out), "text/plain; version=0.0.4");

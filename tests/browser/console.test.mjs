@@ -148,6 +148,8 @@ test('an auditor signs in; the overview draws its chart; the session cookie has 
   await page.waitForSelector('#chart[data-drawn="4"]');
   assert.match(await page.textContent('h1'), /Overview/);
   assert.match(await page.textContent('#head-size'), /^\d+$/);
+  // The TSA backlog: the demo's TSA answers, so no head waits long.
+  assert.match(await page.textContent('#tsa-oldest-waiting'), /^\d+$/);
   await shot(page, 'auditor-overview');
   const [cookie] = (await context.cookies()).filter((c) => c.name === 'saphan_session');
   assert.ok(cookie);

@@ -60,6 +60,8 @@ expect_eq "/healthz stays ok" "ok 200" "$(tr -d '\n' <<<"$healthz")"
 expect_eq "exchanges go on meanwhile" 200 "$(query)"
 metrics=$(hub_get /metrics)
 [[ $metrics =~ saphan_tsa_failures_total\ ([1-9][0-9]*) ]]; expect_eq "failed attempts are counted" 0 $?
+[[ $metrics =~ saphan_tsa_oldest_waiting_seconds\ ([1-9][0-9]*) ]]
+expect_eq "the backlog gauge shows the oldest head waiting a second or more" 0 $?
 
 # ---- the TSA comes back: the hub's retries stamp every waiting head
 start tsa "tsa listening" "$saphan" tsa serve --dir "$pki" --listen "127.0.0.1:$((base + 20))"
@@ -68,6 +70,9 @@ expect_eq "every head is stamped within 30 s of the TSA's return" 0 "$(waiting_h
 expect_ok "heads have tokens" -- test "$(stamped_heads)" -gt 0
 readyz=$(hub_get /readyz)
 expect_eq "/readyz is ok again" "ready 200" "$(tr -d '\n' <<<"$readyz")"
+metrics=$(hub_get /metrics)
+[[ $metrics == *$'\nsaphan_tsa_oldest_waiting_seconds 0\n'* ]]
+expect_eq "the backlog gauge is 0 once every head is stamped" 0 $?
 
 # ---- the stamped log verifies offline, tokens included
 expect_ok "audit export" -- timeout 30 "$saphan" audit export --hub-dir "$hub" --out "$work/log.jsonl"
