@@ -54,6 +54,7 @@ result<void> run_hub(const parsed_args& args) {
   hub::hub_directory dir{dir_text};
   auto config =
       SAPHAN_TRY(hub::load_hub_config(args.value("config").value_or(dir.root + "/hub.json")));
+  dir.store = config.store;  // where hub.json (or --config) puts the store, if it says
   auto db = SAPHAN_TRY(hub::open_hub_store_unaudited(dir));
   auto identity = SAPHAN_TRY(hub::load_hub_identity(dir, config.member));
 

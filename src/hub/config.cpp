@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "core/json.hpp"
+#include "store/store.hpp"
 
 namespace saphan::hub {
 namespace {
@@ -159,6 +160,12 @@ result<hub_config> load_hub_config(const std::string& path) {
   if (const auto* log = root.find("log")) {
     auto obj = SAPHAN_TRY(json_object::of(*log, "config.log", errc::invalid_argument));
     SAPHAN_TRY_VOID(read_log_api(obj, config.log_api));
+  }
+
+  if (auto store = SAPHAN_TRY(root.optional_string("store"))) {
+    if (store->empty())
+      return make_error(errc::invalid_argument, "config.store: must not be empty");
+    config.store = is_postgresql_location(*store) ? *store : resolve(base, *store);
   }
 
   if (const auto* limits = root.find("limits")) {

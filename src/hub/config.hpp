@@ -11,7 +11,10 @@
 //            "graceSeconds": 30},
 //    "limits": {"maxHeaderBytes": 8192, "maxBodyBytes": 1048576, "requestTimeoutMs": 10000,
 //               "maxConnections": 4096, "maxInFlight": 1024},
-//    "log": {"readConnections": 2, "searchScanLimit": 100000}}
+//    "log": {"readConnections": 2, "searchScanLimit": 100000},
+//    "store": "postgresql://saphan@db.example.go.th/saphan"}
+// "store" is where the registry and the evidence log live: a postgresql:// connection string
+// (store/pg_store.hpp), or a file path for SQLite; without it, the hub directory's store.db.
 #pragma once
 
 #include <chrono>
@@ -75,6 +78,8 @@ struct hub_config {
   std::chrono::milliseconds consent_expiry_interval{60000};
   std::optional<tsa_settings> tsa;
   log_api_settings log_api;
+  // The store's location ("store"): empty for the hub directory's own SQLite file.
+  std::string store;
 };
 
 // Errors: invalid_argument naming the field, io_error for an unreadable file.

@@ -4,6 +4,7 @@
 #include <system_error>
 #include <vector>
 
+#include "core/json.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/pseudonym.hpp"
 #include "evidence/audited_store.hpp"
@@ -44,9 +45,29 @@ result<void> refuse_existing(const std::vector<std::string>& paths) {
 
 }  // namespace
 
+result<std::string> hub_directory::store_location() const {
+  if (!store.empty())
+    return store;
+  std::error_code ec;
+  if (!fs::is_regular_file(config_path(), ec))
+    return store_path();
+  auto doc = SAPHAN_TRY(read_json_file(config_path()));
+  auto root_object = SAPHAN_TRY(json_object::of(doc, "config", errc::invalid_argument));
+  auto given = SAPHAN_TRY(root_object.optional_string("store"));
+  if (!given)
+    return store_path();
+  if (given->empty())
+    return make_error(errc::invalid_argument, "config.store: must not be empty");
+  if (is_postgresql_location(*given) || fs::path(*given).is_absolute())
+    return *given;
+  return (fs::path(root) / *given).lexically_normal().string();
+}
+
 result<void> init_hub_directory(const hub_directory& dir) {
   std::error_code ec;
-  if (fs::exists(dir.store_path(), ec)) {
+  const auto location = SAPHAN_TRY(dir.store_location());
+  const bool in_database = is_postgresql_location(location);
+  if (!in_database && fs::exists(location, ec)) {
     return make_error(errc::already_exists, dir.root + " already holds a hub");
   }
   SAPHAN_TRY_VOID(refuse_existing({dir.hub_signing_key(), dir.hub_public_key(), dir.pseudonym_key(),
@@ -79,9 +100,11 @@ result<void> init_hub_directory(const hub_directory& dir) {
   undo.made(dir.log_signing_key());
   undo.made(dir.log_public_key());
   SAPHAN_TRY_VOID(load_or_create_log_key(dir));
-  for (const char* suffix : {"", "-wal", "-shm"})
-    undo.made(dir.store_path() + suffix);
-  auto opened = SAPHAN_TRY(open_store(dir.store_path()));
+  if (!in_database) {
+    for (const char* suffix : {"", "-wal", "-shm"})
+      undo.made(location + suffix);
+  }
+  auto opened = SAPHAN_TRY(open_store(location));
   opened.reset();  // closed before it counts as finished
   undo.finished();
   return ok();
@@ -101,12 +124,16 @@ result<crypto::signing_jwk> load_or_create_log_key(const hub_directory& dir) {
 result<std::unique_ptr<store>> open_hub_store_unaudited(const hub_directory& dir,
                                                         store_access access) {
   std::error_code ec;
-  if (!fs::is_regular_file(dir.store_path(), ec)) {
+  const auto location = SAPHAN_TRY(dir.store_location());
+  // A hub directory is finished once its store exists (a file), or its keys (the store is a
+  // PostgreSQL database, which init migrated).
+  const auto marker = is_postgresql_location(location) ? dir.hub_signing_key() : location;
+  if (!fs::is_regular_file(marker, ec)) {
     return make_error(errc::not_found,
                       dir.root + " is not a hub directory (run `saphan admin init --dir " +
                           dir.root + "` first)");
   }
-  return open_store(dir.store_path(), access);
+  return open_store(location, access);
 }
 
 result<std::unique_ptr<store>> open_hub_store(const hub_directory& dir, std::string actor) {

@@ -1,4 +1,6 @@
 // The hub directory on disk: <dir>/store.db (the embedded store) and <dir>/keys/ (hub secrets).
+// The store may live elsewhere: "store" in <dir>/hub.json (a postgresql:// connection string, or
+// a file path relative to it) moves it for every command that opens the directory.
 // The one place that knows its layout: `saphan admin init`, the hub, the other commands, the
 // demo and the tests all make and open hub directories through it.
 #pragma once
@@ -13,8 +15,14 @@ namespace saphan::hub {
 
 struct hub_directory {
   std::string root;
+  // The store's location when a configuration other than <root>/hub.json gives it (the hub's
+  // --config); empty: <root>/hub.json's "store", else store_path().
+  std::string store = {};
 
   std::string store_path() const { return root + "/store.db"; }
+  std::string config_path() const { return root + "/hub.json"; }
+  // Where the store is (see `store`). Errors: those of load_hub_config's "store".
+  result<std::string> store_location() const;
   std::string keys_dir() const { return root + "/keys"; }
   std::string hub_signing_key() const { return keys_dir() + "/hub-signing.jwk"; }
   std::string hub_public_key() const { return keys_dir() + "/hub-signing.pub.jwk"; }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -23,3 +24,20 @@ struct log_query {
 log_query log_search_query(const log_filter& filter, std::size_t limit);
 
 }  // namespace saphan::sqlite
+
+namespace saphan::pg {
+
+// The same search for PostgreSQL ($1, $2, ... in order), in two steps so that its work is
+// bounded: a walk over the log newest first along the sharpest criterion given (request id,
+// subject, member, dataset, kind and status, kind, status, else the whole log; each an index
+// ending in idx, so the walk reads index order and stops), at most `walk_limit` entries (none:
+// no bound); then the other criteria on the walked entries, at most `limit` rows. Every row
+// answers (idx, entry, walked): walked is how many entries the walk read; one row with a null
+// idx when nothing matched. A page shorter than `limit` after a walk that used its whole bound
+// may have missed older matches: the caller says search_too_broad then.
+sqlite::log_query log_search_query(const log_filter& filter, std::size_t limit,
+                                   std::optional<std::uint64_t> walk_limit);
+
+}  // namespace saphan::pg
+
+namespace saphan::sqlite {}  // namespace saphan::sqlite

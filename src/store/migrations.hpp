@@ -12,14 +12,11 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "store/rows.hpp"
 
 namespace saphan::sqlite {
 
-struct migration {
-  int version;
-  std::string_view name;
-  std::string_view sql;
-};
+using store_rows::migration;
 
 // In order, versions 1, 2, ... without gaps.
 const std::vector<migration>& migrations();

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "store/migrations.hpp"
+#include "store/rows.hpp"
 
 namespace saphan::sqlite {
 namespace {
@@ -189,27 +190,10 @@ result<void> connection::atomically(const std::function<result<void>()>& body) {
     hooks_->turns->let_waiters_first();
   release_on_exit announce{outer ? hooks_.get() : nullptr};
   // Cached statements: the group commit runs these for every batch and every consent use.
-  SAPHAN_TRY_VOID(control(outer ? "BEGIN IMMEDIATE" : "SAVEPOINT nested"));
-  ++depth_;
-  result<void> outcome;
-  try {
-    outcome = body();
-  } catch (...) {
-    --depth_;
-    (void)undo(outer);  // the exception is the failure to report; rethrown as it came
-    throw;
-  }
-  --depth_;
-  if (outcome)
-    outcome = control(outer ? "COMMIT" : "RELEASE nested");
-  if (outcome)
-    return ok();
-  auto undone = undo(outer);
-  if (!undone) {
-    return make_error(errc::storage_failure,
-                      outcome.error().detail + "; rollback failed: " + undone.error().detail);
-  }
-  return outcome;
+  return store_rows::run_nested(
+      depth_, [&](bool o) { return control(o ? "BEGIN IMMEDIATE" : "SAVEPOINT nested"); },
+      [&](bool o) { return control(o ? "COMMIT" : "RELEASE nested"); },
+      [&](bool o) { return undo(o); }, body);
 }
 
 result<void> connection::check_transaction_kept() const {

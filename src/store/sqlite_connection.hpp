@@ -128,24 +128,6 @@ class connection {
     });
   }
 
-  template <class T, class Convert>
-  static result<std::vector<T>> convert_all_impl(const std::vector<std::string>& docs,
-                                                 Convert convert) {
-    std::vector<T> out;
-    out.reserve(docs.size());
-    for (const auto& doc : docs) {
-      auto item = SAPHAN_TRY(convert(doc));
-      out.push_back(std::move(item));
-    }
-    return out;
-  }
-
-  template <class T>
-  static result<std::vector<T>> convert_all(const std::vector<std::string>& docs,
-                                            result<T> (*convert)(std::string_view)) {
-    return convert_all_impl<T>(docs, convert);
-  }
-
   std::recursive_mutex mutex;
 
  protected:

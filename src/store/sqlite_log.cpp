@@ -188,15 +188,6 @@ class budget_scope {
   sqlite3* db_;
 };
 
-error too_broad(std::uint64_t scan_limit) {
-  return make_error(errc::search_too_broad,
-                    "the search would read more than " + std::to_string(scan_limit) +
-                        " log entries; narrow it: name a member, dataset, kind, status, subject "
-                        "or request id, or start nearer the entries wanted with before=<index> "
-                        "(since and until do not shorten the walk, which goes from the newest "
-                        "entry back)");
-}
-
 }  // namespace
 
 result<std::vector<log_row>> sqlite_store::search_log(const log_filter& f) {
@@ -218,7 +209,7 @@ result<std::vector<log_row>> sqlite_store::search_log(const log_filter& f) {
   budget_scope scope(handle(), budget ? &*budget : nullptr);
   auto rows = collect_log_rows(s);
   if (!rows && budget && budget->spent_out)
-    return too_broad(*f.scan_limit);
+    return search_too_broad(*f.scan_limit);
   return rows;
 }
 

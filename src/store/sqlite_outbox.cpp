@@ -4,22 +4,12 @@
 #include "store/sqlite_store_impl.hpp"
 
 namespace saphan::sqlite {
-namespace {
-
-constexpr std::size_t max_receipts_per_consent = 64;
-constexpr std::size_t max_last_error_bytes = 512;
-
-}  // namespace
-
 result<void> sqlite_store::add_consent_receipt(const consent_receipt_record& r) {
-  if (r.jws.empty() || r.jws.size() > max_receipt_bytes) {
-    return make_error(errc::payload_too_large,
-                      "receipt: 1.." + std::to_string(max_receipt_bytes) + " bytes");
-  }
+  SAPHAN_TRY_VOID(check_receipt(r));
   std::lock_guard lock(mutex);
   auto known = SAPHAN_TRY(first_text("SELECT id FROM consents WHERE id = ?", r.consent.value));
   if (!known)
-    return make_error(errc::consent_not_found, "consent " + r.consent.value + " not found");
+    return consent_not_found(r.consent.value);
   SAPHAN_TRY_VOID(
       run("INSERT INTO consent_receipts(consent_id, event, at_us, log_index, jws) "
           "VALUES(?, ?, ?, ?, ?)",
@@ -49,18 +39,13 @@ result<std::vector<consent_receipt_record>> sqlite_store::list_consent_receipts(
 }
 
 result<void> sqlite_store::add_notification(const outbox_notification& n) {
-  if (n.payload.empty() || n.payload.size() > max_notification_bytes) {
-    return make_error(errc::payload_too_large,
-                      "notification: 1.." + std::to_string(max_notification_bytes) + " bytes");
-  }
-  if (n.id.empty() || n.id.size() > max_term_length)
-    return make_error(errc::invalid_argument, "notification id: 1..256 bytes");
+  SAPHAN_TRY_VOID(check_notification(n));
   std::lock_guard lock(mutex);
   return insert_new("notification " + n.id,
                     "INSERT INTO notification_outbox(id, consumer, payload, attempts, next_us, "
                     "last_error) VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     n.id, to_string(n.consumer), n.payload, static_cast<std::int64_t>(n.attempts),
-                    micros_of(n.next_attempt), n.last_error.substr(0, max_last_error_bytes));
+                    micros_of(n.next_attempt), stored_last_error(n.last_error));
 }
 
 result<std::vector<outbox_notification>> sqlite_store::due_notifications(timestamp now,
@@ -76,10 +61,7 @@ result<std::vector<outbox_notification>> sqlite_store::due_notifications(timesta
             s, [](statement& row) -> result<outbox_notification> {
               outbox_notification n;
               n.id = row.text(0);
-              auto consumer = parse_member_id(row.text(1));
-              if (!consumer)
-                return corrupt("notification consumer", consumer.error());
-              n.consumer = std::move(*consumer);
+              n.consumer = SAPHAN_TRY(notification_consumer(row.text(1)));
               n.payload = row.text(2);
               n.attempts = static_cast<std::uint32_t>(row.integer(3));
               n.next_attempt = timestamp_of_micros(row.integer(4));
@@ -96,9 +78,9 @@ result<void> sqlite_store::reschedule_notification(const std::string& id, std::u
   auto changed = SAPHAN_TRY(
       run("UPDATE notification_outbox SET attempts = ?, next_us = ?, last_error = ? WHERE id = ?",
           static_cast<std::int64_t>(attempts), micros_of(next_attempt),
-          last_error.substr(0, max_last_error_bytes), id));
+          stored_last_error(last_error), id));
   if (changed != 1)
-    return make_error(errc::not_found, "notification " + id + " not found");
+    return notification_not_found(id);
   return ok();
 }
 
@@ -106,7 +88,7 @@ result<void> sqlite_store::remove_notification(const std::string& id) {
   std::lock_guard lock(mutex);
   auto changed = SAPHAN_TRY(run("DELETE FROM notification_outbox WHERE id = ?", id));
   if (changed != 1)
-    return make_error(errc::not_found, "notification " + id + " not found");
+    return notification_not_found(id);
   return ok();
 }
 

@@ -3,68 +3,10 @@
 #include <algorithm>
 #include <array>
 
-#include "store/consent_memo.hpp"
 #include "store/sql_values.hpp"
 #include "store/sqlite_store_impl.hpp"
 
 namespace saphan::sqlite {
-namespace {
-
-constexpr std::size_t max_key_id_length = 256;
-
-std::string member_doc(const member_record& member) {
-  rapidjson::Document doc;
-  member_to_json(member, doc, doc.GetAllocator());
-  return write_json(doc);
-}
-
-result<member_record> member_of_doc(std::string_view text) {
-  auto doc = parse_json(text);
-  if (!doc)
-    return corrupt("member", doc.error());
-  auto member = member_from_json(*doc);
-  if (!member)
-    return corrupt("member", member.error());
-  return std::move(*member);
-}
-
-result<dataset_entry> dataset_of_doc(std::string_view text) {
-  auto entry = dataset_from_stored_json(text);
-  if (!entry)
-    return corrupt("dataset", entry.error());
-  return std::move(*entry);
-}
-
-// Through the shared memo: a document stored or read a moment ago is not parsed again.
-result<consent_artefact> consent_of_doc(std::string_view text) {
-  auto consent = shared_consent_memo().parse(text);
-  if (!consent)
-    return corrupt("consent", consent.error());
-  return std::move(*consent);
-}
-
-// The stored form, after checking that it reads back: nothing invalid enters the registry.
-result<std::string> consent_doc(const consent_artefact& consent) {
-  auto doc = consent_to_json(consent);
-  SAPHAN_TRY_VOID(shared_consent_memo().parse(doc));
-  return doc;
-}
-
-result<void> check_key(const member_key& key) {
-  SAPHAN_TRY_VOID(validate(key.member));
-  if (key.key_id.empty() || key.key_id.size() > max_key_id_length) {
-    return make_error(errc::invalid_argument,
-                      "key_id: length must be 1.." + std::to_string(max_key_id_length));
-  }
-  return ok();
-}
-
-}  // namespace
-
-error sqlite_store::unknown_member(const std::string& id) {
-  return make_error(errc::unknown_member, "member " + id + " is not registered");
-}
-
 result<void> sqlite_store::require_member(const std::string& id) {
   auto found = SAPHAN_TRY(first_text("SELECT id FROM members WHERE id = ?", id));
   if (!found)
@@ -74,35 +16,12 @@ result<void> sqlite_store::require_member(const std::string& id) {
 
 result<void> sqlite_store::explain_missed_update(const consent_id& id, consent_status expected) {
   auto status = SAPHAN_TRY(first_text("SELECT status FROM consents WHERE id = ?", id.value));
-  if (!status)
-    return make_error(errc::consent_not_found, "consent " + id.value + " not found");
-  return make_error(errc::conflict, "consent " + id.value + ": expected status " +
-                                        std::string(to_string(expected)) + ", stored status is " +
-                                        *status);
+  return missed_consent_update(id, expected, status);
 }
 
 result<member_key> sqlite_store::key_of_row(const statement& s) {
-  member_key key;
-  auto member = parse_member_id(s.text(0));
-  if (!member)
-    return corrupt("key", member.error());
-  key.member = std::move(*member);
-  key.key_id = s.text(1);
-  auto use = parse_key_use(s.text(2));
-  if (!use)
-    return corrupt("key", use.error());
-  key.use = *use;
-  key.public_key = s.text(3);
-  auto not_before = parse_rfc3339(s.text(4));
-  if (!not_before)
-    return corrupt("key", not_before.error());
-  auto not_after = parse_rfc3339(s.text(5));
-  if (!not_after)
-    return corrupt("key", not_after.error());
-  key.not_before = *not_before;
-  key.not_after = *not_after;
-  key.revoked = s.integer(6) != 0;
-  return key;
+  return key_of_columns(
+      {s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5), s.integer(6) != 0});
 }
 
 result<void> sqlite_store::add_member(const member_record& member) {
@@ -196,11 +115,7 @@ result<void> sqlite_store::publish_dataset(const dataset_entry& entry) {
 result<void> sqlite_store::update_policy(const dataset_id& id, const access_policy& policy) {
   std::lock_guard lock(mutex);
   return atomically([&]() -> result<void> {
-    auto entry = SAPHAN_TRY(find_dataset(id));
-    entry.policy = policy;
-    auto doc = dataset_to_json(entry);
-    // Reading the new form back runs the catalog's checks (fields known to the schema, ...).
-    SAPHAN_TRY_VOID(dataset_from_stored_json(doc));
+    auto doc = SAPHAN_TRY(dataset_doc_with_policy(SAPHAN_TRY(find_dataset(id)), policy));
     SAPHAN_TRY_VOID(run("UPDATE datasets SET doc = ? WHERE id = ?", doc, to_string(id)));
     return ok();
   });
@@ -266,7 +181,7 @@ result<consent_artefact> sqlite_store::find_consent(const consent_id& id) {
   std::lock_guard lock(mutex);
   auto doc = SAPHAN_TRY(first_text("SELECT doc FROM consents WHERE id = ?", id.value));
   if (!doc)
-    return make_error(errc::consent_not_found, "consent " + id.value + " not found");
+    return consent_not_found(id.value);
   return consent_of_doc(*doc);
 }
 

@@ -7,11 +7,6 @@
 namespace saphan {
 namespace sqlite {
 
-error corrupt(std::string_view what, const error& cause) {
-  return make_error(errc::storage_failure,
-                    "stored " + std::string(what) + " is invalid: " + cause.detail);
-}
-
 result<void> sqlite_store::transaction(const std::function<result<void>(store&)>& body) {
   std::lock_guard lock(mutex);
   return atomically([&] { return body(*this); });

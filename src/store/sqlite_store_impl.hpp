@@ -10,18 +10,13 @@
 #include <cstdint>
 #include <string>
 
+#include "store/rows.hpp"
 #include "store/sqlite_connection.hpp"
 #include "store/store.hpp"
 
 namespace saphan::sqlite {
 
-// Reads and lists are bounded; no caller needs more rows than these in one answer.
-inline constexpr std::size_t max_page = 10000;
-inline constexpr std::int64_t max_directory_rows = 100000;
-inline constexpr std::size_t max_search_page = 1000;
-
-// storage_failure "stored <what> is invalid: <cause>".
-error corrupt(std::string_view what, const error& cause);
+using namespace store_rows;
 
 class sqlite_store final : public store, private connection {
  public:
@@ -84,8 +79,6 @@ class sqlite_store final : public store, private connection {
   result<void> check_writable() override;
 
  private:
-  static error unknown_member(const std::string& id);
-
   result<void> require_member(const std::string& id);
 
   result<void> explain_missed_update(const consent_id& id, consent_status expected);

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "store/pg_store.hpp"
 #include "store/read_only_store.hpp"
 #include "store/registry_cache.hpp"
 #include "store/sqlite_store.hpp"
@@ -27,9 +28,11 @@ result<void> check_log_entry(const log_append& e) {
 result<std::unique_ptr<store>> open_store(const std::string& location, store_access access) {
   if (location.empty())
     return make_error(errc::invalid_argument, "store location: must not be empty");
-  if (location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0) {
-    return make_error(errc::invalid_argument,
-                      "store location: this build has no PostgreSQL store (give a file path)");
+  if (is_postgresql_location(location)) {
+    auto opened = SAPHAN_TRY(open_pg_store(location, access));
+    if (access == store_access::read_only)
+      return with_registry_cache(read_only(std::move(opened)));
+    return with_registry_cache(std::move(opened));
   }
   sqlite_options options;
   options.path = location;

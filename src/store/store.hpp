@@ -1,7 +1,10 @@
 // The storage interface, backend-neutral: the registry (members, keys, datasets with their
 // policies, consents) and the evidence log. Callers see only domain types; a store is opened from
-// one location (open_store), and which backend serves it is the backend's own business (SQLite in
-// store/sqlite_store.hpp; PostgreSQL can follow without changing callers).
+// one location (open_store), and which backend serves it is the backend's own business: SQLite
+// for a file path (store/sqlite_store.hpp, the default: nothing to set up), PostgreSQL for a
+// postgresql:// connection string (store/pg_store.hpp: hub nodes on several machines share one
+// database). Both keep the same rows in the same shape (store/rows.hpp) and pass the same tests
+// (tests/store/, run against each).
 //
 // Every mutating call is atomic on its own. `transaction` groups several calls: when the body
 // returns an error (or throws), nothing it wrote remains.
@@ -243,10 +246,16 @@ enum class store_access {
 };
 
 // Opens (creating and migrating if needed) the store at `location`, the one value a
-// configuration gives: a file path or ":memory:" for SQLite. Each call makes a connection of its
-// own, with the registry cache in front (store/registry_cache.hpp). Errors: invalid_argument (an
-// empty location, a backend this build does not have, a read-only private in-memory database),
+// configuration gives: a file path or ":memory:" for SQLite, a postgresql:// (or postgres://)
+// connection string for PostgreSQL. Each call makes a connection of its own, with the registry
+// cache in front (store/registry_cache.hpp). Errors: invalid_argument (an empty location, a
+// read-only private in-memory database),
 // storage_failure (also: read-only and the store is missing or at another schema version).
+// Whether `location` names a PostgreSQL database (postgresql:// or postgres://), not a file.
+inline bool is_postgresql_location(const std::string& location) {
+  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+}
+
 result<std::unique_ptr<store>> open_store(const std::string& location,
                                           store_access access = store_access::read_write);
 

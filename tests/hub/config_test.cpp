@@ -85,3 +85,20 @@ TEST_CASE("bad log API settings are refused, naming the field and its rule", "[h
     CHECK_THAT(loaded.error().detail, Catch::Matchers::Contains(c.names));
   }
 }
+
+TEST_CASE("the store's location: a connection string as given, a file relative to hub.json",
+          "[hub][config]") {
+  auto defaults = config_file("").load();
+  REQUIRE(defaults);
+  CHECK(defaults->store.empty());
+  const std::string url = "postgresql://saphan@db.example.go.th:5432/saphan?sslmode=verify-full";
+  auto pg = config_file(R"(, "store": ")" + url + R"(")").load();
+  REQUIRE(pg);
+  CHECK(pg->store == url);
+  config_file relative(R"(, "store": "data/hub.db")");
+  auto file = relative.load();
+  REQUIRE(file);
+  CHECK(file->store == (relative.dir / "data" / "hub.db").string());
+  CHECK(config_file(R"(, "store": "")").load().code() == errc::invalid_argument);
+  CHECK(config_file(R"(, "store": 5)").load().code() == errc::invalid_argument);
+}

@@ -13,6 +13,7 @@
 #include "crypto/pseudonym.hpp"
 #include "hub/directory.hpp"
 #include "hub/exchange.hpp"
+#include "tests/store/pg_test_server.hpp"
 
 using namespace saphan;
 
@@ -119,4 +120,32 @@ TEST_CASE("a hub directory with a broken pseudonym key is refused by the key's n
   auto identity = hub::load_hub_identity(dir, parse_member_id("TH/GOV/SAPHAN/hub").value());
   REQUIRE_FALSE(identity);
   CHECK(identity.error().detail == dir.pseudonym_key() + ": need 32 base64url bytes");
+}
+
+TEST_CASE("a hub directory whose hub.json names a PostgreSQL store keeps everything there",
+          "[hub][directory][pg]") {
+  temp_dir tmp;
+  store_test::pg_database db;
+  const hub::hub_directory dir{(tmp.path / "hub").string()};
+  std::filesystem::create_directories(dir.root);
+  REQUIRE(write_file_atomic(dir.config_path(), R"({"store": ")" + db.url + R"("})", 0600));
+  CHECK(*dir.store_location() == db.url);
+  // Before init, the directory is not a hub (no keys), whatever the database holds.
+  CHECK(hub::open_hub_store(dir).code() == errc::not_found);
+  REQUIRE(hub::init_hub_directory(dir));
+  CHECK_FALSE(std::filesystem::exists(dir.store_path()));  // no SQLite file made
+  {
+    auto admin = hub::open_hub_store(dir, "tester");
+    REQUIRE(admin);
+    REQUIRE((*admin)->add_member(jfo()));
+  }
+  // Another connection, as another command would open it, reads the member and its entry.
+  auto direct = open_store(db.url);
+  REQUIRE(direct);
+  CHECK((*direct)->find_member(jfo().id));
+  CHECK(*(*direct)->log_size() == 1);
+  // The hub's own --config overrides hub.json.
+  hub::hub_directory elsewhere = dir;
+  elsewhere.store = (tmp.path / "other.db").string();
+  CHECK(*elsewhere.store_location() == elsewhere.store);
 }

@@ -10,12 +10,15 @@
 #include "evidence/log.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
+#include "store_backends.hpp"
 #include "store_test_support.hpp"
 
 using namespace saphan;
 
 namespace {
 
+using store_test::backend_location;
+using store_test::name_of;
 using store_test::temp_dir;
 
 std::unique_ptr<store> open_at(const std::string& path,
@@ -64,9 +67,11 @@ log_filter worst_case(std::uint64_t scan_limit) {
 }  // namespace
 
 TEST_CASE("a read-only store reads what the writers commit and refuses every write", "[store]") {
-  temp_dir dir;
-  auto writer = open_at(dir.file());
-  auto reader = open_at(dir.file(), store_access::read_only);
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend, true);
+  auto writer = where.open();
+  auto reader = where.open(store_access::read_only);
   REQUIRE(*reader->schema_version() == *writer->schema_version());
   CHECK(*reader->log_size() == 0);
   fill_log(*writer, 10);
@@ -119,10 +124,12 @@ TEST_CASE("a read-only store is refused where it cannot read this program's log"
 TEST_CASE(
     "a search stops at its scan budget, answers search_too_broad, and the connection reads on",
     "[store][evidence]") {
-  temp_dir dir;
-  auto writer = open_at(dir.file());
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend, true);
+  auto writer = where.open();
   fill_log(*writer, 5000);
-  auto reader = open_at(dir.file(), store_access::read_only);
+  auto reader = where.open(store_access::read_only);
   for (auto* s : {writer.get(), reader.get()}) {
     // Over the budget: a search that matches nothing reads all 5000 entries, and a member's as
     // consumer and as provider both.

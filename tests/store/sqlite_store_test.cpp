@@ -14,6 +14,8 @@
 #include "store/migrations.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store.hpp"
+#include "store_backends.hpp"
+#include "store_test_data.hpp"
 #include "store_test_support.hpp"
 
 using namespace saphan;
@@ -23,6 +25,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using namespace store_test::data;
+using store_test::backend;
+using store_test::backend_location;
+using store_test::name_of;
 using store_test::temp_dir;
 
 // As the hub opens its store: SQLite with the registry cache in front.
@@ -31,71 +37,6 @@ std::unique_ptr<store> open_at(const std::string& path) {
   if (!s)
     FAIL("open_store: " << s.error().detail);
   return std::move(*s);
-}
-
-member_record member(const std::string& id, const std::string& name) {
-  return member_record{*parse_member_id(id), name, {"justice"}, classification::secret};
-}
-member_record dopa() {
-  return member("TH/GOV/DOPA/civil-registry", "Department of Provincial Administration");
-}
-member_record jfo() {
-  return member("TH/GOV/JFO/legal-aid", "Justice Fund Office");
-}
-
-member_key key(const member_record& owner, const std::string& id) {
-  return member_key{owner.id,
-                    id,
-                    key_use::signing,
-                    "MCowBQYDK2VwAyEA-example-key-" + id,
-                    *parse_rfc3339("2026-01-01T00:00:00Z"),
-                    *parse_rfc3339("2027-01-01T00:00:00.5Z"),
-                    false};
-}
-
-// The stored form of a small dataset (schema embedded), parsed by the catalog's own reader.
-dataset_entry dataset(const std::string& version) {
-  const std::string text = R"({
-    "id": "TH/GOV/DOPA/civil-registry/person@)" +
-                           version + R"(",
-    "schemaText": "{\"type\":\"object\",\"properties\":{\"citizenId\":{\"type\":\"string\"},\"firstNameTh\":{\"type\":\"string\"},\"birthDate\":{\"type\":\"string\"}}}",
-    "subjectField": "citizenId",
-    "classification": "confidential",
-    "metadata": {
-      "title": "Person", "ownerAgency": "DOPA", "contactName": "Registry desk",
-      "contactEmail": "registry@dopa.example.go.th", "objective": "Identity checks",
-      "keywords": ["citizen"], "description": "One record per citizen",
-      "updateFrequency": "daily", "geographicCoverage": "Thailand", "source": "CRD",
-      "format": "JSON", "dataCategory": "personal data", "license": "Restricted",
-      "accessConditions": "Policy"
-    },
-    "policy": {"grants": [{
-      "consumers": ["TH/GOV/JFO/legal-aid"],
-      "rateLimit": {"requests": 100, "windowSeconds": 60},
-      "purposes": [{"purpose": "legal-aid-eligibility", "fields": ["citizenId", "firstNameTh"],
-                    "lawfulBases": ["consent"], "pseudonymiseSubject": false}]
-    }]},
-    "publishedAt": "2026-01-05T10:00:00Z"
-  })";
-  auto entry = dataset_from_stored_json(text);
-  if (!entry)
-    FAIL("test dataset does not parse: " << entry.error().detail);
-  return *entry;
-}
-
-consent_artefact consent(const std::string& id, const std::string& subject_prefix = "110370012345",
-                         const member_record& consumer = jfo()) {
-  consent_terms t;
-  t.subject = complete_thai_id(subject_prefix);
-  t.consumer = consumer.id;
-  t.datasets = {dataset("1.0").id};
-  t.purpose = "legal-aid-eligibility";
-  t.fields = {"firstNameTh"};
-  t.valid_from = *parse_rfc3339("2026-01-01T00:00:00Z");
-  t.valid_until = *parse_rfc3339("2026-12-31T00:00:00Z");
-  t.max_uses = 10;
-  t.collection_method = "web-form";
-  return *request_consent(consent_id{id}, t, *parse_rfc3339("2025-12-01T00:00:00Z"), "portal");
 }
 
 // Checks indexes 0..n-1 without gaps, and that the stored tree's root equals the reference
@@ -272,7 +213,10 @@ TEST_CASE("a version-4 file gets each consent's end of validity, and expiry find
 
 TEST_CASE("list_expiring_consents finds active consents whose validity has ended, oldest first",
           "[store][consents]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   const auto granted_at = *parse_rfc3339("2026-01-02T00:00:00Z");
   auto ending = [&](const std::string& id, const char* until) {
     auto c = consent(id);
@@ -361,7 +305,10 @@ TEST_CASE("migrations are numbered 1..N without gaps", "[store][migration]") {
 // Directory
 
 TEST_CASE("members round-trip, duplicates and unknown ids are refused", "[store][members]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   REQUIRE(s->add_member(dopa()));
   REQUIRE(s->add_member(jfo()));
   auto found = s->find_member(dopa().id);
@@ -393,7 +340,10 @@ TEST_CASE("members round-trip, duplicates and unknown ids are refused", "[store]
 }
 
 TEST_CASE("keys: unique per member, revocable, listed", "[store][keys]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   CHECK(s->add_key(key(dopa(), "k1")).code() == errc::unknown_member);
   REQUIRE(s->add_member(dopa()));
   REQUIRE(s->add_member(jfo()));
@@ -430,7 +380,10 @@ TEST_CASE("keys: unique per member, revocable, listed", "[store][keys]") {
 
 TEST_CASE("datasets round-trip, owner must be registered, versions are distinct",
           "[store][datasets]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   const auto v1 = dataset("1.0");
   CHECK(s->publish_dataset(v1).code() == errc::unknown_member);
   REQUIRE(s->add_member(dopa()));
@@ -453,9 +406,11 @@ TEST_CASE("datasets round-trip, owner must be registered, versions are distinct"
 }
 
 TEST_CASE("a connection sees registry changes made through another connection", "[store][cache]") {
-  temp_dir dir;
-  auto reader = open_at(dir.file());
-  auto writer = open_at(dir.file());
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend, true);
+  auto reader = where.open();
+  auto writer = where.open();
   REQUIRE(writer->add_member(dopa()));
   const auto v1 = dataset("1.0");
   REQUIRE(writer->publish_dataset(v1));
@@ -499,7 +454,10 @@ TEST_CASE("a connection sees registry changes made through another connection", 
 }
 
 TEST_CASE("update_policy replaces the policy only when it is valid", "[store][datasets]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   REQUIRE(s->add_member(dopa()));
   const auto v1 = dataset("1.0");
   REQUIRE(s->publish_dataset(v1));
@@ -526,7 +484,10 @@ TEST_CASE("update_policy replaces the policy only when it is valid", "[store][da
 // Consents
 
 TEST_CASE("consents round-trip, duplicates and unknown ids are refused", "[store][consents]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   const auto c = consent("c-1");
   REQUIRE(s->add_consent(c));
   CHECK(s->add_consent(c).code() == errc::already_exists);
@@ -542,7 +503,10 @@ TEST_CASE("consents round-trip, duplicates and unknown ids are refused", "[store
 }
 
 TEST_CASE("update_consent wins only from the expected status", "[store][consents]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   const auto c = consent("c-1");
   REQUIRE(s->add_consent(c));
   const auto t = *parse_rfc3339("2026-01-02T00:00:00Z");
@@ -580,7 +544,10 @@ TEST_CASE("update_consent wins only from the expected status", "[store][consents
 
 TEST_CASE("list_consents filters by subject, consumer and status, with a limit",
           "[store][consents]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   const auto other_consumer = member("TH/GOV/DSI/cases", "DSI");
   REQUIRE(s->add_consent(consent("c-1", "110370012345")));
   REQUIRE(s->add_consent(consent("c-2", "110370012345", other_consumer)));
@@ -623,7 +590,10 @@ TEST_CASE("list_consents filters by subject, consumer and status, with a limit",
 // Transactions
 
 TEST_CASE("a transaction commits all of its writes", "[store][transaction]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   auto done = s->transaction([&](store&) -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(dopa()));
     SAPHAN_TRY_VOID(s->add_member(jfo()));
@@ -634,8 +604,10 @@ TEST_CASE("a transaction commits all of its writes", "[store][transaction]") {
 }
 
 TEST_CASE("a transaction whose body fails leaves no trace", "[store][transaction]") {
-  temp_dir dir;
-  auto s = open_at(dir.file());
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend, true);
+  auto s = where.open();
   auto failed = s->transaction([&](store&) -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(dopa()));
     auto row = append_one(*s, 0);
@@ -656,7 +628,10 @@ TEST_CASE("a transaction whose body fails leaves no trace", "[store][transaction
 }
 
 TEST_CASE("a transaction whose body throws leaves no trace and rethrows", "[store][transaction]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   CHECK_THROWS_AS(s->transaction([&](store&) -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(dopa()));
     SAPHAN_TRY_VOID(s->add_member(jfo()));
@@ -671,7 +646,10 @@ TEST_CASE("a transaction whose body throws leaves no trace and rethrows", "[stor
 }
 
 TEST_CASE("a nested transaction undoes only itself", "[store][transaction]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   auto outer = s->transaction([&](store&) -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(dopa()));
     auto inner = s->transaction([&](store&) -> result<void> {
@@ -687,7 +665,10 @@ TEST_CASE("a nested transaction undoes only itself", "[store][transaction]") {
 }
 
 TEST_CASE("a failing call inside a transaction does not end it", "[store][transaction]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   auto outer = s->transaction([&](store&) -> result<void> {
     SAPHAN_TRY_VOID(s->add_member(jfo()));
     // publish_dataset runs its own atomic step (a savepoint here) and fails: owner unknown.
@@ -702,7 +683,10 @@ TEST_CASE("a failing call inside a transaction does not end it", "[store][transa
 // Evidence
 
 TEST_CASE("log entries are stored with their tree and read back in order", "[store][evidence]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   for (int i = 0; i < 3; ++i) {
     auto index = append_one(*s, i);
     REQUIRE(index);
@@ -728,7 +712,10 @@ TEST_CASE("log entries are stored with their tree and read back in order", "[sto
 }
 
 TEST_CASE("log appends refuse oversized entries and a wrong first index", "[store][evidence]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   std::string big(64 * 1024 + 1, 'x');
   CHECK(evidence::append_entries(*s, {{big, {}}}).code() == errc::payload_too_large);
   CHECK(evidence::append_entries(*s, {{"", {}}}).code() == errc::payload_too_large);
@@ -743,8 +730,10 @@ TEST_CASE("log appends refuse oversized entries and a wrong first index", "[stor
 }
 
 TEST_CASE("log indexes have no gaps after many appends", "[store][evidence]") {
-  temp_dir dir;
-  auto s = open_at(dir.file());
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend, true);
+  auto s = where.open();
   // Batched (as the hub's group commit does) and singly.
   for (int batch = 0; batch < 3; ++batch) {
     std::vector<log_append> entries;
@@ -763,7 +752,10 @@ TEST_CASE("log indexes have no gaps after many appends", "[store][evidence]") {
 }
 
 TEST_CASE("concurrent appends from two threads keep one gap-free log", "[store][evidence]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   std::atomic<int> failures{0};
   auto worker = [&](int base) {
     for (int i = 0; i < 100; ++i) {
@@ -782,9 +774,11 @@ TEST_CASE("concurrent appends from two threads keep one gap-free log", "[store][
 }
 
 TEST_CASE("two connections to one file keep one log", "[store][evidence]") {
-  temp_dir dir;
-  auto first = open_at(dir.file());
-  auto second = open_at(dir.file());
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend, true);
+  auto first = where.open();
+  auto second = where.open();
   merkle::compact_tree cache;  // a stale cache must be noticed and rebuilt
   for (int i = 0; i < 10; ++i) {
     if (i % 2 == 0) {
@@ -799,7 +793,10 @@ TEST_CASE("two connections to one file keep one log", "[store][evidence]") {
 }
 
 TEST_CASE("log search filters by every term, newest first, and pages", "[store][evidence]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   const auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
   std::vector<log_append> entries;
   for (int i = 0; i < 10; ++i) {
@@ -867,7 +864,10 @@ TEST_CASE("log search filters by every term, newest first, and pages", "[store][
 }
 
 TEST_CASE("checkpoints are stored once per size and take one timestamp", "[store][evidence]") {
-  auto s = open_at(":memory:");
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend);
+  auto s = where.open();
   CHECK_FALSE(*s->latest_checkpoint());
   const auto t0 = *parse_rfc3339("2026-11-21T10:00:00Z");
   REQUIRE(s->add_checkpoint({2, R"({"n":2})", std::nullopt, t0}));
@@ -898,10 +898,12 @@ TEST_CASE("checkpoints are stored once per size and take one timestamp", "[store
 // Durability
 
 TEST_CASE("reopening a file keeps everything", "[store]") {
-  temp_dir dir;
+  const auto backend = SAPHAN_EACH_BACKEND;
+  INFO(name_of(backend));
+  backend_location where(backend, true);
   const auto c = consent("c-1");
   {
-    auto s = open_at(dir.file());
+    auto s = where.open();
     REQUIRE(s->add_member(dopa()));
     REQUIRE(s->add_member(jfo()));
     REQUIRE(s->add_key(key(dopa(), "k1")));
@@ -910,8 +912,8 @@ TEST_CASE("reopening a file keeps everything", "[store]") {
     for (int i = 0; i < 5; ++i)
       REQUIRE(append_one(*s, i));
   }
-  auto s = open_at(dir.file());
-  CHECK(*s->schema_version() == 8);
+  auto s = where.open();
+  CHECK(*s->schema_version() == store_test::latest_schema_version(backend));
   CHECK(*s->find_member(dopa().id) == dopa());
   CHECK(s->list_members()->size() == 2);
   CHECK(s->list_keys(dopa().id)->size() == 1);
