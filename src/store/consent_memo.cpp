@@ -1,6 +1,6 @@
 #include "store/consent_memo.hpp"
 
-namespace saphan::sqlite {
+namespace saphan::store_rows {
 
 consent_memo::consent_memo(std::size_t capacity, std::size_t max_text_bytes)
     : capacity_(capacity), max_text_bytes_(max_text_bytes) {}
@@ -31,4 +31,4 @@ consent_memo& shared_consent_memo() {
   return memo;
 }
 
-}  // namespace saphan::sqlite
+}  // namespace saphan::store_rows

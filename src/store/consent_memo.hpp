@@ -14,7 +14,7 @@
 #include "consent/consent.hpp"
 #include "core/result.hpp"
 
-namespace saphan::sqlite {
+namespace saphan::store_rows {
 
 class consent_memo {
  public:
@@ -38,4 +38,4 @@ class consent_memo {
 // documents.
 consent_memo& shared_consent_memo();
 
-}  // namespace saphan::sqlite
+}  // namespace saphan::store_rows

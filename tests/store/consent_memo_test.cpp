@@ -7,7 +7,7 @@
 #include "store/consent_memo.hpp"
 
 using namespace saphan;
-using saphan::sqlite::consent_memo;
+using saphan::store_rows::consent_memo;
 
 namespace {
 
