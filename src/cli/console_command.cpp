@@ -1,9 +1,8 @@
 // saphan console --config FILE: the auditor console or the citizen portal (by the config's
 // mode), until SIGINT or SIGTERM.
-#include <cstdio>
-
 #include "cli/args.hpp"
 #include "cli/commands.hpp"
+#include "cli/serve.hpp"
 #include "console/config.hpp"
 #include "console/service.hpp"
 
@@ -18,20 +17,7 @@ constexpr const char* usage =
     "  Prints one line with the bound address, then serves until SIGINT/SIGTERM.\n";
 
 command_result run_console(const parsed_args& args) {
-  auto path = SAPHAN_TRY(args.required("config"));
-  auto config = console::read_console_config(path);
-  if (!config)
-    return command_result::failure(config.error());
-  auto service = console::console_service::create(*config);
-  if (!service)
-    return command_result::failure(service.error());
-  auto started = (*service)->start();
-  if (!started)
-    return command_result::failure(started.error());
-  std::printf("%s\n", (*service)->describe().c_str());
-  std::fflush(stdout);
-  (*service)->run();
-  return {};
+  return serve_from_config<console::console_service>(args, console::read_console_config);
 }
 
 }  // namespace
