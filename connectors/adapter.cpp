@@ -31,4 +31,24 @@ result<std::int64_t> bounded_integer(const json_object& obj, std::string_view na
   return *value;
 }
 
+bool is_sql_identifier(std::string_view text) noexcept {
+  if (text.empty() || text.size() > 64)
+    return false;
+  auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
+  if (!letter(text.front()))
+    return false;
+  for (char c : text) {
+    if (!letter(c) && !(c >= '0' && c <= '9'))
+      return false;
+  }
+  return true;
+}
+
+result<std::string> sql_identifier(const json_object& config, std::string_view name) {
+  auto value = SAPHAN_TRY(config.string(name));
+  if (!is_sql_identifier(value))
+    return config.fail(name, "must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$");
+  return value;
+}
+
 }  // namespace saphan::connector

@@ -52,4 +52,12 @@ result<void> reject_unknown_members(const rapidjson::Value& object, const std::s
 result<std::int64_t> bounded_integer(const json_object& obj, std::string_view name,
                                      std::int64_t min, std::int64_t max, std::int64_t fallback);
 
+// SQL identifiers from config: ^[A-Za-z_][A-Za-z0-9_]{0,63}$ (then double-quoted as well, so a
+// reserved word still works as a column name). The SQL adapters splice only such names into SQL.
+bool is_sql_identifier(std::string_view text) noexcept;
+
+// A required string member that is_sql_identifier accepts.
+// Errors: invalid_argument naming the member.
+result<std::string> sql_identifier(const json_object& config, std::string_view name);
+
 }  // namespace saphan::connector

@@ -4,6 +4,7 @@
 
 #include "connectors/csv/csv_adapter.hpp"
 #include "connectors/http/http_adapter.hpp"
+#include "connectors/postgresql/pg_adapter.hpp"
 #include "connectors/sqlite/sqlite_adapter.hpp"
 
 namespace saphan::connector {
@@ -19,10 +20,11 @@ struct adapter_factory {
 };
 
 // The one list of adapters. Add a row here when adding connectors/<type>/.
-constexpr std::array<adapter_factory, 3> adapter_table{{
+constexpr std::array<adapter_factory, 4> adapter_table{{
     {"sqlite", make_sqlite_adapter},
     {"csv", make_csv_adapter},
     {"http", make_http_adapter},
+    {"postgresql", make_postgresql_adapter},
 }};
 
 }  // namespace

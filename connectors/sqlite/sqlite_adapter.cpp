@@ -80,43 +80,22 @@ class sqlite_adapter final : public record_adapter {
   sqlite3_stmt* statement_;
 };
 
-result<std::string> identifier(const json_object& config, std::string_view name) {
-  auto value = SAPHAN_TRY(config.string(name));
-  if (!is_sql_identifier(value)) {
-    return config.fail(name, "must match ^[A-Za-z_][A-Za-z0-9_]{0,63}$");
-  }
-  return value;
-}
-
 result<sqlite_settings> read_settings(const json_object& config, const std::string& base_dir) {
   sqlite_settings s;
   auto path = SAPHAN_TRY(config.string("path"));
   if (path.empty())
     return config.fail("path", "must not be empty");
   s.path = resolve_path(base_dir, path);
-  auto table = SAPHAN_TRY(identifier(config, "table"));
+  auto table = SAPHAN_TRY(sql_identifier(config, "table"));
   s.table = table;
-  auto key = SAPHAN_TRY(identifier(config, "keyColumn"));
+  auto key = SAPHAN_TRY(sql_identifier(config, "keyColumn"));
   s.key_column = key;
-  auto record = SAPHAN_TRY(identifier(config, "recordColumn"));
+  auto record = SAPHAN_TRY(sql_identifier(config, "recordColumn"));
   s.record_column = record;
   return s;
 }
 
 }  // namespace
-
-bool is_sql_identifier(std::string_view text) noexcept {
-  if (text.empty() || text.size() > 64)
-    return false;
-  auto letter = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
-  if (!letter(text.front()))
-    return false;
-  for (char c : text) {
-    if (!letter(c) && !(c >= '0' && c <= '9'))
-      return false;
-  }
-  return true;
-}
 
 result<std::shared_ptr<record_adapter>> make_sqlite_adapter(const rapidjson::Value& value,
                                                             const std::string& where,

@@ -11,10 +11,6 @@
 
 namespace saphan::connector {
 
-// SQL identifiers from config: ^[A-Za-z_][A-Za-z0-9_]{0,63}$ (then double-quoted as well, so a
-// reserved word still works as a column name).
-bool is_sql_identifier(std::string_view text) noexcept;
-
 // Opens `path` read-only and prepares the statement, so a missing file, table or column fails at
 // start-up. Errors: invalid_argument naming the member ("<where>.table: ...").
 result<std::shared_ptr<record_adapter>> make_sqlite_adapter(const rapidjson::Value& config,
