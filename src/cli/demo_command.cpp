@@ -19,6 +19,7 @@
 #include "demo/trail.hpp"
 #include "evidence/checkpoint.hpp"
 #include "evidence/log.hpp"
+#include "hub/directory.hpp"
 #include "store/store.hpp"
 
 namespace saphan::cli {
@@ -30,11 +31,13 @@ constexpr const char* demo_usage = R"(usage: saphan demo <command> [options]
 
 Commands:
   init   --dir DIR [--config CONFIG_DIR] [--schemas SCHEMAS_DIR] [--persons N] [--seed S]
-         [--base-port P]
+         [--base-port P] [--store postgresql://...]
          create a demo: CA and certificates, hub directory with members, datasets, policies
          and keys, synthetic provider data (N persons, default 10000, seed 2026) and one
          connector configuration per member (hub on P, default 8440; providers P+1..P+4;
          consumer APIs P+10 (JFO) and P+11 (RTP)). Refuses if DIR already holds a demo.
+         --store: the hub's store is this empty PostgreSQL database (hub.json names it)
+         instead of the SQLite file hub/store.db.
   trail  --dir DIR [--from N] [--limit N | --tail N]
          print the hub's evidence log, one line per entry, checking the hash chain
          (DIR is the demo directory or its hub/ directory; limit defaults to 1000;
@@ -90,6 +93,7 @@ result<demo::demo_options> init_options(const parsed_args& args) {
     auto n = SAPHAN_TRY(parse_number("base-port", *text, demo::min_base_port, demo::max_base_port));
     options.base_port = static_cast<std::uint16_t>(n);
   }
+  options.store = args.value("store").value_or("");
   return options;
 }
 
@@ -102,14 +106,17 @@ result<void> cmd_init(const parsed_args& args) {
   });
 }
 
-// The store of a demo directory or of a hub directory; never creates one.
+// The store of a demo directory or of a hub directory (the SQLite file, or the database its
+// hub.json names); never creates one.
 result<std::unique_ptr<store>> open_existing_store(const std::string& dir) {
   std::error_code ec;
-  for (const auto& candidate : {dir + "/hub/store.db", dir + "/store.db"}) {
-    if (fs::is_regular_file(candidate, ec))
-      return open_store(candidate);
+  for (const auto& root : {dir + "/hub", dir}) {
+    const hub::hub_directory hub_dir{root};
+    if (fs::is_regular_file(hub_dir.config_path(), ec) ||
+        fs::is_regular_file(hub_dir.store_path(), ec))
+      return hub::open_hub_store_unaudited(hub_dir);
   }
-  return make_error(errc::not_found, dir + " holds neither hub/store.db nor store.db");
+  return make_error(errc::not_found, dir + " holds no hub (hub/hub.json or hub/store.db)");
 }
 
 struct trail_options {
@@ -243,7 +250,8 @@ result<void> cmd_walkthrough(const parsed_args& args) {
 // The group's usage describes every command, so `demo <command> --help` prints it.
 const std::map<std::string, command_spec>& demo_commands() {
   static const std::map<std::string, command_spec> table = {
-      {"init", {cmd_init, {"dir", "config", "schemas", "persons", "seed", "base-port"}, nullptr}},
+      {"init",
+       {cmd_init, {"dir", "config", "schemas", "persons", "seed", "base-port", "store"}, nullptr}},
       {"trail", {cmd_trail, {"dir", "from", "limit", "tail"}, nullptr}},
       {"walkthrough", {cmd_walkthrough, {"dir"}, nullptr}},
   };

@@ -105,6 +105,8 @@ std::string hub_config_json(const demo_options& options, const demo_config& conf
     put(w, to_string(m.id), "https://" + loopback(port_at(options, role->notify_offset)));
   }
   w.EndObject();
+  if (!options.store.empty())
+    put(w, "store", options.store);
   put_int(w, "freshnessSeconds", 300);
   put_int(w, "providerTimeoutMs", 5000);
   put_int(w, "ioThreads", 1);

@@ -174,8 +174,9 @@ result<member_key> registered_tls_certificate(const fs::path& root, const member
 // The hub directory, made as `saphan admin init` makes it (store, hub and log keys, pseudonym
 // secret), opened so that registering the demo agencies is evidence too, like every registry
 // change.
-result<std::unique_ptr<store>> make_hub_directory(const fs::path& root) {
-  const hub::hub_directory dir{(root / "hub").string()};
+result<std::unique_ptr<store>> make_hub_directory(const fs::path& root, const std::string& store) {
+  hub::hub_directory dir{(root / "hub").string()};
+  dir.store = store;
   SAPHAN_TRY_VOID(hub::init_hub_directory(dir));
   // The CA certifies the hub's signing key too; the hub itself never holds the CA's key.
   auto hub_key = SAPHAN_TRY(crypto::read_ed25519_public_key_file(dir.hub_public_key()));
@@ -304,7 +305,7 @@ result<void> build_demo(const fs::path& root, const demo_options& options,
   }
 
   progress("hub directory (store, keys, members, datasets, policies)");
-  auto db = SAPHAN_TRY(make_hub_directory(root));
+  auto db = SAPHAN_TRY(make_hub_directory(root, options.store));
   SAPHAN_TRY_VOID(register_everything(*db, config, keys));
   progress("  registered " + std::to_string(config.members.size()) + " members, " +
            std::to_string(keys.size()) + " keys, published " +
@@ -382,6 +383,8 @@ result<void> validate_demo_options(const demo_options& options) {
     return make_error(errc::invalid_argument,
                       "--persons: must be between 1 and " + std::to_string(max_persons));
   }
+  if (!options.store.empty() && !is_postgresql_location(options.store))
+    return make_error(errc::invalid_argument, "--store: must be a postgresql:// URL");
   if (options.base_port < min_base_port || options.base_port > max_base_port) {
     return make_error(errc::invalid_argument, "--base-port: must be between " +
                                                   std::to_string(min_base_port) + " and " +

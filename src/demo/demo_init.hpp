@@ -45,6 +45,9 @@ struct demo_options {
   std::size_t persons = 10000;
   std::uint64_t seed = 2026;
   std::uint16_t base_port = 8440;
+  // The hub's store: empty for the SQLite file hub/store.db, or a postgresql:// URL of an empty
+  // database (hub.json then names it, and every hub node started on the folder shares it).
+  std::string store;
 };
 
 // The part a member plays in the demo; offsets are added to the base port (0: not this role).

@@ -105,6 +105,14 @@ result<void> init_hub_directory(const hub_directory& dir) {
       undo.made(location + suffix);
   }
   auto opened = SAPHAN_TRY(open_store(location));
+  // A database is shared by every node of a hub: one that already holds a log or members is
+  // another hub's, and keys made here would not match its log.
+  if (in_database) {
+    const auto entries = SAPHAN_TRY(opened->log_size());
+    const auto members = SAPHAN_TRY(opened->list_members());
+    if (entries != 0 || !members.empty())
+      return make_error(errc::already_exists, "the database already holds a hub");
+  }
   opened.reset();  // closed before it counts as finished
   undo.finished();
   return ok();

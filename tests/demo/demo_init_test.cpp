@@ -272,6 +272,12 @@ TEST_CASE("demo options are checked at their limits", "[demo][demo_init]") {
   CHECK(saphan::demo::validate_demo_options(options));
   options.dir.clear();
   CHECK(saphan::demo::validate_demo_options(options).code() == saphan::errc::invalid_argument);
+  // --store takes only a PostgreSQL URL: the SQLite file is the default, in the demo's folder.
+  options = small_demo("/tmp/unused");
+  options.store = "store.db";
+  CHECK(saphan::demo::validate_demo_options(options).code() == saphan::errc::invalid_argument);
+  options.store = "postgresql://saphan@/demo?host=/tmp";
+  CHECK(saphan::demo::validate_demo_options(options));
 }
 
 TEST_CASE("demo naming helpers", "[demo][demo_init]") {

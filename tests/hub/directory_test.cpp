@@ -149,3 +149,28 @@ TEST_CASE("a hub directory whose hub.json names a PostgreSQL store keeps everyth
   elsewhere.store = (tmp.path / "other.db").string();
   CHECK(*elsewhere.store_location() == elsewhere.store);
 }
+
+TEST_CASE("init refuses a PostgreSQL database that already holds a hub, and leaves no keys",
+          "[hub][directory][pg]") {
+  temp_dir tmp;
+  store_test::pg_database db;
+  hub::hub_directory first{(tmp.path / "first").string()};
+  first.store = db.url;
+  REQUIRE(hub::init_hub_directory(first));
+  {
+    auto admin = hub::open_hub_store(first, "tester");
+    REQUIRE(admin);
+    REQUIRE((*admin)->add_member(jfo()));
+  }
+  // A second hub directory on the same database would make keys that do not match its log.
+  hub::hub_directory second{(tmp.path / "second").string()};
+  second.store = db.url;
+  auto refused = hub::init_hub_directory(second);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::already_exists);
+  CHECK_FALSE(std::filesystem::exists(second.hub_signing_key()));
+  CHECK_FALSE(std::filesystem::exists(second.log_signing_key()));
+  auto direct = open_store(db.url);
+  REQUIRE(direct);
+  CHECK(*(*direct)->log_size() == 1);
+}

@@ -176,7 +176,15 @@ async function after(out, count, concurrency, label) {
 
 // ---------------------------------------------------------------- the log, checked independently
 
-function sqliteJson(db, sql) {
+// Rows as JSON objects, from the SQLite file or the PostgreSQL database (a postgresql:// STORE)
+// the hub writes, read with the database's own command-line tool.
+function storeJson(db, sql) {
+  if (db.startsWith('postgresql://')) {
+    const out = execFileSync('psql', [db, '-At', '-v', 'ON_ERROR_STOP=1', '-c',
+                                      `select coalesce(json_agg(t), '[]') from (${sql}) t`],
+                             { encoding: 'utf8', maxBuffer: 1 << 28 });
+    return JSON.parse(out);
+  }
   const out = execFileSync('sqlite3', ['-json', db, sql], { encoding: 'utf8', maxBuffer: 1 << 28 });
   return out.trim() === '' ? [] : JSON.parse(out);
 }
@@ -197,8 +205,9 @@ function check(resultFiles) {
   const problems = [];
   const fail = (msg) => problems.push(msg);
   const db = env('STORE');
-  const rows = sqliteJson(db, 'select idx, hex(entry) as hex from log_entries order by idx');
-  const count = Number(sqliteJson(db, 'select count(*) as n from log_entries')[0].n);
+  const hex = db.startsWith('postgresql://') ? "encode(entry, 'hex')" : 'hex(entry)';
+  const rows = storeJson(db, `select idx, ${hex} as hex from log_entries order by idx`);
+  const count = Number(storeJson(db, 'select count(*) as n from log_entries')[0].n);
 
   // Indexes: 0..n-1, each once.
   if (rows.length !== count) fail(`read ${rows.length} rows, count(*) says ${count}`);
@@ -255,7 +264,7 @@ function check(resultFiles) {
   // root recomputed from the entries, and its signature verifies with the log's public key.
   const leaves = bytes.map((b) => sha256(Buffer.from([0]), b));
   const key = crypto.createPublicKey({ key: JSON.parse(fs.readFileSync(env('LOG_KEY'), 'utf8')), format: 'jwk' });
-  const heads = sqliteJson(db, 'select tree_size, checkpoint from log_checkpoints order by tree_size');
+  const heads = storeJson(db, 'select tree_size, checkpoint from log_checkpoints order by tree_size');
   if (heads.length === 0) fail('no signed tree head');
   for (const h of heads) {
     const cp = JSON.parse(h.checkpoint);

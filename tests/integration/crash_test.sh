@@ -19,11 +19,34 @@ started=$SECONDS
 
 source "$src/tests/integration/processes.sh"
 
+# The hub's store: its SQLite file, or with CRASH_STORE=postgresql (crash_postgresql_test.sh) a
+# PostgreSQL server of the test's own, in a temporary folder, stopped by a watcher that ends
+# with this script however it ends.
+store_args=()
+if [[ ${CRASH_STORE:-sqlite} == postgresql ]]; then
+  command -v psql >/dev/null || { echo "psql is required (tools/setup installs postgresql-15)"; exit 1; }
+  pg_dir=$(mktemp -d /tmp/saphan-pg-XXXXXXXX)
+  chmod 755 "$pg_dir"
+  pg_address=$(bash "$src/tests/store/pg_server.sh" start "$pg_dir" 2>"$work/pg.err") || {
+    bash "$src/tests/store/pg_server.sh" stop "$pg_dir"; abort "PostgreSQL server" "$work/pg.err"; }
+  exec {pg_watcher}> >(exec bash "$src/tests/store/pg_server.sh" watch "$pg_dir")
+  read -r pg_host pg_port <<<"$pg_address"
+  psql "postgresql://saphan@/postgres?host=$pg_host&port=$pg_port" -qc "CREATE DATABASE crash" ||
+    abort "CREATE DATABASE"
+  store_location="postgresql://saphan@/crash?host=$pg_host&port=$pg_port"
+  store_args=(--store "$store_location")
+  echo "the hub's store: PostgreSQL on $pg_host port $pg_port"
+fi
+# store_sql SQL: one value from the hub's store, read with the database's own tool.
+store_sql() {
+  if [[ -n ${store_location:-} ]]; then psql "$store_location" -At -c "$1"; else sqlite3 "$hub/store.db" "$1"; fi
+}
+
 # ---- a small demo on random ports
 base=$(timeout 20 node "$helper" ports) || abort "no free port range: $base"
 demo=$work/demo
 timeout 60 "$saphan" demo init --dir "$demo" --persons 200 --base-port "$base" \
-  --config "$src/config" --schemas "$src/schemas" >"$work/init.log" 2>&1 || abort "demo init" "$work/init.log"
+  --config "$src/config" --schemas "$src/schemas" "${store_args[@]}" >"$work/init.log" 2>&1 || abort "demo init" "$work/init.log"
 hub=$demo/hub
 hub_port=$base
 # Tree heads every 200 ms (the demo signs every second), so several are signed before the crash.
@@ -73,8 +96,8 @@ before_kill_failures=$(node -e 'const r=JSON.parse(require("fs").readFileSync(pr
 expect_eq "no exchange failed before the kill" "" "$before_kill_failures"
 
 # ---- restart on the same directory
-size_at_restart=$(sqlite3 "$hub/store.db" 'select count(*) from log_entries')
-heads_before=$(sqlite3 "$hub/store.db" 'select count(*) from log_checkpoints')
+size_at_restart=$(store_sql 'select count(*) from log_entries')
+heads_before=$(store_sql 'select count(*) from log_checkpoints')
 if ((heads_before >= 2)); then passed=$((passed + 1)); else
   failed=$((failed + 1)); echo "FAIL: only $heads_before tree heads were signed before the crash"; fi
 echo "before the restart: $size_at_restart entries, $heads_before signed tree heads"
@@ -82,7 +105,7 @@ echo "before the restart: $size_at_restart entries, $heads_before signed tree he
 # restart_hub NAME: starts the hub again on the same directory and waits for /healthz; sets
 # hub_pid and floor (the log size it starts from).
 restart_hub() {
-  floor=$(sqlite3 "$hub/store.db" 'select count(*) from log_entries')
+  floor=$(store_sql 'select count(*) from log_entries')
   start "$1" "listening on" "$saphan" hub --dir "$hub"
   hub_pid=$started_pid
   if timeout 20 node "$helper" healthz; then passed=$((passed + 1)); else
@@ -114,14 +137,14 @@ all_succeed "every exchange after a crash between requests succeeds" "$work/agai
 
 # The restarted hub signs a head for everything (at most a second while the log grows).
 for _ in $(seq 100); do
-  heads=$(sqlite3 "$hub/store.db" 'select (select coalesce(max(tree_size), 0) from log_checkpoints) = (select count(*) from log_entries)')
+  heads=$(store_sql 'select case when (select coalesce(max(tree_size), 0) from log_checkpoints) = (select count(*) from log_entries) then 1 else 0 end')
   [[ $heads == 1 ]] && break
   sleep 0.1
 done
 expect_eq "a signed head covers the whole log within 10 s" 1 "$heads"
 
 # ---- the log, against what the clients saw (independent recomputation in node)
-if STORE=$hub/store.db LOG_KEY=$hub/keys/log-signing.pub.jwk timeout 30 node "$helper" check \
+if STORE=${store_location:-$hub/store.db} LOG_KEY=$hub/keys/log-signing.pub.jwk timeout 30 node "$helper" check \
      "$work/load.json" "$work/after.json" "$work/burst.json" "$work/again.json"; then
   passed=$((passed + 1))
 else
